@@ -1,0 +1,124 @@
+//! HTTP for sign-up, sign-in, sessions and invitations. The refresh token lives only in an
+//! httpOnly cookie scoped to `/api/v1/auth`, out of reach of page scripts.
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Json};
+use actix_web::{HttpRequest, HttpResponse};
+use ferrodesk_shared::ErrorBody;
+use ferrodesk_shared::auth::{
+    AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationRequest, LoginRequest, Me, RegisterRequest,
+    SignupRequest,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+use super::principal::{authenticate, bearer_token};
+use super::service::{self, SignedIn};
+use super::{Member, REFRESH_COOKIE, REFRESH_COOKIE_PATH, Supervisor};
+
+/// Create a workspace and its owner in one step.
+#[utoipa::path(post, path = "/api/v1/signup", tag = "auth", request_body = SignupRequest,
+    responses((status = 201, body = AuthResponse, description = "Signed in as the owner; sets the refresh cookie"),
+        (status = 409, body = ErrorBody, description = "The slug is taken"),
+        (status = 422, body = ErrorBody)))]
+pub async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> ApiResult<HttpResponse> {
+    let signed_in = service::signup(&state, body.into_inner()).await?;
+    Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
+}
+
+/// A customer signs up in the workspace's help centre.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = AuthResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> ApiResult<HttpResponse> {
+    let signed_in = service::register(&state, body.into_inner()).await?;
+    Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
+pub async fn login(state: web::Data<AppState>, body: Json<LoginRequest>) -> ApiResult<HttpResponse> {
+    let signed_in = service::login(&state, body.into_inner()).await?;
+    Ok(signed_in_response(&state, StatusCode::OK, signed_in))
+}
+
+/// Rotate the refresh cookie and get a new access token.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
+pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
+    let token = request
+        .cookie(REFRESH_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .ok_or(ApiError::Unauthenticated("No session to refresh; sign in."))?;
+    match service::refresh(&state, &token).await {
+        Ok(signed_in) => Ok(signed_in_response(&state, StatusCode::OK, signed_in)),
+        Err(error) => {
+            let mut response = actix_web::ResponseError::error_response(&error);
+            response.add_removal_cookie(&refresh_cookie(&state, String::new())).ok();
+            Ok(response)
+        }
+    }
+}
+
+/// End the session: the refresh cookie and the access token stop working.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
+    let refresh = request.cookie(REFRESH_COOKIE).map(|cookie| cookie.value().to_owned());
+    let principal = match bearer_token(&request) {
+        Some(token) => authenticate(&state, &token).await.ok(),
+        None => None,
+    };
+    service::logout(&state, refresh.as_deref(), principal.as_ref()).await?;
+    let mut response = HttpResponse::NoContent().finish();
+    response.add_removal_cookie(&refresh_cookie(&state, String::new())).ok();
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn me(state: web::Data<AppState>, member: Member) -> ApiResult<Json<Me>> {
+    Ok(Json(service::me(&state, &member).await?))
+}
+
+/// Invite a colleague. Owners invite any staff role; supervisors invite agents. The token is shown once.
+#[utoipa::path(post, path = "/api/v1/invitations", tag = "auth", request_body = InvitationRequest,
+    responses((status = 201, body = InvitationCreated), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn invite(
+    state: web::Data<AppState>,
+    supervisor: Supervisor,
+    body: Json<InvitationRequest>,
+) -> ApiResult<HttpResponse> {
+    let created = service::invite(&state, &supervisor, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Accept an invitation: creates the account and signs it in. Each token works once, until it expires.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "auth", request_body = AcceptInvitationRequest,
+    responses((status = 201, body = AuthResponse), (status = 404, body = ErrorBody, description = "Unknown, used or expired"),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: Json<AcceptInvitationRequest>,
+) -> ApiResult<HttpResponse> {
+    let signed_in = service::accept_invitation(&state, body.into_inner()).await?;
+    Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
+}
+
+fn signed_in_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -> HttpResponse {
+    HttpResponse::build(status)
+        .cookie(refresh_cookie(state, signed_in.refresh_token))
+        .json(signed_in.response)
+}
+
+fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value)
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .secure(state.settings.auth.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(state.settings.auth.refresh_token_ttl_seconds))
+        .finish()
+}

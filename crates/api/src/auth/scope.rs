@@ -1,0 +1,25 @@
+//! `WorkspaceScope`: proof that a query runs for one workspace on behalf of someone allowed in it.
+
+use ferrodesk_shared::WorkspaceId;
+use uuid::Uuid;
+
+/// Built only by `auth` (from a verified token, or at sign-up and sign-in) and by the scheduler for
+/// its own jobs. Every tenant query takes one, and inserts take the workspace id from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkspaceScope {
+    workspace_id: WorkspaceId,
+}
+
+impl WorkspaceScope {
+    pub(in crate::auth) fn new(workspace_id: WorkspaceId) -> Self {
+        Self { workspace_id }
+    }
+
+    pub fn id(&self) -> WorkspaceId {
+        self.workspace_id
+    }
+
+    pub fn uuid(&self) -> Uuid {
+        self.workspace_id.0
+    }
+}

@@ -1,0 +1,308 @@
+//! Sign-up, sign-in, session rotation and invitations.
+
+use chrono::{DateTime, Duration, Utc};
+use ferrodesk_shared::auth::{
+    AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationRequest, LoginRequest, Me, RegisterRequest,
+    SignupRequest,
+};
+use ferrodesk_shared::{InvitationId, Permission, Role, WorkspaceId};
+use sea_orm::ConnectionTrait;
+
+use crate::clock;
+use crate::db::{self, entities};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::users::domain::{Email, parse_person_name};
+use crate::users::repo::{self as users_repo, NewUser};
+use crate::validation::Fields;
+use crate::workspaces::domain::{Slug, parse_workspace_name};
+use crate::workspaces::repo as workspaces_repo;
+
+use super::password::Password;
+use super::principal::Principal;
+use super::repo;
+use super::scope::WorkspaceScope;
+use super::tokens::{hash_token, new_opaque_token};
+
+/// A signed-in answer and the refresh token the handler puts in a cookie.
+pub struct SignedIn {
+    pub response: AuthResponse,
+    pub refresh_token: String,
+}
+
+const WRONG_CREDENTIALS: ApiError = ApiError::Unauthenticated("Wrong workspace, email or password.");
+const SESSION_ENDED: ApiError = ApiError::Unauthenticated("Your session has ended; sign in again.");
+
+#[tracing::instrument(skip_all, fields(slug = %request.workspace_slug))]
+pub async fn signup(state: &AppState, request: SignupRequest) -> ApiResult<SignedIn> {
+    let mut fields = Fields::default();
+    let workspace_name = fields.check("workspace_name", parse_workspace_name(&request.workspace_name));
+    let slug = fields.check("workspace_slug", Slug::parse(&request.workspace_slug));
+    let name = fields.check("name", parse_person_name(&request.name));
+    let email = fields.check("email", Email::parse(&request.email));
+    let password = fields.check("password", Password::parse(&request.password));
+    let (Some(workspace_name), Some(slug), Some(name), Some(email), Some(password)) =
+        (workspace_name, slug, name, email, password)
+    else {
+        return Err(fields.into_error());
+    };
+    let password_hash = state.passwords.hash(password).await?;
+
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let workspace = workspaces_repo::insert(&txn, workspace_name, &slug, now)
+        .await
+        .map_err(|error| {
+            if db::violates_unique(&error, "ux_workspaces_slug", "workspaces.slug") {
+                ApiError::conflict(format!("The address `{}` is taken; choose another.", slug.as_str()))
+            } else {
+                error.into()
+            }
+        })?;
+    let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
+    let owner = NewUser {
+        email,
+        name,
+        role: Role::Owner,
+        password_hash: Some(password_hash),
+    };
+    let user = users_repo::insert(&txn, &scope, owner, now).await?;
+    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+    txn.commit().await?;
+    tracing::info!(workspace = %scope.id(), "workspace created");
+    Ok(signed_in)
+}
+
+/// A customer signs up in a help centre.
+#[tracing::instrument(skip_all, fields(slug = %request.workspace_slug))]
+pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<SignedIn> {
+    let mut fields = Fields::default();
+    let name = fields.check("name", parse_person_name(&request.name));
+    let email = fields.check("email", Email::parse(&request.email));
+    let password = fields.check("password", Password::parse(&request.password));
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        return Err(fields.into_error());
+    };
+    let workspace = workspaces_repo::find_by_slug(&state.db, &request.workspace_slug)
+        .await?
+        .ok_or_else(|| ApiError::invalid("workspace_slug", "no workspace has this address"))?;
+    let password_hash = state.passwords.hash(password).await?;
+
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
+    let customer = NewUser {
+        email,
+        name,
+        role: Role::Customer,
+        password_hash: Some(password_hash),
+    };
+    let user = users_repo::insert(&txn, &scope, customer, now).await.map_err(|error| {
+        if users_repo::is_duplicate_email(&error) {
+            ApiError::conflict("This email is already registered here: sign in, or use the link in our emails.")
+        } else {
+            error.into()
+        }
+    })?;
+    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+#[tracing::instrument(skip_all, fields(slug = %request.workspace_slug))]
+pub async fn login(state: &AppState, request: LoginRequest) -> ApiResult<SignedIn> {
+    let workspace = workspaces_repo::find_by_slug(&state.db, &request.workspace_slug).await?;
+    let user = match (&workspace, Email::parse(&request.email)) {
+        (Some(workspace), Ok(email)) => {
+            let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
+            users_repo::find_by_email(&state.db, &scope, &email).await?
+        }
+        _ => None,
+    };
+    // Always verify, against a dummy hash when there is no user, so timing does not tell which part was wrong.
+    let hash = user.as_ref().and_then(|user| user.password_hash.clone());
+    let matches = state.passwords.verify(&request.password, hash).await?;
+    let (Some(workspace), Some(user), true) = (workspace, user, matches) else {
+        tracing::info!("sign-in refused");
+        return Err(WRONG_CREDENTIALS);
+    };
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
+    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+/// Trades a refresh token for a new one and a new access token. A token presented twice means it
+/// was copied: the whole session is revoked, so the thief's copy dies with the owner's.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<SignedIn> {
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let (token, session) = repo::find_refresh_token(&txn, &hash_token(refresh_token))
+        .await?
+        .ok_or(SESSION_ENDED)?;
+    if token.used_at.is_some() || !repo::use_refresh_token(&txn, token.id, now).await? {
+        repo::revoke_session(&txn, session.id, now).await?;
+        txn.commit().await?;
+        tracing::warn!(session = %session.id, "a rotated refresh token was presented again; session revoked");
+        return Err(SESSION_ENDED);
+    }
+    if token.expires_at <= now || session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(SESSION_ENDED);
+    }
+    let scope = WorkspaceScope::new(WorkspaceId(session.workspace_id));
+    let user = users_repo::find(&txn, &scope, session.user_id.into())
+        .await
+        .map_err(|_| SESSION_ENDED)?;
+    let workspace = workspaces_repo::get(&txn, &scope).await?;
+    let expires_at = now + Duration::seconds(state.settings.auth.refresh_token_ttl_seconds);
+    let (refresh_token, refresh_hash) = new_opaque_token();
+    repo::insert_refresh_token(&txn, session.id, refresh_hash, now, expires_at).await?;
+    repo::extend_session(&txn, session.id, expires_at).await?;
+    let response = auth_response(state, user, workspace, session.id, now)?;
+    txn.commit().await?;
+    Ok(SignedIn {
+        response,
+        refresh_token,
+    })
+}
+
+/// Ends the session of the refresh cookie and of the access token, whichever were presented.
+pub async fn logout(state: &AppState, refresh_token: Option<&str>, principal: Option<&Principal>) -> ApiResult<()> {
+    let now = clock::now();
+    if let Some(token) = refresh_token
+        && let Some((_, session)) = repo::find_refresh_token(&state.db, &hash_token(token)).await?
+    {
+        repo::revoke_session(&state.db, session.id, now).await?;
+    }
+    if let Some(principal) = principal {
+        repo::revoke_session(&state.db, principal.session_id(), now).await?;
+    }
+    Ok(())
+}
+
+pub async fn me(state: &AppState, principal: &Principal) -> ApiResult<Me> {
+    let user = users_repo::find(&state.db, principal.scope(), principal.id()).await?;
+    let workspace = workspaces_repo::get(&state.db, principal.scope()).await?;
+    Ok(Me {
+        user: users_repo::into_user(user)?,
+        workspace: workspaces_repo::into_workspace(workspace)?,
+    })
+}
+
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id()))]
+pub async fn invite(state: &AppState, principal: &Principal, request: InvitationRequest) -> ApiResult<InvitationCreated> {
+    let email = Email::parse(&request.email).map_err(|message| ApiError::invalid("email", message))?;
+    match request.role {
+        Role::Customer => {
+            return Err(ApiError::invalid(
+                "role",
+                "customers are not invited: they write in or sign up in the help centre",
+            ));
+        }
+        Role::Agent => principal.require(Permission::InviteAgent)?,
+        Role::Supervisor | Role::Owner => principal.require(Permission::InviteSupervisor)?,
+    }
+    if users_repo::find_by_email(&state.db, principal.scope(), &email).await?.is_some() {
+        return Err(ApiError::conflict(
+            "Someone with this email is already in the workspace; change their role instead.",
+        ));
+    }
+    let now = clock::now();
+    let expires_at = now + Duration::seconds(state.settings.auth.invitation_ttl_seconds);
+    let (token, token_hash) = new_opaque_token();
+    let invitation = repo::NewInvitation {
+        email: &email,
+        role: request.role,
+        token_hash,
+        invited_by: principal.id().0,
+        expires_at,
+    };
+    let stored = repo::insert_invitation(&state.db, principal.scope(), invitation, now).await?;
+    tracing::info!(role = %request.role, "invitation created");
+    Ok(InvitationCreated {
+        id: InvitationId(stored.id),
+        email: stored.email,
+        role: request.role,
+        token,
+        expires_at,
+    })
+}
+
+pub async fn accept_invitation(state: &AppState, request: AcceptInvitationRequest) -> ApiResult<SignedIn> {
+    let mut fields = Fields::default();
+    let name = fields.check("name", parse_person_name(&request.name));
+    let password = fields.check("password", Password::parse(&request.password));
+    let (Some(name), Some(password)) = (name, password) else {
+        return Err(fields.into_error());
+    };
+    let now = clock::now();
+    let invitation = repo::find_open_invitation(&state.db, &hash_token(&request.token), now)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let role: Role = invitation
+        .role
+        .parse()
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored invitation role: {error}")))?;
+    let email = Email::parse(&invitation.email).map_err(|message| ApiError::Internal(anyhow::anyhow!(message)))?;
+    let password_hash = state.passwords.hash(password).await?;
+
+    let txn = db::begin_write(&state.db).await?;
+    if !repo::accept_invitation(&txn, invitation.id, now).await? {
+        return Err(ApiError::NotFound);
+    }
+    let scope = WorkspaceScope::new(WorkspaceId(invitation.workspace_id));
+    let member = NewUser {
+        email,
+        name,
+        role,
+        password_hash: Some(password_hash),
+    };
+    let user = users_repo::insert(&txn, &scope, member, now).await.map_err(|error| {
+        if users_repo::is_duplicate_email(&error) {
+            ApiError::conflict("Someone with this email already joined the workspace.")
+        } else {
+            error.into()
+        }
+    })?;
+    let workspace = workspaces_repo::get(&txn, &scope).await?;
+    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+async fn start_session(
+    state: &AppState,
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    user: entities::users::Model,
+    workspace: entities::workspaces::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<SignedIn> {
+    let expires_at = now + Duration::seconds(state.settings.auth.refresh_token_ttl_seconds);
+    let session = repo::insert_session(conn, scope, user.id, now, expires_at).await?;
+    let (refresh_token, refresh_hash) = new_opaque_token();
+    repo::insert_refresh_token(conn, session.id, refresh_hash, now, expires_at).await?;
+    let response = auth_response(state, user, workspace, session.id, now)?;
+    Ok(SignedIn {
+        response,
+        refresh_token,
+    })
+}
+
+fn auth_response(
+    state: &AppState,
+    user: entities::users::Model,
+    workspace: entities::workspaces::Model,
+    session_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<AuthResponse> {
+    let role = users_repo::role_of(&user)?;
+    let access_token = state.tokens.issue(user.id, workspace.id, session_id, role, now)?;
+    Ok(AuthResponse {
+        access_token,
+        user: users_repo::into_user(user)?,
+        workspace: workspaces_repo::into_workspace(workspace)?,
+    })
+}

@@ -1,0 +1,96 @@
+//! Access tokens (HS256 JWTs, algorithm pinned, `iss`/`aud`/`exp` checked) and the opaque random
+//! tokens (refresh, invitation) that are stored only as SHA-256 hashes.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::Role;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::config::AuthSettings;
+use crate::error::ApiError;
+
+pub const ISSUER: &str = "ferrodesk";
+pub const AUDIENCE: &str = "ferrodesk-api";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user.
+    pub sub: Uuid,
+    /// The user's workspace.
+    pub ws: Uuid,
+    /// The session; revoking it (sign-out, a stolen refresh token) ends its access tokens too.
+    pub sid: Uuid,
+    /// Informational only: the server reloads the role on every request.
+    pub role: Role,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Clone)]
+pub struct TokenService {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    access_ttl_seconds: i64,
+}
+
+impl TokenService {
+    pub fn new(settings: &AuthSettings) -> Self {
+        let secret = settings.jwt_secret.expose().as_bytes();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            access_ttl_seconds: settings.access_token_ttl_seconds,
+        }
+    }
+
+    pub fn issue(&self, user: Uuid, workspace: Uuid, session: Uuid, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let claims = Claims {
+            sub: user,
+            ws: workspace,
+            sid: session,
+            role,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.access_ttl_seconds,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("signing an access token")))
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|error| {
+                tracing::debug!(%error, "access token refused");
+                ApiError::Unauthenticated("The access token is invalid or has expired; sign in again.")
+            })
+    }
+}
+
+/// A fresh random token for the client and the hash to store in its place.
+pub fn new_opaque_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}

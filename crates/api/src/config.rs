@@ -1,0 +1,246 @@
+//! Typed settings read once from the environment and passed in; nothing reads the environment later.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `FERRODESK_ADDR`, default `127.0.0.1:8080`; port 0 picks a free one (tests).
+    pub addr: SocketAddr,
+    /// `FERRODESK_DATA_DIR`, default `./data`: the SQLite file, the signing secret, outgoing mail.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`, default SQLite at `<data dir>/ferrodesk.db`; `postgres://...` for PostgreSQL.
+    pub database_url: String,
+    /// `FERRODESK_DB_MAX_CONNECTIONS`, default 10.
+    pub database_max_connections: u32,
+    /// `FERRODESK_PUBLIC_URL`, default `http://<addr>`: how people reach this server (links, cookies).
+    pub public_url: String,
+    pub auth: AuthSettings,
+    /// `FERRODESK_BODY_LIMIT_BYTES`, default 262144: larger request bodies are refused with 413.
+    pub body_limit_bytes: usize,
+    pub log: LogSettings,
+}
+
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// `FERRODESK_JWT_SECRET`, or generated once into `<data dir>/jwt-secret`.
+    pub jwt_secret: Secret,
+    /// Access tokens live 15 minutes; refresh tokens 30 days; invitations 7 days.
+    pub access_token_ttl_seconds: i64,
+    pub refresh_token_ttl_seconds: i64,
+    pub invitation_ttl_seconds: i64,
+    /// Marks the refresh cookie `Secure`; on when the public URL is https.
+    pub secure_cookies: bool,
+    pub password_hashing: PasswordHashing,
+}
+
+/// argon2id cost. Production uses the OWASP minimum; tests lower the memory to stay fast.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordHashing {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl PasswordHashing {
+    pub const RECOMMENDED: PasswordHashing = PasswordHashing {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+    };
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &self.jwt_secret)
+            .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
+            .field("refresh_token_ttl_seconds", &self.refresh_token_ttl_seconds)
+            .field("invitation_ttl_seconds", &self.invitation_ttl_seconds)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("password_hashing", &self.password_hashing)
+            .finish()
+    }
+}
+
+/// A secret value that never shows in logs or `Debug` output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    /// `RUST_LOG`, default `info,sqlx=warn,sea_orm=warn`.
+    pub filter: String,
+    /// `FERRODESK_LOG_FORMAT`: `text` (default) or `json`.
+    pub format: LogFormat,
+}
+
+impl Settings {
+    /// Reads the process environment. Missing values take the embedded defaults, so a bare
+    /// `ferrodesk` runs on SQLite in `./data` with nothing else installed.
+    pub fn from_env() -> anyhow::Result<Settings> {
+        Settings::from_lookup(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        let addr: SocketAddr = lookup("FERRODESK_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned())
+            .parse()
+            .context("FERRODESK_ADDR must be an address like 127.0.0.1:8080")?;
+        let data_dir = PathBuf::from(lookup("FERRODESK_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        let database_url = lookup("DATABASE_URL").unwrap_or_else(|| sqlite_url(&data_dir.join("ferrodesk.db")));
+        let database_max_connections = parse_or(&lookup, "FERRODESK_DB_MAX_CONNECTIONS", 10)?;
+        let public_url = lookup("FERRODESK_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let jwt_secret = match lookup("FERRODESK_JWT_SECRET") {
+            Some(secret) if secret.len() >= 32 => Secret::new(secret),
+            Some(_) => anyhow::bail!("FERRODESK_JWT_SECRET must be at least 32 characters"),
+            None => load_or_create_secret(&data_dir.join("jwt-secret"))?,
+        };
+        let format = match lookup("FERRODESK_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => anyhow::bail!("FERRODESK_LOG_FORMAT must be text or json, not {other}"),
+        };
+        Ok(Settings {
+            addr,
+            data_dir,
+            database_url,
+            database_max_connections,
+            auth: AuthSettings {
+                jwt_secret,
+                access_token_ttl_seconds: 15 * 60,
+                refresh_token_ttl_seconds: 30 * 24 * 3600,
+                invitation_ttl_seconds: 7 * 24 * 3600,
+                secure_cookies: public_url.starts_with("https://"),
+                password_hashing: PasswordHashing::RECOMMENDED,
+            },
+            public_url,
+            body_limit_bytes: parse_or(&lookup, "FERRODESK_BODY_LIMIT_BYTES", 256 * 1024)?,
+            log: LogSettings {
+                filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
+                format,
+            },
+        })
+    }
+}
+
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn parse_or<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} must be a number, not {value}")),
+    }
+}
+
+/// The signing secret is made on first start and kept, so sessions survive a restart.
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(Secret::new(existing));
+        }
+    }
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = URL_SAFE_NO_PAD.encode(bytes);
+    write_private(path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Secret::new(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_on_sqlite_in_the_data_folder() {
+        let dir = std::env::temp_dir().join(format!("ferrodesk-config-{}", uuid::Uuid::now_v7()));
+        let dir_string = dir.display().to_string();
+        let settings = Settings::from_lookup(|name| match name {
+            "FERRODESK_DATA_DIR" => Some(dir_string.clone()),
+            _ => None,
+        })
+        .expect("defaults are valid");
+        assert_eq!(settings.addr.to_string(), "127.0.0.1:8080");
+        assert!(settings.database_url.starts_with("sqlite://"));
+        assert!(settings.database_url.ends_with("ferrodesk.db?mode=rwc"));
+        let again = Settings::from_lookup(|name| match name {
+            "FERRODESK_DATA_DIR" => Some(dir_string.clone()),
+            _ => None,
+        })
+        .expect("defaults are valid");
+        assert_eq!(settings.auth.jwt_secret.expose(), again.auth.jwt_secret.expose(), "the secret is kept");
+        assert!(!format!("{settings:?}").contains(settings.auth.jwt_secret.expose()));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn postgres_url_and_bad_values() {
+        let settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("postgres://postgres@127.0.0.1/test".to_owned()),
+            "FERRODESK_JWT_SECRET" => Some("x".repeat(40)),
+            "FERRODESK_DATA_DIR" => Some(std::env::temp_dir().display().to_string()),
+            _ => None,
+        })
+        .expect("valid");
+        assert!(settings.database_url.starts_with("postgres://"));
+        let bad = Settings::from_lookup(|name| (name == "FERRODESK_ADDR").then(|| "nowhere".to_owned()));
+        assert!(bad.is_err());
+    }
+}

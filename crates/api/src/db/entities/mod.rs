@@ -1,0 +1,11 @@
+//! sea-orm entities, one per table. Enums are stored as their snake_case names and parsed into
+//! `ferrodesk_shared` types at the repository boundary.
+
+pub mod idempotency_keys;
+pub mod invitations;
+pub mod messages;
+pub mod refresh_tokens;
+pub mod sessions;
+pub mod tickets;
+pub mod users;
+pub mod workspaces;

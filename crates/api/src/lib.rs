@@ -1,0 +1,18 @@
+//! Ferrodesk, a multi-tenant helpdesk. The modules below are the product's features; `startup`
+//! wires them into one actix-web application.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod tickets;
+pub mod users;
+pub mod validation;
+pub mod workspaces;

@@ -1,0 +1,67 @@
+//! The OpenAPI document, generated from the handlers' annotations, served at `/api/openapi.json`
+//! with Swagger UI at `/api/docs` (its assets are compiled in: no CDN).
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{auth, tickets, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ferrodesk API",
+        description = "The REST API of Ferrodesk, a multi-tenant helpdesk. Every error answers `{code, message}`; \
+                       timestamps are RFC 3339 in UTC; an object of another workspace answers 404.",
+        license(name = "AGPL-3.0-only"),
+    ),
+    paths(
+        auth::handlers::signup,
+        auth::handlers::register,
+        auth::handlers::login,
+        auth::handlers::refresh,
+        auth::handlers::logout,
+        auth::handlers::me,
+        auth::handlers::invite,
+        auth::handlers::accept_invitation,
+        users::handlers::list,
+        users::handlers::update,
+        tickets::handlers::create,
+        tickets::handlers::list,
+        tickets::handlers::get,
+        tickets::handlers::update,
+        tickets::handlers::reply,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in, sessions and invitations"),
+        (name = "users", description = "The people of a workspace"),
+        (name = "tickets", description = "Tickets and their threads"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The committed `openapi/openapi.json` is exactly this text; a test fails when it is stale.
+pub fn document_json() -> String {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    json.push('\n');
+    json
+}
+
+pub fn docs() -> SwaggerUi {
+    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi())
+}

@@ -1,0 +1,79 @@
+//! The one route table: every path the server answers, in one place.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
+use ferrodesk_shared::ErrorBody;
+
+use crate::error::{ApiError, code_of};
+use crate::state::AppState;
+use crate::{auth, health, openapi, tickets, users};
+
+pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
+    let json = web::JsonConfig::default()
+        .limit(state.settings.body_limit_bytes)
+        .error_handler(json_error);
+    let query = web::QueryConfig::default()
+        .error_handler(|error, _| ApiError::BadRequest(format!("The query string is not valid: {error}")).into());
+    let path = web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into());
+    config
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(openapi::docs())
+        .service(
+            web::scope("/api/v1")
+                .app_data(json)
+                .app_data(query)
+                .app_data(path)
+                .configure(auth::routes)
+                .configure(users::routes)
+                .configure(tickets::routes)
+                .default_service(web::to(not_found)),
+        )
+        .service(web::scope("/api").default_service(web::to(not_found)));
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::PayloadTooLarge,
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("The JSON body is not valid: {error}")),
+        other => ApiError::BadRequest(format!("The body could not be read: {other}")),
+    }
+    .into()
+}
+
+/// Gives errors raised outside our handlers (a method a route lacks, a body limit hit before JSON
+/// parsing) the same JSON shape as ours.
+pub fn json_errors<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        let is_json = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+        if is_json {
+            return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        }
+        let status = response.status();
+        let code = code_of(status);
+        let body = ErrorBody {
+            code,
+            message: status.canonical_reason().unwrap_or("Error").to_owned(),
+            fields: Default::default(),
+        };
+        let (request, _) = response.into_parts();
+        let mut replacement: HttpResponse<BoxBody> = HttpResponse::build(status).json(body);
+        replacement
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, replacement).map_into_right_body(),
+        ))
+    })
+}

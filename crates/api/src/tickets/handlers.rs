@@ -1,0 +1,86 @@
+//! HTTP for `/tickets`.
+
+use actix_web::web::{self, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use ferrodesk_shared::tickets::{Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch};
+use ferrodesk_shared::{ErrorBody, TicketId};
+
+use crate::auth::Member;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+use super::service;
+
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// Create a ticket. Customers write their own; staff write for a requester (created as a customer if new).
+/// With an `Idempotency-Key`, a retry returns the first ticket instead of making a second.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = NewTicket,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
+    responses((status = 201, body = TicketDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    member: Member,
+    request: HttpRequest,
+    body: Json<NewTicket>,
+) -> ApiResult<HttpResponse> {
+    let key = request
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| value.to_str().unwrap_or("\u{0}").to_owned());
+    let created = service::create(&state, &member, body.into_inner(), key.as_deref()).await?;
+    let mut response = HttpResponse::Created();
+    if created.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(created.detail))
+}
+
+/// The inbox: newest first, filtered, one page at a time. Customers see only their own tickets.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery),
+    responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(state: web::Data<AppState>, member: Member, query: Query<TicketListQuery>) -> ApiResult<Json<TicketPage>> {
+    Ok(Json(service::list(&state, &member, query.into_inner()).await?))
+}
+
+/// A ticket with its thread. Customers never receive internal notes.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = TicketId, Path, description = "The ticket")),
+    responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(state: web::Data<AppState>, member: Member, id: Path<TicketId>) -> ApiResult<Json<TicketDetail>> {
+    Ok(Json(service::get(&state, &member, id.into_inner()).await?))
+}
+
+/// Change status, priority, assignee, category or tags (staff). `null` clears assignee or category.
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = TicketPatch,
+    params(("id" = TicketId, Path, description = "The ticket")),
+    responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Not a valid status change"), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    state: web::Data<AppState>,
+    member: Member,
+    id: Path<TicketId>,
+    body: Json<TicketPatch>,
+) -> ApiResult<Json<Ticket>> {
+    Ok(Json(service::update(&state, &member, id.into_inner(), body.into_inner()).await?))
+}
+
+/// Reply publicly, or (staff) add an internal note. A customer's reply reopens a solved ticket.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", request_body = NewMessage,
+    params(("id" = TicketId, Path, description = "The ticket")),
+    responses((status = 201, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The ticket is closed"), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reply(
+    state: web::Data<AppState>,
+    member: Member,
+    id: Path<TicketId>,
+    body: Json<NewMessage>,
+) -> ApiResult<HttpResponse> {
+    let message = service::reply(&state, &member, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(message))
+}

@@ -1,0 +1,181 @@
+//! User queries; every one is bounded by the workspace scope.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::users::{User, UserSummary};
+use ferrodesk_shared::{Role, UserId, WorkspaceId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::auth::WorkspaceScope;
+use crate::db::entities::users;
+use crate::error::{ApiError, ApiResult};
+
+use super::domain::Email;
+
+pub fn role_of(model: &users::Model) -> anyhow::Result<Role> {
+    model.role.parse::<Role>().context("stored role")
+}
+
+pub fn into_user(model: users::Model) -> anyhow::Result<User> {
+    Ok(User {
+        id: UserId(model.id),
+        workspace_id: WorkspaceId(model.workspace_id),
+        role: role_of(&model)?,
+        email: model.email,
+        name: model.name,
+        created_at: model.created_at,
+    })
+}
+
+pub fn into_summary(model: &users::Model) -> anyhow::Result<UserSummary> {
+    Ok(UserSummary {
+        id: UserId(model.id),
+        name: model.name.clone(),
+        email: model.email.clone(),
+        role: role_of(model)?,
+    })
+}
+
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    user: NewUser,
+    now: DateTime<Utc>,
+) -> Result<users::Model, sea_orm::DbErr> {
+    users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(scope.uuid()),
+        email: Set(user.email.as_str().to_owned()),
+        name: Set(user.name),
+        role: Set(user.role.as_str().to_owned()),
+        password_hash: Set(user.password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Whether an insert failed because the email is already a user of this workspace.
+pub fn is_duplicate_email(error: &sea_orm::DbErr) -> bool {
+    crate::db::violates_unique(error, "ux_users_workspace_email", "users.workspace_id, users.email")
+}
+
+pub async fn find(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: UserId) -> ApiResult<users::Model> {
+    users::Entity::find_by_id(id.0)
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    email: &Email,
+) -> ApiResult<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?)
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    role: Option<Role>,
+) -> ApiResult<Vec<users::Model>> {
+    let mut query = users::Entity::find().filter(users::Column::WorkspaceId.eq(scope.uuid()));
+    if let Some(role) = role {
+        query = query.filter(users::Column::Role.eq(role.as_str()));
+    }
+    Ok(query
+        .order_by_asc(users::Column::Name)
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The users behind a set of ids, in one query (a page of tickets names many people).
+pub async fn summaries(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ApiResult<HashMap<Uuid, UserSummary>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.id, into_summary(row)?)))
+        .collect::<anyhow::Result<_>>()
+        .map_err(ApiError::from)
+}
+
+pub async fn count_with_role(conn: &impl ConnectionTrait, scope: &WorkspaceScope, role: Role) -> ApiResult<u64> {
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Role.eq(role.as_str()))
+        .count(conn)
+        .await?)
+}
+
+pub async fn set_role(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    id: UserId,
+    role: Role,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::Role, Expr::value(role.as_str()))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    id: UserId,
+    password_hash: String,
+    name: Option<String>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now));
+    if let Some(name) = name {
+        update = update.col_expr(users::Column::Name, Expr::value(name));
+    }
+    update
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

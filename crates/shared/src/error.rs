@@ -1,0 +1,72 @@
+//! The one error shape every 4xx/5xx answer has: a machine-readable `code` and a human `message`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body or query could not be read (malformed JSON, unknown field, wrong type).
+    BadRequest,
+    /// The request was read but a value is not acceptable; see `fields`.
+    ValidationFailed,
+    /// No valid credentials were presented.
+    Unauthenticated,
+    /// The credentials are valid but the role does not allow this.
+    Forbidden,
+    /// Nothing here, or nothing you may see: both answer the same.
+    NotFound,
+    MethodNotAllowed,
+    /// The request clashes with the current state (a taken slug, an invalid status change).
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    /// The workspace's plan does not allow more of this.
+    PlanLimit,
+    /// The feature needs a higher plan.
+    UpgradeRequired,
+    Internal,
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::PlanLimit => "plan_limit",
+            ErrorCode::UpgradeRequired => "upgrade_required",
+            ErrorCode::Internal => "internal",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Per-field messages of a `validation_failed` error, keyed by the field's name on the wire.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: FieldErrors,
+}

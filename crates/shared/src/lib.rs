@@ -1,0 +1,15 @@
+//! The Ferrodesk API contract. Every type that crosses the wire lives here, so the server and the web
+//! app compile the same definitions and can never disagree about a field name.
+
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod patch;
+pub mod roles;
+pub mod tickets;
+pub mod users;
+pub mod workspaces;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use ids::{InvitationId, MessageId, TicketId, UserId, WorkspaceId};
+pub use roles::{Permission, Role};

@@ -1,0 +1,277 @@
+//! Tickets and their threads.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MessageId, TicketId, UserId};
+use crate::roles::UnknownValue;
+use crate::users::UserSummary;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    New,
+    Open,
+    Pending,
+    Solved,
+    Closed,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 5] = [
+        TicketStatus::New,
+        TicketStatus::Open,
+        TicketStatus::Pending,
+        TicketStatus::Solved,
+        TicketStatus::Closed,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TicketStatus::New => "new",
+            TicketStatus::Open => "open",
+            TicketStatus::Pending => "pending",
+            TicketStatus::Solved => "solved",
+            TicketStatus::Closed => "closed",
+        }
+    }
+
+    /// The status changes staff may make. `new` is only ever a starting point and `closed` is final:
+    /// a closed ticket is an archived conversation, and a customer who writes again starts a new one.
+    pub fn can_become(&self, next: TicketStatus) -> bool {
+        use TicketStatus::*;
+        match (self, next) {
+            (from, to) if *from == to => true,
+            (New, Open | Pending | Solved) => true,
+            (Open, Pending | Solved) => true,
+            (Pending, Open | Solved) => true,
+            (Solved, Open | Closed) => true,
+            (New | Open | Pending | Solved | Closed, _) => false,
+        }
+    }
+
+    /// Whether the ticket still needs work from the team.
+    pub fn is_active(&self) -> bool {
+        matches!(self, TicketStatus::New | TicketStatus::Open | TicketStatus::Pending)
+    }
+}
+
+impl std::str::FromStr for TicketStatus {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TicketStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+}
+
+impl std::str::FromStr for Priority {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Priority::ALL
+            .into_iter()
+            .find(|priority| priority.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ticket {
+    pub id: TicketId,
+    /// Per-workspace, starting at 1: `#1042`.
+    pub number: i64,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub requester: UserSummary,
+    pub assignee: Option<UserSummary>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When staff first answered publicly.
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub solved_at: Option<DateTime<Utc>>,
+}
+
+/// A ticket with its thread, oldest message first. Customers never receive internal notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: MessageId,
+    pub ticket_id: TicketId,
+    pub author: UserSummary,
+    /// Plain text with a safe Markdown subset; never HTML.
+    pub body: String,
+    /// An internal note: visible to staff only.
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub subject: String,
+    /// The first message of the thread.
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Staff only: the customer this ticket is for. They become a customer of the workspace if new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_name: Option<String>,
+}
+
+/// A change to a ticket's fields; a missing field is left alone, `null` clears `assignee_id` or `category`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TicketStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, with = "crate::patch", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<UserId>))]
+    pub assignee_id: Option<Option<UserId>>,
+    #[serde(default, with = "crate::patch", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub category: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub body: String,
+    /// Staff only: an internal note the customer never sees.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    /// Most recently updated first.
+    #[default]
+    Updated,
+    /// Most recently created first.
+    Created,
+}
+
+/// Query of `GET /api/v1/tickets`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct TicketListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TicketStatus>,
+    /// `me`, `none`, or a user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Words to find in the subject or any message the caller may see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<TicketSort>,
+    /// 1 to 100, 25 when missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketPage {
+    pub items: Vec<Ticket>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TicketStatus::*;
+    use super::*;
+
+    #[test]
+    fn status_transitions_follow_the_lifecycle() {
+        let allowed = [
+            (New, Open),
+            (New, Pending),
+            (New, Solved),
+            (Open, Pending),
+            (Open, Solved),
+            (Pending, Open),
+            (Pending, Solved),
+            (Solved, Open),
+            (Solved, Closed),
+        ];
+        for from in TicketStatus::ALL {
+            for to in TicketStatus::ALL {
+                let expected = from == to || allowed.contains(&(from, to));
+                assert_eq!(from.can_become(to), expected, "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn patch_tells_missing_from_null() {
+        let missing: TicketPatch = serde_json::from_str("{}").unwrap_or_default();
+        assert_eq!(missing.assignee_id, None);
+        let cleared: TicketPatch =
+            serde_json::from_str(r#"{"assignee_id":null}"#).unwrap_or_default();
+        assert_eq!(cleared.assignee_id, Some(None));
+        let round_trip = serde_json::to_string(&cleared).unwrap_or_default();
+        assert_eq!(round_trip, r#"{"assignee_id":null}"#);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<NewMessage>(r#"{"body":"hi","admin":true}"#).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The schema of Ferrodesk, one migration per change. Both SQLite and PostgreSQL run every file, so
+//! only portable column types are used; each `down()` really undoes its `up()` (CI runs up, down, up).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_accounts;
+mod m20261124_000002_tickets;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_accounts::Migration),
+            Box::new(m20261124_000002_tickets::Migration),
+        ]
+    }
+}
