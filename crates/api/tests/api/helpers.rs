@@ -1,0 +1,295 @@
+//! `spawn_app()` and typed helpers per endpoint.
+
+use std::path::PathBuf;
+
+use ferrodesk::config::{AuthSettings, LogFormat, LogSettings, PasswordHashing, Secret, Settings, sqlite_url};
+use ferrodesk::startup::Application;
+use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
+use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
+use ferrodesk_shared::{ErrorBody, ErrorCode, Role};
+use reqwest::{Method, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The signing secret of every test app, so tests can forge tokens that the app must refuse.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub settings: Settings,
+    /// A client without cookies; tests that need the refresh cookie make their own with `browser()`.
+    pub client: reqwest::Client,
+    _database: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database = TestDatabase::create().await;
+    let settings = Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: database.dir.clone(),
+        database_url: database.url.clone(),
+        database_max_connections: 5,
+        public_url: "http://127.0.0.1".to_owned(),
+        auth: AuthSettings {
+            jwt_secret: Secret::new(JWT_SECRET),
+            access_token_ttl_seconds: 900,
+            refresh_token_ttl_seconds: 3600,
+            invitation_ttl_seconds: 3600,
+            secure_cookies: false,
+            // Real argon2id at a test-sized cost.
+            password_hashing: PasswordHashing {
+                memory_kib: 256,
+                iterations: 1,
+            },
+        },
+        body_limit_bytes: 64 * 1024,
+        log: LogSettings {
+            filter: "warn".to_owned(),
+            format: LogFormat::Text,
+        },
+    };
+    let application = Application::build(settings.clone()).await.expect("the app starts");
+    let port = application.port();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        settings,
+        client: reqwest::Client::new(),
+        _database: database,
+    }
+}
+
+/// A client that keeps cookies, like a browser.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// A signed-in user: the token and who they are.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token: String,
+    pub auth: AuthResponse,
+}
+
+impl Session {
+    pub fn id(&self) -> ferrodesk_shared::UserId {
+        self.auth.user.id
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Sends `body` as JSON with `token` as the bearer, and returns the raw response.
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post<B: Serialize>(&self, path: &str, token: Option<&str>, body: &B) -> Response {
+        self.send(Method::POST, path, token, Some(&serde_json::to_value(body).unwrap())).await
+    }
+
+    pub async fn patch<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Response {
+        self.send(Method::PATCH, path, Some(token), Some(&serde_json::to_value(body).unwrap())).await
+    }
+
+    pub async fn signup(&self, slug: &str) -> Session {
+        let request = SignupRequest {
+            workspace_name: format!("{slug} Inc."),
+            workspace_slug: slug.to_owned(),
+            name: format!("Owner of {slug}"),
+            email: format!("owner@{slug}.example"),
+            password: PASSWORD.to_owned(),
+        };
+        let response = self.post("/api/v1/signup", None, &request).await;
+        session(expect_json::<AuthResponse>(response, StatusCode::CREATED).await)
+    }
+
+    /// Invites `email` as `role` (by `inviter`) and accepts the invitation.
+    pub async fn invite_and_join(&self, inviter: &Session, email: &str, role: Role) -> Session {
+        let invitation = InvitationRequest {
+            email: email.to_owned(),
+            role,
+        };
+        let created: InvitationCreated =
+            expect_json(self.post("/api/v1/invitations", Some(&inviter.token), &invitation).await, StatusCode::CREATED).await;
+        let accept = serde_json::json!({ "token": created.token, "name": format!("{role} {email}"), "password": PASSWORD });
+        let response = self.post("/api/v1/invitations/accept", None, &accept).await;
+        session(expect_json::<AuthResponse>(response, StatusCode::CREATED).await)
+    }
+
+    pub async fn register_customer(&self, slug: &str, email: &str) -> Session {
+        let request = serde_json::json!({
+            "workspace_slug": slug, "name": format!("Customer {email}"), "email": email, "password": PASSWORD,
+        });
+        let response = self.post("/api/v1/auth/register", None, &request).await;
+        session(expect_json::<AuthResponse>(response, StatusCode::CREATED).await)
+    }
+
+    pub async fn create_ticket(&self, author: &Session, subject: &str, body: &str) -> TicketDetail {
+        let request = NewTicket {
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+            priority: None,
+            requester_email: None,
+            requester_name: None,
+        };
+        expect_json(self.post("/api/v1/tickets", Some(&author.token), &request).await, StatusCode::CREATED).await
+    }
+
+    /// A staff member opens a ticket on behalf of `requester_email`.
+    pub async fn create_ticket_for(&self, staff: &Session, requester_email: &str, subject: &str) -> TicketDetail {
+        let request = NewTicket {
+            subject: subject.to_owned(),
+            body: format!("Reported by phone: {subject}"),
+            priority: None,
+            requester_email: Some(requester_email.to_owned()),
+            requester_name: None,
+        };
+        expect_json(self.post("/api/v1/tickets", Some(&staff.token), &request).await, StatusCode::CREATED).await
+    }
+}
+
+fn session(auth: AuthResponse) -> Session {
+    Session {
+        token: auth.access_token.clone(),
+        auth,
+    }
+}
+
+/// A workspace with an owner, `agents` agents, a supervisor and two customers.
+pub struct TestWorkspace {
+    pub slug: String,
+    pub owner: Session,
+    pub supervisor: Session,
+    pub agents: Vec<Session>,
+    pub customers: Vec<Session>,
+}
+
+impl TestWorkspace {
+    pub async fn create(app: &TestApp, slug: &str, agents: usize) -> TestWorkspace {
+        let owner = app.signup(slug).await;
+        let supervisor = app.invite_and_join(&owner, &format!("supervisor@{slug}.example"), Role::Supervisor).await;
+        let mut agent_sessions = Vec::new();
+        for index in 0..agents {
+            agent_sessions.push(app.invite_and_join(&owner, &format!("agent{index}@{slug}.example"), Role::Agent).await);
+        }
+        let mut customers = Vec::new();
+        for index in 0..2 {
+            customers.push(app.register_customer(slug, &format!("customer{index}@mail.example")).await);
+        }
+        TestWorkspace {
+            slug: slug.to_owned(),
+            owner,
+            supervisor,
+            agents: agent_sessions,
+            customers,
+        }
+    }
+
+    pub fn agent(&self) -> &Session {
+        &self.agents[0]
+    }
+
+    pub fn customer(&self) -> &Session {
+        &self.customers[0]
+    }
+}
+
+/// Asserts the status and parses the body.
+pub async fn expect_json<T: DeserializeOwned>(response: Response, status: StatusCode) -> T {
+    let actual = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("cannot parse {text}: {error}"))
+}
+
+/// Asserts an error answer: its status and its machine-readable code.
+pub async fn expect_error(response: Response, status: StatusCode, code: ErrorCode) -> ErrorBody {
+    let body: ErrorBody = expect_json(response, status).await;
+    assert_eq!(body.code, code, "unexpected code: {body:?}");
+    assert!(!body.message.is_empty());
+    body
+}
+
+/// A database of its own for one test, removed when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let dir = std::env::temp_dir().join(format!("ferrodesk-test-{}", Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres")) {
+            Some(admin_url) => {
+                let name = format!("ferrodesk_test_{}", Uuid::now_v7().simple());
+                let admin = Database::connect(&admin_url).await.expect("PostgreSQL at TEST_DATABASE_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                admin.close().await.ok();
+                let url = match admin_url.rsplit_once('/') {
+                    Some((server, _)) => format!("{server}/{name}"),
+                    None => panic!("TEST_DATABASE_URL must end with a database name"),
+                };
+                TestDatabase {
+                    url,
+                    dir,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+            None => TestDatabase {
+                url: sqlite_url(&dir.join("ferrodesk.db")),
+                dir,
+                postgres: None,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs inside the test's runtime, which cannot block on itself: use a thread of its own.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await
+                            .ok();
+                        admin.close().await.ok();
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}

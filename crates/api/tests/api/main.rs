@@ -1,0 +1,14 @@
+//! The API's integration tests: one binary; every test starts the real application (the same
+//! `Application::build` as production) on a random port with its own fresh database: a SQLite
+//! file, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a database made for it and dropped after.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod errors;
+mod health;
+mod helpers;
+mod migrations;
+mod roles;
+mod tenancy;
+mod tickets;
+mod users;
