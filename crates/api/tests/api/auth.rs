@@ -1,1 +1,313 @@
-//! (being written)
+//! Sign-up, sign-in, sessions, invitations, and tokens that must be refused.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, Me};
+use ferrodesk_shared::{ErrorCode, Role};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{JWT_SECRET, PASSWORD, browser, expect_error, expect_json, spawn_app};
+
+#[tokio::test]
+async fn signup_creates_a_workspace_with_its_owner_signed_in() {
+    let app = spawn_app().await;
+    let response = app
+        .post(
+            "/api/v1/signup",
+            None,
+            &json!({"workspace_name": "Acme", "workspace_slug": "Acme", "name": "Ada", "email": "Ada@Acme.example", "password": PASSWORD}),
+        )
+        .await;
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("ferrodesk_refresh="));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/api/v1/auth"));
+    let auth: AuthResponse = expect_json(response, StatusCode::CREATED).await;
+    assert_eq!(auth.user.role, Role::Owner);
+    assert_eq!(auth.user.email, "ada@acme.example", "emails are stored lower-cased");
+    assert_eq!(auth.workspace.slug, "acme");
+    assert_eq!(auth.user.workspace_id, auth.workspace.id);
+
+    let me: Me = expect_json(app.get("/api/v1/me", &auth.access_token).await, StatusCode::OK).await;
+    assert_eq!(me.user, auth.user);
+    assert_eq!(me.workspace, auth.workspace);
+}
+
+#[tokio::test]
+async fn signup_refuses_a_taken_slug_and_bad_fields_and_stores_nothing() {
+    let app = spawn_app().await;
+    app.signup("acme").await;
+    let taken = app
+        .post(
+            "/api/v1/signup",
+            None,
+            &json!({"workspace_name": "Acme 2", "workspace_slug": "acme", "name": "Bob", "email": "bob@x.example", "password": PASSWORD}),
+        )
+        .await;
+    expect_error(taken, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+
+    let bad = app
+        .post(
+            "/api/v1/signup",
+            None,
+            &json!({"workspace_name": "", "workspace_slug": "a", "name": "Bob\r\nBcc: x", "email": "nope", "password": "short"}),
+        )
+        .await;
+    let error = expect_error(bad, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    for field in ["workspace_name", "workspace_slug", "name", "email", "password"] {
+        assert!(error.fields.contains_key(field), "{field} should be reported: {error:?}");
+    }
+    // Nothing half-stored: the refused owner cannot sign in anywhere.
+    let login = app
+        .post("/api/v1/auth/login", None, &json!({"workspace_slug": "acme", "email": "bob@x.example", "password": PASSWORD}))
+        .await;
+    expect_error(login, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn login_succeeds_only_with_the_right_workspace_email_and_password() {
+    let app = spawn_app().await;
+    let owner = app.signup("acme").await;
+    app.signup("globex").await;
+    let ok = app
+        .post("/api/v1/auth/login", None, &json!({"workspace_slug": "acme", "email": "OWNER@acme.example", "password": PASSWORD}))
+        .await;
+    let auth: AuthResponse = expect_json(ok, StatusCode::OK).await;
+    assert_eq!(auth.user.id, owner.id());
+
+    for (slug, email, password) in [
+        ("acme", "owner@acme.example", "wrong password!"),
+        ("acme", "nobody@acme.example", PASSWORD),
+        ("globex", "owner@acme.example", PASSWORD),
+        ("nowhere", "owner@acme.example", PASSWORD),
+    ] {
+        let response = app
+            .post("/api/v1/auth/login", None, &json!({"workspace_slug": slug, "email": email, "password": password}))
+            .await;
+        let error = expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+        assert_eq!(error.message, "Wrong workspace, email or password.", "the same answer whatever was wrong");
+    }
+}
+
+#[tokio::test]
+async fn customers_register_in_a_help_centre_once() {
+    let app = spawn_app().await;
+    app.signup("acme").await;
+    let customer = app.register_customer("acme", "carol@mail.example").await;
+    assert_eq!(customer.auth.user.role, Role::Customer);
+    let again = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            &json!({"workspace_slug": "acme", "name": "Carol", "email": "carol@mail.example", "password": PASSWORD}),
+        )
+        .await;
+    expect_error(again, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let nowhere = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            &json!({"workspace_slug": "nowhere", "name": "Carol", "email": "carol@mail.example", "password": PASSWORD}),
+        )
+        .await;
+    let error = expect_error(nowhere, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    assert!(error.fields.contains_key("workspace_slug"));
+}
+
+#[tokio::test]
+async fn a_role_sent_in_a_body_is_refused_not_trusted() {
+    let app = spawn_app().await;
+    app.signup("acme").await;
+    let response = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            &json!({"workspace_slug": "acme", "name": "Mallory", "email": "m@mail.example", "password": PASSWORD, "role": "owner"}),
+        )
+        .await;
+    expect_error(response, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_token_ends_the_session() {
+    let app = spawn_app().await;
+    let browser = browser();
+    let signup = browser
+        .post(app.url("/api/v1/signup"))
+        .json(&json!({"workspace_name": "Acme", "workspace_slug": "acme", "name": "Ada", "email": "ada@acme.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let first_cookie = refresh_cookie(&signup);
+    let signed_up: AuthResponse = expect_json(signup, StatusCode::CREATED).await;
+
+    let refreshed = browser.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    let second_cookie = refresh_cookie(&refreshed);
+    assert_ne!(first_cookie, second_cookie, "the refresh token rotates");
+    let refreshed: AuthResponse = expect_json(refreshed, StatusCode::OK).await;
+    assert_eq!(refreshed.user.id, signed_up.user.id);
+    expect_json::<Me>(app.get("/api/v1/me", &refreshed.access_token).await, StatusCode::OK).await;
+
+    // A thief replays the first (already rotated) token: refused, and the whole session dies.
+    let replay = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("cookie", format!("ferrodesk_refresh={first_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(replay, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    let owner_again = browser.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    expect_error(owner_again, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    expect_error(app.get("/api/v1/me", &refreshed.access_token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_refresh_token_and_the_access_token() {
+    let app = spawn_app().await;
+    let browser = browser();
+    let login = browser
+        .post(app.url("/api/v1/signup"))
+        .json(&json!({"workspace_name": "Acme", "workspace_slug": "acme", "name": "Ada", "email": "ada@acme.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let auth: AuthResponse = expect_json(login, StatusCode::CREATED).await;
+    let logout = browser
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&auth.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let refresh = browser.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    expect_error(refresh, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    expect_error(app.get("/api/v1/me", &auth.access_token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn invitations_are_single_use_and_join_the_inviters_workspace() {
+    let app = spawn_app().await;
+    let owner = app.signup("acme").await;
+    let created: InvitationCreated = expect_json(
+        app.post("/api/v1/invitations", Some(&owner.token), &json!({"email": "Sam@acme.example", "role": "supervisor"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(created.role, Role::Supervisor);
+    assert!(created.token.len() >= 32);
+    let accept = json!({"token": created.token, "name": "Sam", "password": PASSWORD});
+    let joined: AuthResponse =
+        expect_json(app.post("/api/v1/invitations/accept", None, &accept).await, StatusCode::CREATED).await;
+    assert_eq!(joined.user.role, Role::Supervisor);
+    assert_eq!(joined.user.email, "sam@acme.example");
+    assert_eq!(joined.workspace.id, owner.auth.workspace.id);
+
+    let again = app.post("/api/v1/invitations/accept", None, &accept).await;
+    expect_error(again, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let forged = app
+        .post("/api/v1/invitations/accept", None, &json!({"token": "made-up", "name": "Eve", "password": PASSWORD}))
+        .await;
+    expect_error(forged, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+
+    // Inviting someone already in the workspace, or a customer, is refused.
+    let existing = app
+        .post("/api/v1/invitations", Some(&owner.token), &json!({"email": "sam@acme.example", "role": "agent"}))
+        .await;
+    expect_error(existing, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let customer = app
+        .post("/api/v1/invitations", Some(&owner.token), &json!({"email": "c@mail.example", "role": "customer"}))
+        .await;
+    expect_error(customer, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+}
+
+#[tokio::test]
+async fn an_expired_invitation_is_refused() {
+    // An app whose invitations expire the moment they are made.
+    let app = crate::helpers::spawn_app_with(|settings| settings.auth.invitation_ttl_seconds = -1).await;
+    let owner = app.signup("acme").await;
+    let created: InvitationCreated = expect_json(
+        app.post("/api/v1/invitations", Some(&owner.token), &json!({"email": "late@acme.example", "role": "agent"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let accept = app
+        .post("/api/v1/invitations/accept", None, &json!({"token": created.token, "name": "Late", "password": PASSWORD}))
+        .await;
+    expect_error(accept, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}
+
+fn refresh_cookie(response: &reqwest::Response) -> String {
+    let header = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    header.split(';').next().unwrap().trim_start_matches("ferrodesk_refresh=").to_owned()
+}
+
+fn forge(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+#[tokio::test]
+async fn forged_expired_and_tampered_tokens_are_refused() {
+    let app = spawn_app().await;
+    let owner = app.signup("acme").await;
+    let payload = owner.token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let now = chrono::Utc::now().timestamp();
+
+    // Control: a token we sign with the app's secret and the real claims works, so the refusals below
+    // are about what was changed and nothing else.
+    expect_json::<Me>(app.get("/api/v1/me", &forge(&claims, JWT_SECRET)).await, StatusCode::OK).await;
+
+    let mut expired = claims.clone();
+    expired["iat"] = json!(now - 7200);
+    expired["exp"] = json!(now - 3600);
+    let mut wrong_audience = claims.clone();
+    wrong_audience["aud"] = json!("someone-else");
+    let mut wrong_issuer = claims.clone();
+    wrong_issuer["iss"] = json!("evil");
+
+    let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let alg_none = format!("{header_none}.{payload}.");
+
+    let mut tampered_claims = claims.clone();
+    tampered_claims["role"] = json!("owner");
+    tampered_claims["sub"] = json!(uuid::Uuid::now_v7());
+    let signature = owner.token.split('.').nth(2).unwrap();
+    let header = owner.token.split('.').next().unwrap();
+    let tampered = format!(
+        "{header}.{}.{signature}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&tampered_claims).unwrap())
+    );
+
+    for (what, token) in [
+        ("alg none", alg_none),
+        ("tampered payload", tampered),
+        ("expired", forge(&expired, JWT_SECRET)),
+        ("another secret", forge(&claims, "another-secret-another-secret-another-secret")),
+        ("wrong audience", forge(&wrong_audience, JWT_SECRET)),
+        ("wrong issuer", forge(&wrong_issuer, JWT_SECRET)),
+        ("garbage", "not.a.token".to_owned()),
+    ] {
+        let response = app.get("/api/v1/me", &token).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what} must be refused");
+        expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    }
+    let no_token = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    expect_error(no_token, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn a_role_change_counts_at_once_even_with_an_old_token() {
+    let app = spawn_app().await;
+    let owner = app.signup("acme").await;
+    let supervisor = app.invite_and_join(&owner, "sup@acme.example", Role::Supervisor).await;
+    let invite = json!({"email": "new@acme.example", "role": "agent"});
+    let before = app.post("/api/v1/invitations", Some(&supervisor.token), &invite).await;
+    assert_eq!(before.status(), StatusCode::CREATED);
+    app.patch(&format!("/api/v1/users/{}", supervisor.id()), &owner.token, &json!({"role": "agent"})).await;
+    let after = app
+        .post("/api/v1/invitations", Some(&supervisor.token), &json!({"email": "other@acme.example", "role": "agent"}))
+        .await;
+    expect_error(after, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+}

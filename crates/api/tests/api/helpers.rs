@@ -28,8 +28,13 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with settings changed by `adjust` first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
-    let settings = Settings {
+    let mut settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: database.dir.clone(),
         database_url: database.url.clone(),
@@ -53,6 +58,7 @@ pub async fn spawn_app() -> TestApp {
             format: LogFormat::Text,
         },
     };
+    adjust(&mut settings);
     let application = Application::build(settings.clone()).await.expect("the app starts");
     let port = application.port();
     tokio::spawn(application.run_until_stopped());

@@ -1,1 +1,296 @@
-//! (being written)
+//! Tickets: creation, numbering, idempotency, the inbox query, the status lifecycle and threads.
+
+use ferrodesk_shared::tickets::{Message, Ticket, TicketDetail, TicketPage, TicketStatus};
+use ferrodesk_shared::{ErrorCode, Role};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
+
+async fn page(app: &TestApp, who: &Session, query: &str) -> TicketPage {
+    expect_json(app.get(&format!("/api/v1/tickets{query}"), &who.token).await, StatusCode::OK).await
+}
+
+async fn detail(app: &TestApp, who: &Session, ticket: &Ticket) -> TicketDetail {
+    expect_json(app.get(&format!("/api/v1/tickets/{}", ticket.id), &who.token).await, StatusCode::OK).await
+}
+
+async fn reply(app: &TestApp, who: &Session, ticket: &Ticket, body: &str, internal: bool) -> Message {
+    let response = app
+        .post(&format!("/api/v1/tickets/{}/messages", ticket.id), Some(&who.token), &json!({"body": body, "internal": internal}))
+        .await;
+    expect_json(response, StatusCode::CREATED).await
+}
+
+async fn patch(app: &TestApp, who: &Session, ticket: &Ticket, body: serde_json::Value) -> reqwest::Response {
+    app.patch(&format!("/api/v1/tickets/{}", ticket.id), &who.token, &body).await
+}
+
+#[tokio::test]
+async fn a_customer_opens_a_ticket_and_numbers_count_per_workspace() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let first = app.create_ticket(acme.customer(), "  Card declined ", "My card was declined at checkout.").await;
+    assert_eq!(first.ticket.number, 1);
+    assert_eq!(first.ticket.subject, "Card declined");
+    assert_eq!(first.ticket.status, TicketStatus::New);
+    assert_eq!(first.ticket.requester.id, acme.customer().id());
+    assert_eq!(first.messages.len(), 1);
+    assert_eq!(first.messages[0].body, "My card was declined at checkout.");
+    assert!(!first.messages[0].internal);
+    let second = app.create_ticket(&acme.customers[1], "Second", "Another one").await;
+    assert_eq!(second.ticket.number, 2);
+    let other = app.create_ticket(globex.customer(), "Elsewhere", "Numbers start again").await;
+    assert_eq!(other.ticket.number, 1, "each workspace numbers its own tickets");
+}
+
+#[tokio::test]
+async fn staff_open_tickets_for_a_requester_who_becomes_a_customer() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let ticket = app.create_ticket_for(acme.agent(), "New.Person@Mail.example", "Phone call").await;
+    assert_eq!(ticket.ticket.requester.email, "new.person@mail.example");
+    assert_eq!(ticket.ticket.requester.role, Role::Customer);
+    assert_eq!(ticket.ticket.requester.name, "new.person");
+    // The same requester again is the same customer, not a second one.
+    let again = app.create_ticket_for(acme.agent(), "new.person@mail.example", "Second call").await;
+    assert_eq!(again.ticket.requester.id, ticket.ticket.requester.id);
+
+    let missing = app
+        .post("/api/v1/tickets", Some(&acme.agent().token), &json!({"subject": "x", "body": "y"}))
+        .await;
+    let error = expect_error(missing, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    assert!(error.fields.contains_key("requester_email"));
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_a_retry_return_the_first_ticket() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let body = json!({"subject": "Refund", "body": "Please refund order 12"});
+    let send = |key: &'static str, body: serde_json::Value| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/tickets"))
+            .bearer_auth(&acme.customer().token)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let first: TicketDetail = expect_json(send("retry-1", body.clone()).await, StatusCode::CREATED).await;
+    let retry = send("retry-1", body.clone()).await;
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let retried: TicketDetail = expect_json(retry, StatusCode::CREATED).await;
+    assert_eq!(retried.ticket.id, first.ticket.id);
+
+    // Concurrent retries also make one ticket.
+    let (a, b) = tokio::join!(send("retry-2", body.clone()), send("retry-2", body.clone()));
+    let a: TicketDetail = expect_json(a, StatusCode::CREATED).await;
+    let b: TicketDetail = expect_json(b, StatusCode::CREATED).await;
+    assert_eq!(a.ticket.id, b.ticket.id);
+
+    let reused = send("retry-1", json!({"subject": "Other", "body": "Different"})).await;
+    expect_error(reused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    let all = page(&app, acme.agent(), "").await;
+    assert_eq!(all.items.len(), 2, "two keys, two tickets: {:?}", all.items);
+}
+
+#[tokio::test]
+async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let mut created = Vec::new();
+    for index in 0..7 {
+        let ticket = app.create_ticket(acme.customer(), &format!("Question {index}"), &format!("body {index}")).await;
+        created.push(ticket.ticket);
+    }
+    let billing = app.create_ticket(&acme.customers[1], "Invoice missing", "Where is my 50% discount_code?").await.ticket;
+    expect_json::<Ticket>(
+        patch(&app, acme.agent(), &billing, json!({"status": "pending", "priority": "high", "category": "Billing", "assignee_id": acme.agent().id()})).await,
+        StatusCode::OK,
+    )
+    .await;
+    reply(&app, acme.agent(), &created[2], "Secret internal phrase", true).await;
+
+    // Pages of 3 walk all 8 tickets exactly once, newest update first.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(cursor) => format!("?limit=3&cursor={cursor}"),
+            None => "?limit=3".to_owned(),
+        };
+        let page = page(&app, acme.agent(), &query).await;
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items.iter().map(|ticket| ticket.id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 8);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 8, "no ticket twice");
+    assert_eq!(seen[0], created[2].id, "the ticket with the newest note comes first");
+
+    let by_created = page(&app, acme.agent(), "?sort=created&limit=100").await;
+    assert_eq!(by_created.items[0].id, billing.id);
+    assert_eq!(by_created.items.last().unwrap().id, created[0].id);
+
+    let pending = page(&app, acme.agent(), "?status=pending").await;
+    assert_eq!(pending.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![billing.id]);
+    let mine = page(&app, acme.agent(), "?assignee=me").await;
+    assert_eq!(mine.items.len(), 1);
+    let others = page(&app, &acme.agents[1], "?assignee=me").await;
+    assert!(others.items.is_empty());
+    let unassigned = page(&app, acme.agent(), "?assignee=none").await;
+    assert_eq!(unassigned.items.len(), 7);
+    let by_id = page(&app, &acme.agents[1], &format!("?assignee={}", acme.agent().id())).await;
+    assert_eq!(by_id.items.len(), 1);
+    assert_eq!(page(&app, acme.agent(), "?priority=high").await.items.len(), 1);
+    assert_eq!(page(&app, acme.agent(), "?category=billing").await.items.len(), 1);
+
+    // Search: subject and messages, case-insensitive, with % and _ taken literally.
+    assert_eq!(page(&app, acme.agent(), "?q=INVOICE").await.items.len(), 1);
+    assert_eq!(page(&app, acme.agent(), "?q=50%25%20discount_code").await.items.len(), 1);
+    assert_eq!(page(&app, acme.agent(), "?q=%25").await.items.len(), 1, "% matches only a literal %");
+    assert_eq!(page(&app, acme.agent(), "?q=body%204").await.items.len(), 1);
+    assert_eq!(page(&app, acme.agent(), "?q=secret%20internal").await.items.len(), 1, "staff search notes");
+    assert!(page(&app, acme.customer(), "?q=secret%20internal").await.items.is_empty(), "customers never find notes");
+
+    // Customers see only their own tickets.
+    let own = page(&app, &acme.customers[1], "?limit=100").await;
+    assert_eq!(own.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![billing.id]);
+
+    for bad in ["?limit=0", "?limit=101", "?cursor=garbage", "?assignee=bob"] {
+        let response = app.get(&format!("/api/v1/tickets{bad}"), &acme.agent().token).await;
+        expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+    }
+    let unknown = app.get("/api/v1/tickets?colour=red", &acme.agent().token).await;
+    expect_error(unknown, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+    let bad_status = app.get("/api/v1/tickets?status=sleeping", &acme.agent().token).await;
+    expect_error(bad_status, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+}
+
+#[tokio::test]
+async fn replies_notes_and_the_lifecycle() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let customer = acme.customer();
+    let agent = acme.agent();
+    let ticket = app.create_ticket(customer, "Broken widget", "It broke.").await.ticket;
+
+    let note = reply(&app, agent, &ticket, "Customer is a VIP", true).await;
+    assert!(note.internal);
+    let after_note = detail(&app, agent, &ticket).await;
+    assert_eq!(after_note.ticket.first_response_at, None, "a note is not a response");
+    assert_eq!(after_note.ticket.status, TicketStatus::New);
+
+    let answer = reply(&app, agent, &ticket, "Try turning it off and on.", false).await;
+    assert_eq!(answer.author.id, agent.id());
+    let answered = detail(&app, agent, &ticket).await;
+    assert_eq!(answered.ticket.first_response_at, Some(answer.created_at));
+    assert_eq!(answered.ticket.status, TicketStatus::Open, "the first public reply opens a new ticket");
+    assert_eq!(answered.messages.len(), 3);
+
+    // The customer sees the reply, never the note.
+    let seen = detail(&app, customer, &ticket).await;
+    assert_eq!(seen.messages.len(), 2);
+    assert!(seen.messages.iter().all(|message| !message.internal));
+    assert!(!seen.messages.iter().any(|message| message.body.contains("VIP")));
+
+    // Solve, then the customer writes again: it reopens.
+    let solved: Ticket = expect_json(patch(&app, agent, &ticket, json!({"status": "solved"})).await, StatusCode::OK).await;
+    assert_eq!(solved.status, TicketStatus::Solved);
+    assert!(solved.solved_at.is_some());
+    reply(&app, customer, &ticket, "Still broken.", false).await;
+    let reopened = detail(&app, agent, &ticket).await;
+    assert_eq!(reopened.ticket.status, TicketStatus::Open);
+    assert_eq!(reopened.ticket.solved_at, None);
+    assert_eq!(reopened.ticket.first_response_at, answered.ticket.first_response_at, "set once");
+
+    // new is only a starting point; closed is final.
+    let back_to_new = patch(&app, agent, &ticket, json!({"status": "new"})).await;
+    expect_error(back_to_new, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let close_open = patch(&app, agent, &ticket, json!({"status": "closed"})).await;
+    expect_error(close_open, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    expect_json::<Ticket>(patch(&app, agent, &ticket, json!({"status": "solved"})).await, StatusCode::OK).await;
+    let closed: Ticket = expect_json(patch(&app, agent, &ticket, json!({"status": "closed"})).await, StatusCode::OK).await;
+    assert_eq!(closed.status, TicketStatus::Closed);
+    let late = app
+        .post(&format!("/api/v1/tickets/{}/messages", ticket.id), Some(&customer.token), &json!({"body": "hello?"}))
+        .await;
+    expect_error(late, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let reopen_closed = patch(&app, agent, &ticket, json!({"status": "open"})).await;
+    expect_error(reopen_closed, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    assert_eq!(detail(&app, agent, &ticket).await.messages.len(), 4, "nothing stored by refused requests");
+}
+
+#[tokio::test]
+async fn fields_change_and_clear_and_bad_values_change_nothing() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let ticket = app.create_ticket(acme.customer(), "Tags", "Tag me").await.ticket;
+    let updated: Ticket = expect_json(
+        patch(&app, &acme.supervisor, &ticket, json!({"priority": "urgent", "category": " Shipping ", "tags": ["VIP", "vip", "late-delivery"], "assignee_id": acme.agent().id()})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(updated.category.as_deref(), Some("shipping"));
+    assert_eq!(updated.tags, vec!["vip", "late-delivery"]);
+    assert_eq!(updated.assignee.as_ref().map(|a| a.id), Some(acme.agent().id()));
+    assert!(updated.updated_at > ticket.updated_at);
+
+    let cleared: Ticket = expect_json(
+        patch(&app, &acme.supervisor, &ticket, json!({"category": null, "assignee_id": null})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(cleared.category, None);
+    assert_eq!(cleared.assignee, None);
+    assert_eq!(cleared.tags, vec!["vip", "late-delivery"], "a missing field is left alone");
+
+    for (body, field) in [
+        (json!({"tags": ["two words"]}), "tags"),
+        (json!({"category": ""}), "category"),
+        (json!({"assignee_id": acme.customer().id()}), "assignee_id"),
+        (json!({"assignee_id": uuid::Uuid::now_v7()}), "assignee_id"),
+    ] {
+        let error = expect_error(
+            patch(&app, &acme.supervisor, &ticket, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert!(error.fields.contains_key(field), "{error:?}");
+    }
+    let unknown = patch(&app, &acme.supervisor, &ticket, json!({"status": "open", "requester_id": acme.agent().id()})).await;
+    expect_error(unknown, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+    let after = detail(&app, &acme.supervisor, &ticket).await.ticket;
+    assert_eq!(after, cleared, "refused patches change nothing");
+}
+
+#[tokio::test]
+async fn customers_cannot_see_other_customers_tickets() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let theirs = app.create_ticket(&acme.customers[1], "Private", "Mine only").await.ticket;
+    let missing = app.get(&format!("/api/v1/tickets/{}", uuid::Uuid::now_v7()), &acme.customer().token).await;
+    let missing = expect_error(missing, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let other = app.get(&format!("/api/v1/tickets/{}", theirs.id), &acme.customer().token).await;
+    let other = expect_error(other, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    assert_eq!(other, missing, "another customer's ticket looks exactly like none");
+    let write = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/tickets/{}/messages", theirs.id),
+            Some(&acme.customer().token),
+            Some(&json!({"body": "let me in"})),
+        )
+        .await;
+    expect_error(write, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    assert_eq!(detail(&app, acme.agent(), &theirs).await.messages.len(), 1);
+}
