@@ -19,9 +19,9 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     #[error("{0}")]
     Forbidden(String),
-    #[error("not found")]
+    #[error("Nothing here: it does not exist, or you cannot see it.")]
     NotFound,
-    #[error("method not allowed")]
+    #[error("This path does not take that method.")]
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),

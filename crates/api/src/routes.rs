@@ -21,6 +21,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
     config
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/api/docs", web::get().to(docs_redirect))
         .service(openapi::docs())
         .service(
             web::scope("/api/v1")
@@ -35,8 +36,23 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 
+/// A path of a feature; a method it does not have answers 405, not 404.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/api/docs/"))
+        .finish()
 }
 
 fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

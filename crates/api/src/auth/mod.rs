@@ -12,6 +12,8 @@ pub mod tokens;
 
 use actix_web::web;
 
+use crate::routes::resource;
+
 pub use principal::{Agent, Auth, Member, Owner, Principal, Supervisor};
 pub use scope::WorkspaceScope;
 
@@ -21,12 +23,12 @@ pub const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .route("/signup", web::post().to(handlers::signup))
-        .route("/auth/register", web::post().to(handlers::register))
-        .route("/auth/login", web::post().to(handlers::login))
-        .route("/auth/refresh", web::post().to(handlers::refresh))
-        .route("/auth/logout", web::post().to(handlers::logout))
-        .route("/me", web::get().to(handlers::me))
-        .route("/invitations", web::post().to(handlers::invite))
-        .route("/invitations/accept", web::post().to(handlers::accept_invitation));
+        .service(resource("/signup").post(handlers::signup))
+        .service(resource("/auth/register").post(handlers::register))
+        .service(resource("/auth/login").post(handlers::login))
+        .service(resource("/auth/refresh").post(handlers::refresh))
+        .service(resource("/auth/logout").post(handlers::logout))
+        .service(resource("/me").get(handlers::me))
+        .service(resource("/invitations").post(handlers::invite))
+        .service(resource("/invitations/accept").post(handlers::accept_invitation));
 }

@@ -8,11 +8,11 @@ pub mod service;
 
 use actix_web::web;
 
+use crate::routes::resource;
+
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .route("/tickets", web::post().to(handlers::create))
-        .route("/tickets", web::get().to(handlers::list))
-        .route("/tickets/{id}", web::get().to(handlers::get))
-        .route("/tickets/{id}", web::patch().to(handlers::update))
-        .route("/tickets/{id}/messages", web::post().to(handlers::reply));
+        .service(resource("/tickets").get(handlers::list).post(handlers::create))
+        .service(resource("/tickets/{id}").get(handlers::get).patch(handlers::update))
+        .service(resource("/tickets/{id}/messages").post(handlers::reply));
 }

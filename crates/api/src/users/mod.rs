@@ -8,8 +8,10 @@ pub mod service;
 
 use actix_web::web;
 
+use crate::routes::resource;
+
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .route("/users", web::get().to(handlers::list))
-        .route("/users/{id}", web::patch().to(handlers::update));
+        .service(resource("/users").get(handlers::list))
+        .service(resource("/users/{id}").patch(handlers::update));
 }
