@@ -37,6 +37,15 @@ pub struct AuthSettings {
     /// Marks the refresh cookie `Secure`; on when the public URL is https.
     pub secure_cookies: bool,
     pub password_hashing: PasswordHashing,
+    /// `FERRODESK_AUTH_BURST` (default 10) sign-in, sign-up and invitation attempts per client address,
+    /// refilled one every `FERRODESK_AUTH_REFILL_SECONDS` (default 6).
+    pub rate_limit: RateLimit,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub seconds_per_request: u64,
 }
 
 /// argon2id cost. Production uses the OWASP minimum; tests lower the memory to stay fast.
@@ -62,6 +71,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("invitation_ttl_seconds", &self.invitation_ttl_seconds)
             .field("secure_cookies", &self.secure_cookies)
             .field("password_hashing", &self.password_hashing)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -143,6 +153,10 @@ impl Settings {
                 invitation_ttl_seconds: 7 * 24 * 3600,
                 secure_cookies: public_url.starts_with("https://"),
                 password_hashing: PasswordHashing::RECOMMENDED,
+                rate_limit: RateLimit {
+                    burst: parse_or(&lookup, "FERRODESK_AUTH_BURST", 10)?,
+                    seconds_per_request: parse_or(&lookup, "FERRODESK_AUTH_REFILL_SECONDS", 6)?,
+                },
             },
             public_url,
             body_limit_bytes: parse_or(&lookup, "FERRODESK_BODY_LIMIT_BYTES", 256 * 1024)?,

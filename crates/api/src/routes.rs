@@ -28,7 +28,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)
-                .configure(auth::routes)
+                .configure(|config| auth::routes(config, &state.auth_rate_limit))
                 .configure(users::routes)
                 .configure(tickets::routes)
                 .default_service(web::to(not_found)),

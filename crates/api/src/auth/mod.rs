@@ -5,11 +5,13 @@
 pub mod handlers;
 pub mod password;
 pub mod principal;
+pub mod rate_limit;
 pub mod repo;
 pub mod scope;
 pub mod service;
 pub mod tokens;
 
+use actix_governor::Governor;
 use actix_web::web;
 
 use crate::routes::resource;
@@ -21,14 +23,16 @@ pub use scope::WorkspaceScope;
 pub const REFRESH_COOKIE: &str = "ferrodesk_refresh";
 pub const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
-pub fn routes(config: &mut web::ServiceConfig) {
+/// The auth routes; those that take a password share one per-address rate limit.
+pub fn routes(config: &mut web::ServiceConfig, limit: &rate_limit::AuthRateLimit) {
+    let limited = |path: &str| resource(path).wrap(Governor::new(limit));
     config
-        .service(resource("/signup").post(handlers::signup))
-        .service(resource("/auth/register").post(handlers::register))
-        .service(resource("/auth/login").post(handlers::login))
+        .service(limited("/signup").post(handlers::signup))
+        .service(limited("/auth/register").post(handlers::register))
+        .service(limited("/auth/login").post(handlers::login))
         .service(resource("/auth/refresh").post(handlers::refresh))
         .service(resource("/auth/logout").post(handlers::logout))
         .service(resource("/me").get(handlers::me))
         .service(resource("/invitations").post(handlers::invite))
-        .service(resource("/invitations/accept").post(handlers::accept_invitation));
+        .service(limited("/invitations/accept").post(handlers::accept_invitation));
 }

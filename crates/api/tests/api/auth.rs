@@ -311,3 +311,23 @@ async fn a_role_change_counts_at_once_even_with_an_old_token() {
         .await;
     expect_error(after, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
 }
+
+#[tokio::test]
+async fn password_guessing_is_rate_limited_per_address() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.auth.rate_limit = ferrodesk::config::RateLimit { burst: 3, seconds_per_request: 60 };
+    })
+    .await;
+    let guess = json!({"workspace_slug": "acme", "email": "owner@acme.example", "password": "guess guess guess"});
+    for _ in 0..3 {
+        let response = app.post("/api/v1/auth/login", None, &guess).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = app.post("/api/v1/auth/login", None, &guess).await;
+    let retry_after: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    expect_error(limited, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
+    // Only the password endpoints are limited.
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}

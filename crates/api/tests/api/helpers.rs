@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ferrodesk::config::{AuthSettings, LogFormat, LogSettings, PasswordHashing, Secret, Settings, sqlite_url};
+use ferrodesk::config::{AuthSettings, LogFormat, LogSettings, PasswordHashing, RateLimit, Secret, Settings, sqlite_url};
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
 use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
@@ -50,6 +50,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             password_hashing: PasswordHashing {
                 memory_kib: 256,
                 iterations: 1,
+            },
+            // Every test client comes from 127.0.0.1; the rate-limit test sets its own.
+            rate_limit: RateLimit {
+                burst: 10_000,
+                seconds_per_request: 1,
             },
         },
         body_limit_bytes: 64 * 1024,
