@@ -20,7 +20,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub settings: Settings,
     /// A client without cookies; tests that need the refresh cookie make their own with `browser()`.
     pub client: reqwest::Client,
@@ -69,7 +68,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        port,
         settings,
         client: reqwest::Client::new(),
         _database: database,
