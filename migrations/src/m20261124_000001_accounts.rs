@@ -254,9 +254,7 @@ impl MigrationTrait for Migration {
             Users::Table.into_iden(),
             Workspaces::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

@@ -105,16 +105,26 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_tickets_workspace_number", Tickets::Table, &[Tickets::WorkspaceId, Tickets::Number])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "ux_tickets_workspace_number",
+                    Tickets::Table,
+                    &[Tickets::WorkspaceId, Tickets::Number],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         // The inbox pages by (updated_at, id) or (created_at, id) inside one workspace, optionally narrowed
         // to a status, an assignee or a requester (a customer's own list).
         for (name, columns) in [
-            ("ix_tickets_ws_updated", vec![Tickets::WorkspaceId, Tickets::UpdatedAt, Tickets::Id]),
-            ("ix_tickets_ws_created", vec![Tickets::WorkspaceId, Tickets::CreatedAt, Tickets::Id]),
+            (
+                "ix_tickets_ws_updated",
+                vec![Tickets::WorkspaceId, Tickets::UpdatedAt, Tickets::Id],
+            ),
+            (
+                "ix_tickets_ws_created",
+                vec![Tickets::WorkspaceId, Tickets::CreatedAt, Tickets::Id],
+            ),
             (
                 "ix_tickets_ws_status_updated",
                 vec![Tickets::WorkspaceId, Tickets::Status, Tickets::UpdatedAt],
@@ -204,9 +214,7 @@ impl MigrationTrait for Migration {
             Messages::Table.into_iden(),
             Tickets::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

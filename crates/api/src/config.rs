@@ -239,7 +239,11 @@ mod tests {
             _ => None,
         })
         .expect("defaults are valid");
-        assert_eq!(settings.auth.jwt_secret.expose(), again.auth.jwt_secret.expose(), "the secret is kept");
+        assert_eq!(
+            settings.auth.jwt_secret.expose(),
+            again.auth.jwt_secret.expose(),
+            "the secret is kept"
+        );
         assert!(!format!("{settings:?}").contains(settings.auth.jwt_secret.expose()));
         std::fs::remove_dir_all(dir).ok();
     }

@@ -25,8 +25,8 @@ impl Application {
 
         let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
         db::migrate(&db).await?;
-        let listener = TcpListener::bind(settings.addr)
-            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let listener =
+            TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
         let server = serve(listener, state.clone())?;

@@ -78,9 +78,7 @@ impl Permission {
             | Permission::AssignSelf
             | Permission::ListUsers => Role::Agent,
             Permission::AssignAnyone | Permission::InviteAgent => Role::Supervisor,
-            Permission::InviteSupervisor | Permission::ChangeRoles | Permission::ManageWorkspace => {
-                Role::Owner
-            }
+            Permission::InviteSupervisor | Permission::ChangeRoles | Permission::ManageWorkspace => Role::Owner,
         }
     }
 }

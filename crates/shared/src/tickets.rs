@@ -263,8 +263,7 @@ mod tests {
     fn patch_tells_missing_from_null() {
         let missing: TicketPatch = serde_json::from_str("{}").unwrap_or_default();
         assert_eq!(missing.assignee_id, None);
-        let cleared: TicketPatch =
-            serde_json::from_str(r#"{"assignee_id":null}"#).unwrap_or_default();
+        let cleared: TicketPatch = serde_json::from_str(r#"{"assignee_id":null}"#).unwrap_or_default();
         assert_eq!(cleared.assignee_id, Some(None));
         let round_trip = serde_json::to_string(&cleared).unwrap_or_default();
         assert_eq!(round_trip, r#"{"assignee_id":null}"#);

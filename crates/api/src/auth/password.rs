@@ -81,12 +81,29 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {
-        let passwords = Passwords::new(PasswordHashing { memory_kib: 1024, iterations: 1 }).unwrap();
-        let hash = passwords.hash(Password::parse("correct horse battery").unwrap()).await.unwrap();
+        let passwords = Passwords::new(PasswordHashing {
+            memory_kib: 1024,
+            iterations: 1,
+        })
+        .unwrap();
+        let hash = passwords
+            .hash(Password::parse("correct horse battery").unwrap())
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(passwords.verify("correct horse battery", Some(hash.clone())).await.unwrap());
+        assert!(
+            passwords
+                .verify("correct horse battery", Some(hash.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!passwords.verify("wrong horse battery", Some(hash)).await.unwrap());
-        assert!(!passwords.verify("not a real password, only for timing", None).await.unwrap());
+        assert!(
+            !passwords
+                .verify("not a real password, only for timing", None)
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

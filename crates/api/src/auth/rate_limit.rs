@@ -3,9 +3,9 @@
 
 use std::net::IpAddr;
 
+use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::governor::NotUntil;
 use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
 use actix_web::dev::ServiceRequest;
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
@@ -49,6 +49,9 @@ impl KeyExtractor for ClientIp {
 
     fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
         let wait = negative.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
-        ApiError::RateLimited { retry_after_seconds: wait }.error_response()
+        ApiError::RateLimited {
+            retry_after_seconds: wait,
+        }
+        .error_response()
     }
 }

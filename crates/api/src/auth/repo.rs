@@ -48,11 +48,7 @@ pub async fn find_live_session(
         .await?)
 }
 
-pub async fn extend_session(
-    conn: &impl ConnectionTrait,
-    session_id: Uuid,
-    expires_at: DateTime<Utc>,
-) -> ApiResult<()> {
+pub async fn extend_session(conn: &impl ConnectionTrait, session_id: Uuid, expires_at: DateTime<Utc>) -> ApiResult<()> {
     sessions::Entity::update_many()
         .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
         .filter(sessions::Column::Id.eq(session_id))

@@ -192,7 +192,11 @@ pub async fn me(state: &AppState, principal: &Principal) -> ApiResult<Me> {
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id()))]
-pub async fn invite(state: &AppState, principal: &Principal, request: InvitationRequest) -> ApiResult<InvitationCreated> {
+pub async fn invite(
+    state: &AppState,
+    principal: &Principal,
+    request: InvitationRequest,
+) -> ApiResult<InvitationCreated> {
     let email = Email::parse(&request.email).map_err(|message| ApiError::invalid("email", message))?;
     match request.role {
         Role::Customer => {
@@ -204,7 +208,10 @@ pub async fn invite(state: &AppState, principal: &Principal, request: Invitation
         Role::Agent => principal.require(Permission::InviteAgent)?,
         Role::Supervisor | Role::Owner => principal.require(Permission::InviteSupervisor)?,
     }
-    if users_repo::find_by_email(&state.db, principal.scope(), &email).await?.is_some() {
+    if users_repo::find_by_email(&state.db, principal.scope(), &email)
+        .await?
+        .is_some()
+    {
         return Err(ApiError::conflict(
             "Someone with this email is already in the workspace; change their role instead.",
         ));

@@ -57,7 +57,14 @@ impl TokenService {
         }
     }
 
-    pub fn issue(&self, user: Uuid, workspace: Uuid, session: Uuid, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: Uuid,
+        workspace: Uuid,
+        session: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
         let claims = Claims {
             sub: user,
             ws: workspace,

@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use ferrodesk_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
@@ -55,9 +55,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// (named as `table.column` in SQLite's).
 pub fn violates_unique(error: &DbErr, index: &str, sqlite_columns: &str) -> bool {
     match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(message)) => {
-            message.contains(index) || message.contains(sqlite_columns)
-        }
+        Some(SqlErr::UniqueConstraintViolation(message)) => message.contains(index) || message.contains(sqlite_columns),
         _ => false,
     }
 }
@@ -88,6 +86,9 @@ mod tests {
             super::redact("postgres://app:hunter2@db:5432/x"),
             "postgres://app:***@db:5432/x"
         );
-        assert_eq!(super::redact("sqlite://./data/f.db?mode=rwc"), "sqlite://./data/f.db?mode=rwc");
+        assert_eq!(
+            super::redact("sqlite://./data/f.db?mode=rwc"),
+            "sqlite://./data/f.db?mode=rwc"
+        );
     }
 }

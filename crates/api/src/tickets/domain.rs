@@ -145,7 +145,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let cursor = Cursor { at: Utc::now(), id: Uuid::now_v7() };
+        let cursor = Cursor {
+            at: Utc::now(),
+            id: Uuid::now_v7(),
+        };
         assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
         assert!(Cursor::decode("not-a-cursor").is_err());
     }

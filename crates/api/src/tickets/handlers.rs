@@ -2,7 +2,9 @@
 
 use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use ferrodesk_shared::tickets::{Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch};
+use ferrodesk_shared::tickets::{
+    Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
+};
 use ferrodesk_shared::{ErrorBody, TicketId};
 
 use crate::auth::Member;
@@ -41,7 +43,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn list(state: web::Data<AppState>, member: Member, query: Query<TicketListQuery>) -> ApiResult<Json<TicketPage>> {
+pub async fn list(
+    state: web::Data<AppState>,
+    member: Member,
+    query: Query<TicketListQuery>,
+) -> ApiResult<Json<TicketPage>> {
     Ok(Json(service::list(&state, &member, query.into_inner()).await?))
 }
 
@@ -66,7 +72,9 @@ pub async fn update(
     id: Path<TicketId>,
     body: Json<TicketPatch>,
 ) -> ApiResult<Json<Ticket>> {
-    Ok(Json(service::update(&state, &member, id.into_inner(), body.into_inner()).await?))
+    Ok(Json(
+        service::update(&state, &member, id.into_inner(), body.into_inner()).await?,
+    ))
 }
 
 /// Reply publicly, or (staff) add an internal note. A customer's reply reopens a solved ticket.

@@ -130,7 +130,11 @@ pub struct ListFilter {
     pub limit: u64,
 }
 
-pub async fn list(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter: &ListFilter) -> ApiResult<Vec<tickets::Model>> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    filter: &ListFilter,
+) -> ApiResult<Vec<tickets::Model>> {
     let sort_column = match filter.sort {
         TicketSort::Updated => tickets::Column::UpdatedAt,
         TicketSort::Created => tickets::Column::CreatedAt,

@@ -81,7 +81,10 @@ pub async fn create(
     let (Some(subject), Some(body), Some(requester), Some(key)) = (subject, body, requester, key) else {
         return Err(fields.into_error());
     };
-    let request_hash = format!("{:x}", Sha256::digest(serde_json::to_vec(&request).context("hashing a request")?));
+    let request_hash = format!(
+        "{:x}",
+        Sha256::digest(serde_json::to_vec(&request).context("hashing a request")?)
+    );
     let scope = principal.scope();
     let caller = principal.id().0;
 
@@ -91,7 +94,14 @@ pub async fn create(
         && let Some(existing) = repo::find_idempotency_key(&txn, scope, caller, key).await?
     {
         drop(txn);
-        return replay(state, principal, existing.request_hash, &request_hash, existing.ticket_id).await;
+        return replay(
+            state,
+            principal,
+            existing.request_hash,
+            &request_hash,
+            existing.ticket_id,
+        )
+        .await;
     }
     let requester_id = match requester {
         Requester::Caller => caller,
@@ -119,7 +129,8 @@ pub async fn create(
     let ticket = repo::insert(&txn, scope, row, now).await?;
     repo::insert_message(&txn, scope, ticket.id, caller, body, false, now).await?;
     if let Some(key) = key {
-        let stored = repo::insert_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket.id, now).await;
+        let stored =
+            repo::insert_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket.id, now).await;
         if let Err(error) = stored {
             if !db::violates_unique(&error, "idempotency_keys_pkey", "idempotency_keys.") {
                 return Err(error.into());
@@ -129,7 +140,14 @@ pub async fn create(
             let existing = repo::find_idempotency_key(&state.db, scope, caller, &key)
                 .await?
                 .ok_or_else(|| ApiError::conflict("A request with this Idempotency-Key is still in progress."))?;
-            return replay(state, principal, existing.request_hash, &request_hash, existing.ticket_id).await;
+            return replay(
+                state,
+                principal,
+                existing.request_hash,
+                &request_hash,
+                existing.ticket_id,
+            )
+            .await;
         }
     }
     txn.commit().await?;
@@ -213,7 +231,14 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     } else {
         None
     };
-    let people = people_of(&state.db, principal, rows.iter().flat_map(|row| [Some(row.requester_id), row.assignee_id]).flatten()).await?;
+    let people = people_of(
+        &state.db,
+        principal,
+        rows.iter()
+            .flat_map(|row| [Some(row.requester_id), row.assignee_id])
+            .flatten(),
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(|row| into_ticket(row, &people))
@@ -228,7 +253,9 @@ pub async fn get(state: &AppState, principal: &Principal, id: TicketId) -> ApiRe
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
 pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch: TicketPatch) -> ApiResult<Ticket> {
     if !principal.is_staff() {
-        return Err(ApiError::forbidden("Only staff can change a ticket's status, priority, assignee, category or tags."));
+        return Err(ApiError::forbidden(
+            "Only staff can change a ticket's status, priority, assignee, category or tags.",
+        ));
     }
     let mut fields = Fields::default();
     let category = match &patch.category {
@@ -269,7 +296,9 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
         }
         changed = true;
     }
-    if current == TicketStatus::Closed && (patch.priority.is_some() || patch.assignee_id.is_some() || category.is_some() || tags.is_some()) {
+    if current == TicketStatus::Closed
+        && (patch.priority.is_some() || patch.assignee_id.is_some() || category.is_some() || tags.is_some())
+    {
         return Err(ApiError::conflict("A closed ticket cannot be changed."));
     }
     if let Some(priority) = patch.priority
@@ -304,7 +333,12 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
     }
     let updated = repo::find(&txn, scope, ticket.id).await?;
     txn.commit().await?;
-    let people = people_of(&state.db, principal, [Some(updated.requester_id), updated.assignee_id].into_iter().flatten()).await?;
+    let people = people_of(
+        &state.db,
+        principal,
+        [Some(updated.requester_id), updated.assignee_id].into_iter().flatten(),
+    )
+    .await?;
     into_ticket(updated, &people)
 }
 
@@ -329,7 +363,10 @@ async fn check_assignment(
             Err(other) => return Err(other),
         };
         if !users_repo::role_of(&assignee)?.is_staff() {
-            return Err(ApiError::invalid("assignee_id", "must be an agent, supervisor or owner"));
+            return Err(ApiError::invalid(
+                "assignee_id",
+                "must be an agent, supervisor or owner",
+            ));
         }
     }
     Ok(())

@@ -30,5 +30,7 @@ pub async fn update(
     id: Path<UserId>,
     body: Json<UpdateUserRequest>,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(service::change_role(&state, &owner, id.into_inner(), body.role).await?))
+    Ok(Json(
+        service::change_role(&state, &owner, id.into_inner(), body.role).await?,
+    ))
 }

@@ -7,7 +7,18 @@ use crate::validation::single_line;
 pub struct Slug(String);
 
 /// Slugs that would read as part of the product rather than a company.
-const RESERVED: [&str; 10] = ["api", "www", "admin", "app", "help", "support", "static", "docs", "status", "ferrodesk"];
+const RESERVED: [&str; 10] = [
+    "api",
+    "www",
+    "admin",
+    "app",
+    "help",
+    "support",
+    "static",
+    "docs",
+    "status",
+    "ferrodesk",
+];
 
 impl Slug {
     pub fn parse(raw: &str) -> Result<Slug, String> {
@@ -16,7 +27,10 @@ impl Slug {
         if !(3..=40).contains(&length) {
             return Err("must be 3 to 40 characters".to_owned());
         }
-        if !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err("may contain only letters, digits and dashes".to_owned());
         }
         if slug.starts_with('-') || slug.ends_with('-') || slug.contains("--") {
@@ -43,8 +57,20 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(Slug::parse(" Acme-Support ").map(|s| s.0), Ok("acme-support".to_owned()));
-        for bad in ["ab", "-acme", "acme-", "ac--me", "ac me", "açme", "api", &"a".repeat(41)] {
+        assert_eq!(
+            Slug::parse(" Acme-Support ").map(|s| s.0),
+            Ok("acme-support".to_owned())
+        );
+        for bad in [
+            "ab",
+            "-acme",
+            "acme-",
+            "ac--me",
+            "ac me",
+            "açme",
+            "api",
+            &"a".repeat(41),
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad} should be refused");
         }
     }

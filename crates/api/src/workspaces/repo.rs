@@ -1,8 +1,8 @@
 //! Workspace rows. Looking one up by slug is the only unscoped read: it is how sign-in finds a tenant.
 
 use anyhow::Context;
-use ferrodesk_shared::workspaces::{Plan, Workspace};
 use ferrodesk_shared::WorkspaceId;
+use ferrodesk_shared::workspaces::{Plan, Workspace};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
@@ -73,7 +73,11 @@ pub async fn next_ticket_number(conn: &impl ConnectionTrait, scope: &WorkspaceSc
 
 /// Serialises changes that must see a stable set of users (the last-owner rule): writing the row
 /// takes its lock on PostgreSQL, and write transactions are already serial on SQLite.
-pub async fn lock(conn: &impl ConnectionTrait, scope: &WorkspaceScope, now: chrono::DateTime<chrono::Utc>) -> ApiResult<()> {
+pub async fn lock(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
     workspaces::Entity::update_many()
         .col_expr(workspaces::Column::UpdatedAt, Expr::value(now))
         .filter(workspaces::Column::Id.eq(scope.uuid()))

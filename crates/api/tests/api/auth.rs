@@ -20,7 +20,13 @@ async fn signup_creates_a_workspace_with_its_owner_signed_in() {
             &json!({"workspace_name": "Acme", "workspace_slug": "Acme", "name": "Ada", "email": "Ada@Acme.example", "password": PASSWORD}),
         )
         .await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("ferrodesk_refresh="));
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/api/v1/auth"));
     let auth: AuthResponse = expect_json(response, StatusCode::CREATED).await;
@@ -56,11 +62,18 @@ async fn signup_refuses_a_taken_slug_and_bad_fields_and_stores_nothing() {
         .await;
     let error = expect_error(bad, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
     for field in ["workspace_name", "workspace_slug", "name", "email", "password"] {
-        assert!(error.fields.contains_key(field), "{field} should be reported: {error:?}");
+        assert!(
+            error.fields.contains_key(field),
+            "{field} should be reported: {error:?}"
+        );
     }
     // Nothing half-stored: the refused owner cannot sign in anywhere.
     let login = app
-        .post("/api/v1/auth/login", None, &json!({"workspace_slug": "acme", "email": "bob@x.example", "password": PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"workspace_slug": "acme", "email": "bob@x.example", "password": PASSWORD}),
+        )
         .await;
     expect_error(login, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
 }
@@ -71,7 +84,11 @@ async fn login_succeeds_only_with_the_right_workspace_email_and_password() {
     let owner = app.signup("acme").await;
     app.signup("globex").await;
     let ok = app
-        .post("/api/v1/auth/login", None, &json!({"workspace_slug": "acme", "email": "OWNER@acme.example", "password": PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"workspace_slug": "acme", "email": "OWNER@acme.example", "password": PASSWORD}),
+        )
         .await;
     let auth: AuthResponse = expect_json(ok, StatusCode::OK).await;
     assert_eq!(auth.user.id, owner.id());
@@ -83,10 +100,17 @@ async fn login_succeeds_only_with_the_right_workspace_email_and_password() {
         ("nowhere", "owner@acme.example", PASSWORD),
     ] {
         let response = app
-            .post("/api/v1/auth/login", None, &json!({"workspace_slug": slug, "email": email, "password": password}))
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"workspace_slug": slug, "email": email, "password": password}),
+            )
             .await;
         let error = expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
-        assert_eq!(error.message, "Wrong workspace, email or password.", "the same answer whatever was wrong");
+        assert_eq!(
+            error.message, "Wrong workspace, email or password.",
+            "the same answer whatever was wrong"
+        );
     }
 }
 
@@ -160,7 +184,12 @@ async fn refresh_rotates_and_a_reused_token_ends_the_session() {
     expect_error(replay, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
     let owner_again = browser.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
     expect_error(owner_again, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
-    expect_error(app.get("/api/v1/me", &refreshed.access_token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    expect_error(
+        app.get("/api/v1/me", &refreshed.access_token).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -183,7 +212,12 @@ async fn logout_ends_the_refresh_token_and_the_access_token() {
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     let refresh = browser.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
     expect_error(refresh, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
-    expect_error(app.get("/api/v1/me", &auth.access_token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    expect_error(
+        app.get("/api/v1/me", &auth.access_token).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -191,15 +225,23 @@ async fn invitations_are_single_use_and_join_the_inviters_workspace() {
     let app = spawn_app().await;
     let owner = app.signup("acme").await;
     let created: InvitationCreated = expect_json(
-        app.post("/api/v1/invitations", Some(&owner.token), &json!({"email": "Sam@acme.example", "role": "supervisor"})).await,
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "Sam@acme.example", "role": "supervisor"}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
     assert_eq!(created.role, Role::Supervisor);
     assert!(created.token.len() >= 32);
     let accept = json!({"token": created.token, "name": "Sam", "password": PASSWORD});
-    let joined: AuthResponse =
-        expect_json(app.post("/api/v1/invitations/accept", None, &accept).await, StatusCode::CREATED).await;
+    let joined: AuthResponse = expect_json(
+        app.post("/api/v1/invitations/accept", None, &accept).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(joined.user.role, Role::Supervisor);
     assert_eq!(joined.user.email, "sam@acme.example");
     assert_eq!(joined.workspace.id, owner.auth.workspace.id);
@@ -207,17 +249,29 @@ async fn invitations_are_single_use_and_join_the_inviters_workspace() {
     let again = app.post("/api/v1/invitations/accept", None, &accept).await;
     expect_error(again, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     let forged = app
-        .post("/api/v1/invitations/accept", None, &json!({"token": "made-up", "name": "Eve", "password": PASSWORD}))
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            &json!({"token": "made-up", "name": "Eve", "password": PASSWORD}),
+        )
         .await;
     expect_error(forged, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 
     // Inviting someone already in the workspace, or a customer, is refused.
     let existing = app
-        .post("/api/v1/invitations", Some(&owner.token), &json!({"email": "sam@acme.example", "role": "agent"}))
+        .post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "sam@acme.example", "role": "agent"}),
+        )
         .await;
     expect_error(existing, StatusCode::CONFLICT, ErrorCode::Conflict).await;
     let customer = app
-        .post("/api/v1/invitations", Some(&owner.token), &json!({"email": "c@mail.example", "role": "customer"}))
+        .post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "c@mail.example", "role": "customer"}),
+        )
         .await;
     expect_error(customer, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
 }
@@ -228,23 +282,42 @@ async fn an_expired_invitation_is_refused() {
     let app = crate::helpers::spawn_app_with(|settings| settings.auth.invitation_ttl_seconds = -1).await;
     let owner = app.signup("acme").await;
     let created: InvitationCreated = expect_json(
-        app.post("/api/v1/invitations", Some(&owner.token), &json!({"email": "late@acme.example", "role": "agent"})).await,
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "late@acme.example", "role": "agent"}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
     let accept = app
-        .post("/api/v1/invitations/accept", None, &json!({"token": created.token, "name": "Late", "password": PASSWORD}))
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            &json!({"token": created.token, "name": "Late", "password": PASSWORD}),
+        )
         .await;
     expect_error(accept, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 }
 
 fn refresh_cookie(response: &reqwest::Response) -> String {
     let header = response.headers().get("set-cookie").unwrap().to_str().unwrap();
-    header.split(';').next().unwrap().trim_start_matches("ferrodesk_refresh=").to_owned()
+    header
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("ferrodesk_refresh=")
+        .to_owned()
 }
 
 fn forge(claims: &Value, secret: &str) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -284,7 +357,10 @@ async fn forged_expired_and_tampered_tokens_are_refused() {
         ("alg none", alg_none),
         ("tampered payload", tampered),
         ("expired", forge(&expired, JWT_SECRET)),
-        ("another secret", forge(&claims, "another-secret-another-secret-another-secret")),
+        (
+            "another secret",
+            forge(&claims, "another-secret-another-secret-another-secret"),
+        ),
         ("wrong audience", forge(&wrong_audience, JWT_SECRET)),
         ("wrong issuer", forge(&wrong_issuer, JWT_SECRET)),
         ("garbage", "not.a.token".to_owned()),
@@ -305,9 +381,18 @@ async fn a_role_change_counts_at_once_even_with_an_old_token() {
     let invite = json!({"email": "new@acme.example", "role": "agent"});
     let before = app.post("/api/v1/invitations", Some(&supervisor.token), &invite).await;
     assert_eq!(before.status(), StatusCode::CREATED);
-    app.patch(&format!("/api/v1/users/{}", supervisor.id()), &owner.token, &json!({"role": "agent"})).await;
+    app.patch(
+        &format!("/api/v1/users/{}", supervisor.id()),
+        &owner.token,
+        &json!({"role": "agent"}),
+    )
+    .await;
     let after = app
-        .post("/api/v1/invitations", Some(&supervisor.token), &json!({"email": "other@acme.example", "role": "agent"}))
+        .post(
+            "/api/v1/invitations",
+            Some(&supervisor.token),
+            &json!({"email": "other@acme.example", "role": "agent"}),
+        )
         .await;
     expect_error(after, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
 }
@@ -315,7 +400,10 @@ async fn a_role_change_counts_at_once_even_with_an_old_token() {
 #[tokio::test]
 async fn password_guessing_is_rate_limited_per_address() {
     let app = crate::helpers::spawn_app_with(|settings| {
-        settings.auth.rate_limit = ferrodesk::config::RateLimit { burst: 3, seconds_per_request: 60 };
+        settings.auth.rate_limit = ferrodesk::config::RateLimit {
+            burst: 3,
+            seconds_per_request: 60,
+        };
     })
     .await;
     let guess = json!({"workspace_slug": "acme", "email": "owner@acme.example", "password": "guess guess guess"});
@@ -324,7 +412,14 @@ async fn password_guessing_is_rate_limited_per_address() {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     let limited = app.post("/api/v1/auth/login", None, &guess).await;
-    let retry_after: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     expect_error(limited, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
     // Only the password endpoints are limited.

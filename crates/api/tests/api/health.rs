@@ -10,7 +10,15 @@ async fn healthz_and_readyz_answer() {
     let app = spawn_app().await;
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    let ready: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    let ready: Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["database"], "ok");
 }
@@ -18,7 +26,15 @@ async fn healthz_and_readyz_answer() {
 #[tokio::test]
 async fn openapi_document_and_offline_docs_are_served() {
     let app = spawn_app().await;
-    let spec: Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let spec: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(spec["paths"]["/api/v1/tickets"]["post"].is_object());
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
 
@@ -28,7 +44,12 @@ async fn openapi_document_and_offline_docs_are_served() {
     assert!(html.contains("swagger"), "Swagger UI page: {html}");
     assert!(!html.contains("cdn."), "the docs must not load from a CDN");
     // Its script is served by us, not fetched from elsewhere.
-    let bundle = app.client.get(app.url("/api/docs/swagger-ui-bundle.js")).send().await.unwrap();
+    let bundle = app
+        .client
+        .get(app.url("/api/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bundle.status(), StatusCode::OK);
 }
 

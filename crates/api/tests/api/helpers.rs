@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use ferrodesk::config::{AuthSettings, LogFormat, LogSettings, PasswordHashing, RateLimit, Secret, Settings, sqlite_url};
+use ferrodesk::config::{
+    AuthSettings, LogFormat, LogSettings, PasswordHashing, RateLimit, Secret, Settings, sqlite_url,
+};
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
 use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
@@ -114,11 +116,18 @@ impl TestApp {
     }
 
     pub async fn post<B: Serialize>(&self, path: &str, token: Option<&str>, body: &B) -> Response {
-        self.send(Method::POST, path, token, Some(&serde_json::to_value(body).unwrap())).await
+        self.send(Method::POST, path, token, Some(&serde_json::to_value(body).unwrap()))
+            .await
     }
 
     pub async fn patch<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Response {
-        self.send(Method::PATCH, path, Some(token), Some(&serde_json::to_value(body).unwrap())).await
+        self.send(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(&serde_json::to_value(body).unwrap()),
+        )
+        .await
     }
 
     pub async fn signup(&self, slug: &str) -> Session {
@@ -139,9 +148,14 @@ impl TestApp {
             email: email.to_owned(),
             role,
         };
-        let created: InvitationCreated =
-            expect_json(self.post("/api/v1/invitations", Some(&inviter.token), &invitation).await, StatusCode::CREATED).await;
-        let accept = serde_json::json!({ "token": created.token, "name": format!("{role} {email}"), "password": PASSWORD });
+        let created: InvitationCreated = expect_json(
+            self.post("/api/v1/invitations", Some(&inviter.token), &invitation)
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let accept =
+            serde_json::json!({ "token": created.token, "name": format!("{role} {email}"), "password": PASSWORD });
         let response = self.post("/api/v1/invitations/accept", None, &accept).await;
         session(expect_json::<AuthResponse>(response, StatusCode::CREATED).await)
     }
@@ -162,7 +176,11 @@ impl TestApp {
             requester_email: None,
             requester_name: None,
         };
-        expect_json(self.post("/api/v1/tickets", Some(&author.token), &request).await, StatusCode::CREATED).await
+        expect_json(
+            self.post("/api/v1/tickets", Some(&author.token), &request).await,
+            StatusCode::CREATED,
+        )
+        .await
     }
 
     /// A staff member opens a ticket on behalf of `requester_email`.
@@ -174,7 +192,11 @@ impl TestApp {
             requester_email: Some(requester_email.to_owned()),
             requester_name: None,
         };
-        expect_json(self.post("/api/v1/tickets", Some(&staff.token), &request).await, StatusCode::CREATED).await
+        expect_json(
+            self.post("/api/v1/tickets", Some(&staff.token), &request).await,
+            StatusCode::CREATED,
+        )
+        .await
     }
 }
 
@@ -197,14 +219,22 @@ pub struct TestWorkspace {
 impl TestWorkspace {
     pub async fn create(app: &TestApp, slug: &str, agents: usize) -> TestWorkspace {
         let owner = app.signup(slug).await;
-        let supervisor = app.invite_and_join(&owner, &format!("supervisor@{slug}.example"), Role::Supervisor).await;
+        let supervisor = app
+            .invite_and_join(&owner, &format!("supervisor@{slug}.example"), Role::Supervisor)
+            .await;
         let mut agent_sessions = Vec::new();
         for index in 0..agents {
-            agent_sessions.push(app.invite_and_join(&owner, &format!("agent{index}@{slug}.example"), Role::Agent).await);
+            agent_sessions.push(
+                app.invite_and_join(&owner, &format!("agent{index}@{slug}.example"), Role::Agent)
+                    .await,
+            );
         }
         let mut customers = Vec::new();
         for index in 0..2 {
-            customers.push(app.register_customer(slug, &format!("customer{index}@mail.example")).await);
+            customers.push(
+                app.register_customer(slug, &format!("customer{index}@mail.example"))
+                    .await,
+            );
         }
         TestWorkspace {
             slug: slug.to_owned(),
@@ -251,11 +281,19 @@ impl TestDatabase {
     pub async fn create() -> TestDatabase {
         let dir = std::env::temp_dir().join(format!("ferrodesk-test-{}", Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).unwrap();
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres")) {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| url.starts_with("postgres"))
+        {
             Some(admin_url) => {
                 let name = format!("ferrodesk_test_{}", Uuid::now_v7().simple());
-                let admin = Database::connect(&admin_url).await.expect("PostgreSQL at TEST_DATABASE_URL");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("PostgreSQL at TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
                 admin.close().await.ok();
                 let url = match admin_url.rsplit_once('/') {
                     Some((server, _)) => format!("{server}/{name}"),
@@ -286,7 +324,10 @@ impl Drop for TestDatabase {
         if let Some((admin_url, name)) = self.postgres.take() {
             // Drop runs inside the test's runtime, which cannot block on itself: use a thread of its own.
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     if let Ok(admin) = Database::connect(&admin_url).await {
                         admin

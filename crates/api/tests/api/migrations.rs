@@ -29,12 +29,27 @@ async fn migrations_go_up_down_and_up_again() {
 
     Migrator::up(&db, None).await.unwrap();
     let tables = table_names(&db).await;
-    for expected in ["invitations", "messages", "refresh_tokens", "sessions", "tickets", "users", "workspaces"] {
-        assert!(tables.contains(&expected.to_owned()), "{expected} missing from {tables:?}");
+    for expected in [
+        "invitations",
+        "messages",
+        "refresh_tokens",
+        "sessions",
+        "tickets",
+        "users",
+        "workspaces",
+    ] {
+        assert!(
+            tables.contains(&expected.to_owned()),
+            "{expected} missing from {tables:?}"
+        );
     }
 
     Migrator::down(&db, None).await.unwrap();
-    assert_eq!(table_names(&db).await, Vec::<String>::new(), "down() must remove every table");
+    assert_eq!(
+        table_names(&db).await,
+        Vec::<String>::new(),
+        "down() must remove every table"
+    );
 
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(table_names(&db).await, tables);

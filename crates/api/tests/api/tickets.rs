@@ -8,22 +8,35 @@ use serde_json::json;
 use crate::helpers::{Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
 
 async fn page(app: &TestApp, who: &Session, query: &str) -> TicketPage {
-    expect_json(app.get(&format!("/api/v1/tickets{query}"), &who.token).await, StatusCode::OK).await
+    expect_json(
+        app.get(&format!("/api/v1/tickets{query}"), &who.token).await,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn detail(app: &TestApp, who: &Session, ticket: &Ticket) -> TicketDetail {
-    expect_json(app.get(&format!("/api/v1/tickets/{}", ticket.id), &who.token).await, StatusCode::OK).await
+    expect_json(
+        app.get(&format!("/api/v1/tickets/{}", ticket.id), &who.token).await,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn reply(app: &TestApp, who: &Session, ticket: &Ticket, body: &str, internal: bool) -> Message {
     let response = app
-        .post(&format!("/api/v1/tickets/{}/messages", ticket.id), Some(&who.token), &json!({"body": body, "internal": internal}))
+        .post(
+            &format!("/api/v1/tickets/{}/messages", ticket.id),
+            Some(&who.token),
+            &json!({"body": body, "internal": internal}),
+        )
         .await;
     expect_json(response, StatusCode::CREATED).await
 }
 
 async fn patch(app: &TestApp, who: &Session, ticket: &Ticket, body: serde_json::Value) -> reqwest::Response {
-    app.patch(&format!("/api/v1/tickets/{}", ticket.id), &who.token, &body).await
+    app.patch(&format!("/api/v1/tickets/{}", ticket.id), &who.token, &body)
+        .await
 }
 
 #[tokio::test]
@@ -31,7 +44,9 @@ async fn a_customer_opens_a_ticket_and_numbers_count_per_workspace() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
     let globex = TestWorkspace::create(&app, "globex", 1).await;
-    let first = app.create_ticket(acme.customer(), "  Card declined ", "My card was declined at checkout.").await;
+    let first = app
+        .create_ticket(acme.customer(), "  Card declined ", "My card was declined at checkout.")
+        .await;
     assert_eq!(first.ticket.number, 1);
     assert_eq!(first.ticket.subject, "Card declined");
     assert_eq!(first.ticket.status, TicketStatus::New);
@@ -41,7 +56,9 @@ async fn a_customer_opens_a_ticket_and_numbers_count_per_workspace() {
     assert!(!first.messages[0].internal);
     let second = app.create_ticket(&acme.customers[1], "Second", "Another one").await;
     assert_eq!(second.ticket.number, 2);
-    let other = app.create_ticket(globex.customer(), "Elsewhere", "Numbers start again").await;
+    let other = app
+        .create_ticket(globex.customer(), "Elsewhere", "Numbers start again")
+        .await;
     assert_eq!(other.ticket.number, 1, "each workspace numbers its own tickets");
 }
 
@@ -49,16 +66,24 @@ async fn a_customer_opens_a_ticket_and_numbers_count_per_workspace() {
 async fn staff_open_tickets_for_a_requester_who_becomes_a_customer() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
-    let ticket = app.create_ticket_for(acme.agent(), "New.Person@Mail.example", "Phone call").await;
+    let ticket = app
+        .create_ticket_for(acme.agent(), "New.Person@Mail.example", "Phone call")
+        .await;
     assert_eq!(ticket.ticket.requester.email, "new.person@mail.example");
     assert_eq!(ticket.ticket.requester.role, Role::Customer);
     assert_eq!(ticket.ticket.requester.name, "new.person");
     // The same requester again is the same customer, not a second one.
-    let again = app.create_ticket_for(acme.agent(), "new.person@mail.example", "Second call").await;
+    let again = app
+        .create_ticket_for(acme.agent(), "new.person@mail.example", "Second call")
+        .await;
     assert_eq!(again.ticket.requester.id, ticket.ticket.requester.id);
 
     let missing = app
-        .post("/api/v1/tickets", Some(&acme.agent().token), &json!({"subject": "x", "body": "y"}))
+        .post(
+            "/api/v1/tickets",
+            Some(&acme.agent().token),
+            &json!({"subject": "x", "body": "y"}),
+        )
         .await;
     let error = expect_error(missing, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
     assert!(error.fields.contains_key("requester_email"));
@@ -102,12 +127,23 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
     let acme = TestWorkspace::create(&app, "acme", 2).await;
     let mut created = Vec::new();
     for index in 0..7 {
-        let ticket = app.create_ticket(acme.customer(), &format!("Question {index}"), &format!("body {index}")).await;
+        let ticket = app
+            .create_ticket(acme.customer(), &format!("Question {index}"), &format!("body {index}"))
+            .await;
         created.push(ticket.ticket);
     }
-    let billing = app.create_ticket(&acme.customers[1], "Invoice missing", "Where is my 50% discount_code?").await.ticket;
+    let billing = app
+        .create_ticket(&acme.customers[1], "Invoice missing", "Where is my 50% discount_code?")
+        .await
+        .ticket;
     expect_json::<Ticket>(
-        patch(&app, acme.agent(), &billing, json!({"status": "pending", "priority": "high", "category": "Billing", "assignee_id": acme.agent().id()})).await,
+        patch(
+            &app,
+            acme.agent(),
+            &billing,
+            json!({"status": "pending", "priority": "high", "category": "Billing", "assignee_id": acme.agent().id()}),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -155,11 +191,28 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
 
     // Search: subject and messages, case-insensitive, with % and _ taken literally.
     assert_eq!(page(&app, acme.agent(), "?q=INVOICE").await.items.len(), 1);
-    assert_eq!(page(&app, acme.agent(), "?q=50%25%20discount_code").await.items.len(), 1);
-    assert_eq!(page(&app, acme.agent(), "?q=%25").await.items.len(), 1, "% matches only a literal %");
+    assert_eq!(
+        page(&app, acme.agent(), "?q=50%25%20discount_code").await.items.len(),
+        1
+    );
+    assert_eq!(
+        page(&app, acme.agent(), "?q=%25").await.items.len(),
+        1,
+        "% matches only a literal %"
+    );
     assert_eq!(page(&app, acme.agent(), "?q=body%204").await.items.len(), 1);
-    assert_eq!(page(&app, acme.agent(), "?q=secret%20internal").await.items.len(), 1, "staff search notes");
-    assert!(page(&app, acme.customer(), "?q=secret%20internal").await.items.is_empty(), "customers never find notes");
+    assert_eq!(
+        page(&app, acme.agent(), "?q=secret%20internal").await.items.len(),
+        1,
+        "staff search notes"
+    );
+    assert!(
+        page(&app, acme.customer(), "?q=secret%20internal")
+            .await
+            .items
+            .is_empty(),
+        "customers never find notes"
+    );
 
     // Customers see only their own tickets.
     let own = page(&app, &acme.customers[1], "?limit=100").await;
@@ -193,7 +246,11 @@ async fn replies_notes_and_the_lifecycle() {
     assert_eq!(answer.author.id, agent.id());
     let answered = detail(&app, agent, &ticket).await;
     assert_eq!(answered.ticket.first_response_at, Some(answer.created_at));
-    assert_eq!(answered.ticket.status, TicketStatus::Open, "the first public reply opens a new ticket");
+    assert_eq!(
+        answered.ticket.status,
+        TicketStatus::Open,
+        "the first public reply opens a new ticket"
+    );
     assert_eq!(answered.messages.len(), 3);
 
     // The customer sees the reply, never the note.
@@ -203,30 +260,53 @@ async fn replies_notes_and_the_lifecycle() {
     assert!(!seen.messages.iter().any(|message| message.body.contains("VIP")));
 
     // Solve, then the customer writes again: it reopens.
-    let solved: Ticket = expect_json(patch(&app, agent, &ticket, json!({"status": "solved"})).await, StatusCode::OK).await;
+    let solved: Ticket = expect_json(
+        patch(&app, agent, &ticket, json!({"status": "solved"})).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(solved.status, TicketStatus::Solved);
     assert!(solved.solved_at.is_some());
     reply(&app, customer, &ticket, "Still broken.", false).await;
     let reopened = detail(&app, agent, &ticket).await;
     assert_eq!(reopened.ticket.status, TicketStatus::Open);
     assert_eq!(reopened.ticket.solved_at, None);
-    assert_eq!(reopened.ticket.first_response_at, answered.ticket.first_response_at, "set once");
+    assert_eq!(
+        reopened.ticket.first_response_at, answered.ticket.first_response_at,
+        "set once"
+    );
 
     // new is only a starting point; closed is final.
     let back_to_new = patch(&app, agent, &ticket, json!({"status": "new"})).await;
     expect_error(back_to_new, StatusCode::CONFLICT, ErrorCode::Conflict).await;
     let close_open = patch(&app, agent, &ticket, json!({"status": "closed"})).await;
     expect_error(close_open, StatusCode::CONFLICT, ErrorCode::Conflict).await;
-    expect_json::<Ticket>(patch(&app, agent, &ticket, json!({"status": "solved"})).await, StatusCode::OK).await;
-    let closed: Ticket = expect_json(patch(&app, agent, &ticket, json!({"status": "closed"})).await, StatusCode::OK).await;
+    expect_json::<Ticket>(
+        patch(&app, agent, &ticket, json!({"status": "solved"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let closed: Ticket = expect_json(
+        patch(&app, agent, &ticket, json!({"status": "closed"})).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(closed.status, TicketStatus::Closed);
     let late = app
-        .post(&format!("/api/v1/tickets/{}/messages", ticket.id), Some(&customer.token), &json!({"body": "hello?"}))
+        .post(
+            &format!("/api/v1/tickets/{}/messages", ticket.id),
+            Some(&customer.token),
+            &json!({"body": "hello?"}),
+        )
         .await;
     expect_error(late, StatusCode::CONFLICT, ErrorCode::Conflict).await;
     let reopen_closed = patch(&app, agent, &ticket, json!({"status": "open"})).await;
     expect_error(reopen_closed, StatusCode::CONFLICT, ErrorCode::Conflict).await;
-    assert_eq!(detail(&app, agent, &ticket).await.messages.len(), 4, "nothing stored by refused requests");
+    assert_eq!(
+        detail(&app, agent, &ticket).await.messages.len(),
+        4,
+        "nothing stored by refused requests"
+    );
 }
 
 #[tokio::test]
@@ -245,13 +325,23 @@ async fn fields_change_and_clear_and_bad_values_change_nothing() {
     assert!(updated.updated_at > ticket.updated_at);
 
     let cleared: Ticket = expect_json(
-        patch(&app, &acme.supervisor, &ticket, json!({"category": null, "assignee_id": null})).await,
+        patch(
+            &app,
+            &acme.supervisor,
+            &ticket,
+            json!({"category": null, "assignee_id": null}),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(cleared.category, None);
     assert_eq!(cleared.assignee, None);
-    assert_eq!(cleared.tags, vec!["vip", "late-delivery"], "a missing field is left alone");
+    assert_eq!(
+        cleared.tags,
+        vec!["vip", "late-delivery"],
+        "a missing field is left alone"
+    );
 
     for (body, field) in [
         (json!({"tags": ["two words"]}), "tags"),
@@ -267,7 +357,13 @@ async fn fields_change_and_clear_and_bad_values_change_nothing() {
         .await;
         assert!(error.fields.contains_key(field), "{error:?}");
     }
-    let unknown = patch(&app, &acme.supervisor, &ticket, json!({"status": "open", "requester_id": acme.agent().id()})).await;
+    let unknown = patch(
+        &app,
+        &acme.supervisor,
+        &ticket,
+        json!({"status": "open", "requester_id": acme.agent().id()}),
+    )
+    .await;
     expect_error(unknown, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
     let after = detail(&app, &acme.supervisor, &ticket).await.ticket;
     assert_eq!(after, cleared, "refused patches change nothing");
@@ -277,10 +373,20 @@ async fn fields_change_and_clear_and_bad_values_change_nothing() {
 async fn customers_cannot_see_other_customers_tickets() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
-    let theirs = app.create_ticket(&acme.customers[1], "Private", "Mine only").await.ticket;
-    let missing = app.get(&format!("/api/v1/tickets/{}", uuid::Uuid::now_v7()), &acme.customer().token).await;
+    let theirs = app
+        .create_ticket(&acme.customers[1], "Private", "Mine only")
+        .await
+        .ticket;
+    let missing = app
+        .get(
+            &format!("/api/v1/tickets/{}", uuid::Uuid::now_v7()),
+            &acme.customer().token,
+        )
+        .await;
     let missing = expect_error(missing, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    let other = app.get(&format!("/api/v1/tickets/{}", theirs.id), &acme.customer().token).await;
+    let other = app
+        .get(&format!("/api/v1/tickets/{}", theirs.id), &acme.customer().token)
+        .await;
     let other = expect_error(other, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     assert_eq!(other, missing, "another customer's ticket looks exactly like none");
     let write = app
