@@ -21,6 +21,19 @@ impl Fields {
         }
     }
 
+    /// Like `check` for a value that may be absent: `Some(None)` when it is, `None` when it is refused.
+    pub fn optional<R: ?Sized, T>(
+        &mut self,
+        field: &str,
+        raw: Option<&R>,
+        parse: impl FnOnce(&R) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match raw {
+            Some(raw) => self.check(field, parse(raw)).map(Some),
+            None => Some(None),
+        }
+    }
+
     /// The error to answer when a value was missing after the checks.
     pub fn into_error(self) -> ApiError {
         if self.errors.is_empty() {

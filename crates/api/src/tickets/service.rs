@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::clock;
-use crate::db::{self, entities::tickets};
+use crate::db::{self, entities::idempotency_keys, entities::tickets};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
@@ -66,18 +66,12 @@ pub async fn create(
                 .ok_or_else(|| "is required: the customer this ticket is for".to_owned())
                 .and_then(Email::parse),
         );
-        let name = match request.requester_name.as_deref() {
-            Some(raw) => fields.check("requester_name", parse_person_name(raw)).map(Some),
-            None => Some(None),
-        };
+        let name = fields.optional("requester_name", request.requester_name.as_deref(), parse_person_name);
         email.zip(name).map(|(email, name)| Requester::ByEmail { email, name })
     } else {
         Some(Requester::Caller)
     };
-    let key = match idempotency_key {
-        Some(raw) => fields.check("Idempotency-Key", parse_idempotency_key(raw)).map(Some),
-        None => Some(None),
-    };
+    let key = fields.optional("Idempotency-Key", idempotency_key, parse_idempotency_key);
     let (Some(subject), Some(body), Some(requester), Some(key)) = (subject, body, requester, key) else {
         return Err(fields.into_error());
     };
@@ -94,14 +88,7 @@ pub async fn create(
         && let Some(existing) = repo::find_idempotency_key(&txn, scope, caller, key).await?
     {
         drop(txn);
-        return replay(
-            state,
-            principal,
-            existing.request_hash,
-            &request_hash,
-            existing.ticket_id,
-        )
-        .await;
+        return replay(state, principal, &existing, &request_hash).await;
     }
     let requester_id = match requester {
         Requester::Caller => caller,
@@ -140,14 +127,7 @@ pub async fn create(
             let existing = repo::find_idempotency_key(&state.db, scope, caller, &key)
                 .await?
                 .ok_or_else(|| ApiError::conflict("A request with this Idempotency-Key is still in progress."))?;
-            return replay(
-                state,
-                principal,
-                existing.request_hash,
-                &request_hash,
-                existing.ticket_id,
-            )
-            .await;
+            return replay(state, principal, &existing, &request_hash).await;
         }
     }
     txn.commit().await?;
@@ -161,18 +141,17 @@ pub async fn create(
 async fn replay(
     state: &AppState,
     principal: &Principal,
-    stored_hash: String,
+    stored: &idempotency_keys::Model,
     request_hash: &str,
-    ticket_id: Uuid,
 ) -> ApiResult<Created> {
-    if stored_hash != request_hash {
+    if stored.request_hash != request_hash {
         return Err(ApiError::invalid(
             "Idempotency-Key",
             "was already used for a different request; use a new key for a new ticket",
         ));
     }
     Ok(Created {
-        detail: detail(state, principal, ticket_id).await?,
+        detail: detail(state, principal, stored.ticket_id).await?,
         replayed: true,
     })
 }
@@ -181,22 +160,12 @@ async fn replay(
 pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuery) -> ApiResult<TicketPage> {
     let mut fields = Fields::default();
     let limit = fields.check("limit", parse_limit(query.limit));
-    let after = match query.cursor.as_deref() {
-        Some(raw) => fields.check("cursor", Cursor::decode(raw)).map(Some),
-        None => Some(None),
-    };
-    let assignee = match query.assignee.as_deref() {
-        Some(raw) => fields.check("assignee", AssigneeFilter::parse(raw)).map(Some),
-        None => Some(None),
-    };
-    let search = match query.q.as_deref() {
-        Some(raw) => fields.check("q", parse_search(raw)),
-        None => Some(None),
-    };
-    let category = match query.category.as_deref() {
-        Some(raw) => fields.check("category", parse_category(raw)).map(Some),
-        None => Some(None),
-    };
+    let after = fields.optional("cursor", query.cursor.as_deref(), Cursor::decode);
+    let assignee = fields.optional("assignee", query.assignee.as_deref(), AssigneeFilter::parse);
+    let search = fields
+        .optional("q", query.q.as_deref(), parse_search)
+        .map(Option::flatten);
+    let category = fields.optional("category", query.category.as_deref(), parse_category);
     let (Some(limit), Some(after), Some(assignee), Some(search), Some(category)) =
         (limit, after, assignee, search, category)
     else {
@@ -263,10 +232,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
         Some(None) => Some(Some(None)),
         None => Some(None),
     };
-    let tags = match &patch.tags {
-        Some(raw) => fields.check("tags", parse_tags(raw)).map(Some),
-        None => Some(None),
-    };
+    let tags = fields.optional("tags", patch.tags.as_deref(), parse_tags);
     let (Some(category), Some(tags)) = (category, tags) else {
         return Err(fields.into_error());
     };
