@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_accounts;
 mod m20261124_000002_tickets;
+mod m20261124_000003_ticket_preview;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_accounts::Migration),
             Box::new(m20261124_000002_tickets::Migration),
+            Box::new(m20261124_000003_ticket_preview::Migration),
         ]
     }
 }

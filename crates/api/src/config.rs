@@ -21,6 +21,8 @@ pub struct Settings {
     /// `FERRODESK_PUBLIC_URL`, default `http://<addr>`: how people reach this server (links, cookies).
     pub public_url: String,
     pub auth: AuthSettings,
+    /// `FERRODESK_WEB_DIR`, default `crates/web/dist`: the web app as Trunk built it.
+    pub web_dir: PathBuf,
     /// `FERRODESK_BODY_LIMIT_BYTES`, default 262144: larger request bodies are refused with 413.
     pub body_limit_bytes: usize,
     pub log: LogSettings,
@@ -159,6 +161,7 @@ impl Settings {
                 },
             },
             public_url,
+            web_dir: PathBuf::from(lookup("FERRODESK_WEB_DIR").unwrap_or_else(|| "crates/web/dist".to_owned())),
             body_limit_bytes: parse_or(&lookup, "FERRODESK_BODY_LIMIT_BYTES", 256 * 1024)?,
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),

@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod openapi;
 pub mod routes;
+pub mod spa;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, tickets, users};
+use crate::{auth, tickets, users, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,19 +23,25 @@ use crate::{auth, tickets, users};
         auth::handlers::logout,
         auth::handlers::me,
         auth::handlers::invite,
+        auth::handlers::list_invitations,
+        auth::handlers::revoke_invitation,
+        auth::handlers::preview_invitation,
         auth::handlers::accept_invitation,
         users::handlers::list,
         users::handlers::update,
         tickets::handlers::create,
         tickets::handlers::list,
+        tickets::handlers::counts,
         tickets::handlers::get,
         tickets::handlers::update,
         tickets::handlers::reply,
+        workspaces::handlers::public,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and invitations"),
         (name = "users", description = "The people of a workspace"),
+        (name = "workspaces", description = "The public face of a help centre"),
         (name = "tickets", description = "Tickets and their threads"),
     )
 )]

@@ -9,7 +9,7 @@ use ferrodesk_shared::ErrorBody;
 
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
-use crate::{auth, health, openapi, tickets, users};
+use crate::{auth, health, openapi, spa, tickets, users, workspaces};
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
     let json = web::JsonConfig::default()
@@ -25,15 +25,22 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
         .service(openapi::docs())
         .service(
             web::scope("/api/v1")
+                .wrap(json_errors())
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)
                 .configure(|config| auth::routes(config, &state.auth_rate_limit))
                 .configure(users::routes)
+                .configure(workspaces::routes)
                 .configure(tickets::routes)
                 .default_service(web::to(not_found)),
         )
-        .service(web::scope("/api").default_service(web::to(not_found)));
+        .service(
+            web::scope("/api")
+                .wrap(json_errors())
+                .default_service(web::to(not_found)),
+        )
+        .configure(|config| spa::configure(config, &state.settings.web_dir));
 }
 
 /// A path of a feature; a method it does not have answers 405, not 404.

@@ -60,7 +60,6 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(routes::json_errors())
             .wrap(middleware::Compress::default())
             .wrap(TracingLogger::default())
             .app_data(data.clone())

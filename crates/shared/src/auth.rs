@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::InvitationId;
 use crate::roles::Role;
 use crate::users::User;
-use crate::workspaces::Workspace;
+use crate::workspaces::{Workspace, WorkspacePublic};
 
 /// A company creates its workspace and its owner account in one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,4 +87,39 @@ pub struct AcceptInvitationRequest {
     pub token: String,
     pub name: String,
     pub password: String,
+}
+
+/// A pending invitation as the team page lists it (never with its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationList {
+    pub items: Vec<Invitation>,
+}
+
+/// Asks what an invitation link is for, before accepting it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InvitationLookup {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationPreview {
+    pub workspace: WorkspacePublic,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
 }

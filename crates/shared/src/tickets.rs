@@ -118,6 +118,8 @@ pub struct Ticket {
     /// When staff first answered publicly.
     pub first_response_at: Option<DateTime<Utc>>,
     pub solved_at: Option<DateTime<Utc>>,
+    /// The start of the latest public message, for list rows.
+    pub preview: Option<String>,
 }
 
 /// A ticket with its thread, oldest message first. Customers never receive internal notes.
@@ -198,11 +200,93 @@ pub enum TicketSort {
     Created,
 }
 
+/// The inbox's saved views. `mine`, `unassigned` and `open` hold tickets that still need an answer
+/// (`new` or `open`); `pending` waits on the customer; `solved` is done; `all` is everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InboxView {
+    Mine,
+    Unassigned,
+    Open,
+    Pending,
+    Solved,
+    #[default]
+    All,
+}
+
+impl InboxView {
+    pub const ALL: [InboxView; 6] = [
+        InboxView::Mine,
+        InboxView::Unassigned,
+        InboxView::Open,
+        InboxView::Pending,
+        InboxView::Solved,
+        InboxView::All,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InboxView::Mine => "mine",
+            InboxView::Unassigned => "unassigned",
+            InboxView::Open => "open",
+            InboxView::Pending => "pending",
+            InboxView::Solved => "solved",
+            InboxView::All => "all",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            InboxView::Mine => "My open",
+            InboxView::Unassigned => "Unassigned",
+            InboxView::Open => "All open",
+            InboxView::Pending => "Pending",
+            InboxView::Solved => "Solved",
+            InboxView::All => "All tickets",
+        }
+    }
+
+    /// The statuses the view holds; empty means any.
+    pub fn statuses(&self) -> &'static [TicketStatus] {
+        match self {
+            InboxView::Mine | InboxView::Unassigned | InboxView::Open => &[TicketStatus::New, TicketStatus::Open],
+            InboxView::Pending => &[TicketStatus::Pending],
+            InboxView::Solved => &[TicketStatus::Solved],
+            InboxView::All => &[],
+        }
+    }
+}
+
+impl std::str::FromStr for InboxView {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        InboxView::ALL
+            .into_iter()
+            .find(|view| view.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+/// How many tickets each view holds, for the inbox's left rail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboxCounts {
+    pub mine: u64,
+    pub unassigned: u64,
+    pub open: u64,
+    pub pending: u64,
+    pub solved: u64,
+}
+
 /// Query of `GET /api/v1/tickets`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct TicketListQuery {
+    /// A saved view; the other filters narrow it further (an explicit `assignee` replaces the view's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<InboxView>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TicketStatus>,
     /// `me`, `none`, or a user id.

@@ -44,3 +44,11 @@ pub struct Workspace {
     pub plan: Plan,
     pub created_at: DateTime<Utc>,
 }
+
+/// What anyone may know of a workspace: how its help centre introduces itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspacePublic {
+    pub name: String,
+    pub slug: String,
+}

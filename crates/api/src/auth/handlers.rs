@@ -3,13 +3,14 @@
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::StatusCode;
+use actix_web::web::Path;
 use actix_web::web::{self, Json};
 use actix_web::{HttpRequest, HttpResponse};
-use ferrodesk_shared::ErrorBody;
 use ferrodesk_shared::auth::{
-    AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationRequest, LoginRequest, Me, RegisterRequest,
-    SignupRequest,
+    AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationList, InvitationLookup, InvitationPreview,
+    InvitationRequest, LoginRequest, Me, RegisterRequest, SignupRequest,
 };
+use ferrodesk_shared::{ErrorBody, InvitationId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -93,6 +94,38 @@ pub async fn invite(
 ) -> ApiResult<HttpResponse> {
     let created = service::invite(&state, &supervisor, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// The invitations that can still be accepted.
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "auth",
+    responses((status = 200, body = InvitationList), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_invitations(state: web::Data<AppState>, supervisor: Supervisor) -> ApiResult<Json<InvitationList>> {
+    Ok(Json(service::list_invitations(&state, &supervisor).await?))
+}
+
+/// Withdraw an invitation before it is accepted; its link stops working.
+#[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "auth",
+    params(("id" = InvitationId, Path, description = "The invitation")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_invitation(
+    state: web::Data<AppState>,
+    supervisor: Supervisor,
+    id: Path<InvitationId>,
+) -> ApiResult<HttpResponse> {
+    service::revoke_invitation(&state, &supervisor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// What an invitation link offers (workspace, email, role), before accepting it.
+#[utoipa::path(post, path = "/api/v1/invitations/lookup", tag = "auth", request_body = InvitationLookup,
+    responses((status = 200, body = InvitationPreview), (status = 404, body = ErrorBody, description = "Unknown, used or expired")))]
+pub async fn preview_invitation(
+    state: web::Data<AppState>,
+    body: Json<InvitationLookup>,
+) -> ApiResult<Json<InvitationPreview>> {
+    Ok(Json(service::preview_invitation(&state, &body.token).await?))
 }
 
 /// Accept an invitation: creates the account and signs it in. Each token works once, until it expires.

@@ -33,6 +33,12 @@ pub fn routes(config: &mut web::ServiceConfig, limit: &rate_limit::AuthRateLimit
         .service(resource("/auth/refresh").post(handlers::refresh))
         .service(resource("/auth/logout").post(handlers::logout))
         .service(resource("/me").get(handlers::me))
-        .service(resource("/invitations").post(handlers::invite))
-        .service(limited("/invitations/accept").post(handlers::accept_invitation));
+        .service(
+            resource("/invitations")
+                .get(handlers::list_invitations)
+                .post(handlers::invite),
+        )
+        .service(limited("/invitations/accept").post(handlers::accept_invitation))
+        .service(limited("/invitations/lookup").post(handlers::preview_invitation))
+        .service(resource("/invitations/{id}").delete(handlers::revoke_invitation));
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::Role;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::db::entities::{invitations, refresh_tokens, sessions};
@@ -165,4 +165,40 @@ pub async fn accept_invitation(conn: &impl ConnectionTrait, id: Uuid, now: DateT
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The workspace's invitations that can still be accepted, newest first.
+pub async fn open_invitations(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<invitations::Model>> {
+    Ok(invitations::Entity::find()
+        .filter(invitations::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .filter(invitations::Column::ExpiresAt.gt(now))
+        .order_by_desc(invitations::Column::CreatedAt)
+        .all(conn)
+        .await?)
+}
+
+pub async fn find_invitation(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    id: Uuid,
+) -> ApiResult<Option<invitations::Model>> {
+    Ok(invitations::Entity::find_by_id(id)
+        .filter(invitations::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .one(conn)
+        .await?)
+}
+
+pub async fn delete_invitation(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<()> {
+    invitations::Entity::delete_many()
+        .filter(invitations::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(invitations::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

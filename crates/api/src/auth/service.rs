@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::auth::{
-    AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationRequest, LoginRequest, Me, RegisterRequest,
-    SignupRequest,
+    AcceptInvitationRequest, AuthResponse, Invitation, InvitationCreated, InvitationList, InvitationPreview,
+    InvitationRequest, LoginRequest, Me, RegisterRequest, SignupRequest,
 };
+use ferrodesk_shared::workspaces::WorkspacePublic;
 use ferrodesk_shared::{InvitationId, Permission, Role, WorkspaceId};
 use sea_orm::ConnectionTrait;
 
@@ -198,16 +199,7 @@ pub async fn invite(
     request: InvitationRequest,
 ) -> ApiResult<InvitationCreated> {
     let email = Email::parse(&request.email).map_err(|message| ApiError::invalid("email", message))?;
-    match request.role {
-        Role::Customer => {
-            return Err(ApiError::invalid(
-                "role",
-                "customers are not invited: they write in or sign up in the help centre",
-            ));
-        }
-        Role::Agent => principal.require(Permission::InviteAgent)?,
-        Role::Supervisor | Role::Owner => principal.require(Permission::InviteSupervisor)?,
-    }
+    require_inviter_of(principal, request.role)?;
     if users_repo::find_by_email(&state.db, principal.scope(), &email)
         .await?
         .is_some()
@@ -234,6 +226,77 @@ pub async fn invite(
         role: request.role,
         token,
         expires_at,
+    })
+}
+
+/// Supervisors handle agents' invitations; supervisors' and owners' are the owner's.
+fn require_inviter_of(principal: &Principal, role: Role) -> ApiResult<()> {
+    match role {
+        Role::Customer => Err(ApiError::invalid(
+            "role",
+            "customers are not invited: they write in or sign up in the help centre",
+        )),
+        Role::Agent => principal.require(Permission::InviteAgent),
+        Role::Supervisor | Role::Owner => principal.require(Permission::InviteSupervisor),
+    }
+}
+
+pub async fn list_invitations(state: &AppState, principal: &Principal) -> ApiResult<InvitationList> {
+    let rows = repo::open_invitations(&state.db, principal.scope(), clock::now()).await?;
+    let inviters = users_repo::summaries(&state.db, principal.scope(), rows.iter().map(|row| row.invited_by)).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            Ok(Invitation {
+                id: InvitationId(row.id),
+                role: row
+                    .role
+                    .parse()
+                    .map_err(|error| anyhow::anyhow!("stored invitation role: {error}"))?,
+                invited_by: inviters
+                    .get(&row.invited_by)
+                    .map(|user| user.name.clone())
+                    .unwrap_or_default(),
+                email: row.email,
+                created_at: row.created_at,
+                expires_at: row.expires_at,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(InvitationList { items })
+}
+
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), invitation = %id))]
+pub async fn revoke_invitation(state: &AppState, principal: &Principal, id: InvitationId) -> ApiResult<()> {
+    let invitation = repo::find_invitation(&state.db, principal.scope(), id.0)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let role: Role = invitation
+        .role
+        .parse()
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored invitation role: {error}")))?;
+    require_inviter_of(principal, role)?;
+    repo::delete_invitation(&state.db, principal.scope(), invitation.id).await
+}
+
+/// What an invitation link offers, so the accept page can say "Join Acme as an agent".
+pub async fn preview_invitation(state: &AppState, token: &str) -> ApiResult<InvitationPreview> {
+    let invitation = repo::find_open_invitation(&state.db, &hash_token(token), clock::now())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let scope = WorkspaceScope::new(WorkspaceId(invitation.workspace_id));
+    let workspace = workspaces_repo::get(&state.db, &scope).await?;
+    Ok(InvitationPreview {
+        workspace: WorkspacePublic {
+            name: workspace.name,
+            slug: workspace.slug,
+        },
+        role: invitation
+            .role
+            .parse()
+            .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored invitation role: {error}")))?,
+        email: invitation.email,
+        expires_at: invitation.expires_at,
     })
 }
 

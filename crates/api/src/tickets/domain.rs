@@ -32,6 +32,21 @@ pub fn parse_body(raw: &str) -> Result<String, String> {
     Ok(body.to_owned())
 }
 
+/// The start of a message for list rows: whitespace collapsed, cut at a word near 140 characters.
+pub fn excerpt(body: &str) -> String {
+    const MAX: usize = 140;
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= MAX {
+        return flat;
+    }
+    let cut: String = flat.chars().take(MAX).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > MAX / 2 => &cut[..space],
+        _ => &cut,
+    };
+    format!("{cut}…")
+}
+
 pub fn parse_category(raw: &str) -> Result<String, String> {
     single_line(raw, "the category", 50).map(|category| category.to_lowercase())
 }
@@ -133,6 +148,14 @@ mod tests {
         assert!(parse_body(" \n ").is_err());
         assert!(parse_body("bell\u{7}").is_err());
         assert!(parse_body(&"x".repeat(MAX_BODY_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt("Hello\n\n  there"), "Hello there");
+        let long = "word ".repeat(60);
+        let cut = excerpt(&long);
+        assert!(cut.ends_with('…') && cut.chars().count() <= 141, "{cut}");
     }
 
     #[test]

@@ -3,11 +3,11 @@
 use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use ferrodesk_shared::tickets::{
-    Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
+    InboxCounts, Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
 };
 use ferrodesk_shared::{ErrorBody, TicketId};
 
-use crate::auth::Member;
+use crate::auth::{Agent, Member};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -49,6 +49,14 @@ pub async fn list(
     query: Query<TicketListQuery>,
 ) -> ApiResult<Json<TicketPage>> {
     Ok(Json(service::list(&state, &member, query.into_inner()).await?))
+}
+
+/// How many tickets each inbox view holds (staff).
+#[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets",
+    responses((status = 200, body = InboxCounts), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn counts(state: web::Data<AppState>, agent: Agent) -> ApiResult<Json<InboxCounts>> {
+    Ok(Json(service::counts(&state, &agent).await?))
 }
 
 /// A ticket with its thread. Customers never receive internal notes.

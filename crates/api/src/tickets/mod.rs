@@ -13,6 +13,8 @@ use crate::routes::resource;
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(resource("/tickets").get(handlers::list).post(handlers::create))
+        // Before `/tickets/{id}`, which would otherwise take `counts` for an id.
+        .service(resource("/tickets/counts").get(handlers::counts))
         .service(resource("/tickets/{id}").get(handlers::get).patch(handlers::update))
         .service(resource("/tickets/{id}/messages").post(handlers::reply));
 }

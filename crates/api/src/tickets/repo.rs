@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -19,6 +20,7 @@ pub struct NewTicketRow {
     pub subject: String,
     pub priority: Priority,
     pub requester_id: Uuid,
+    pub preview: String,
 }
 
 pub async fn insert(
@@ -42,6 +44,7 @@ pub async fn insert(
         updated_at: Set(now),
         first_response_at: Set(None),
         solved_at: Set(None),
+        preview: Set(Some(row.preview)),
     }
     .insert(conn)
     .await?)
@@ -118,6 +121,8 @@ pub async fn messages(
 pub struct ListFilter {
     /// Set for customers: only their own tickets, and search never looks into internal notes.
     pub requester: Option<Uuid>,
+    /// Any of these (a view); empty means any status.
+    pub statuses: Vec<TicketStatus>,
     pub status: Option<TicketStatus>,
     /// `Some(None)`: unassigned.
     pub assignee: Option<Option<Uuid>>,
@@ -139,9 +144,37 @@ pub async fn list(
         TicketSort::Updated => tickets::Column::UpdatedAt,
         TicketSort::Created => tickets::Column::CreatedAt,
     };
+    let mut query = filtered(scope, filter);
+    if let Some(after) = filter.after {
+        // Keyset pagination on (sort time, id), newest first: strictly after the last row seen.
+        query = query.filter(
+            Condition::any().add(sort_column.lt(after.at)).add(
+                Condition::all()
+                    .add(sort_column.eq(after.at))
+                    .add(tickets::Column::Id.lt(after.id)),
+            ),
+        );
+    }
+    Ok(query
+        .order_by_desc(sort_column)
+        .order_by_desc(tickets::Column::Id)
+        .limit(filter.limit)
+        .all(conn)
+        .await?)
+}
+
+/// How many tickets match (pagination and sort are ignored).
+pub async fn count(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter: &ListFilter) -> ApiResult<u64> {
+    Ok(filtered(scope, filter).count(conn).await?)
+}
+
+fn filtered(scope: &WorkspaceScope, filter: &ListFilter) -> Select<tickets::Entity> {
     let mut query = tickets::Entity::find().filter(tickets::Column::WorkspaceId.eq(scope.uuid()));
     if let Some(requester) = filter.requester {
         query = query.filter(tickets::Column::RequesterId.eq(requester));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(tickets::Column::Status.is_in(filter.statuses.iter().map(|status| status.as_str())));
     }
     if let Some(status) = filter.status {
         query = query.filter(tickets::Column::Status.eq(status.as_str()));
@@ -160,22 +193,7 @@ pub async fn list(
     if let Some(search) = &filter.search {
         query = query.filter(search_condition(search, filter.requester.is_none()));
     }
-    if let Some(after) = filter.after {
-        // Keyset pagination on (sort time, id), newest first: strictly after the last row seen.
-        query = query.filter(
-            Condition::any().add(sort_column.lt(after.at)).add(
-                Condition::all()
-                    .add(sort_column.eq(after.at))
-                    .add(tickets::Column::Id.lt(after.id)),
-            ),
-        );
-    }
-    Ok(query
-        .order_by_desc(sort_column)
-        .order_by_desc(tickets::Column::Id)
-        .limit(filter.limit)
-        .all(conn)
-        .await?)
+    query
 }
 
 /// Subject or any visible message contains the words, case-insensitively.

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use ferrodesk_shared::tickets::{
-    Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
-    TicketStatus,
+    InboxCounts, InboxView, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery,
+    TicketPage, TicketPatch, TicketStatus,
 };
 use ferrodesk_shared::users::UserSummary;
 use ferrodesk_shared::{MessageId, Permission, Role, TicketId, UserId};
@@ -24,7 +24,7 @@ use crate::validation::Fields;
 use crate::workspaces::repo as workspaces_repo;
 
 use super::domain::{
-    AssigneeFilter, Cursor, parse_body, parse_category, parse_idempotency_key, parse_limit, parse_search,
+    AssigneeFilter, Cursor, excerpt, parse_body, parse_category, parse_idempotency_key, parse_limit, parse_search,
     parse_subject, parse_tags,
 };
 use super::repo::{self, ListFilter, NewTicketRow};
@@ -112,6 +112,7 @@ pub async fn create(
         subject,
         priority: request.priority.unwrap_or(Priority::Normal),
         requester_id,
+        preview: excerpt(&body),
     };
     let ticket = repo::insert(&txn, scope, row, now).await?;
     repo::insert_message(&txn, scope, ticket.id, caller, body, false, now).await?;
@@ -171,10 +172,12 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     else {
         return Err(fields.into_error());
     };
+    let view = query.view.unwrap_or_default();
     let filter = ListFilter {
         requester: (!principal.is_staff()).then_some(principal.id().0),
+        statuses: view.statuses().to_vec(),
         status: query.status,
-        assignee: assignee.map(|assignee| match assignee {
+        assignee: assignee.or_else(|| view_assignee(view)).map(|assignee| match assignee {
             AssigneeFilter::Me => Some(principal.id().0),
             AssigneeFilter::Unassigned => None,
             AssigneeFilter::User(user) => Some(user.0),
@@ -213,6 +216,37 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
         .map(|row| into_ticket(row, &people))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(TicketPage { items, next_cursor })
+}
+
+fn view_assignee(view: InboxView) -> Option<AssigneeFilter> {
+    match view {
+        InboxView::Mine => Some(AssigneeFilter::Me),
+        InboxView::Unassigned => Some(AssigneeFilter::Unassigned),
+        InboxView::Open | InboxView::Pending | InboxView::Solved | InboxView::All => None,
+    }
+}
+
+/// The size of each inbox view for the caller.
+pub async fn counts(state: &AppState, principal: &Principal) -> ApiResult<InboxCounts> {
+    let count = |view: InboxView| {
+        let filter = ListFilter {
+            requester: (!principal.is_staff()).then_some(principal.id().0),
+            statuses: view.statuses().to_vec(),
+            assignee: view_assignee(view).map(|assignee| match assignee {
+                AssigneeFilter::Me => Some(principal.id().0),
+                AssigneeFilter::Unassigned | AssigneeFilter::User(_) => None,
+            }),
+            ..ListFilter::default()
+        };
+        async move { repo::count(&state.db, principal.scope(), &filter).await }
+    };
+    Ok(InboxCounts {
+        mine: count(InboxView::Mine).await?,
+        unassigned: count(InboxView::Unassigned).await?,
+        open: count(InboxView::Open).await?,
+        pending: count(InboxView::Pending).await?,
+        solved: count(InboxView::Solved).await?,
+    })
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: TicketId) -> ApiResult<TicketDetail> {
@@ -352,11 +386,15 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
     if status == TicketStatus::Closed {
         return Err(ApiError::conflict("This ticket is closed; please open a new one."));
     }
+    let preview = (!request.internal).then(|| excerpt(&body));
     let message = repo::insert_message(&txn, scope, ticket.id, principal.id().0, body, request.internal, now).await?;
     let mut changes = tickets::ActiveModel {
         updated_at: Set(now),
         ..Default::default()
     };
+    if let Some(preview) = preview {
+        changes.preview = Set(Some(preview));
+    }
     if principal.is_staff() && !request.internal {
         if ticket.first_response_at.is_none() {
             changes.first_response_at = Set(Some(now));
@@ -447,6 +485,7 @@ fn into_ticket(row: tickets::Model, people: &HashMap<Uuid, UserSummary>) -> ApiR
         updated_at: row.updated_at,
         first_response_at: row.first_response_at,
         solved_at: row.solved_at,
+        preview: row.preview,
     })
 }
 

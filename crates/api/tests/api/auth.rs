@@ -426,3 +426,138 @@ async fn password_guessing_is_rate_limited_per_address() {
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn pending_invitations_are_listed_previewed_and_revoked() {
+    use ferrodesk_shared::auth::{InvitationList, InvitationPreview};
+    let app = spawn_app().await;
+    let owner = app.signup("acme").await;
+    let supervisor = app.invite_and_join(&owner, "sup@acme.example", Role::Supervisor).await;
+    let for_agent: InvitationCreated = expect_json(
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "a@acme.example", "role": "agent"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let for_owner: InvitationCreated = expect_json(
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "o@acme.example", "role": "owner"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let listed: InvitationList =
+        expect_json(app.get("/api/v1/invitations", &supervisor.token).await, StatusCode::OK).await;
+    let emails: Vec<_> = listed
+        .items
+        .iter()
+        .map(|invitation| invitation.email.as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        vec!["o@acme.example", "a@acme.example"],
+        "accepted ones are gone; newest first"
+    );
+    assert!(
+        listed
+            .items
+            .iter()
+            .all(|invitation| invitation.invited_by == owner.auth.user.name)
+    );
+
+    let preview: InvitationPreview = expect_json(
+        app.post("/api/v1/invitations/lookup", None, &json!({"token": for_agent.token}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(preview.workspace.slug, "acme");
+    assert_eq!(preview.email, "a@acme.example");
+    assert_eq!(preview.role, Role::Agent);
+
+    // Supervisors withdraw agents' invitations only.
+    let refused = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/invitations/{}", for_owner.id),
+            Some(&supervisor.token),
+            None,
+        )
+        .await;
+    expect_error(refused, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+    let revoked = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/invitations/{}", for_agent.id),
+            Some(&supervisor.token),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let gone = app
+        .post("/api/v1/invitations/lookup", None, &json!({"token": for_agent.token}))
+        .await;
+    expect_error(gone, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let accept = app
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            &json!({"token": for_agent.token, "name": "A", "password": PASSWORD}),
+        )
+        .await;
+    expect_error(accept, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let listed: InvitationList = expect_json(app.get("/api/v1/invitations", &owner.token).await, StatusCode::OK).await;
+    assert_eq!(listed.items.len(), 1);
+
+    // Another workspace sees none of it and cannot withdraw it.
+    let other = app.signup("globex").await;
+    let theirs: InvitationList = expect_json(app.get("/api/v1/invitations", &other.token).await, StatusCode::OK).await;
+    assert!(theirs.items.is_empty());
+    let cross = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/invitations/{}", for_owner.id),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    expect_error(cross, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let listed: InvitationList = expect_json(app.get("/api/v1/invitations", &owner.token).await, StatusCode::OK).await;
+    assert_eq!(listed.items.len(), 1, "the other workspace changed nothing");
+    let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
+    let agent_list = app.get("/api/v1/invitations", &agent.token).await;
+    expect_error(agent_list, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+}
+
+#[tokio::test]
+async fn a_help_centre_introduces_its_workspace() {
+    use ferrodesk_shared::workspaces::WorkspacePublic;
+    let app = spawn_app().await;
+    app.signup("acme").await;
+    let public: WorkspacePublic = expect_json(
+        app.client.get(app.url("/api/v1/workspaces/ACME")).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        public,
+        WorkspacePublic {
+            name: "acme Inc.".to_owned(),
+            slug: "acme".to_owned()
+        }
+    );
+    let missing = app
+        .client
+        .get(app.url("/api/v1/workspaces/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(missing, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}

@@ -68,3 +68,36 @@ fn committed_openapi_document_is_fresh() {
         "openapi/openapi.json is stale: run `FERRODESK_UPDATE_OPENAPI=1 cargo test -p ferrodesk --test api committed_openapi` and commit it"
     );
 }
+
+#[tokio::test]
+async fn the_web_app_is_served_with_index_html_for_client_routes() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        std::fs::create_dir_all(&settings.web_dir).unwrap();
+        std::fs::write(
+            settings.web_dir.join("index.html"),
+            "<!doctype html><title>Ferrodesk app</title>",
+        )
+        .unwrap();
+        std::fs::write(settings.web_dir.join("app-123.js"), "console.log('hi')").unwrap();
+    })
+    .await;
+    for path in ["/", "/inbox", "/inbox/0193-abc?view=mine", "/requests/new"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(response.text().await.unwrap().contains("Ferrodesk app"), "{path}");
+    }
+    let asset = app.client.get(app.url("/app-123.js")).send().await.unwrap();
+    assert!(asset.text().await.unwrap().contains("console.log"));
+    // API paths never fall back to the page.
+    let api = app.client.get(app.url("/api/v1/nothing")).send().await.unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(api.headers().get("content-type").unwrap(), "application/json");
+}
+
+#[tokio::test]
+async fn without_a_built_web_app_the_root_says_how_to_build_it() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.text().await.unwrap().contains("scripts/run"));
+}

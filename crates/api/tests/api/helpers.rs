@@ -58,6 +58,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
                 seconds_per_request: 1,
             },
         },
+        web_dir: database.dir.join("web"),
         body_limit_bytes: 64 * 1024,
         log: LogSettings {
             filter: "warn".to_owned(),

@@ -400,3 +400,94 @@ async fn customers_cannot_see_other_customers_tickets() {
     expect_error(write, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     assert_eq!(detail(&app, acme.agent(), &theirs).await.messages.len(), 1);
 }
+
+#[tokio::test]
+async fn views_and_their_counts_agree() {
+    use ferrodesk_shared::tickets::InboxCounts;
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let agent = acme.agent();
+    let mut tickets = Vec::new();
+    for index in 0..6 {
+        tickets.push(
+            app.create_ticket(acme.customer(), &format!("T{index}"), "help")
+                .await
+                .ticket,
+        );
+    }
+    // 0, 1: mine (one new, one open); 2: another agent's; 3: pending; 4: solved; 5: unassigned and new.
+    expect_json::<Ticket>(
+        patch(&app, agent, &tickets[0], json!({"assignee_id": agent.id()})).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json::<Ticket>(
+        patch(
+            &app,
+            agent,
+            &tickets[1],
+            json!({"assignee_id": agent.id(), "status": "open"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let other = &acme.agents[1];
+    expect_json::<Ticket>(
+        patch(&app, other, &tickets[2], json!({"assignee_id": other.id()})).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json::<Ticket>(
+        patch(&app, agent, &tickets[3], json!({"status": "pending"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json::<Ticket>(
+        patch(&app, agent, &tickets[4], json!({"status": "solved"})).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let counts: InboxCounts = expect_json(app.get("/api/v1/tickets/counts", &agent.token).await, StatusCode::OK).await;
+    assert_eq!(
+        counts,
+        InboxCounts {
+            mine: 2,
+            unassigned: 1,
+            open: 4,
+            pending: 1,
+            solved: 1
+        }
+    );
+    for (view, expected) in [
+        ("mine", 2),
+        ("unassigned", 1),
+        ("open", 4),
+        ("pending", 1),
+        ("solved", 1),
+        ("all", 6),
+    ] {
+        let listed = page(&app, agent, &format!("?view={view}&limit=100")).await;
+        assert_eq!(listed.items.len(), expected, "view {view}");
+    }
+    // Filters narrow a view; an explicit assignee replaces the view's.
+    assert_eq!(page(&app, agent, "?view=open&status=open").await.items.len(), 1);
+    assert_eq!(
+        page(&app, agent, &format!("?view=mine&assignee={}", other.id()))
+            .await
+            .items
+            .len(),
+        1
+    );
+    // The list shows the latest public message, never a note.
+    reply(&app, agent, &tickets[5], "We are looking into it now.", false).await;
+    reply(&app, agent, &tickets[5], "internal: check logs", true).await;
+    let row = page(&app, agent, "?limit=1").await.items.remove(0);
+    assert_eq!(row.preview.as_deref(), Some("We are looking into it now."));
+
+    let customer = app.get("/api/v1/tickets/counts", &acme.customer().token).await;
+    expect_error(customer, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+    let bad_view = app.get("/api/v1/tickets?view=everything", &agent.token).await;
+    expect_error(bad_view, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+}

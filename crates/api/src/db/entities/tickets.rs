@@ -20,6 +20,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub first_response_at: Option<DateTimeUtc>,
     pub solved_at: Option<DateTimeUtc>,
+    pub preview: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
