@@ -1,4 +1,5 @@
-//! `ferrodesk`: serve the helpdesk, or print the OpenAPI document with `ferrodesk openapi`.
+//! `ferrodesk`: serve the helpdesk (`--demo` seeds a demo workspace first), or print the OpenAPI
+//! document with `ferrodesk openapi`.
 // A command-line entry point answers on stdout; everything else logs through tracing.
 #![allow(clippy::print_stdout)]
 
@@ -10,9 +11,11 @@ use ferrodesk::telemetry;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let command = std::env::args().nth(1);
-    match command.as_deref() {
-        None | Some("serve") => serve().await,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let demo = args.iter().any(|arg| arg == "--demo") || demo_from_env();
+    let command = args.iter().map(String::as_str).find(|arg| *arg != "--demo");
+    match command {
+        None | Some("serve") => serve(demo).await,
         Some("openapi") => {
             print!("{}", ferrodesk::openapi::document_json());
             ExitCode::SUCCESS
@@ -28,7 +31,13 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve() -> ExitCode {
+/// `FERRODESK_DEMO=1` (or `true`, `yes`) does what `--demo` does, for containers.
+fn demo_from_env() -> bool {
+    std::env::var("FERRODESK_DEMO")
+        .is_ok_and(|value| matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+}
+
+async fn serve(demo: bool) -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -44,6 +53,23 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if demo {
+        match ferrodesk::demo::seed(application.state()).await {
+            Ok(report) => {
+                tracing::info!(
+                    workspace = %report.workspace_slug,
+                    url = %report.url,
+                    seeded = report.seeded.is_some(),
+                    "the demo workspace is ready"
+                );
+                print!("{report}");
+            }
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "the demo workspace could not be seeded");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     match application.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -54,8 +80,10 @@ async fn serve() -> ExitCode {
 }
 
 const HELP: &str = "\
-Usage: ferrodesk [serve | openapi]
+Usage: ferrodesk [serve [--demo] | openapi]
 
   serve     run the helpdesk (the default); configured by FERRODESK_* environment variables
+  --demo    first fill a `demo` workspace with people and tickets and print how to sign in;
+            does nothing if it is already there (also FERRODESK_DEMO=1)
   openapi   print the OpenAPI document of the REST API
 ";

@@ -1,0 +1,136 @@
+//! Moves the seeded tickets into the past. The services stamp every change with the clock, so a
+//! fresh seed happens within a second; each ticket's `Timeline` pairs what a step stamped with when
+//! the story says it happened, and every stored timestamp is mapped through it. The map keeps order,
+//! so threads stay in order and `created_at <= first_response_at <= updated_at` still holds.
+
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::TicketId;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::auth::WorkspaceScope;
+use crate::db::{self, entities::messages, entities::tickets, entities::users, entities::workspaces};
+use crate::state::AppState;
+use crate::tickets::repo as tickets_repo;
+
+pub struct Timeline {
+    ticket: TicketId,
+    /// (stamped by the service, planned by the story), stamped strictly increasing.
+    marks: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Timeline {
+    pub fn new(ticket: TicketId) -> Timeline {
+        Timeline {
+            ticket,
+            marks: Vec::new(),
+        }
+    }
+
+    /// Records a step. A step that changed nothing leaves the stamp it got back unchanged: skip it.
+    pub fn mark(&mut self, stamped: DateTime<Utc>, planned: DateTime<Utc>) {
+        if self.marks.last().is_none_or(|(last, _)| stamped > *last) {
+            self.marks.push((stamped, planned));
+        }
+    }
+
+    /// When the story places the moment `stamped`: the planned time of the latest step stamped no later.
+    fn planned(&self, stamped: DateTime<Utc>) -> DateTime<Utc> {
+        self.marks
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= stamped)
+            .or(self.marks.first())
+            .map_or(stamped, |(_, planned)| *planned)
+    }
+}
+
+/// Rewrites the timestamps of the tickets and their messages, and dates the workspace and its
+/// people from `founded`, all in one transaction.
+pub async fn apply(
+    state: &AppState,
+    scope: &WorkspaceScope,
+    timelines: &[Timeline],
+    founded: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let txn = db::begin_write(&state.db).await?;
+    for timeline in timelines {
+        backdate_ticket(&txn, scope, timeline).await?;
+    }
+    users::Entity::update_many()
+        .col_expr(users::Column::CreatedAt, Expr::value(founded))
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .exec(&txn)
+        .await?;
+    workspaces::Entity::update_many()
+        .col_expr(workspaces::Column::CreatedAt, Expr::value(founded))
+        .filter(workspaces::Column::Id.eq(scope.uuid()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn backdate_ticket(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    timeline: &Timeline,
+) -> anyhow::Result<()> {
+    let ticket = tickets_repo::find(conn, scope, timeline.ticket.0).await?;
+    let planned = |at: DateTime<Utc>| timeline.planned(at);
+    tickets::Entity::update_many()
+        .col_expr(tickets::Column::CreatedAt, Expr::value(planned(ticket.created_at)))
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(planned(ticket.updated_at)))
+        .col_expr(
+            tickets::Column::FirstResponseAt,
+            Expr::value(ticket.first_response_at.map(planned)),
+        )
+        .col_expr(tickets::Column::SolvedAt, Expr::value(ticket.solved_at.map(planned)))
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(tickets::Column::Id.eq(ticket.id))
+        .exec(conn)
+        .await?;
+    for message in tickets_repo::messages(conn, scope, ticket.id, true).await? {
+        messages::Entity::update_many()
+            .col_expr(messages::Column::CreatedAt, Expr::value(planned(message.created_at)))
+            .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
+            .filter(messages::Column::Id.eq(message.id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[test]
+    fn stamps_map_to_the_latest_step_at_or_before_them_and_order_is_kept() {
+        let now = Utc::now();
+        let past = now - Duration::days(10);
+        let mut timeline = Timeline::new(TicketId(uuid::Uuid::nil()));
+        timeline.mark(now, past);
+        timeline.mark(now + Duration::milliseconds(5), past + Duration::hours(1));
+        // A step that changed nothing hands back an older stamp: ignored.
+        timeline.mark(now + Duration::milliseconds(5), past + Duration::hours(2));
+        timeline.mark(now + Duration::milliseconds(9), past + Duration::hours(3));
+
+        assert_eq!(timeline.planned(now), past);
+        assert_eq!(
+            timeline.planned(now + Duration::milliseconds(5)),
+            past + Duration::hours(1)
+        );
+        assert_eq!(
+            timeline.planned(now + Duration::milliseconds(7)),
+            past + Duration::hours(1)
+        );
+        assert_eq!(
+            timeline.planned(now + Duration::milliseconds(9)),
+            past + Duration::hours(3)
+        );
+        assert_eq!(timeline.planned(now - Duration::seconds(1)), past);
+    }
+}

@@ -1,0 +1,258 @@
+//! The `--demo` seed: it runs once, every login it prints works over HTTP, and the inbox it leaves
+//! is varied, spread over two weeks and consistent with the ticket rules.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, Utc};
+use ferrodesk::demo::{self, DemoReport};
+use ferrodesk::state::AppState;
+use ferrodesk_shared::Role;
+use ferrodesk_shared::auth::{AuthResponse, LoginRequest};
+use ferrodesk_shared::tickets::{Ticket, TicketDetail, TicketPage, TicketStatus};
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, expect_json, spawn_app};
+
+/// A second handle on the running test app's database, built the way `Application::build` builds
+/// its own, so the seed runs exactly as `ferrodesk --demo` runs it.
+async fn state_of(app: &TestApp) -> AppState {
+    let db = ferrodesk::db::connect(&app.settings.database_url, 2).await.unwrap();
+    AppState::new(db, app.settings.clone()).unwrap()
+}
+
+async fn seeded_app() -> (TestApp, DemoReport) {
+    let app = spawn_app().await;
+    let report = demo::seed(&state_of(&app).await).await.unwrap();
+    (app, report)
+}
+
+async fn login(app: &TestApp, report: &DemoReport, role: Role) -> AuthResponse {
+    let account = report.login(role).unwrap_or_else(|| panic!("the report has no {role}"));
+    let request = LoginRequest {
+        workspace_slug: report.workspace_slug.clone(),
+        email: account.email.clone(),
+        password: report.password.clone(),
+    };
+    expect_json(app.post("/api/v1/auth/login", None, &request).await, StatusCode::OK).await
+}
+
+async fn tickets(app: &TestApp, token: &str) -> Vec<Ticket> {
+    let page: TicketPage = expect_json(app.get("/api/v1/tickets?limit=100", token).await, StatusCode::OK).await;
+    assert!(page.next_cursor.is_none(), "the demo fits in one page of 100");
+    page.items
+}
+
+async fn detail(app: &TestApp, token: &str, ticket: &Ticket) -> TicketDetail {
+    expect_json(
+        app.get(&format!("/api/v1/tickets/{}", ticket.id), token).await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn seeding_twice_adds_nothing() {
+    let (app, first) = seeded_app().await;
+    let seeded = first.seeded.clone().expect("the first run seeds");
+    let agent = login(&app, &first, Role::Agent).await;
+    let before = tickets(&app, &agent.access_token).await;
+    assert_eq!(before.len(), seeded.tickets);
+
+    let second = demo::seed(&state_of(&app).await).await.unwrap();
+
+    assert_eq!(second.seeded, None);
+    assert_eq!(second.logins, first.logins);
+    assert_eq!(second.password, first.password);
+    let after = tickets(&app, &agent.access_token).await;
+    assert_eq!(after.len(), before.len());
+    let text = second.to_string();
+    assert!(text.contains("already there"), "{text}");
+}
+
+#[tokio::test]
+async fn every_login_in_the_report_signs_in_over_http() {
+    let (app, report) = seeded_app().await;
+    let roles: Vec<Role> = report.logins.iter().map(|login| login.role).collect();
+    assert_eq!(roles, [Role::Owner, Role::Supervisor, Role::Agent, Role::Customer]);
+    let text = report.to_string();
+    assert!(
+        text.contains(&report.url) && text.contains("`demo`") && text.contains(&report.password),
+        "{text}"
+    );
+
+    for account in &report.logins {
+        assert!(text.contains(&account.email), "{text}");
+        let domain = account.email.rsplit('@').next().unwrap();
+        assert!(
+            domain.ends_with(".example") || domain.starts_with("example."),
+            "{} is not on a reserved domain",
+            account.email
+        );
+        let signed_in = login(&app, &report, account.role).await;
+        assert_eq!(signed_in.user.role, account.role);
+        assert_eq!(signed_in.user.email, account.email);
+        assert_eq!(signed_in.workspace.slug, "demo");
+        let response = app.get("/api/v1/me", &signed_in.access_token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn the_agent_sees_a_busy_and_varied_inbox() {
+    let (app, report) = seeded_app().await;
+    let agent = login(&app, &report, Role::Agent).await;
+    let tickets = tickets(&app, &agent.access_token).await;
+
+    assert!(tickets.len() >= 30, "only {} tickets", tickets.len());
+    let statuses: HashSet<_> = tickets.iter().map(|ticket| ticket.status).collect();
+    assert!(statuses.len() >= 4, "{statuses:?}");
+    let priorities: HashSet<_> = tickets.iter().map(|ticket| ticket.priority).collect();
+    assert!(priorities.len() >= 3, "{priorities:?}");
+    let categories: HashSet<_> = tickets.iter().filter_map(|ticket| ticket.category.clone()).collect();
+    assert!(categories.len() >= 4, "{categories:?}");
+    assert!(tickets.iter().any(|ticket| ticket.category.is_none()));
+    assert!(tickets.iter().any(|ticket| !ticket.tags.is_empty()));
+    let assignees: HashSet<_> = tickets
+        .iter()
+        .filter_map(|ticket| ticket.assignee.as_ref())
+        .map(|a| a.id)
+        .collect();
+    assert!(assignees.len() >= 3, "work is shared by the team");
+    assert!(tickets.iter().any(|ticket| ticket.assignee.is_none()));
+    let requesters: HashSet<_> = tickets.iter().map(|ticket| ticket.requester.id).collect();
+    assert!(requesters.len() >= 10, "{} requesters", requesters.len());
+
+    let mut numbers: Vec<i64> = tickets.iter().map(|ticket| ticket.number).collect();
+    numbers.sort_unstable();
+    let expected: Vec<i64> = (1..=tickets.len() as i64).collect();
+    assert_eq!(numbers, expected, "ticket numbers run from 1 without gaps");
+
+    let mut notes = 0;
+    let mut longest_thread = 0;
+    for ticket in &tickets {
+        let thread = detail(&app, &agent.access_token, ticket).await.messages;
+        notes += thread.iter().filter(|message| message.internal).count();
+        longest_thread = longest_thread.max(thread.len());
+        assert!(!thread.is_empty());
+    }
+    assert!(notes >= 5, "{notes} internal notes");
+    assert!(longest_thread >= 5, "threads are at most {longest_thread} long");
+}
+
+#[tokio::test]
+async fn timestamps_are_spread_over_two_weeks_and_consistent() {
+    let (app, report) = seeded_app().await;
+    let agent = login(&app, &report, Role::Agent).await;
+    let tickets = tickets(&app, &agent.access_token).await;
+    let now = Utc::now();
+
+    let oldest = tickets.iter().map(|ticket| ticket.created_at).min().unwrap();
+    let newest = tickets.iter().map(|ticket| ticket.created_at).max().unwrap();
+    assert!(
+        newest - oldest >= Duration::days(7),
+        "created between {oldest} and {newest}"
+    );
+    assert!(now - oldest <= Duration::days(15), "the oldest ticket is from {oldest}");
+
+    let mut by_number = tickets.clone();
+    by_number.sort_by_key(|ticket| ticket.number);
+    assert!(
+        by_number
+            .windows(2)
+            .all(|pair| pair[0].created_at <= pair[1].created_at),
+        "numbers follow creation time"
+    );
+
+    for ticket in &tickets {
+        let number = ticket.number;
+        let thread = detail(&app, &agent.access_token, ticket).await.messages;
+        assert!(
+            thread.windows(2).all(|pair| pair[0].created_at <= pair[1].created_at),
+            "#{number}: the thread is in order"
+        );
+        assert_eq!(
+            thread[0].created_at, ticket.created_at,
+            "#{number}: opened by its first message"
+        );
+        let last = thread.last().unwrap().created_at;
+        assert!(ticket.updated_at >= last, "#{number}: updated before its last message");
+        assert!(ticket.updated_at < now, "#{number}: updated in the future");
+        if let Some(first_response) = ticket.first_response_at {
+            assert!(
+                ticket.created_at <= first_response,
+                "#{number}: answered before it was opened"
+            );
+            assert!(
+                first_response <= ticket.updated_at,
+                "#{number}: answered after its last update"
+            );
+            assert!(
+                thread.iter().any(|message| message.created_at == first_response
+                    && !message.internal
+                    && message.author.role.is_staff()),
+                "#{number}: the first response is a public staff reply"
+            );
+        }
+        match ticket.status {
+            TicketStatus::Solved | TicketStatus::Closed => {
+                let solved = ticket
+                    .solved_at
+                    .unwrap_or_else(|| panic!("#{number}: solved without solved_at"));
+                assert!(
+                    ticket.created_at <= solved && solved <= ticket.updated_at,
+                    "#{number}: solved_at"
+                );
+            }
+            TicketStatus::New | TicketStatus::Open | TicketStatus::Pending => {
+                assert_eq!(ticket.solved_at, None, "#{number}: solved_at on an active ticket");
+            }
+        }
+        if ticket.status == TicketStatus::New {
+            assert_eq!(
+                ticket.first_response_at, None,
+                "#{number}: new tickets have no answer yet"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_customer_sees_only_their_own_tickets_and_never_internal_notes() {
+    let (app, report) = seeded_app().await;
+    let customer = login(&app, &report, Role::Customer).await;
+    let agent = login(&app, &report, Role::Agent).await;
+    let everything = tickets(&app, &agent.access_token).await;
+    let own = tickets(&app, &customer.access_token).await;
+
+    assert!(
+        own.len() >= 2 && own.len() < everything.len(),
+        "{} of {}",
+        own.len(),
+        everything.len()
+    );
+    let mut notes_hidden = 0;
+    for ticket in &own {
+        assert_eq!(ticket.requester.id, customer.user.id, "#{}", ticket.number);
+        let seen = detail(&app, &customer.access_token, ticket).await.messages;
+        assert!(
+            seen.iter().all(|message| !message.internal),
+            "#{}: a note leaked",
+            ticket.number
+        );
+        let staff_view = detail(&app, &agent.access_token, ticket).await.messages;
+        notes_hidden += staff_view.len() - seen.len();
+    }
+    assert!(
+        notes_hidden >= 1,
+        "the demo customer's tickets should carry a note to hide"
+    );
+
+    let someone_else = everything
+        .iter()
+        .find(|ticket| ticket.requester.id != customer.user.id)
+        .unwrap();
+    let response = app
+        .get(&format!("/api/v1/tickets/{}", someone_else.id), &customer.access_token)
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

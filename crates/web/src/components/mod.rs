@@ -1,0 +1,7 @@
+//! Small pieces every page uses: badges, times, form fields, message text, toasts.
+
+pub mod badges;
+pub mod form;
+pub mod markdown;
+pub mod time;
+pub mod toast;

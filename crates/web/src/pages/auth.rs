@@ -1,0 +1,288 @@
+//! Sign in, sign up (a company and its owner), a customer's help-centre sign-up, and accepting an
+//! invitation: centred cards with one primary action and errors next to their fields.
+
+use ferrodesk_shared::auth::{
+    AcceptInvitationRequest, AuthResponse, InvitationLookup, InvitationPreview, LoginRequest, RegisterRequest,
+    SignupRequest,
+};
+use ferrodesk_shared::workspaces::WorkspacePublic;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::api::{ApiError, use_api};
+use crate::components::form::{FormError, TextField};
+use crate::session::use_session;
+
+#[component]
+fn Brand() -> impl IntoView {
+    view! {
+        <div class="brand">
+            <span class="brand-mark" aria-hidden="true">"F"</span>
+            "Ferrodesk"
+        </div>
+    }
+}
+
+/// Sends a sign-in request and, when it works, starts the session and goes home.
+fn submit_auth<B: serde::Serialize + 'static>(
+    path: &'static str,
+    body: B,
+    pending: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+) {
+    let api = use_api();
+    let session = use_session();
+    let navigate = use_navigate();
+    pending.set(true);
+    error.set(None);
+    spawn_local(async move {
+        match api.post::<B, AuthResponse>(path, &body).await {
+            Ok(auth) => {
+                session.start(auth);
+                navigate("/", Default::default());
+            }
+            Err(failure) => error.set(Some(failure)),
+        }
+        pending.set(false);
+    });
+}
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let query = use_query_map();
+    let workspace = RwSignal::new(query.with_untracked(|query| query.get("workspace").unwrap_or_default()));
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = LoginRequest {
+            workspace_slug: workspace.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        submit_auth("/api/v1/auth/login", body, pending, error);
+    };
+    let errors = Signal::derive(move || error.get());
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <Brand />
+                <h1>"Sign in"</h1>
+                <p class="muted">"Welcome back. Enter your workspace and your account."</p>
+                <form on:submit=on_submit class="stack" novalidate>
+                    <FormError error=errors />
+                    <TextField label="Workspace" name="workspace_slug" value=workspace error=errors autofocus=true
+                        hint="The short name of your company's helpdesk, like acme." />
+                    <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                    <TextField label="Password" name="password" value=password error=errors kind="password"
+                        autocomplete="current-password" />
+                    <button class="button primary wide" type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </form>
+                <p class="switch">"New to Ferrodesk? " <a href="/signup">"Create a workspace"</a></p>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignUp() -> impl IntoView {
+    let company = RwSignal::new(String::new());
+    let slug = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    // Suggest a slug from the company name until the person edits it.
+    let slug_edited = RwSignal::new(false);
+    Effect::new(move |_| {
+        let suggestion = slugify(&company.get());
+        if !slug_edited.get_untracked() {
+            slug.set(suggestion);
+        }
+    });
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = SignupRequest {
+            workspace_name: company.get_untracked(),
+            workspace_slug: slug.get_untracked(),
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        submit_auth("/api/v1/signup", body, pending, error);
+    };
+    let errors = Signal::derive(move || error.get());
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <Brand />
+                <h1>"Create your workspace"</h1>
+                <p class="muted">"Your team's helpdesk, ready in a minute. You will be its owner."</p>
+                <form on:submit=on_submit class="stack" novalidate>
+                    <FormError error=errors />
+                    <TextField label="Company" name="workspace_name" value=company error=errors autofocus=true
+                        autocomplete="organization" />
+                    <div on:input=move |_| slug_edited.set(true)>
+                        <TextField label="Workspace address" name="workspace_slug" value=slug error=errors
+                            hint="Lower-case letters, digits and dashes. People type it to sign in." />
+                    </div>
+                    <TextField label="Your name" name="name" value=name error=errors autocomplete="name" />
+                    <TextField label="Work email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                    <TextField label="Password" name="password" value=password error=errors kind="password"
+                        autocomplete="new-password" hint="At least 10 characters." />
+                    <button class="button primary wide" type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Creating…" } else { "Create workspace" }}
+                    </button>
+                </form>
+                <p class="switch">"Already have one? " <a href="/signin">"Sign in"</a></p>
+            </div>
+        </main>
+    }
+}
+
+fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').chars().take(40).collect()
+}
+
+/// A customer's sign-up in a company's help centre: `/join/acme`.
+#[component]
+pub fn Register() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.with(|params| params.get("slug").unwrap_or_default());
+    let api = use_api();
+    let workspace = LocalResource::new(move || {
+        let slug = slug();
+        async move {
+            api.get::<WorkspacePublic>(&format!("/api/v1/workspaces/{slug}"))
+                .await
+                .ok()
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = RegisterRequest {
+            workspace_slug: slug(),
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        submit_auth("/api/v1/auth/register", body, pending, error);
+    };
+    let errors = Signal::derive(move || error.get());
+    let title = move || match workspace.get().flatten() {
+        Some(workspace) => format!("{} support", workspace.name),
+        None => "Help centre".to_owned(),
+    };
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <Brand />
+                <h1>{title}</h1>
+                <p class="muted">"Create an account to send us requests and follow our answers."</p>
+                <form on:submit=on_submit class="stack" novalidate>
+                    <FormError error=errors />
+                    <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
+                    <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                    <TextField label="Password" name="password" value=password error=errors kind="password"
+                        autocomplete="new-password" hint="At least 10 characters." />
+                    <button class="button primary wide" type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                    </button>
+                </form>
+                <p class="switch">
+                    "Already registered? "
+                    <a href=move || format!("/signin?workspace={}", slug())>"Sign in"</a>
+                </p>
+            </div>
+        </main>
+    }
+}
+
+/// The page an invitation link opens: `/invite/<token>`.
+#[component]
+pub fn AcceptInvitation() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|params| params.get("token").unwrap_or_default());
+    let api = use_api();
+    let preview = LocalResource::new(move || {
+        let token = token();
+        async move {
+            api.post::<_, InvitationPreview>("/api/v1/invitations/lookup", &InvitationLookup { token })
+                .await
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = AcceptInvitationRequest {
+            token: token(),
+            name: name.get_untracked(),
+            password: password.get_untracked(),
+        };
+        submit_auth("/api/v1/invitations/accept", body, pending, error);
+    };
+    let errors = Signal::derive(move || error.get());
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <Brand />
+                {move || match preview.get() {
+                    None => view! { <p class="muted">"Checking your invitation…"</p> }.into_any(),
+                    Some(Err(_)) => view! {
+                        <h1>"This invitation has expired"</h1>
+                        <p class="muted">
+                            "The link was already used, withdrawn, or is too old. Ask the person who invited you for a new one."
+                        </p>
+                        <p class="switch"><a href="/signin">"Go to sign in"</a></p>
+                    }
+                        .into_any(),
+                    Some(Ok(invitation)) => view! {
+                        <h1>{format!("Join {}", invitation.workspace.name)}</h1>
+                        <p class="muted">
+                            {format!("You were invited as {} with {}. Choose your name and a password.", article(invitation.role.as_str()), invitation.email)}
+                        </p>
+                        <form on:submit=on_submit class="stack" novalidate>
+                            <FormError error=errors />
+                            <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
+                            <TextField label="Password" name="password" value=password error=errors kind="password"
+                                autocomplete="new-password" hint="At least 10 characters." />
+                            <button class="button primary wide" type="submit" disabled=move || pending.get()>
+                                {move || if pending.get() { "Joining…" } else { "Join the team" }}
+                            </button>
+                        </form>
+                    }
+                        .into_any(),
+                }}
+            </div>
+        </main>
+    }
+}
+
+fn article(role: &str) -> String {
+    match role.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {role}"),
+        _ => format!("a {role}"),
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per screen.
+
+pub mod auth;
+pub mod inbox;
+pub mod new_ticket;
+pub mod portal;
+pub mod shell;
+pub mod team;
+pub mod ticket;

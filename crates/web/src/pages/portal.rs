@@ -1,0 +1,257 @@
+//! The customer's side: their requests, one request's conversation with a reply box, and a new
+//! request. Plain and friendly, in one column, with none of the team's vocabulary.
+
+use ferrodesk_shared::Role;
+use ferrodesk_shared::tickets::{Message, NewMessage, NewTicket, TicketDetail, TicketPage, TicketStatus};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::{ApiError, use_api};
+use crate::components::form::{FormError, TextField};
+use crate::components::markdown::MessageText;
+use crate::components::time::Time;
+use crate::session::use_session;
+
+/// What a customer reads instead of the team's status names.
+fn customer_status(status: TicketStatus) -> (&'static str, &'static str) {
+    match status {
+        TicketStatus::New | TicketStatus::Open => ("Open", "status-open"),
+        TicketStatus::Pending => ("Awaiting your reply", "status-pending"),
+        TicketStatus::Solved => ("Solved", "status-solved"),
+        TicketStatus::Closed => ("Closed", "status-closed"),
+    }
+}
+
+#[component]
+fn CustomerOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    move || {
+        if !session.ready() {
+            return view! { <div class="portal"><p class="muted">"Loading…"</p></div> }.into_any();
+        }
+        match session.role() {
+            None => view! { <Redirect path="/signin" /> }.into_any(),
+            Some(Role::Customer) => children().into_any(),
+            Some(_) => view! { <Redirect path="/inbox" /> }.into_any(),
+        }
+    }
+}
+
+#[component]
+fn PortalFrame(children: Children) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <div class="portal">
+            <header class="portal-head">
+                <span class="brand-mark" aria-hidden="true">"F"</span>
+                <a href="/requests" style="color: inherit; text-decoration: none;">
+                    <strong>{move || session.workspace().map(|workspace| format!("{} support", workspace.name))}</strong>
+                </a>
+                <span class="spacer"></span>
+                <span class="muted small">{move || session.user().map(|user| user.email)}</span>
+                <button class="button ghost small" on:click=move |_| session.sign_out()>"Sign out"</button>
+            </header>
+            {children()}
+        </div>
+    }
+}
+
+#[component]
+pub fn Requests() -> impl IntoView {
+    view! { <CustomerOnly><PortalFrame><RequestList /></PortalFrame></CustomerOnly> }
+}
+
+#[component]
+fn RequestList() -> impl IntoView {
+    let api = use_api();
+    let page = LocalResource::new(move || async move { api.get::<TicketPage>("/api/v1/tickets?limit=100").await });
+    view! {
+        <div class="page-head">
+            <h1>"Your requests"</h1>
+            <span class="spacer"></span>
+            <a class="button primary" href="/requests/new">"New request"</a>
+        </div>
+        {move || match page.get() {
+            None => view! { <div class="skeleton"></div> }.into_any(),
+            Some(Err(error)) => view! { <div class="alert error">{error.message()}</div> }.into_any(),
+            Some(Ok(page)) if page.items.is_empty() => view! {
+                <div class="empty card">
+                    <strong>"You have not asked us anything yet."</strong>
+                    "When you send a request, you can follow our answers here."
+                </div>
+            }.into_any(),
+            Some(Ok(page)) => view! {
+                <ul class="request-list" data-testid="request-list">
+                    {page.items.into_iter().map(|ticket| {
+                        let (label, class) = customer_status(ticket.status);
+                        view! {
+                            <li>
+                                <a href=format!("/requests/{}", ticket.id)>
+                                    <span class=format!("pill {class}")>{label}</span>
+                                    <span style="flex: 1">{ticket.subject}</span>
+                                    <span class="small faint"><Time at=ticket.updated_at /></span>
+                                </a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+pub fn NewRequest() -> impl IntoView {
+    view! { <CustomerOnly><PortalFrame><NewRequestForm /></PortalFrame></CustomerOnly> }
+}
+
+#[component]
+fn NewRequestForm() -> impl IntoView {
+    let api = use_api();
+    let navigate = use_navigate();
+    let subject = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let errors = Signal::derive(move || error.get());
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let request = NewTicket {
+            subject: subject.get_untracked(),
+            body: body.get_untracked(),
+            priority: None,
+            requester_email: None,
+            requester_name: None,
+        };
+        pending.set(true);
+        error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api.post::<_, TicketDetail>("/api/v1/tickets", &request).await {
+                Ok(created) => navigate(&format!("/requests/{}", created.ticket.id), Default::default()),
+                Err(failure) => error.set(Some(failure)),
+            }
+            pending.set(false);
+        });
+    };
+    let body_error = move || error.get().and_then(|error| error.field("body"));
+    view! {
+        <h1>"How can we help?"</h1>
+        <form class="stack" style="margin-top: 16px" on:submit=on_submit novalidate>
+            <FormError error=errors />
+            <TextField label="Subject" name="subject" value=subject error=errors autofocus=true
+                hint="A few words, like “Card declined at checkout”." />
+            <div class="field">
+                <label for="request-body">"Tell us more"</label>
+                <textarea id="request-body" class="textarea" prop:value=move || body.get()
+                    on:input=move |event| body.set(event_target_value(&event))></textarea>
+                {move || body_error().map(|message| view! { <span class="error">{message}</span> })}
+            </div>
+            <div class="row">
+                <span class="spacer"></span>
+                <a class="button" href="/requests">"Cancel"</a>
+                <button class="button primary" type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Sending…" } else { "Send request" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+pub fn RequestView() -> impl IntoView {
+    view! { <CustomerOnly><PortalFrame><Conversation /></PortalFrame></CustomerOnly> }
+}
+
+#[component]
+fn Conversation() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|params| params.get("id").unwrap_or_default()));
+    let api = use_api();
+    let reload = RwSignal::new(0u32);
+    let detail = LocalResource::new(move || {
+        reload.track();
+        let id = id.get();
+        async move { api.get::<TicketDetail>(&format!("/api/v1/tickets/{id}")).await }
+    });
+    let draft = RwSignal::new(String::new());
+    let sending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let send = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = draft.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        sending.set(true);
+        error.set(None);
+        let id = id.get_untracked();
+        spawn_local(async move {
+            let request = NewMessage { body, internal: false };
+            match api
+                .post::<_, Message>(&format!("/api/v1/tickets/{id}/messages"), &request)
+                .await
+            {
+                Ok(_) => {
+                    draft.set(String::new());
+                    reload.update(|n| *n += 1);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+            sending.set(false);
+        });
+    };
+    let errors = Signal::derive(move || error.get());
+    view! {
+        <p><a href="/requests">"← All your requests"</a></p>
+        {move || match detail.get() {
+            None => view! { <div class="skeleton"></div> }.into_any(),
+            Some(Err(failure)) => view! {
+                <div class="empty card"><strong>{if failure.status == 404 { "We could not find this request.".to_owned() } else { failure.message() }}</strong></div>
+            }.into_any(),
+            Some(Ok(detail)) => {
+                let (label, class) = customer_status(detail.ticket.status);
+                let closed = detail.ticket.status == TicketStatus::Closed;
+                view! {
+                    <div class="row" style="margin: 8px 0 16px">
+                        <h1 style="flex: 1" data-testid="request-subject">{detail.ticket.subject.clone()}</h1>
+                        <span class=format!("pill {class}") data-testid="request-status">{label}</span>
+                    </div>
+                    <div class="thread" style="padding: 0" data-testid="thread">
+                        {detail.messages.into_iter().map(|message| view! {
+                            <article class="message" data-testid="reply">
+                                <div class="meta">
+                                    <span class="author">{message.author.name.clone()}</span>
+                                    <span class="spacer"></span>
+                                    <span class="small faint"><Time at=message.created_at /></span>
+                                </div>
+                                <MessageText body=message.body />
+                            </article>
+                        }).collect_view()}
+                    </div>
+                    {if closed {
+                        view! { <p class="muted" style="margin-top: 16px">"This request is closed. Send a new request if you need more help."</p> }.into_any()
+                    } else {
+                        view! {
+                            <form class="stack" style="margin-top: 16px" on:submit=send>
+                                <FormError error=errors />
+                                <label for="customer-reply" class="sr-only">"Your reply"</label>
+                                <textarea id="customer-reply" class="textarea" placeholder="Write a reply…" data-testid="composer"
+                                    prop:value=move || draft.get()
+                                    on:input=move |event| draft.set(event_target_value(&event))></textarea>
+                                <div class="row">
+                                    <span class="spacer"></span>
+                                    <button class="button primary" type="submit" disabled=move || sending.get()>
+                                        {move || if sending.get() { "Sending…" } else { "Send reply" }}
+                                    </button>
+                                </div>
+                            </form>
+                        }.into_any()
+                    }}
+                }.into_any()
+            }
+        }}
+    }
+}

@@ -1,0 +1,133 @@
+//! The staff frame: the left rail (workspace, inbox views with counts, pages, the user menu) and
+//! the guard that keeps customers and signed-out visitors out of staff pages.
+
+use ferrodesk_shared::tickets::{InboxCounts, InboxView};
+use ferrodesk_shared::{Permission, Role};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use crate::api::use_api;
+use crate::app::toggle_theme;
+use crate::components::badges::Avatar;
+use crate::session::use_session;
+
+/// Bumped whenever tickets change, so counts and lists refetch.
+#[derive(Clone, Copy)]
+pub struct InboxRefresh(pub RwSignal<u32>);
+
+pub fn use_inbox_refresh() -> InboxRefresh {
+    match use_context::<InboxRefresh>() {
+        Some(refresh) => refresh,
+        None => {
+            let refresh = InboxRefresh(RwSignal::new(0));
+            provide_context(refresh);
+            refresh
+        }
+    }
+}
+
+/// Renders `children` for staff; sends everyone else where they belong.
+#[component]
+pub fn StaffOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    move || {
+        if !session.ready() {
+            return view! { <div class="auth-page"><p class="muted">"Loading…"</p></div> }.into_any();
+        }
+        match session.role() {
+            None => view! { <Redirect path="/signin" /> }.into_any(),
+            Some(Role::Customer) => view! { <Redirect path="/requests" /> }.into_any(),
+            Some(_) => children().into_any(),
+        }
+    }
+}
+
+#[component]
+pub fn Rail() -> impl IntoView {
+    let session = use_session();
+    let api = use_api();
+    let refresh = use_inbox_refresh();
+    let counts = LocalResource::new(move || {
+        refresh.0.track();
+        async move { api.get::<InboxCounts>("/api/v1/tickets/counts").await.ok() }
+    });
+    let location = use_location();
+    let query = use_query_map();
+    let current_view = move || {
+        location.pathname.get().starts_with("/inbox").then(|| {
+            query.with(|query| {
+                query
+                    .get("view")
+                    .and_then(|view| view.parse::<InboxView>().ok())
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let count_of = move |view: InboxView| {
+        counts.get().flatten().map(|counts| match view {
+            InboxView::Mine => counts.mine,
+            InboxView::Unassigned => counts.unassigned,
+            InboxView::Open => counts.open,
+            InboxView::Pending => counts.pending,
+            InboxView::Solved => counts.solved,
+            InboxView::All => 0,
+        })
+    };
+    let views = [
+        InboxView::Mine,
+        InboxView::Unassigned,
+        InboxView::Open,
+        InboxView::Pending,
+        InboxView::Solved,
+        InboxView::All,
+    ];
+    let can_manage_team = move || session.role().is_some_and(|role| role.can(Permission::InviteAgent));
+    let user = move || session.user();
+    view! {
+        <aside class="rail" aria-label="Navigation">
+            <div class="rail-head">
+                <span class="brand-mark" aria-hidden="true">"F"</span>
+                <span class="label">{move || session.workspace().map(|workspace| workspace.name)}</span>
+            </div>
+            <nav>
+                <div class="section">"Inbox"</div>
+                {views
+                    .into_iter()
+                    .map(|view| {
+                        let href = format!("/inbox?view={}", view.as_str());
+                        view! {
+                            <a
+                                class="view"
+                                class:active=move || current_view() == Some(view)
+                                href=href
+                                aria-current=move || (current_view() == Some(view)).then_some("page")
+                                title=view.label()
+                            >
+                                <span class="label">{view.label()}</span>
+                                <span class="count">
+                                    {move || count_of(view).filter(|_| view != InboxView::All).map(|count| count.to_string())}
+                                </span>
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+                <div class="section">"Work"</div>
+                <a class="view" href="/tickets/new" title="New ticket"><span class="label">"New ticket"</span></a>
+                <Show when=can_manage_team>
+                    <a class="view" href="/team" title="Team"><span class="label">"Team"</span></a>
+                </Show>
+            </nav>
+            <div class="rail-foot">
+                {move || user().map(|user| view! { <Avatar name=user.name.clone() /> })}
+                <div class="who">
+                    <div>{move || user().map(|user| user.name)}</div>
+                    <div class="small muted">{move || user().map(|user| user.role.as_str())}</div>
+                </div>
+                <button class="button ghost small" title="Switch light and dark" aria-label="Switch light and dark theme"
+                    on:click=move |_| toggle_theme()>"◐"</button>
+                <button class="button ghost small" on:click=move |_| session.sign_out()>"Sign out"</button>
+            </div>
+        </aside>
+    }
+}

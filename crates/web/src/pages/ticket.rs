@@ -1,0 +1,481 @@
+//! The open ticket: header, thread (internal notes tinted and labelled), the reply box with its
+//! reply/note switch and "send and set status", and the properties column.
+
+use ferrodesk_shared::tickets::{Message, NewMessage, Priority, Ticket, TicketDetail, TicketPatch, TicketStatus};
+use ferrodesk_shared::users::{UserList, UserSummary};
+use ferrodesk_shared::{MessageId, Permission, TicketId, UserId};
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::use_api;
+use crate::components::badges::{Avatar, StatusPill};
+use crate::components::markdown::MessageText;
+use crate::components::time::{Time, now};
+use crate::components::toast::use_toasts;
+use crate::pages::inbox::{InboxList, typing_in_a_field};
+use crate::pages::shell::use_inbox_refresh;
+use crate::session::use_session;
+
+pub const CATEGORIES: [&str; 5] = ["billing", "technical", "shipping", "account", "other"];
+
+/// A message in the thread, possibly still on its way.
+#[derive(Clone, Debug, PartialEq)]
+struct ThreadItem {
+    message: Message,
+    state: Delivery,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delivery {
+    Sent,
+    Sending,
+    Failed,
+}
+
+#[component]
+pub fn TicketPane() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|params| params.get("id").unwrap_or_default()));
+    let api = use_api();
+    let detail = LocalResource::new(move || {
+        let id = id.get();
+        async move { api.get::<TicketDetail>(&format!("/api/v1/tickets/{id}")).await }
+    });
+    view! {
+        <section class="ticket-pane" aria-label="Ticket">
+            {move || match detail.get() {
+                None => view! { <div class="ticket-main"><div class="skeleton"></div><div class="skeleton"></div></div> }.into_any(),
+                Some(Err(error)) => view! {
+                    <div class="empty" style="grid-column: 1 / -1;">
+                        <strong>{if error.status == 404 { "This ticket does not exist, or you cannot see it.".to_owned() } else { error.message() }}</strong>
+                    </div>
+                }.into_any(),
+                Some(Ok(detail)) => view! { <TicketView detail=detail /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TicketView(detail: TicketDetail) -> impl IntoView {
+    let api = use_api();
+    let toasts = use_toasts();
+    let session = use_session();
+    let list = use_context::<InboxList>();
+    let refresh = use_inbox_refresh();
+    let ticket = RwSignal::new(detail.ticket.clone());
+    let thread = RwSignal::new(
+        detail
+            .messages
+            .into_iter()
+            .map(|message| ThreadItem {
+                message,
+                state: Delivery::Sent,
+            })
+            .collect::<Vec<_>>(),
+    );
+    let ticket_id = detail.ticket.id;
+
+    // Saves one change of the properties column and shows the result everywhere.
+    let save = move |patch: TicketPatch| {
+        spawn_local(async move {
+            match api
+                .patch::<_, Ticket>(&format!("/api/v1/tickets/{ticket_id}"), &patch)
+                .await
+            {
+                Ok(updated) => {
+                    if let Some(list) = list {
+                        list.replace(&updated);
+                    }
+                    ticket.set(updated);
+                    refresh.0.update(|n| *n += 1);
+                }
+                Err(error) => {
+                    toasts.error(error.message());
+                    // Put the controls back to what the server holds.
+                    ticket.update(|_| {});
+                }
+            }
+        });
+    };
+
+    let internal = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let after_send = RwSignal::new(String::new());
+    let composer = NodeRef::<leptos::html::Textarea>::new();
+
+    let send = move || {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        let internal_note = internal.get_untracked();
+        let then_status = after_send.get_untracked().parse::<TicketStatus>().ok();
+        let Some(me) = session.user() else { return };
+        let local_id = MessageId(uuid::Uuid::from_u64_pair(0, js_sys::Date::now() as u64));
+        let optimistic = Message {
+            id: local_id,
+            ticket_id,
+            author: UserSummary {
+                id: me.id,
+                name: me.name.clone(),
+                email: me.email.clone(),
+                role: me.role,
+            },
+            body: body.clone(),
+            internal: internal_note,
+            created_at: now(),
+        };
+        thread.update(|items| {
+            items.push(ThreadItem {
+                message: optimistic,
+                state: Delivery::Sending,
+            })
+        });
+        draft.set(String::new());
+        after_send.set(String::new());
+        post_message(
+            api,
+            thread,
+            local_id,
+            ticket_id,
+            NewMessage {
+                body,
+                internal: internal_note,
+            },
+            move |sent| {
+                if sent {
+                    if let Some(status) = then_status {
+                        save(TicketPatch {
+                            status: Some(status),
+                            ..Default::default()
+                        });
+                    } else {
+                        refresh.0.update(|n| *n += 1);
+                    }
+                }
+            },
+        );
+    };
+
+    let retry = move |local_id: MessageId| {
+        let Some(item) = thread.with_untracked(|items| items.iter().find(|item| item.message.id == local_id).cloned())
+        else {
+            return;
+        };
+        thread.update(|items| {
+            if let Some(item) = items.iter_mut().find(|item| item.message.id == local_id) {
+                item.state = Delivery::Sending;
+            }
+        });
+        let request = NewMessage {
+            body: item.message.body.clone(),
+            internal: item.message.internal,
+        };
+        post_message(api, thread, local_id, ticket_id, request, |_| {});
+    };
+
+    // r: reply, n: internal note (when not already typing somewhere).
+    let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
+        if event.ctrl_key() || event.meta_key() || event.alt_key() || typing_in_a_field() {
+            return;
+        }
+        let note = match event.key().as_str() {
+            "r" => false,
+            "n" => true,
+            _ => return,
+        };
+        event.prevent_default();
+        internal.set(note);
+        if let Some(textarea) = composer.get_untracked() {
+            let _ = textarea.focus();
+        }
+    });
+    on_cleanup(move || keys.remove());
+
+    let can_note = move || {
+        session
+            .role()
+            .is_some_and(|role| role.can(Permission::WriteInternalNote))
+    };
+    let me_id = move || session.user().map(|user| user.id);
+
+    view! {
+        <div class="ticket-main">
+            <header class="ticket-head">
+                <div class="row">
+                    <span class="number">{move || format!("#{}", ticket.with(|t| t.number))}</span>
+                    {move || view! { <StatusPill status=ticket.with(|t| t.status) /> }}
+                </div>
+                <h2 data-testid="ticket-subject">{move || ticket.with(|t| t.subject.clone())}</h2>
+            </header>
+            <div class="thread" data-testid="thread">
+                <For each=move || thread.get() key=|item| (item.message.id, item.state as u8) let:item>
+                    <ThreadMessage item=item.clone() mine=me_id() == Some(item.message.author.id) retry=Callback::new(retry) />
+                </For>
+            </div>
+            <form class="composer" class:internal=move || internal.get()
+                on:submit=move |event: ev::SubmitEvent| { event.prevent_default(); send(); }>
+                <div class="tabs" role="tablist">
+                    <button type="button" class="tab" role="tab" aria-selected=move || (!internal.get()).to_string()
+                        on:click=move |_| internal.set(false)>"Reply"</button>
+                    <Show when=can_note>
+                        <button type="button" class="tab note" role="tab" aria-selected=move || internal.get().to_string()
+                            on:click=move |_| internal.set(true)>"🔒 Internal note"</button>
+                    </Show>
+                </div>
+                <textarea class="textarea" node_ref=composer data-testid="composer"
+                    aria-label=move || if internal.get() { "Internal note, only your team sees it" } else { "Reply to the customer" }
+                    placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send)" }
+                    prop:value=move || draft.get()
+                    on:input=move |event| draft.set(event_target_value(&event))
+                    on:keydown=move |event: ev::KeyboardEvent| {
+                        if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
+                            event.prevent_default();
+                            send();
+                        }
+                    }></textarea>
+                <div class="row">
+                    <span class="small muted">
+                        {move || if internal.get() { "Visible to your team only." } else { "The customer will see this reply." }}
+                    </span>
+                    <span class="spacer"></span>
+                    <select class="select" style="width: auto" aria-label="Then set status"
+                        prop:value=move || after_send.get()
+                        on:change=move |event| after_send.set(event_target_value(&event))>
+                        <option value="">"Keep status"</option>
+                        <option value="pending">"Then pending"</option>
+                        <option value="solved">"Then solved"</option>
+                    </select>
+                    <button type="submit" class=move || if internal.get() { "button note" } else { "button primary" }
+                        disabled=move || draft.with(|draft| draft.trim().is_empty())>
+                        {move || if internal.get() { "Add note" } else { "Send reply" }}
+                    </button>
+                </div>
+            </form>
+        </div>
+        <Properties ticket=ticket save=Callback::new(save) />
+    }
+}
+
+fn post_message(
+    api: crate::api::Api,
+    thread: RwSignal<Vec<ThreadItem>>,
+    local_id: MessageId,
+    ticket_id: TicketId,
+    request: NewMessage,
+    done: impl FnOnce(bool) + 'static,
+) {
+    spawn_local(async move {
+        let result = api
+            .post::<_, Message>(&format!("/api/v1/tickets/{ticket_id}/messages"), &request)
+            .await;
+        let sent = result.is_ok();
+        thread.update(|items| {
+            if let Some(item) = items.iter_mut().find(|item| item.message.id == local_id) {
+                match result {
+                    Ok(message) => {
+                        *item = ThreadItem {
+                            message,
+                            state: Delivery::Sent,
+                        }
+                    }
+                    Err(_) => item.state = Delivery::Failed,
+                }
+            }
+        });
+        done(sent);
+    });
+}
+
+#[component]
+fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> impl IntoView {
+    let message = item.message;
+    let id = message.id;
+    let class = match (message.internal, mine) {
+        (true, _) => "message internal",
+        (false, true) => "message mine",
+        (false, false) => "message",
+    };
+    view! {
+        <article class=class class:pending-send=item.state == Delivery::Sending
+            data-testid=if message.internal { "note" } else { "reply" }>
+            <div class="meta">
+                <Avatar name=message.author.name.clone() />
+                <span class="author">{message.author.name.clone()}</span>
+                {message.internal.then(|| view! { <span class="lock">"🔒 Internal note"</span> })}
+                <span class="spacer"></span>
+                <span class="small faint">
+                    {match item.state {
+                        Delivery::Sending => "Sending…".into_any(),
+                        Delivery::Failed => ().into_any(),
+                        Delivery::Sent => view! { <Time at=message.created_at /> }.into_any(),
+                    }}
+                </span>
+            </div>
+            <MessageText body=message.body />
+            {(item.state == Delivery::Failed).then(|| view! {
+                <div class="row failed">
+                    "Not sent. "
+                    <button class="button small" on:click=move |_| retry.run(id)>"Retry"</button>
+                </div>
+            })}
+        </article>
+    }
+}
+
+#[component]
+fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl IntoView {
+    let save = move |patch: TicketPatch| save.run(patch);
+    let api = use_api();
+    let session = use_session();
+    let staff = LocalResource::new(move || async move {
+        api.get::<UserList>("/api/v1/users")
+            .await
+            .map(|list| {
+                list.items
+                    .into_iter()
+                    .filter(|user| user.role.is_staff())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let can_assign_anyone = move || session.role().is_some_and(|role| role.can(Permission::AssignAnyone));
+    let me = move || session.user().map(|user| user.id);
+    let tags_text = RwSignal::new(ticket.with_untracked(|t| t.tags.join(", ")));
+    let category_text = RwSignal::new(ticket.with_untracked(|t| t.category.clone().unwrap_or_default()));
+    Effect::new(move |_| {
+        let (tags, category) = ticket.with(|t| (t.tags.join(", "), t.category.clone().unwrap_or_default()));
+        tags_text.set(tags);
+        category_text.set(category);
+    });
+    let save_tags = move || {
+        let tags: Vec<String> = tags_text
+            .get_untracked()
+            .split(',')
+            .map(|tag| tag.trim().to_owned())
+            .filter(|tag| !tag.is_empty())
+            .collect();
+        if ticket.with_untracked(|t| t.tags != tags) {
+            save(TicketPatch {
+                tags: Some(tags),
+                ..Default::default()
+            });
+        }
+    };
+    let save_category = move || {
+        let category = category_text.get_untracked().trim().to_lowercase();
+        let category = (!category.is_empty()).then_some(category);
+        if ticket.with_untracked(|t| t.category != category) {
+            save(TicketPatch {
+                category: Some(category),
+                ..Default::default()
+            });
+        }
+    };
+    view! {
+        <aside class="properties" aria-label="Ticket properties">
+            <div class="field">
+                <label for="prop-status">"Status"</label>
+                <select id="prop-status" class="select" data-testid="status-select"
+                    prop:value=move || ticket.with(|t| t.status.as_str())
+                    on:change=move |event| {
+                        if let Ok(status) = event_target_value(&event).parse::<TicketStatus>() {
+                            save(TicketPatch { status: Some(status), ..Default::default() });
+                        }
+                    }>
+                    {move || {
+                        let current = ticket.with(|t| t.status);
+                        TicketStatus::ALL
+                            .into_iter()
+                            .filter(move |status| current.can_become(*status))
+                            .map(|status| view! { <option value=status.as_str() selected=status == current>{status.as_str()}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <div class="field">
+                <label for="prop-priority">"Priority"</label>
+                <select id="prop-priority" class="select"
+                    prop:value=move || ticket.with(|t| t.priority.as_str())
+                    on:change=move |event| {
+                        if let Ok(priority) = event_target_value(&event).parse::<Priority>() {
+                            save(TicketPatch { priority: Some(priority), ..Default::default() });
+                        }
+                    }>
+                    {Priority::ALL.into_iter().map(|priority| view! {
+                        <option value=priority.as_str() selected=move || ticket.with(|t| t.priority == priority)>{priority.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="prop-assignee">"Assignee"</label>
+                <select id="prop-assignee" class="select"
+                    prop:value=move || ticket.with(|t| t.assignee.as_ref().map(|a| a.id.to_string()).unwrap_or_default())
+                    on:change=move |event| {
+                        let value = event_target_value(&event);
+                        let assignee = value.parse::<UserId>().ok();
+                        save(TicketPatch { assignee_id: Some(assignee), ..Default::default() });
+                    }>
+                    <option value="">"Unassigned"</option>
+                    {move || {
+                        let current = ticket.with(|t| t.assignee.as_ref().map(|a| a.id));
+                        staff.get().unwrap_or_default().into_iter()
+                            .filter(|user| can_assign_anyone() || Some(user.id) == me() || Some(user.id) == current)
+                            .map(|user| view! {
+                                <option value=user.id.to_string() selected=Some(user.id) == current>
+                                    {if Some(user.id) == me() { format!("{} (me)", user.name) } else { user.name.clone() }}
+                                </option>
+                            })
+                            .collect_view()
+                    }}
+                </select>
+                {move || (ticket.with(|t| t.assignee.is_none()) && me().is_some()).then(|| view! {
+                    <button class="button small" on:click=move |_| save(TicketPatch { assignee_id: Some(me()), ..Default::default() })>
+                        "Take it"
+                    </button>
+                })}
+            </div>
+            <div class="field">
+                <label for="prop-category">"Category"</label>
+                <input id="prop-category" class="input" list="categories" placeholder="None"
+                    prop:value=move || category_text.get()
+                    on:input=move |event| category_text.set(event_target_value(&event))
+                    on:change=move |_| save_category() />
+                <datalist id="categories">
+                    {CATEGORIES.into_iter().map(|category| view! { <option value=category></option> }).collect_view()}
+                </datalist>
+            </div>
+            <div class="field">
+                <label for="prop-tags">"Tags"</label>
+                <input id="prop-tags" class="input" placeholder="vip, refund"
+                    prop:value=move || tags_text.get()
+                    on:input=move |event| tags_text.set(event_target_value(&event))
+                    on:change=move |_| save_tags() />
+                <span class="hint">"Separate tags with commas."</span>
+            </div>
+            <div class="stack">
+                <h3>"Requester"</h3>
+                {move || ticket.with(|t| {
+                    let requester = t.requester.clone();
+                    view! {
+                        <div class="row">
+                            <Avatar name=requester.name.clone() large=true />
+                            <div>
+                                <div>{requester.name.clone()}</div>
+                                <div class="small muted">{requester.email.clone()}</div>
+                            </div>
+                        </div>
+                    }
+                })}
+            </div>
+            <div class="stack small muted">
+                <div>"Created " {move || view! { <Time at=ticket.with(|t| t.created_at) /> }}</div>
+                {move || ticket.with(|t| t.first_response_at).map(|at| view! { <div>"First reply " <Time at=at /></div> })}
+                {move || ticket.with(|t| t.solved_at).map(|at| view! { <div>"Solved " <Time at=at /></div> })}
+            </div>
+        </aside>
+    }
+}
