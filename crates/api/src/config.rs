@@ -26,6 +26,20 @@ pub struct Settings {
     /// `FERRODESK_BODY_LIMIT_BYTES`, default 262144: larger request bodies are refused with 413.
     pub body_limit_bytes: usize,
     pub log: LogSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `SMTP_URL`: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or `smtps://host:465`.
+    /// Unset: mail is written as `.eml` files into `dir`.
+    pub smtp_url: Option<Secret>,
+    /// `SMTP_FROM`, default `noreply@ferrodesk.localhost`: the sender address of every mail.
+    pub from_address: String,
+    /// `<data dir>/mail`: where `.eml` files go without SMTP.
+    pub dir: PathBuf,
+    /// Whether this process runs the delivery worker (tests drive delivery by hand).
+    pub worker: bool,
 }
 
 #[derive(Clone)]
@@ -145,7 +159,7 @@ impl Settings {
         };
         Ok(Settings {
             addr,
-            data_dir,
+            data_dir: data_dir.clone(),
             database_url,
             database_max_connections,
             auth: AuthSettings {
@@ -163,6 +177,12 @@ impl Settings {
             public_url,
             web_dir: PathBuf::from(lookup("FERRODESK_WEB_DIR").unwrap_or_else(|| "crates/web/dist".to_owned())),
             body_limit_bytes: parse_or(&lookup, "FERRODESK_BODY_LIMIT_BYTES", 256 * 1024)?,
+            mail: MailSettings {
+                smtp_url: lookup("SMTP_URL").map(Secret::new),
+                from_address: lookup("SMTP_FROM").unwrap_or_else(|| "noreply@ferrodesk.localhost".to_owned()),
+                dir: data_dir.join("mail"),
+                worker: true,
+            },
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
                 format,

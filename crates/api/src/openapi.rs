@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, tickets, users, workspaces};
+use crate::{auth, notifications, tickets, users, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,8 @@ use crate::{auth, tickets, users, workspaces};
         auth::handlers::register,
         auth::handlers::login,
         auth::handlers::refresh,
+        auth::handlers::link,
+        auth::handlers::request_link,
         auth::handlers::logout,
         auth::handlers::me,
         auth::handlers::invite,
@@ -36,12 +38,18 @@ use crate::{auth, tickets, users, workspaces};
         tickets::handlers::update,
         tickets::handlers::reply,
         workspaces::handlers::public,
+        notifications::handlers::list,
+        notifications::handlers::unread_count,
+        notifications::handlers::read,
+        notifications::handlers::read_all,
     ),
+    components(schemas(ferrodesk_shared::events::ServerEvent, ferrodesk_shared::events::ClientEvent)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and invitations"),
         (name = "users", description = "The people of a workspace"),
         (name = "workspaces", description = "The public face of a help centre"),
+        (name = "notifications", description = "Your in-app notifications"),
         (name = "tickets", description = "Tickets and their threads"),
     )
 )]

@@ -9,7 +9,7 @@ use ferrodesk_shared::ErrorBody;
 
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
-use crate::{auth, health, openapi, spa, tickets, users, workspaces};
+use crate::{auth, health, notifications, openapi, realtime, spa, tickets, users, workspaces};
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
     let json = web::JsonConfig::default()
@@ -32,6 +32,8 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(|config| auth::routes(config, &state.auth_rate_limit))
                 .configure(users::routes)
                 .configure(workspaces::routes)
+                .configure(realtime::routes)
+                .configure(notifications::routes)
                 .configure(tickets::routes)
                 .default_service(web::to(not_found)),
         )

@@ -10,7 +10,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::state::AppState;
-use crate::{db, routes};
+use crate::{db, mail, routes};
 
 pub struct Application {
     port: u16,
@@ -29,6 +29,13 @@ impl Application {
             TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
+        if state.settings.mail.worker {
+            mail::jobs::spawn_worker(
+                state.clone(),
+                state.mail.wake.clone(),
+                std::time::Duration::from_secs(5),
+            );
+        }
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.settings.addr.ip()),

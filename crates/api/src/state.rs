@@ -8,6 +8,8 @@ use crate::auth::password::Passwords;
 use crate::auth::rate_limit::{self, AuthRateLimit};
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
+use crate::mail::Mail;
+use crate::realtime::Hub;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,11 +19,18 @@ pub struct AppState {
     /// Shared by every worker, so the limit is per process, not per thread.
     pub auth_rate_limit: AuthRateLimit,
     pub settings: Arc<Settings>,
+    /// Pushes committed events to the WebSockets of this instance.
+    pub realtime: Hub,
+    pub mail: Mail,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
+        let realtime = Hub::start(db.clone());
+        crate::realtime::listener::start(&db, realtime.clone());
         Ok(AppState {
+            mail: Mail::new(&settings.mail)?,
+            realtime,
             db,
             tokens: TokenService::new(&settings.auth),
             passwords: Passwords::new(settings.auth.password_hashing)?,

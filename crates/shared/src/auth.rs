@@ -123,3 +123,20 @@ pub struct InvitationPreview {
     pub role: Role,
     pub expires_at: DateTime<Utc>,
 }
+
+/// Signs in with the link from an email (`/link?token=...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LinkSignIn {
+    pub token: String,
+}
+
+/// Asks for a sign-in link by email (customers without a password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignInLinkRequest {
+    pub workspace_slug: String,
+    pub email: String,
+}

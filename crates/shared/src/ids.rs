@@ -58,3 +58,7 @@ id_type!(
     /// A pending invitation to join a workspace.
     InvitationId
 );
+id_type!(
+    /// One in-app notification of one user.
+    NotificationId
+);

@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod ids;
+pub mod notifications;
 pub mod patch;
 pub mod roles;
 pub mod tickets;
@@ -11,5 +13,5 @@ pub mod users;
 pub mod workspaces;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{InvitationId, MessageId, TicketId, UserId, WorkspaceId};
+pub use ids::{InvitationId, MessageId, NotificationId, TicketId, UserId, WorkspaceId};
 pub use roles::{Permission, Role};

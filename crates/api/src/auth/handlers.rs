@@ -8,7 +8,7 @@ use actix_web::web::{self, Json};
 use actix_web::{HttpRequest, HttpResponse};
 use ferrodesk_shared::auth::{
     AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationList, InvitationLookup, InvitationPreview,
-    InvitationRequest, LoginRequest, Me, RegisterRequest, SignupRequest,
+    InvitationRequest, LinkSignIn, LoginRequest, Me, RegisterRequest, SignInLinkRequest, SignupRequest,
 };
 use ferrodesk_shared::{ErrorBody, InvitationId};
 
@@ -154,4 +154,20 @@ fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .same_site(SameSite::Strict)
         .max_age(time::Duration::seconds(state.settings.auth.refresh_token_ttl_seconds))
         .finish()
+}
+
+/// Sign in with the link from an email; sets the refresh cookie like a password sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/link", tag = "auth", request_body = LinkSignIn,
+    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
+pub async fn link(state: web::Data<AppState>, body: Json<LinkSignIn>) -> ApiResult<HttpResponse> {
+    let signed_in = service::sign_in_with_link(&state, body.into_inner()).await?;
+    Ok(signed_in_response(&state, StatusCode::OK, signed_in))
+}
+
+/// Email me a sign-in link (customers). Always 202: the answer never tells whether the email is known.
+#[utoipa::path(post, path = "/api/v1/auth/link-request", tag = "auth", request_body = SignInLinkRequest,
+    responses((status = 202, description = "If the email belongs to a customer, a link is on its way")))]
+pub async fn request_link(state: web::Data<AppState>, body: Json<SignInLinkRequest>) -> ApiResult<HttpResponse> {
+    service::request_link(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().finish())
 }

@@ -30,6 +30,8 @@ pub fn routes(config: &mut web::ServiceConfig, limit: &rate_limit::AuthRateLimit
         .service(limited("/signup").post(handlers::signup))
         .service(limited("/auth/register").post(handlers::register))
         .service(limited("/auth/login").post(handlers::login))
+        .service(limited("/auth/link").post(handlers::link))
+        .service(limited("/auth/link-request").post(handlers::request_link))
         .service(resource("/auth/refresh").post(handlers::refresh))
         .service(resource("/auth/logout").post(handlers::logout))
         .service(resource("/me").get(handlers::me))

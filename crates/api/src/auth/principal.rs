@@ -167,3 +167,30 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
         scope,
     })
 }
+
+/// The same principal, reloaded: a long-lived connection checks now and then that its session
+/// is still live and takes the user's current role.
+pub async fn recheck(state: &AppState, principal: &Principal) -> Result<Principal, ApiError> {
+    const REFUSED: ApiError = ApiError::Unauthenticated("Your session has ended; sign in again.");
+    let scope = principal.scope;
+    repo::find_live_session(
+        &state.db,
+        &scope,
+        principal.session_id,
+        principal.user_id.0,
+        clock::now(),
+    )
+    .await?
+    .ok_or(REFUSED)?;
+    let user = users::repo::find(&state.db, &scope, principal.user_id)
+        .await
+        .map_err(|_| REFUSED)?;
+    Ok(Principal {
+        user_id: principal.user_id,
+        role: users::repo::role_of(&user)?,
+        name: user.name,
+        email: user.email,
+        session_id: principal.session_id,
+        scope,
+    })
+}

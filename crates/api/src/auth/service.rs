@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::auth::{
     AcceptInvitationRequest, AuthResponse, Invitation, InvitationCreated, InvitationList, InvitationPreview,
-    InvitationRequest, LoginRequest, Me, RegisterRequest, SignupRequest,
+    InvitationRequest, LinkSignIn, LoginRequest, Me, RegisterRequest, SignInLinkRequest, SignupRequest,
 };
 use ferrodesk_shared::workspaces::WorkspacePublic;
 use ferrodesk_shared::{InvitationId, Permission, Role, WorkspaceId};
@@ -18,6 +18,8 @@ use crate::users::repo::{self as users_repo, NewUser};
 use crate::validation::Fields;
 use crate::workspaces::domain::{Slug, parse_workspace_name};
 use crate::workspaces::repo as workspaces_repo;
+
+use crate::mail::{compose, outbox};
 
 use super::password::Password;
 use super::principal::Principal;
@@ -218,7 +220,19 @@ pub async fn invite(
         invited_by: principal.id().0,
         expires_at,
     };
-    let stored = repo::insert_invitation(&state.db, principal.scope(), invitation, now).await?;
+    let workspace = workspaces_repo::get(&state.db, principal.scope()).await?;
+    let link = format!("{}/invite/{token}", state.settings.public_url);
+    let sender = compose::Sender {
+        workspace_name: &workspace.name,
+        public_url: &state.settings.public_url,
+        domain: state.mail.domain(),
+    };
+    let email_out = compose::invitation(&sender, email.as_str(), principal.name(), request.role, &link);
+    let txn = db::begin_write(&state.db).await?;
+    let stored = repo::insert_invitation(&txn, principal.scope(), invitation, now).await?;
+    outbox::enqueue(&txn, Some(principal.scope().uuid()), "invitation", &email_out, now).await?;
+    txn.commit().await?;
+    state.mail.nudge();
     tracing::info!(role = %request.role, "invitation created");
     Ok(InvitationCreated {
         id: InvitationId(stored.id),
@@ -375,4 +389,56 @@ fn auth_response(
         user: users_repo::into_user(user)?,
         workspace: workspaces_repo::into_workspace(workspace)?,
     })
+}
+
+/// Signs a customer in with the link from one of our emails.
+pub async fn sign_in_with_link(state: &AppState, request: LinkSignIn) -> ApiResult<SignedIn> {
+    let claims = state.tokens.verify_link(&request.token)?;
+    let scope = WorkspaceScope::new(WorkspaceId(claims.ws));
+    let user = users_repo::find(&state.db, &scope, claims.sub.into())
+        .await
+        .map_err(|_| ApiError::Unauthenticated("This sign-in link is invalid or has expired; ask for a new one."))?;
+    let workspace = workspaces_repo::get(&state.db, &scope).await?;
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+/// Emails a sign-in link to a customer of the workspace. Answers the same whether or not the
+/// email is known, so nobody can learn who the customers are.
+pub async fn request_link(state: &AppState, request: SignInLinkRequest) -> ApiResult<()> {
+    let Ok(email) = Email::parse(&request.email) else {
+        return Ok(());
+    };
+    let Some(workspace) = workspaces_repo::find_by_slug(&state.db, &request.workspace_slug).await? else {
+        return Ok(());
+    };
+    let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
+    let Some(user) = users_repo::find_by_email(&state.db, &scope, &email).await? else {
+        return Ok(());
+    };
+    if users_repo::role_of(&user)? != Role::Customer {
+        return Ok(());
+    }
+    let now = clock::now();
+    let token = state.tokens.issue_link(user.id, workspace.id, now)?;
+    let link = format!("{}/link?token={token}&to=/requests", state.settings.public_url);
+    let sender = compose::Sender {
+        workspace_name: &workspace.name,
+        public_url: &state.settings.public_url,
+        domain: state.mail.domain(),
+    };
+    let customer = users_repo::into_summary(&user)?;
+    outbox::enqueue(
+        &state.db,
+        Some(workspace.id),
+        "sign_in_link",
+        &compose::sign_in_link(&sender, &customer, &link),
+        now,
+    )
+    .await?;
+    state.mail.nudge();
+    Ok(())
 }

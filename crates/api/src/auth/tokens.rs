@@ -16,6 +16,20 @@ use crate::error::ApiError;
 
 pub const ISSUER: &str = "ferrodesk";
 pub const AUDIENCE: &str = "ferrodesk-api";
+/// Magic links in customers' emails: another audience, so a link is never an access token.
+pub const LINK_AUDIENCE: &str = "ferrodesk-link";
+pub const LINK_TTL_SECONDS: i64 = 7 * 24 * 3600;
+
+/// A signed, expiring sign-in link for one customer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkClaims {
+    pub sub: Uuid,
+    pub ws: Uuid,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -38,6 +52,7 @@ pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    link_validation: Validation,
     access_ttl_seconds: i64,
 }
 
@@ -49,7 +64,10 @@ impl TokenService {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
+        let mut link_validation = validation.clone();
+        link_validation.set_audience(&[LINK_AUDIENCE]);
         Self {
+            link_validation,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
@@ -77,6 +95,25 @@ impl TokenService {
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("signing an access token")))
+    }
+
+    pub fn issue_link(&self, user: Uuid, workspace: Uuid, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let claims = LinkClaims {
+            sub: user,
+            ws: workspace,
+            iss: ISSUER.to_owned(),
+            aud: LINK_AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + LINK_TTL_SECONDS,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("signing a link")))
+    }
+
+    pub fn verify_link(&self, token: &str) -> Result<LinkClaims, ApiError> {
+        jsonwebtoken::decode::<LinkClaims>(token, &self.decoding, &self.link_validation)
+            .map(|data| data.claims)
+            .map_err(|_| ApiError::Unauthenticated("This sign-in link is invalid or has expired; ask for a new one."))
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {

@@ -2,6 +2,7 @@
 //! field changes along the status lifecycle, public replies and internal notes.
 
 pub mod domain;
+pub mod effects;
 pub mod handlers;
 pub mod repo;
 pub mod service;

@@ -27,6 +27,7 @@ use super::domain::{
     AssigneeFilter, Cursor, excerpt, parse_body, parse_category, parse_idempotency_key, parse_limit, parse_search,
     parse_subject, parse_tags,
 };
+use super::effects;
 use super::repo::{self, ListFilter, NewTicketRow};
 
 /// A created ticket, and whether it is the replay of an earlier request with the same key.
@@ -131,10 +132,13 @@ pub async fn create(
             return replay(state, principal, &existing, &request_hash).await;
         }
     }
+    let created = dto(&txn, principal, ticket).await?;
+    effects::ticket_created(&txn, state, principal, &created, now).await?;
     txn.commit().await?;
-    tracing::info!(ticket = %ticket.id, number, "ticket created");
+    effects::announce(state, scope);
+    tracing::info!(ticket = %created.id, number, "ticket created");
     Ok(Created {
-        detail: detail(state, principal, ticket.id).await?,
+        detail: detail(state, principal, created.id.0).await?,
         replayed: false,
     })
 }
@@ -331,15 +335,27 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
         changes.updated_at = Set(now);
         repo::update(&txn, scope, ticket.id, changes).await?;
     }
-    let updated = repo::find(&txn, scope, ticket.id).await?;
+    let previous_assignee = ticket.assignee_id;
+    let updated = dto(&txn, principal, repo::find(&txn, scope, ticket.id).await?).await?;
+    if changed {
+        effects::ticket_updated(&txn, principal, previous_assignee, &updated, now).await?;
+    }
     txn.commit().await?;
+    if changed {
+        effects::announce(state, scope);
+    }
+    Ok(updated)
+}
+
+/// The ticket as the API shows it, read in the caller's transaction.
+async fn dto(conn: &impl ConnectionTrait, principal: &Principal, row: tickets::Model) -> ApiResult<Ticket> {
     let people = people_of(
-        &state.db,
+        conn,
         principal,
-        [Some(updated.requester_id), updated.assignee_id].into_iter().flatten(),
+        [Some(row.requester_id), row.assignee_id].into_iter().flatten(),
     )
     .await?;
-    into_ticket(updated, &people)
+    into_ticket(row, &people)
 }
 
 /// Agents take or drop their own tickets; moving a ticket to or from someone else needs a supervisor.
@@ -409,14 +425,18 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
         changes.solved_at = Set(None);
     }
     repo::update(&txn, scope, ticket.id, changes).await?;
-    txn.commit().await?;
     let author = UserSummary {
         id: principal.id(),
         name: principal.name().to_owned(),
         email: principal.email().to_owned(),
         role: principal.role(),
     };
-    Ok(into_message(message, author))
+    let message = into_message(message, author);
+    let ticket = dto(&txn, principal, repo::find(&txn, scope, ticket.id).await?).await?;
+    effects::message_created(&txn, state, principal, &ticket, &message, now).await?;
+    txn.commit().await?;
+    effects::announce(state, scope);
+    Ok(message)
 }
 
 /// A ticket the caller may see: any of the workspace for staff, their own for customers.

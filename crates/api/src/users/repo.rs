@@ -179,3 +179,14 @@ pub async fn set_password(
         .await?;
     Ok(())
 }
+
+/// Everyone who answers tickets: agents, supervisors and owners.
+pub async fn staff_ids(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Vec<Uuid>> {
+    let staff = [Role::Agent, Role::Supervisor, Role::Owner].map(|role| role.as_str());
+    let rows = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Role.is_in(staff))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
+}

@@ -35,6 +35,7 @@ pub async fn insert(
         slug: Set(slug.as_str().to_owned()),
         plan: Set(Plan::Free.as_str().to_owned()),
         ticket_seq: Set(0),
+        event_seq: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -84,4 +85,18 @@ pub async fn lock(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Reserves `count` event numbers for this workspace and returns the first. Like ticket numbers,
+/// they are handed out under the workspace row's lock, so they commit in the order they are given.
+pub async fn next_event_seqs(conn: &impl ConnectionTrait, scope: &WorkspaceScope, count: i64) -> ApiResult<i64> {
+    workspaces::Entity::update_many()
+        .col_expr(
+            workspaces::Column::EventSeq,
+            Expr::col(workspaces::Column::EventSeq).add(count),
+        )
+        .filter(workspaces::Column::Id.eq(scope.uuid()))
+        .exec(conn)
+        .await?;
+    Ok(get(conn, scope).await?.event_seq - count + 1)
 }

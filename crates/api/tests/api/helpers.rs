@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use ferrodesk::config::{
-    AuthSettings, LogFormat, LogSettings, PasswordHashing, RateLimit, Secret, Settings, sqlite_url,
+    AuthSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, Secret, Settings, sqlite_url,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
@@ -22,6 +22,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    /// The running app's state, for tests that call jobs directly (with a chosen `now`).
+    pub state: ferrodesk::state::AppState,
     pub settings: Settings,
     /// A client without cookies; tests that need the refresh cookie make their own with `browser()`.
     pub client: reqwest::Client,
@@ -64,17 +66,29 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             filter: "warn".to_owned(),
             format: LogFormat::Text,
         },
+        mail: MailSettings {
+            smtp_url: None,
+            from_address: "support@ferrodesk.test".to_owned(),
+            dir: database.dir.join("mail"),
+            worker: true,
+        },
     };
     adjust(&mut settings);
     let application = Application::build(settings.clone()).await.expect("the app starts");
     let port = application.port();
+    let state = application.state().clone();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        state,
         settings,
         client: reqwest::Client::new(),
         _database: database,
     }
+}
+
+pub struct SecondInstance {
+    pub address: String,
 }
 
 /// A client that keeps cookies, like a browser.
@@ -96,6 +110,20 @@ impl Session {
 }
 
 impl TestApp {
+    /// A second instance of the app on the same database (another process in production).
+    pub async fn another_instance(&self) -> SecondInstance {
+        let mut settings = self.settings.clone();
+        settings.addr = "127.0.0.1:0".parse().unwrap();
+        let application = Application::build(settings).await.expect("the second instance starts");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        tokio::spawn(application.run_until_stopped());
+        SecondInstance { address }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("{}/api/v1/ws", self.address.replacen("http://", "ws://", 1))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -8,6 +8,8 @@ mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod live;
+mod mail;
 mod migrations;
 mod roles;
 mod tenancy;

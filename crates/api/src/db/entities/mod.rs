@@ -1,9 +1,13 @@
 //! sea-orm entities, one per table. Enums are stored as their snake_case names and parsed into
 //! `ferrodesk_shared` types at the repository boundary.
 
+pub mod events;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod messages;
+pub mod notifications;
+pub mod outbox;
+pub mod outbox_attempts;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod tickets;

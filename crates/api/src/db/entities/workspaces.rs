@@ -9,6 +9,7 @@ pub struct Model {
     pub slug: String,
     pub plan: String,
     pub ticket_seq: i64,
+    pub event_seq: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

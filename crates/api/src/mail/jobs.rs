@@ -1,0 +1,61 @@
+//! The delivery job: a plain async function of `now` that the worker loop calls every few
+//! seconds (and at once when a change enqueues mail), and that tests call with a chosen `now`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::clock;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+use super::mailer::SendError;
+use super::outbox;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends what is due at `now`: claims a batch, sends each mail, records the outcome.
+pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Delivery> {
+    let worker = Uuid::now_v7();
+    let mut delivery = Delivery::default();
+    loop {
+        let batch = outbox::claim(&state.db, worker, now, 25).await?;
+        if batch.is_empty() {
+            return Ok(delivery);
+        }
+        for row in batch {
+            match state.mail.mailer.send(&outbox::email_of(&row)).await {
+                Ok(()) => {
+                    outbox::mark_sent(&state.db, &row, now).await?;
+                    delivery.sent += 1;
+                }
+                Err(error) => {
+                    let permanent = matches!(error, SendError::Permanent(_));
+                    tracing::warn!(%error, mail = %row.id, attempts = row.attempts + 1, "mail not delivered");
+                    outbox::mark_failed(&state.db, &row, now, error.to_string(), permanent).await?;
+                    delivery.failed += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Runs `deliver_due` until the process ends: woken by new mail, and every few seconds for retries.
+pub fn spawn_worker(state: AppState, wake: Arc<Notify>, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = deliver_due(&state, clock::now()).await {
+                // The database may be restarting: the mail stays in the outbox and is tried again.
+                tracing::warn!(%error, "the mail worker could not read the outbox");
+            }
+            let _ = tokio::time::timeout(every, wake.notified()).await;
+        }
+    });
+}

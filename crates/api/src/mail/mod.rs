@@ -1,0 +1,57 @@
+//! Email through an outbox: a change writes its mail into the `outbox` table in its own
+//! transaction; a worker claims due rows (a lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL), hands
+//! them to the mailer (SMTP with lettre, or `.eml` files when no `SMTP_URL` is set) and records
+//! every attempt. A server that is down delays mail with exponential backoff; nothing is lost.
+
+pub mod compose;
+pub mod jobs;
+pub mod mailer;
+pub mod outbox;
+
+pub use mailer::{Mailer, OutgoingEmail};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::config::MailSettings;
+
+/// The mail service of the app state: the mailer, and the bell that wakes the worker.
+#[derive(Clone)]
+pub struct Mail {
+    pub mailer: Arc<dyn Mailer>,
+    pub wake: Arc<Notify>,
+    pub from_address: String,
+}
+
+impl Mail {
+    pub fn new(settings: &MailSettings) -> anyhow::Result<Mail> {
+        let mailer: Arc<dyn Mailer> = match &settings.smtp_url {
+            Some(url) => Arc::new(mailer::SmtpMailer::new(
+                url.expose(),
+                settings.from_address.clone(),
+                Duration::from_secs(20),
+            )?),
+            None => Arc::new(mailer::FileMailer::new(
+                settings.dir.clone(),
+                settings.from_address.clone(),
+            )),
+        };
+        Ok(Mail {
+            mailer,
+            wake: Arc::new(Notify::new()),
+            from_address: settings.from_address.clone(),
+        })
+    }
+
+    /// The right-hand side of Message-IDs: the sender address's domain.
+    pub fn domain(&self) -> &str {
+        self.from_address.rsplit('@').next().unwrap_or("ferrodesk.localhost")
+    }
+
+    /// Tells the worker that mail is waiting (after the transaction that wrote it committed).
+    pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+}

@@ -1,0 +1,186 @@
+//! The outbox table: enqueue in the caller's transaction; claim, complete and retry for workers.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::db::entities::{outbox, outbox_attempts};
+use crate::error::ApiResult;
+
+use super::OutgoingEmail;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const DEAD: &str = "dead";
+/// After this many failed attempts (about a day of backoff) a mail is given up and kept as `dead`.
+pub const MAX_ATTEMPTS: i32 = 16;
+/// How long a worker owns the rows it claimed.
+pub const LEASE: Duration = Duration::seconds(120);
+
+/// Writes the mail in the caller's transaction: it exists if and only if the change committed.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    workspace: Option<Uuid>,
+    kind: &str,
+    email: &OutgoingEmail,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(workspace),
+        kind: Set(kind.to_owned()),
+        to_address: Set(email.to_address.clone()),
+        to_name: Set(email.to_name.clone()),
+        from_name: Set(email.from_name.clone()),
+        subject: Set(email.subject.clone()),
+        body_text: Set(email.body_text.clone()),
+        message_id: Set(email.message_id.clone()),
+        in_reply_to: Set(email.in_reply_to.clone()),
+        references: Set(email.references.clone()),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_by: Set(None),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub fn email_of(row: &outbox::Model) -> OutgoingEmail {
+    OutgoingEmail {
+        to_address: row.to_address.clone(),
+        to_name: row.to_name.clone(),
+        from_name: row.from_name.clone(),
+        subject: row.subject.clone(),
+        body_text: row.body_text.clone(),
+        message_id: row.message_id.clone(),
+        in_reply_to: row.in_reply_to.clone(),
+        references: row.references.clone(),
+    }
+}
+
+/// Takes up to `limit` due mails for `worker` until the lease runs out. The claim is one UPDATE
+/// over a sub-select; on PostgreSQL the sub-select skips rows another worker has locked, so
+/// several instances share the outbox without sending a mail twice.
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    worker: Uuid,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> ApiResult<Vec<outbox::Model>> {
+    let mut due = Query::select();
+    due.column(outbox::Column::Id)
+        .from(outbox::Entity)
+        .and_where(Expr::col(outbox::Column::Status).eq(PENDING))
+        .and_where(Expr::col(outbox::Column::NextAttemptAt).lte(now))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(outbox::Column::ClaimedUntil).is_null())
+                .add(Expr::col(outbox::Column::ClaimedUntil).lt(now)),
+        )
+        .order_by(outbox::Column::NextAttemptAt, sea_orm::Order::Asc)
+        .limit(limit);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::ClaimedBy, Expr::value(worker))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + LEASE))
+        .filter(outbox::Column::Id.in_subquery(due))
+        .exec(conn)
+        .await?;
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::ClaimedBy.eq(worker))
+        .filter(outbox::Column::Status.eq(PENDING))
+        .filter(outbox::Column::ClaimedUntil.gt(now))
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .all(conn)
+        .await?)
+}
+
+async fn record_attempt(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+    error: Option<String>,
+) -> ApiResult<()> {
+    outbox_attempts::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        outbox_id: Set(id),
+        attempted_at: Set(now),
+        ok: Set(error.is_none()),
+        error: Set(error),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_sent(conn: &impl ConnectionTrait, row: &outbox::Model, now: DateTime<Utc>) -> ApiResult<()> {
+    record_attempt(conn, row.id, now, None).await?;
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(SENT))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::Attempts, Expr::value(row.attempts + 1))
+        .col_expr(outbox::Column::ClaimedBy, Expr::value(Option::<Uuid>::None))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// 30 s, 1 min, 2 min, ... capped at 2 h.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 16) as u32 - 1;
+    Duration::seconds(std::cmp::min(30i64 << exponent, 2 * 3600))
+}
+
+pub async fn mark_failed(
+    conn: &impl ConnectionTrait,
+    row: &outbox::Model,
+    now: DateTime<Utc>,
+    error: String,
+    permanent: bool,
+) -> ApiResult<()> {
+    let attempts = row.attempts + 1;
+    record_attempt(conn, row.id, now, Some(error.clone())).await?;
+    let status = if permanent || attempts >= MAX_ATTEMPTS {
+        DEAD
+    } else {
+        PENDING
+    };
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status))
+        .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + backoff(attempts)))
+        .col_expr(outbox::Column::LastError, Expr::value(error))
+        .col_expr(outbox::Column::ClaimedBy, Expr::value(Option::<Uuid>::None))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_then_caps() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(12), Duration::hours(2));
+        assert_eq!(backoff(40), Duration::hours(2));
+    }
+}

@@ -1,0 +1,101 @@
+//! Who is told what, and the list, count and read endpoints.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::NotificationId;
+use ferrodesk_shared::events::ServerEvent;
+use ferrodesk_shared::notifications::{NotificationKind, NotificationPage, NotificationQuery, UnreadCount};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::auth::{Principal, WorkspaceScope};
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::realtime::{Audience, EventDraft};
+use crate::state::AppState;
+
+use super::repo;
+
+/// Stores one notification per recipient and returns the events that push them live.
+pub async fn notify(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    recipients: impl IntoIterator<Item = Uuid>,
+    kind: NotificationKind,
+    ticket: Option<Uuid>,
+    title: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<EventDraft>> {
+    let mut events = Vec::new();
+    for recipient in recipients {
+        let row = repo::insert(conn, scope, recipient, kind, ticket, title.to_owned(), now).await?;
+        events.push(EventDraft {
+            audience: Audience::User(recipient),
+            ticket_id: ticket,
+            event: ServerEvent::NotificationCreated {
+                id: 0,
+                notification: repo::into_notification(row)?,
+            },
+        });
+    }
+    Ok(events)
+}
+
+fn encode_cursor(read: bool, at: DateTime<Utc>, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(read, at, id)).unwrap_or_default())
+}
+
+fn decode_cursor(raw: &str) -> Option<(bool, DateTime<Utc>, Uuid)> {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).ok()?).ok()
+}
+
+pub async fn list(state: &AppState, principal: &Principal, query: NotificationQuery) -> ApiResult<NotificationPage> {
+    let limit = match query.limit {
+        None => 20,
+        Some(limit @ 1..=100) => u64::from(limit),
+        Some(_) => return Err(ApiError::invalid("limit", "must be between 1 and 100")),
+    };
+    let after = match query.cursor.as_deref() {
+        Some(raw) => Some(
+            decode_cursor(raw).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server handed out"))?,
+        ),
+        None => None,
+    };
+    let me = principal.id().0;
+    let mut rows = repo::page(&state.db, principal.scope(), me, after, limit + 1).await?;
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|last| encode_cursor(last.read_at.is_some(), last.created_at, last.id))
+    } else {
+        None
+    };
+    Ok(NotificationPage {
+        items: rows
+            .into_iter()
+            .map(repo::into_notification)
+            .collect::<ApiResult<_>>()?,
+        next_cursor,
+        unread_count: repo::unread_count(&state.db, principal.scope(), me).await?,
+    })
+}
+
+pub async fn unread_count(state: &AppState, principal: &Principal) -> ApiResult<UnreadCount> {
+    Ok(UnreadCount {
+        unread_count: repo::unread_count(&state.db, principal.scope(), principal.id().0).await?,
+    })
+}
+
+/// Marks one notification read; someone else's answers 404 like a missing one.
+pub async fn read(state: &AppState, principal: &Principal, id: NotificationId) -> ApiResult<UnreadCount> {
+    let me = principal.id().0;
+    repo::find(&state.db, principal.scope(), me, id.0).await?;
+    repo::mark_read(&state.db, principal.scope(), me, Some(id.0), clock::now()).await?;
+    unread_count(state, principal).await
+}
+
+pub async fn read_all(state: &AppState, principal: &Principal) -> ApiResult<UnreadCount> {
+    repo::mark_read(&state.db, principal.scope(), principal.id().0, None, clock::now()).await?;
+    unread_count(state, principal).await
+}

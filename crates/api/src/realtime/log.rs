@@ -1,0 +1,212 @@
+//! The event log: events are written in the transaction of the change that causes them, numbered
+//! per workspace, so a client that reconnects can ask for everything after the last id it saw.
+
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::events::ServerEvent;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    Statement,
+};
+use uuid::Uuid;
+
+use crate::auth::{Principal, WorkspaceScope};
+use crate::db::entities::events;
+use crate::error::{ApiError, ApiResult};
+use crate::workspaces::repo as workspaces_repo;
+
+/// Who may receive an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Agents, supervisors and owners of the workspace.
+    Staff,
+    /// Staff, and the ticket's requester: public ticket events.
+    Ticket { requester: Uuid },
+    /// One person: their notifications.
+    User(Uuid),
+}
+
+impl Audience {
+    fn columns(&self) -> (&'static str, Option<Uuid>) {
+        match self {
+            Audience::Staff => ("staff", None),
+            Audience::Ticket { requester } => ("ticket", Some(*requester)),
+            Audience::User(user) => ("user", Some(*user)),
+        }
+    }
+
+    fn from_columns(audience: &str, user: Option<Uuid>) -> Option<Audience> {
+        match (audience, user) {
+            ("staff", _) => Some(Audience::Staff),
+            ("ticket", Some(requester)) => Some(Audience::Ticket { requester }),
+            ("user", Some(user)) => Some(Audience::User(user)),
+            _ => None,
+        }
+    }
+
+    /// Authorisation at send time: decided for each event and each connection.
+    pub fn admits(&self, user: Uuid, staff: bool) -> bool {
+        match self {
+            Audience::Staff => staff,
+            Audience::Ticket { requester } => staff || *requester == user,
+            Audience::User(target) => *target == user,
+        }
+    }
+}
+
+/// An event before it has its number.
+pub struct EventDraft {
+    pub audience: Audience,
+    pub ticket_id: Option<Uuid>,
+    /// The event, with `id` 0; `record` fills in the number.
+    pub event: ServerEvent,
+}
+
+/// An event as stored: what the hub and the sockets pass around.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub audience: Audience,
+    /// The `ServerEvent` JSON, sent as is.
+    pub json: String,
+}
+
+impl StoredEvent {
+    pub fn admits(&self, principal: &Principal) -> bool {
+        self.audience.admits(principal.id().0, principal.is_staff())
+    }
+}
+
+fn with_id(event: ServerEvent, seq: i64) -> ServerEvent {
+    match event {
+        ServerEvent::TicketCreated { ticket, .. } => ServerEvent::TicketCreated { id: seq, ticket },
+        ServerEvent::TicketUpdated { ticket, .. } => ServerEvent::TicketUpdated { id: seq, ticket },
+        ServerEvent::MessageCreated { ticket, message, .. } => ServerEvent::MessageCreated {
+            id: seq,
+            ticket,
+            message,
+        },
+        ServerEvent::NotificationCreated { notification, .. } => {
+            ServerEvent::NotificationCreated { id: seq, notification }
+        }
+        other @ (ServerEvent::Ready { .. }
+        | ServerEvent::Resync { .. }
+        | ServerEvent::Pong
+        | ServerEvent::Error { .. }) => other,
+    }
+}
+
+fn kind_of(event: &ServerEvent) -> &'static str {
+    match event {
+        ServerEvent::TicketCreated { .. } => "ticket.created",
+        ServerEvent::TicketUpdated { .. } => "ticket.updated",
+        ServerEvent::MessageCreated { .. } => "message.created",
+        ServerEvent::NotificationCreated { .. } => "notification.created",
+        ServerEvent::Ready { .. } => "ready",
+        ServerEvent::Resync { .. } => "resync",
+        ServerEvent::Pong => "pong",
+        ServerEvent::Error { .. } => "error",
+    }
+}
+
+/// Writes the events in the caller's transaction. With PostgreSQL it also queues a `pg_notify`,
+/// which is delivered to every instance's listener when (and only if) the transaction commits.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    drafts: Vec<EventDraft>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if drafts.is_empty() {
+        return Ok(());
+    }
+    let first = workspaces_repo::next_event_seqs(conn, scope, drafts.len() as i64).await?;
+    for (offset, draft) in drafts.into_iter().enumerate() {
+        let seq = first + offset as i64;
+        let kind = kind_of(&draft.event);
+        let payload = serde_json::to_string(&with_id(draft.event, seq))
+            .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("encoding an event")))?;
+        let (audience, user_id) = draft.audience.columns();
+        events::ActiveModel {
+            workspace_id: Set(scope.uuid()),
+            seq: Set(seq),
+            kind: Set(kind.to_owned()),
+            ticket_id: Set(draft.ticket_id),
+            audience: Set(audience.to_owned()),
+            user_id: Set(user_id),
+            payload: Set(payload),
+            created_at: Set(now),
+        }
+        .insert(conn)
+        .await?;
+    }
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [super::listener::CHANNEL.into(), scope.uuid().to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The workspace's events after `after`, oldest first, at most `limit`.
+pub async fn after(
+    conn: &impl ConnectionTrait,
+    workspace: Uuid,
+    after: i64,
+    limit: u64,
+) -> ApiResult<Vec<StoredEvent>> {
+    let rows = events::Entity::find()
+        .filter(events::Column::WorkspaceId.eq(workspace))
+        .filter(events::Column::Seq.gt(after))
+        .order_by_asc(events::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(StoredEvent {
+                seq: row.seq,
+                audience: Audience::from_columns(&row.audience, row.user_id)?,
+                json: row.payload,
+            })
+        })
+        .collect())
+}
+
+/// The newest event number of a workspace (0 before the first).
+pub async fn latest(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<i64> {
+    Ok(workspaces_repo::get(conn, scope).await?.event_seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audiences() {
+        let (customer, other) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(Audience::Staff.admits(other, true));
+        assert!(
+            !Audience::Staff.admits(customer, false),
+            "internal events never reach customers"
+        );
+        assert!(Audience::Ticket { requester: customer }.admits(customer, false));
+        assert!(!Audience::Ticket { requester: customer }.admits(other, false));
+        assert!(Audience::Ticket { requester: customer }.admits(other, true));
+        assert!(
+            !Audience::User(customer).admits(other, true),
+            "a notification is for one person"
+        );
+        for audience in [
+            Audience::Staff,
+            Audience::Ticket { requester: customer },
+            Audience::User(other),
+        ] {
+            let (name, user) = audience.columns();
+            assert_eq!(Audience::from_columns(name, user), Some(audience));
+        }
+    }
+}

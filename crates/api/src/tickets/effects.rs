@@ -1,0 +1,209 @@
+//! What a ticket change tells others, written in the change's own transaction: events for the
+//! WebSockets, notifications for the team, and mail for the customer. After the commit, `announce`
+//! wakes the hub and the mail worker.
+
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::Role;
+use ferrodesk_shared::events::ServerEvent;
+use ferrodesk_shared::notifications::NotificationKind;
+use ferrodesk_shared::tickets::{Message, Ticket};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::auth::{Principal, WorkspaceScope};
+use crate::error::ApiResult;
+use crate::mail::{compose, outbox};
+use crate::notifications::service::notify;
+use crate::realtime::{self, Audience, EventDraft};
+use crate::state::AppState;
+use crate::users::repo as users_repo;
+use crate::workspaces::repo as workspaces_repo;
+
+fn audience(ticket: &Ticket) -> Audience {
+    Audience::Ticket {
+        requester: ticket.requester.id.0,
+    }
+}
+
+/// The customer's link into their request: a signed, expiring sign-in link.
+fn customer_link(state: &AppState, scope: &WorkspaceScope, ticket: &Ticket, now: DateTime<Utc>) -> ApiResult<String> {
+    let token = state.tokens.issue_link(ticket.requester.id.0, scope.uuid(), now)?;
+    Ok(format!(
+        "{}/link?token={token}&to=/requests/{}",
+        state.settings.public_url, ticket.id
+    ))
+}
+
+async fn mail_customer(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    kind: &str,
+    build: impl FnOnce(&compose::Sender<'_>, String) -> crate::mail::OutgoingEmail,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    // Staff who open a ticket for themselves need no receipt; only customers get mail.
+    if ticket.requester.role != Role::Customer {
+        return Ok(());
+    }
+    let workspace = workspaces_repo::get(conn, scope).await?;
+    let sender = compose::Sender {
+        workspace_name: &workspace.name,
+        public_url: &state.settings.public_url,
+        domain: state.mail.domain(),
+    };
+    let email = build(&sender, customer_link(state, scope, ticket, now)?);
+    outbox::enqueue(conn, Some(scope.uuid()), kind, &email, now).await
+}
+
+pub async fn ticket_created(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    principal: &Principal,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let scope = principal.scope();
+    let mut events = vec![EventDraft {
+        audience: audience(ticket),
+        ticket_id: Some(ticket.id.0),
+        event: ServerEvent::TicketCreated {
+            id: 0,
+            ticket: ticket.clone(),
+        },
+    }];
+    let team: Vec<Uuid> = users_repo::staff_ids(conn, scope)
+        .await?
+        .into_iter()
+        .filter(|user| *user != principal.id().0)
+        .collect();
+    let title = format!("New ticket #{}: {}", ticket.number, ticket.subject);
+    events.extend(
+        notify(
+            conn,
+            scope,
+            team,
+            NotificationKind::TicketCreated,
+            Some(ticket.id.0),
+            &title,
+            now,
+        )
+        .await?,
+    );
+    realtime::log::record(conn, scope, events, now).await?;
+    let requester = ticket.requester.clone();
+    mail_customer(
+        conn,
+        state,
+        scope,
+        "ticket_received",
+        |sender, link| compose::ticket_received(sender, ticket, &requester, &link),
+        ticket,
+        now,
+    )
+    .await
+}
+
+pub async fn ticket_updated(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    previous_assignee: Option<Uuid>,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let scope = principal.scope();
+    let mut events = vec![EventDraft {
+        audience: audience(ticket),
+        ticket_id: Some(ticket.id.0),
+        event: ServerEvent::TicketUpdated {
+            id: 0,
+            ticket: ticket.clone(),
+        },
+    }];
+    let assignee = ticket.assignee.as_ref().map(|assignee| assignee.id.0);
+    if let Some(assignee) =
+        assignee.filter(|assignee| Some(*assignee) != previous_assignee && *assignee != principal.id().0)
+    {
+        let title = format!(
+            "{} assigned you #{}: {}",
+            principal.name(),
+            ticket.number,
+            ticket.subject
+        );
+        events.extend(
+            notify(
+                conn,
+                scope,
+                [assignee],
+                NotificationKind::TicketAssigned,
+                Some(ticket.id.0),
+                &title,
+                now,
+            )
+            .await?,
+        );
+    }
+    realtime::log::record(conn, scope, events, now).await
+}
+
+pub async fn message_created(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    principal: &Principal,
+    ticket: &Ticket,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let scope = principal.scope();
+    let mut events = vec![EventDraft {
+        // An internal note is the team's alone, in the event log as everywhere.
+        audience: if message.internal {
+            Audience::Staff
+        } else {
+            audience(ticket)
+        },
+        ticket_id: Some(ticket.id.0),
+        event: ServerEvent::MessageCreated {
+            id: 0,
+            ticket: ticket.clone(),
+            message: message.clone(),
+        },
+    }];
+    let from_customer = !principal.is_staff();
+    if from_customer && let Some(assignee) = &ticket.assignee {
+        let title = format!("{} replied on #{}: {}", principal.name(), ticket.number, ticket.subject);
+        events.extend(
+            notify(
+                conn,
+                scope,
+                [assignee.id.0],
+                NotificationKind::CustomerReplied,
+                Some(ticket.id.0),
+                &title,
+                now,
+            )
+            .await?,
+        );
+    }
+    realtime::log::record(conn, scope, events, now).await?;
+    if principal.is_staff() && !message.internal {
+        mail_customer(
+            conn,
+            state,
+            scope,
+            "agent_replied",
+            |sender, link| compose::agent_replied(sender, ticket, message, &link),
+            ticket,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// After the commit: push the new events and wake the mail worker.
+pub fn announce(state: &AppState, scope: &WorkspaceScope) {
+    state.realtime.wake(scope.uuid());
+    state.mail.nudge();
+}
