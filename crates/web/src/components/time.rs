@@ -10,11 +10,15 @@ pub fn now() -> DateTime<Utc> {
 pub fn relative(at: DateTime<Utc>) -> String {
     let seconds = (now() - at).num_seconds();
     if seconds < -60 {
+        // Rounded, not floored: an invitation made now for 7 days expires "in 7 days", not "in 6 days".
         let ahead = -seconds;
         return match ahead {
-            0..3600 => format!("in {} min", ahead / 60),
-            3600..86_400 => format!("in {} h", ahead / 3600),
-            _ => format!("in {} days", ahead / 86_400),
+            0..3600 => format!("in {} min", (ahead + 30) / 60),
+            3600..86_400 => format!("in {} h", (ahead + 1800) / 3600),
+            _ => match (ahead + 43_200) / 86_400 {
+                1 => "in 1 day".to_owned(),
+                days => format!("in {days} days"),
+            },
         };
     }
     match seconds.max(0) {

@@ -184,6 +184,8 @@ fn InboxFrame() -> impl IntoView {
                         .get_untracked()
                         .and_then(|at| list.items.with_untracked(|items| items.get(at).cloned()))
                     {
+                        // Otherwise a focused link or button (the view just clicked) takes the Enter too.
+                        event.prevent_default();
                         navigate(&href_for(&ticket), Default::default());
                     }
                 }
@@ -256,9 +258,13 @@ fn InboxFrame() -> impl IntoView {
                     <For each=move || list.items.get().into_iter().enumerate() key=|(_, ticket)| (ticket.id, ticket.updated_at) let:entry>
                         <TicketRow
                             ticket=entry.1.clone()
-                            href=href_for(&entry.1)
+                            href=Signal::derive({ let ticket = entry.1.clone(); move || href_for(&ticket) })
                             open=Signal::derive({ let id = entry.1.id.to_string(); move || open_id().as_deref() == Some(id.as_str()) })
-                            focused=Signal::derive(move || focused.get() == Some(entry.0))
+                            focused=Signal::derive({
+                                // By id: a reused row (same key, new position) must not keep its old index.
+                                let id = entry.1.id;
+                                move || focused.get().and_then(|at| list.items.with(|items| items.get(at).map(|t| t.id))) == Some(id)
+                            })
                         />
                     </For>
                     {move || (loading.get() && list.items.with(Vec::is_empty)).then(|| view! {
@@ -307,11 +313,20 @@ pub fn typing_in_a_field() -> bool {
 }
 
 #[component]
-fn TicketRow(ticket: Ticket, href: String, open: Signal<bool>, focused: Signal<bool>) -> impl IntoView {
+fn TicketRow(ticket: Ticket, href: Signal<String>, open: Signal<bool>, focused: Signal<bool>) -> impl IntoView {
     let assignee = ticket.assignee.clone();
+    // j/k move past the visible rows: keep the focused one on screen.
+    let row = NodeRef::<leptos::html::A>::new();
+    Effect::new(move |_| {
+        if focused.get()
+            && let Some(row) = row.get()
+        {
+            scroll_into_view_nearest(&row);
+        }
+    });
     view! {
         <li>
-            <a class="ticket-row" class:selected=move || open.get() || focused.get() href=href
+            <a class="ticket-row" node_ref=row class:selected=move || open.get() || focused.get() href=href
                 aria-current=move || open.get().then_some("true") data-testid="ticket-row">
                 <div class="line1">
                     <span class="requester">{ticket.requester.name.clone()}</span>
@@ -331,6 +346,18 @@ fn TicketRow(ticket: Ticket, href: String, open: Signal<bool>, focused: Signal<b
                 </div>
             </a>
         </li>
+    }
+}
+
+/// `element.scrollIntoView({ block: "nearest" })`: scrolls only as far as needed, and not at all when it is in view.
+fn scroll_into_view_nearest(element: &web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"block".into(), &"nearest".into());
+    if let Ok(scroll) = js_sys::Reflect::get(element, &"scrollIntoView".into())
+        && let Ok(scroll) = scroll.dyn_into::<js_sys::Function>()
+    {
+        let _ = scroll.call1(element, &options);
     }
 }
 

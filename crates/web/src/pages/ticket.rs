@@ -101,6 +101,19 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
         });
     };
 
+    // A sent message can change the ticket (the first reply opens a new one): show what the server holds.
+    let reload_ticket = move || {
+        spawn_local(async move {
+            if let Ok(fresh) = api.get::<TicketDetail>(&format!("/api/v1/tickets/{ticket_id}")).await {
+                if let Some(list) = list {
+                    list.replace(&fresh.ticket);
+                }
+                ticket.set(fresh.ticket);
+            }
+            refresh.0.update(|n| *n += 1);
+        });
+    };
+
     let internal = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
     let after_send = RwSignal::new(String::new());
@@ -153,7 +166,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                             ..Default::default()
                         });
                     } else {
-                        refresh.0.update(|n| *n += 1);
+                        reload_ticket();
                     }
                 }
             },

@@ -1,0 +1,93 @@
+// Shared pieces of the suite: the server's address, one browser context per person, and the
+// watch that fails a test when the page throws (a broken wasm shows as a `pageerror`), logs an
+// error to the console, or gets a 5xx from the server.
+import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import path from 'node:path';
+
+export { expect };
+
+/// Where global-setup.ts started the server (set before the workers start).
+export function serverUrl(): string {
+  const url = process.env.FERRODESK_E2E_URL;
+  if (!url) throw new Error('FERRODESK_E2E_URL is not set: the global setup did not start the server');
+  return url;
+}
+
+/// A password long enough for the server's rules (at least 10 characters).
+export const PASSWORD = 'correct horse battery staple';
+
+/// Something unique to this run, so names and addresses never collide.
+export const RUN = Date.now().toString(36);
+
+/// Console errors that are not the app's fault: Chromium reports every 4xx answer as a failed
+/// resource (a signed-out visitor's refresh gets 401, a hidden ticket 404). 5xx answers are
+/// caught separately, from the responses themselves.
+function expectedConsoleError(text: string): boolean {
+  return /^Failed to load resource: the server responded with a status of 4\d\d\b/.test(text);
+}
+
+export class BrowserProblems {
+  private problems: string[] = [];
+
+  watch(page: Page, who: string): Page {
+    page.on('pageerror', (error) => {
+      this.problems.push(`${who}: uncaught ${error.name}: ${error.message}\n${error.stack ?? ''}`);
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !expectedConsoleError(message.text())) {
+        const where = message.location().url ? ` (${message.location().url})` : '';
+        this.problems.push(`${who}: console error: ${message.text()}${where}`);
+      }
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 500) {
+        this.problems.push(`${who}: ${response.status()} from ${response.request().method()} ${response.url()}`);
+      }
+    });
+    page.on('crash', () => this.problems.push(`${who}: the page crashed`));
+    return page;
+  }
+
+  /// What went wrong since the last call (and forgets it).
+  take(): string[] {
+    const seen = this.problems;
+    this.problems = [];
+    return seen;
+  }
+
+  expectNone(): void {
+    expect(this.take(), 'errors in the browser (page errors, console errors, 5xx answers)').toEqual([]);
+  }
+}
+
+/// One person in their own browser context (own cookies, own storage), watched for errors.
+export async function person(
+  browser: Browser,
+  problems: BrowserProblems,
+  who: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: serverUrl() });
+  const page = problems.watch(await context.newPage(), who);
+  return { context, page };
+}
+
+export function screenshotPath(name: string): string {
+  return path.join(__dirname, 'screenshots', `${name}.png`);
+}
+
+/// `test` with `baseURL` pointing at the server and a `problems` watch on the default page, checked
+/// when each test ends.
+export const test = base.extend<{ problems: BrowserProblems }>({
+  baseURL: async ({}, use) => {
+    await use(serverUrl());
+  },
+  problems: async ({}, use) => {
+    const problems = new BrowserProblems();
+    await use(problems);
+    problems.expectNone();
+  },
+  page: async ({ page, problems }, use) => {
+    problems.watch(page, 'page');
+    await use(page);
+  },
+});
