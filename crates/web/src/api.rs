@@ -58,6 +58,10 @@ impl Api {
         self.token.set(token);
     }
 
+    pub fn token(&self) -> Option<String> {
+        self.token.get_untracked()
+    }
+
     pub fn signed_out(&self) -> ReadSignal<u32> {
         self.signed_out.read_only()
     }

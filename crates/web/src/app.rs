@@ -7,7 +7,8 @@ use leptos_router::path;
 
 use crate::api::Api;
 use crate::components::toast::{ToastHost, Toasts};
-use crate::pages::auth::{AcceptInvitation, Register, SignIn, SignUp};
+use crate::live::provide_live;
+use crate::pages::auth::{AcceptInvitation, LinkSignIn, Register, SignIn, SignUp};
 use crate::pages::inbox::{Inbox, NoTicketOpen};
 use crate::pages::new_ticket::NewTicketPage;
 use crate::pages::portal::{NewRequest, RequestView, Requests};
@@ -19,8 +20,10 @@ use crate::session::{Session, use_session};
 pub fn App() -> impl IntoView {
     let api = Api::new();
     provide_context(api);
-    provide_context(Session::new(api));
+    let session = Session::new(api);
+    provide_context(session);
     provide_context(Toasts::new());
+    provide_live(api, session);
     apply_saved_theme();
 
     view! {
@@ -31,6 +34,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUp />
                 <Route path=path!("/join/:slug") view=Register />
                 <Route path=path!("/invite/:token") view=AcceptInvitation />
+                <Route path=path!("/link") view=LinkSignIn />
                 <ParentRoute path=path!("/inbox") view=Inbox>
                     <Route path=path!("") view=NoTicketOpen />
                     <Route path=path!(":id") view=TicketPane />

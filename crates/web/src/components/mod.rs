@@ -1,7 +1,9 @@
 //! Small pieces every page uses: badges, times, form fields, message text, toasts.
 
 pub mod badges;
+pub mod bell;
 pub mod form;
+pub mod icons;
 pub mod markdown;
 pub mod time;
 pub mod toast;

@@ -2,8 +2,8 @@
 //! invitation: centred cards with one primary action and errors next to their fields.
 
 use ferrodesk_shared::auth::{
-    AcceptInvitationRequest, AuthResponse, InvitationLookup, InvitationPreview, LoginRequest, RegisterRequest,
-    SignupRequest,
+    AcceptInvitationRequest, AuthResponse, InvitationLookup, InvitationPreview, LinkSignIn as LinkSignInRequest,
+    LoginRequest, RegisterRequest, SignInLinkRequest, SignupRequest,
 };
 use ferrodesk_shared::workspaces::WorkspacePublic;
 use leptos::prelude::*;
@@ -66,6 +66,20 @@ pub fn SignIn() -> impl IntoView {
         submit_auth("/api/v1/auth/login", body, pending, error);
     };
     let errors = Signal::derive(move || error.get());
+    let link_sent = RwSignal::new(false);
+    let api = use_api();
+    let email_link = move |_| {
+        let request = SignInLinkRequest {
+            workspace_slug: workspace.get_untracked(),
+            email: email.get_untracked(),
+        };
+        spawn_local(async move {
+            match api.post::<_, ()>("/api/v1/auth/link-request", &request).await {
+                Ok(()) => link_sent.set(true),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
     view! {
         <main class="auth-page">
             <div class="auth-card">
@@ -83,6 +97,16 @@ pub fn SignIn() -> impl IntoView {
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
+                <p class="switch">
+                    <button class="button ghost small" type="button" on:click=email_link>
+                        "No password? Email me a sign-in link"
+                    </button>
+                </p>
+                {move || link_sent.get().then(|| view! {
+                    <div class="alert success" role="status">
+                        "If this email belongs to a customer of this workspace, a sign-in link is on its way."
+                    </div>
+                })}
                 <p class="switch">"New to Ferrodesk? " <a href="/signup">"Create a workspace"</a></p>
             </div>
         </main>
@@ -284,5 +308,48 @@ fn article(role: &str) -> String {
     match role.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {role}"),
         _ => format!("a {role}"),
+    }
+}
+
+/// `/link?token=...&to=...`: the sign-in link from one of our emails.
+#[component]
+pub fn LinkSignIn() -> impl IntoView {
+    let query = use_query_map();
+    let api = use_api();
+    let session = use_session();
+    let navigate = use_navigate();
+    let failed = RwSignal::new(false);
+    let (token, to) = query.with_untracked(|query| (query.get("token").unwrap_or_default(), query.get("to")));
+    // Only our own customer pages: a link must never send people elsewhere.
+    let to = to
+        .filter(|to| to.starts_with("/requests"))
+        .unwrap_or_else(|| "/".to_owned());
+    spawn_local(async move {
+        match api
+            .post::<_, AuthResponse>("/api/v1/auth/link", &LinkSignInRequest { token })
+            .await
+        {
+            Ok(auth) => {
+                session.start(auth);
+                navigate(&to, Default::default());
+            }
+            Err(_) => failed.set(true),
+        }
+    });
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <Brand />
+                {move || if failed.get() {
+                    view! {
+                        <h1>"This link has expired"</h1>
+                        <p class="muted">"Sign-in links work for 7 days. Ask for a new one from the sign-in page."</p>
+                        <p class="switch"><a href="/signin">"Go to sign in"</a></p>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">"Signing you in…"</p> }.into_any()
+                }}
+            </div>
+        </main>
     }
 }

@@ -2,7 +2,11 @@
 //! scroll) and the open ticket beside it. The URL holds the view, the filters and the open ticket,
 //! so a reload or a shared link lands in the same place, and opening a ticket keeps the list.
 
+use std::collections::HashSet;
+
+use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{InboxView, Priority, Ticket, TicketListQuery, TicketPage, TicketSort, TicketStatus};
+use ferrodesk_shared::{TicketId, UserId};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,12 +17,16 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use crate::api::{query_string, use_api};
 use crate::components::badges::{Avatar, PriorityMarker, StatusPill};
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::pages::shell::{Rail, StaffOnly, use_inbox_refresh};
+use crate::session::use_session;
 
 /// The list the inbox shows, shared with the ticket pane so a change there updates its row at once.
 #[derive(Clone, Copy)]
 pub struct InboxList {
     pub items: RwSignal<Vec<Ticket>>,
+    /// Tickets that arrived live, highlighted once.
+    pub fresh: RwSignal<HashSet<TicketId>>,
 }
 
 impl InboxList {
@@ -65,6 +73,7 @@ fn InboxFrame() -> impl IntoView {
     let filters = Memo::new(move |_| query.with(filters_from));
     let list = InboxList {
         items: RwSignal::new(Vec::new()),
+        fresh: RwSignal::new(HashSet::new()),
     };
     provide_context(list);
     let next_cursor = RwSignal::new(None::<String>);
@@ -110,6 +119,47 @@ fn InboxFrame() -> impl IntoView {
         filters.track();
         refresh.0.track();
         load(false);
+    });
+
+    // Live: new tickets slide in with a highlight, changed ones update in place, and a resync
+    // (too long offline to replay) reloads the list.
+    let live = use_live();
+    let me = use_session().user().map(|user| user.id);
+    live.subscribe(move |event| {
+        let (ticket, created) = match event {
+            ServerEvent::TicketCreated { ticket, .. } => (ticket, true),
+            ServerEvent::TicketUpdated { ticket, .. } | ServerEvent::MessageCreated { ticket, .. } => (ticket, false),
+            _ => return,
+        };
+        let query = filters.get_untracked();
+        let belongs = fits(&query, ticket, me);
+        let newest_first = query.sort.unwrap_or_default() == TicketSort::Updated;
+        list.items
+            .update(|items| match items.iter().position(|row| row.id == ticket.id) {
+                Some(at) if !belongs => {
+                    items.remove(at);
+                }
+                Some(at) if newest_first => {
+                    items.remove(at);
+                    items.insert(0, ticket.clone());
+                }
+                Some(at) => items[at] = ticket.clone(),
+                None if belongs && query.q.is_none() && (created || newest_first) => {
+                    items.insert(0, ticket.clone());
+                    list.fresh.update(|fresh| {
+                        fresh.insert(ticket.id);
+                    });
+                }
+                None => {}
+            });
+    });
+    let resyncs = live.resyncs();
+    Effect::new(move |previous: Option<u32>| {
+        let now = resyncs.get();
+        if previous.is_some_and(|previous| previous != now) {
+            load(false);
+        }
+        now
     });
 
     let open_id = move || {
@@ -260,6 +310,7 @@ fn InboxFrame() -> impl IntoView {
                             ticket=entry.1.clone()
                             href=Signal::derive({ let ticket = entry.1.clone(); move || href_for(&ticket) })
                             open=Signal::derive({ let id = entry.1.id.to_string(); move || open_id().as_deref() == Some(id.as_str()) })
+                            fresh=Signal::derive({ let id = entry.1.id; move || list.fresh.with(|fresh| fresh.contains(&id)) })
                             focused=Signal::derive({
                                 // By id: a reused row (same key, new position) must not keep its old index.
                                 let id = entry.1.id;
@@ -291,6 +342,21 @@ fn InboxFrame() -> impl IntoView {
     }
 }
 
+/// Whether a ticket belongs in the list the filters describe (a search is left to the server).
+fn fits(filters: &TicketListQuery, ticket: &Ticket, me: Option<UserId>) -> bool {
+    let view = filters.view.unwrap_or_default();
+    let statuses = view.statuses();
+    let assignee = ticket.assignee.as_ref().map(|assignee| assignee.id);
+    (statuses.is_empty() || statuses.contains(&ticket.status))
+        && filters.status.is_none_or(|status| status == ticket.status)
+        && filters.priority.is_none_or(|priority| priority == ticket.priority)
+        && match view {
+            InboxView::Mine => assignee.is_some() && assignee == me,
+            InboxView::Unassigned => assignee.is_none(),
+            InboxView::Open | InboxView::Pending | InboxView::Solved | InboxView::All => true,
+        }
+}
+
 fn empty_title(filters: TicketListQuery) -> &'static str {
     if filters.q.is_some() || filters.status.is_some() || filters.priority.is_some() {
         return "No tickets match these filters.";
@@ -313,7 +379,13 @@ pub fn typing_in_a_field() -> bool {
 }
 
 #[component]
-fn TicketRow(ticket: Ticket, href: Signal<String>, open: Signal<bool>, focused: Signal<bool>) -> impl IntoView {
+fn TicketRow(
+    ticket: Ticket,
+    href: Signal<String>,
+    open: Signal<bool>,
+    focused: Signal<bool>,
+    fresh: Signal<bool>,
+) -> impl IntoView {
     let assignee = ticket.assignee.clone();
     // j/k move past the visible rows: keep the focused one on screen.
     let row = NodeRef::<leptos::html::A>::new();
@@ -326,7 +398,7 @@ fn TicketRow(ticket: Ticket, href: Signal<String>, open: Signal<bool>, focused: 
     });
     view! {
         <li>
-            <a class="ticket-row" node_ref=row class:selected=move || open.get() || focused.get() href=href
+            <a class="ticket-row" node_ref=row class:selected=move || open.get() || focused.get() class:fresh=move || fresh.get() href=href
                 aria-current=move || open.get().then_some("true") data-testid="ticket-row">
                 <div class="line1">
                     <span class="requester">{ticket.requester.name.clone()}</span>

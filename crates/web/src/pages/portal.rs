@@ -2,6 +2,7 @@
 //! request. Plain and friendly, in one column, with none of the team's vocabulary.
 
 use ferrodesk_shared::Role;
+use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{Message, NewMessage, NewTicket, TicketDetail, TicketPage, TicketStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +13,7 @@ use crate::api::{ApiError, use_api};
 use crate::components::form::{FormError, TextField};
 use crate::components::markdown::MessageText;
 use crate::components::time::Time;
+use crate::live::use_live;
 use crate::session::use_session;
 
 /// What a customer reads instead of the team's status names.
@@ -66,7 +68,17 @@ pub fn Requests() -> impl IntoView {
 #[component]
 fn RequestList() -> impl IntoView {
     let api = use_api();
-    let page = LocalResource::new(move || async move { api.get::<TicketPage>("/api/v1/tickets?limit=100").await });
+    let reload = RwSignal::new(0u32);
+    let page = LocalResource::new(move || {
+        reload.track();
+        async move { api.get::<TicketPage>("/api/v1/tickets?limit=100").await }
+    });
+    // Our answers and status changes show up without a reload.
+    use_live().subscribe(move |event| {
+        if event.event_id().is_some() {
+            reload.update(|n| *n += 1);
+        }
+    });
     view! {
         <div class="page-head">
             <h1>"Your requests"</h1>
@@ -176,6 +188,17 @@ fn Conversation() -> impl IntoView {
         let id = id.get();
         async move { api.get::<TicketDetail>(&format!("/api/v1/tickets/{id}")).await }
     });
+    use_live().subscribe(move |event| {
+        let concerns_this = match event {
+            ServerEvent::MessageCreated { ticket, .. } | ServerEvent::TicketUpdated { ticket, .. } => {
+                ticket.id.to_string() == id.get_untracked()
+            }
+            _ => false,
+        };
+        if concerns_this {
+            reload.update(|n| *n += 1);
+        }
+    });
     let draft = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -221,9 +244,10 @@ fn Conversation() -> impl IntoView {
                     </div>
                     <div class="thread" style="padding: 0" data-testid="thread">
                         {detail.messages.into_iter().map(|message| view! {
-                            <article class="message" data-testid="reply">
+                            <article class="message" class:mine=!message.author.role.is_staff() data-testid="reply">
                                 <div class="meta">
                                     <span class="author">{message.author.name.clone()}</span>
+                                    {message.author.role.is_staff().then(|| view! { <span class="tag">"Support team"</span> })}
                                     <span class="spacer"></span>
                                     <span class="small faint"><Time at=message.created_at /></span>
                                 </div>

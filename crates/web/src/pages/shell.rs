@@ -1,6 +1,7 @@
 //! The staff frame: the left rail (workspace, inbox views with counts, pages, the user menu) and
 //! the guard that keeps customers and signed-out visitors out of staff pages.
 
+use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{InboxCounts, InboxView};
 use ferrodesk_shared::{Permission, Role};
 use leptos::prelude::*;
@@ -10,6 +11,8 @@ use leptos_router::hooks::{use_location, use_query_map};
 use crate::api::use_api;
 use crate::app::toggle_theme;
 use crate::components::badges::Avatar;
+use crate::components::bell::Bell;
+use crate::live::use_live;
 use crate::session::use_session;
 
 /// Bumped whenever tickets change, so counts and lists refetch.
@@ -48,8 +51,21 @@ pub fn Rail() -> impl IntoView {
     let session = use_session();
     let api = use_api();
     let refresh = use_inbox_refresh();
+    let live = use_live();
+    // Ticket events change the counts; refetch them (the list updates itself from the events).
+    let changes = RwSignal::new(0u32);
+    live.subscribe(move |event| {
+        if matches!(
+            event,
+            ServerEvent::TicketCreated { .. } | ServerEvent::TicketUpdated { .. } | ServerEvent::MessageCreated { .. }
+        ) {
+            changes.update(|count| *count += 1);
+        }
+    });
     let counts = LocalResource::new(move || {
         refresh.0.track();
+        changes.track();
+        live.resyncs().track();
         async move { api.get::<InboxCounts>("/api/v1/tickets/counts").await.ok() }
     });
     let location = use_location();
@@ -124,6 +140,10 @@ pub fn Rail() -> impl IntoView {
                     <div>{move || user().map(|user| user.name)}</div>
                     <div class="small muted">{move || user().map(|user| user.role.as_str())}</div>
                 </div>
+                <Bell />
+                <span class="live-dot" class:on=move || live.connected()
+                    title=move || if live.connected() { "Live: updates arrive as they happen" } else { "Reconnecting…" }
+                    aria-label=move || if live.connected() { "Live" } else { "Reconnecting" } data-testid="live-dot"></span>
                 <button class="button ghost small" title="Switch light and dark" aria-label="Switch light and dark theme"
                     on:click=move |_| toggle_theme()>"◐"</button>
                 <button class="button ghost small" on:click=move |_| session.sign_out()>"Sign out"</button>

@@ -1,6 +1,7 @@
 //! The open ticket: header, thread (internal notes tinted and labelled), the reply box with its
 //! reply/note switch and "send and set status", and the properties column.
 
+use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{Message, NewMessage, Priority, Ticket, TicketDetail, TicketPatch, TicketStatus};
 use ferrodesk_shared::users::{UserList, UserSummary};
 use ferrodesk_shared::{MessageId, Permission, TicketId, UserId};
@@ -11,9 +12,11 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::use_api;
 use crate::components::badges::{Avatar, StatusPill};
+use crate::components::icons::LockIcon;
 use crate::components::markdown::MessageText;
 use crate::components::time::{Time, now};
 use crate::components::toast::use_toasts;
+use crate::live::use_live;
 use crate::pages::inbox::{InboxList, typing_in_a_field};
 use crate::pages::shell::use_inbox_refresh;
 use crate::session::use_session;
@@ -77,6 +80,57 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
             .collect::<Vec<_>>(),
     );
     let ticket_id = detail.ticket.id;
+
+    // Live: someone else's reply or change appears here and is said in place, so nobody is
+    // surprised by a thread that moved under them.
+    let notice = RwSignal::new(None::<String>);
+    let me = session.user().map(|user| user.id);
+    use_live().subscribe(move |event| {
+        let (changed, message) = match event {
+            ServerEvent::MessageCreated {
+                ticket: changed,
+                message,
+                ..
+            } => (changed, Some(message)),
+            ServerEvent::TicketUpdated { ticket: changed, .. } => (changed, None),
+            _ => return,
+        };
+        if changed.id != ticket_id {
+            return;
+        }
+        let before = ticket.get_untracked();
+        if let Some(list) = list {
+            list.replace(changed);
+        }
+        ticket.set(changed.clone());
+        match message {
+            Some(message) => {
+                // Our own message is already here (sent or still on its way).
+                let known = thread.with_untracked(|items| {
+                    items.iter().any(|item| {
+                        item.message.id == message.id
+                            || (item.state != Delivery::Sent
+                                && item.message.author.id == message.author.id
+                                && item.message.body == message.body)
+                    })
+                });
+                if !known {
+                    thread.update(|items| {
+                        items.push(ThreadItem {
+                            message: message.clone(),
+                            state: Delivery::Sent,
+                        })
+                    });
+                }
+                if Some(message.author.id) != me {
+                    let what = if message.internal { "added a note" } else { "replied" };
+                    notice.set(Some(format!("{} {what} just now.", message.author.name)));
+                }
+            }
+            None if before != *changed => notice.set(Some("This ticket was just changed by someone else.".to_owned())),
+            None => {}
+        }
+    });
 
     // Saves one change of the properties column and shows the result everywhere.
     let save = move |patch: TicketPatch| {
@@ -224,6 +278,13 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                 </div>
                 <h2 data-testid="ticket-subject">{move || ticket.with(|t| t.subject.clone())}</h2>
             </header>
+            {move || notice.get().map(|text| view! {
+                <div class="alert notice" role="status" data-testid="live-notice">
+                    {text}
+                    " "
+                    <button class="button ghost small" on:click=move |_| notice.set(None)>"Dismiss"</button>
+                </div>
+            })}
             <div class="thread" data-testid="thread">
                 <For each=move || thread.get() key=|item| (item.message.id, item.state as u8) let:item>
                     <ThreadMessage item=item.clone() mine=me_id() == Some(item.message.author.id) retry=Callback::new(retry) />
@@ -236,7 +297,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                         on:click=move |_| internal.set(false)>"Reply"</button>
                     <Show when=can_note>
                         <button type="button" class="tab note" role="tab" aria-selected=move || internal.get().to_string()
-                            on:click=move |_| internal.set(true)>"🔒 Internal note"</button>
+                            on:click=move |_| internal.set(true)><LockIcon /> " Internal note"</button>
                     </Show>
                 </div>
                 <textarea class="textarea" node_ref=composer data-testid="composer"
@@ -318,7 +379,7 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
             <div class="meta">
                 <Avatar name=message.author.name.clone() />
                 <span class="author">{message.author.name.clone()}</span>
-                {message.internal.then(|| view! { <span class="lock">"🔒 Internal note"</span> })}
+                {message.internal.then(|| view! { <span class="lock"><LockIcon /> " Internal note"</span> })}
                 <span class="spacer"></span>
                 <span class="small faint">
                     {match item.state {
