@@ -7,6 +7,7 @@ mod m20261124_000001_accounts;
 mod m20261124_000002_tickets;
 mod m20261124_000003_ticket_preview;
 mod m20261124_000004_live;
+mod m20261124_000005_sla;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_tickets::Migration),
             Box::new(m20261124_000003_ticket_preview::Migration),
             Box::new(m20261124_000004_live::Migration),
+            Box::new(m20261124_000005_sla::Migration),
         ]
     }
 }

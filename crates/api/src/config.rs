@@ -27,6 +27,9 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     pub log: LogSettings,
     pub mail: MailSettings,
+    /// `FERRODESK_SLA_SCHEDULE`, a 6-field cron (seconds first), default every minute
+    /// (`0 * * * * *`); `off` runs no scan in this instance.
+    pub sla_schedule: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -182,6 +185,11 @@ impl Settings {
                 from_address: lookup("SMTP_FROM").unwrap_or_else(|| "noreply@ferrodesk.localhost".to_owned()),
                 dir: data_dir.join("mail"),
                 worker: true,
+            },
+            sla_schedule: match lookup("FERRODESK_SLA_SCHEDULE").as_deref() {
+                Some("off") => None,
+                Some(cron) => Some(cron.to_owned()),
+                None => Some("0 * * * * *".to_owned()),
             },
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),

@@ -13,6 +13,8 @@ pub mod notifications;
 pub mod openapi;
 pub mod realtime;
 pub mod routes;
+pub mod scheduler;
+pub mod sla;
 pub mod spa;
 pub mod startup;
 pub mod state;

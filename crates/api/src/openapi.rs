@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, notifications, tickets, users, workspaces};
+use crate::{auth, notifications, sla, tickets, users, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,6 +42,8 @@ use crate::{auth, notifications, tickets, users, workspaces};
         notifications::handlers::unread_count,
         notifications::handlers::read,
         notifications::handlers::read_all,
+        sla::handlers::policies,
+        sla::handlers::update_policies,
     ),
     components(schemas(ferrodesk_shared::events::ServerEvent, ferrodesk_shared::events::ClientEvent)),
     modifiers(&BearerAuth),
@@ -50,6 +52,7 @@ use crate::{auth, notifications, tickets, users, workspaces};
         (name = "users", description = "The people of a workspace"),
         (name = "workspaces", description = "The public face of a help centre"),
         (name = "notifications", description = "Your in-app notifications"),
+        (name = "sla", description = "Service-level targets"),
         (name = "tickets", description = "Tickets and their threads"),
     )
 )]

@@ -16,6 +16,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// Kept for the server's life: dropping it would stop the jobs.
+    _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 impl Application {
@@ -36,13 +38,19 @@ impl Application {
                 std::time::Duration::from_secs(5),
             );
         }
+        let scheduler = crate::scheduler::start(state.clone()).await?;
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.settings.addr.ip()),
             database = if state.settings.database_url.starts_with("postgres") { "postgresql" } else { "sqlite" },
             "ferrodesk is listening"
         );
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+            _scheduler: scheduler,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod notifications;
 pub mod patch;
 pub mod roles;
+pub mod sla;
 pub mod tickets;
 pub mod users;
 pub mod workspaces;

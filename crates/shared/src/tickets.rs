@@ -120,6 +120,8 @@ pub struct Ticket {
     pub solved_at: Option<DateTime<Utc>>,
     /// The start of the latest public message, for list rows.
     pub preview: Option<String>,
+    #[serde(default)]
+    pub sla: crate::sla::TicketSla,
 }
 
 /// A ticket with its thread, oldest message first. Customers never receive internal notes.
@@ -129,6 +131,9 @@ pub struct TicketDetail {
     #[serde(flatten)]
     pub ticket: Ticket,
     pub messages: Vec<Message>,
+    /// Missed targets, for the timeline (staff only; empty for customers).
+    #[serde(default)]
+    pub breaches: Vec<crate::sla::SlaBreach>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +203,8 @@ pub enum TicketSort {
     Updated,
     /// Most recently created first.
     Created,
+    /// The nearest SLA target first; tickets without one last.
+    Due,
 }
 
 /// The inbox's saved views. `mine`, `unassigned` and `open` hold tickets that still need an answer

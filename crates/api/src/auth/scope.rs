@@ -15,6 +15,11 @@ impl WorkspaceScope {
         Self { workspace_id }
     }
 
+    /// For the scheduler's own jobs, which act for a workspace without a user (SLA breaches).
+    pub(crate) fn for_scheduled_job(workspace_id: WorkspaceId) -> Self {
+        Self { workspace_id }
+    }
+
     pub fn id(&self) -> WorkspaceId {
         self.workspace_id
     }

@@ -45,6 +45,14 @@ pub async fn insert(
         first_response_at: Set(None),
         solved_at: Set(None),
         preview: Set(Some(row.preview)),
+        first_response_due_at: Set(None),
+        resolution_due_at: Set(None),
+        next_due_at: Set(None),
+        pending_since: Set(None),
+        paused_seconds: Set(0),
+        breached_first_response: Set(false),
+        breached_resolution: Set(false),
+        escalated: Set(false),
     }
     .insert(conn)
     .await?)
@@ -143,8 +151,28 @@ pub async fn list(
     let sort_column = match filter.sort {
         TicketSort::Updated => tickets::Column::UpdatedAt,
         TicketSort::Created => tickets::Column::CreatedAt,
+        TicketSort::Due => tickets::Column::NextDueAt,
     };
     let mut query = filtered(scope, filter);
+    if filter.sort == TicketSort::Due {
+        // The nearest target first; only tickets that still have one.
+        query = query.filter(tickets::Column::NextDueAt.is_not_null());
+        if let Some(after) = filter.after {
+            query = query.filter(
+                Condition::any().add(sort_column.gt(after.at)).add(
+                    Condition::all()
+                        .add(sort_column.eq(after.at))
+                        .add(tickets::Column::Id.gt(after.id)),
+                ),
+            );
+        }
+        return Ok(query
+            .order_by_asc(sort_column)
+            .order_by_asc(tickets::Column::Id)
+            .limit(filter.limit)
+            .all(conn)
+            .await?);
+    }
     if let Some(after) = filter.after {
         // Keyset pagination on (sort time, id), newest first: strictly after the last row seen.
         query = query.filter(

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use ferrodesk_shared::sla::TicketSla;
 use ferrodesk_shared::tickets::{
     InboxCounts, InboxView, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery,
     TicketPage, TicketPatch, TicketStatus,
@@ -13,10 +14,11 @@ use sea_orm::{ConnectionTrait, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::db::{self, entities::idempotency_keys, entities::tickets};
 use crate::error::{ApiError, ApiResult};
+use crate::sla::repo as sla_repo;
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
 use crate::users::repo::{self as users_repo, NewUser};
@@ -132,7 +134,8 @@ pub async fn create(
             return replay(state, principal, &existing, &request_hash).await;
         }
     }
-    let created = dto(&txn, principal, ticket).await?;
+    sla_repo::refresh_due_times(&txn, scope, ticket.id).await?;
+    let created = ticket_dto(&txn, scope, repo::find(&txn, scope, ticket.id).await?).await?;
     effects::ticket_created(&txn, state, principal, &created, now).await?;
     txn.commit().await?;
     effects::announce(state, scope);
@@ -201,6 +204,7 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
             let at = match filter.sort {
                 ferrodesk_shared::tickets::TicketSort::Updated => last.updated_at,
                 ferrodesk_shared::tickets::TicketSort::Created => last.created_at,
+                ferrodesk_shared::tickets::TicketSort::Due => last.next_due_at.unwrap_or(last.created_at),
             };
             Cursor { at, id: last.id }.encode()
         })
@@ -209,7 +213,7 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     };
     let people = people_of(
         &state.db,
-        principal,
+        principal.scope(),
         rows.iter()
             .flat_map(|row| [Some(row.requester_id), row.assignee_id])
             .flatten(),
@@ -293,6 +297,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
             )));
         }
         changes.status = Set(next.as_str().to_owned());
+        pause_clock(&mut changes, &ticket, current, next, now);
         if next == TicketStatus::Solved {
             changes.solved_at = Set(Some(now));
         } else if current == TicketStatus::Solved && next != TicketStatus::Closed {
@@ -336,7 +341,10 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
         repo::update(&txn, scope, ticket.id, changes).await?;
     }
     let previous_assignee = ticket.assignee_id;
-    let updated = dto(&txn, principal, repo::find(&txn, scope, ticket.id).await?).await?;
+    if changed {
+        sla_repo::refresh_due_times(&txn, scope, ticket.id).await?;
+    }
+    let updated = ticket_dto(&txn, scope, repo::find(&txn, scope, ticket.id).await?).await?;
     if changed {
         effects::ticket_updated(&txn, principal, previous_assignee, &updated, now).await?;
     }
@@ -348,10 +356,10 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
 }
 
 /// The ticket as the API shows it, read in the caller's transaction.
-async fn dto(conn: &impl ConnectionTrait, principal: &Principal, row: tickets::Model) -> ApiResult<Ticket> {
+pub async fn ticket_dto(conn: &impl ConnectionTrait, scope: &WorkspaceScope, row: tickets::Model) -> ApiResult<Ticket> {
     let people = people_of(
         conn,
-        principal,
+        scope,
         [Some(row.requester_id), row.assignee_id].into_iter().flatten(),
     )
     .await?;
@@ -419,6 +427,10 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
             changes.status = Set(TicketStatus::Open.as_str().to_owned());
         }
     }
+    let pending_reopened = !principal.is_staff() && status == TicketStatus::Pending;
+    if pending_reopened {
+        pause_clock(&mut changes, &ticket, status, TicketStatus::Open, now);
+    }
     if !principal.is_staff() && matches!(status, TicketStatus::Pending | TicketStatus::Solved) {
         // The customer wrote again: the ticket needs the team's attention once more.
         changes.status = Set(TicketStatus::Open.as_str().to_owned());
@@ -432,11 +444,31 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
         role: principal.role(),
     };
     let message = into_message(message, author);
-    let ticket = dto(&txn, principal, repo::find(&txn, scope, ticket.id).await?).await?;
+    sla_repo::refresh_due_times(&txn, scope, ticket.id).await?;
+    let ticket = ticket_dto(&txn, scope, repo::find(&txn, scope, ticket.id).await?).await?;
     effects::message_created(&txn, state, principal, &ticket, &message, now).await?;
     txn.commit().await?;
     effects::announce(state, scope);
     Ok(message)
+}
+
+/// Keeps the pending clock: time spent pending does not count towards the resolution target.
+fn pause_clock(
+    changes: &mut tickets::ActiveModel,
+    ticket: &tickets::Model,
+    from: TicketStatus,
+    to: TicketStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let (pending_since, paused) = crate::sla::domain::pause_clock(
+        from,
+        to,
+        ticket.pending_since,
+        chrono::Duration::seconds(ticket.paused_seconds),
+        now,
+    );
+    changes.pending_since = Set(pending_since);
+    changes.paused_seconds = Set(paused.num_seconds());
 }
 
 /// A ticket the caller may see: any of the workspace for staff, their own for customers.
@@ -457,7 +489,7 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
         .map(|message| message.author_id)
         .chain([ticket.requester_id])
         .chain(ticket.assignee_id);
-    let people = people_of(&state.db, principal, people_ids).await?;
+    let people = people_of(&state.db, principal.scope(), people_ids).await?;
     let messages = messages
         .into_iter()
         .map(|message| {
@@ -465,18 +497,24 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
             Ok(into_message(message, author))
         })
         .collect::<ApiResult<Vec<_>>>()?;
+    let breaches = if principal.is_staff() {
+        sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(TicketDetail {
         ticket: into_ticket(ticket, &people)?,
         messages,
+        breaches,
     })
 }
 
 async fn people_of(
     conn: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &WorkspaceScope,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> ApiResult<HashMap<Uuid, UserSummary>> {
-    users_repo::summaries(conn, principal.scope(), ids).await
+    users_repo::summaries(conn, scope, ids).await
 }
 
 fn person(people: &HashMap<Uuid, UserSummary>, id: Uuid) -> ApiResult<UserSummary> {
@@ -505,6 +543,13 @@ fn into_ticket(row: tickets::Model, people: &HashMap<Uuid, UserSummary>) -> ApiR
         updated_at: row.updated_at,
         first_response_at: row.first_response_at,
         solved_at: row.solved_at,
+        sla: TicketSla {
+            first_response_due_at: row.first_response_due_at,
+            resolution_due_at: row.resolution_due_at,
+            next_due_at: row.next_due_at,
+            breached: row.breached_first_response || row.breached_resolution,
+            escalated: row.escalated,
+        },
         preview: row.preview,
     })
 }

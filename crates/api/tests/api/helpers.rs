@@ -66,6 +66,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             filter: "warn".to_owned(),
             format: LogFormat::Text,
         },
+        // Tests run the SLA scan themselves, with chosen times.
+        sla_schedule: None,
         mail: MailSettings {
             smtp_url: None,
             from_address: "support@ferrodesk.test".to_owned(),

@@ -12,6 +12,7 @@ mod live;
 mod mail;
 mod migrations;
 mod roles;
+mod sla;
 mod tenancy;
 mod tickets;
 mod users;

@@ -10,6 +10,8 @@ pub mod outbox;
 pub mod outbox_attempts;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod sla_breaches;
+pub mod sla_policies;
 pub mod tickets;
 pub mod users;
 pub mod workspaces;

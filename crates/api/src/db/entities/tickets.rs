@@ -21,6 +21,15 @@ pub struct Model {
     pub first_response_at: Option<DateTimeUtc>,
     pub solved_at: Option<DateTimeUtc>,
     pub preview: Option<String>,
+    pub first_response_due_at: Option<DateTimeUtc>,
+    pub resolution_due_at: Option<DateTimeUtc>,
+    /// The next target still to meet: the scheduler's scan and "sort by due" use it.
+    pub next_due_at: Option<DateTimeUtc>,
+    pub pending_since: Option<DateTimeUtc>,
+    pub paused_seconds: i64,
+    pub breached_first_response: bool,
+    pub breached_resolution: bool,
+    pub escalated: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
