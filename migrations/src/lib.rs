@@ -8,6 +8,7 @@ mod m20261124_000002_tickets;
 mod m20261124_000003_ticket_preview;
 mod m20261124_000004_live;
 mod m20261124_000005_sla;
+mod m20261124_000006_report_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_ticket_preview::Migration),
             Box::new(m20261124_000004_live::Migration),
             Box::new(m20261124_000005_sla::Migration),
+            Box::new(m20261124_000006_report_indexes::Migration),
         ]
     }
 }

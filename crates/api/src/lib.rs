@@ -12,6 +12,7 @@ pub mod mail;
 pub mod notifications;
 pub mod openapi;
 pub mod realtime;
+pub mod reports;
 pub mod routes;
 pub mod scheduler;
 pub mod sla;

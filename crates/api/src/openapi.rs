@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, notifications, sla, tickets, users, workspaces};
+use crate::{auth, notifications, reports, sla, tickets, users, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +44,7 @@ use crate::{auth, notifications, sla, tickets, users, workspaces};
         notifications::handlers::read_all,
         sla::handlers::policies,
         sla::handlers::update_policies,
+        reports::handlers::overview,
     ),
     components(schemas(ferrodesk_shared::events::ServerEvent, ferrodesk_shared::events::ClientEvent)),
     modifiers(&BearerAuth),
@@ -53,6 +54,7 @@ use crate::{auth, notifications, sla, tickets, users, workspaces};
         (name = "workspaces", description = "The public face of a help centre"),
         (name = "notifications", description = "Your in-app notifications"),
         (name = "sla", description = "Service-level targets"),
+        (name = "reports", description = "The supervisor dashboard"),
         (name = "tickets", description = "Tickets and their threads"),
     )
 )]

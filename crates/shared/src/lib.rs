@@ -7,6 +7,7 @@ pub mod events;
 pub mod ids;
 pub mod notifications;
 pub mod patch;
+pub mod reports;
 pub mod roles;
 pub mod sla;
 pub mod tickets;

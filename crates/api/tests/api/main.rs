@@ -11,6 +11,7 @@ mod helpers;
 mod live;
 mod mail;
 mod migrations;
+mod reports;
 mod roles;
 mod sla;
 mod tenancy;

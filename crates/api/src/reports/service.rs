@@ -1,0 +1,186 @@
+//! The dashboard's figures: a date range in a time zone turned into UTC bounds, the database's
+//! aggregates turned into one answer.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use ferrodesk_shared::reports::{AgentStats, Backlog, DayCount, DurationStats, Overview, ReportQuery, SlaStats};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::users::repo as users_repo;
+
+use super::repo::{self, Moment};
+
+/// The longest range one request may ask for.
+const MAX_DAYS: u64 = 366;
+
+/// Midnight of `date` in `tz`, in UTC. On a day whose midnight a DST change skips, the first
+/// instant that exists.
+pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match tz.from_local_datetime(&midnight).earliest() {
+        Some(local) => local.with_timezone(&Utc),
+        None => (1..=180)
+            .find_map(|minutes| {
+                tz.from_local_datetime(&(midnight + chrono::Duration::minutes(minutes)))
+                    .earliest()
+            })
+            .map_or_else(|| Utc.from_utc_datetime(&midnight), |local| local.with_timezone(&Utc)),
+    }
+}
+
+/// Per-day counts in `tz` from per-hour UTC counts, zeros included.
+pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, hours: &[(DateTime<Utc>, u64)]) -> Vec<DayCount> {
+    let mut by_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+    for (hour, count) in hours {
+        *by_day.entry(hour.with_timezone(&tz).date_naive()).or_default() += count;
+    }
+    from.iter_days()
+        .take_while(|day| *day <= to)
+        .map(|date| DayCount {
+            date,
+            count: by_day.get(&date).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+fn stats(durations: &repo::Durations) -> DurationStats {
+    DurationStats {
+        count: durations.count,
+        average_minutes: durations.average.map(round),
+        median_minutes: durations.median.map(round),
+    }
+}
+
+fn round(minutes: f64) -> f64 {
+    (minutes * 10.0).round() / 10.0
+}
+
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id()))]
+pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuery) -> ApiResult<Overview> {
+    let tz_name = query.tz.unwrap_or_else(|| "UTC".to_owned());
+    let tz: Tz = tz_name
+        .parse()
+        .map_err(|_| ApiError::invalid("tz", "is not an IANA time zone like Europe/Paris"))?;
+    if query.to < query.from {
+        return Err(ApiError::invalid("to", "must not be before `from`"));
+    }
+    if (query.to - query.from).num_days() as u64 >= MAX_DAYS {
+        return Err(ApiError::invalid("to", "the range may cover at most 366 days"));
+    }
+    let start = start_of_day(tz, query.from);
+    let end = start_of_day(tz, query.to.checked_add_days(Days::new(1)).unwrap_or(query.to));
+    let scope = principal.scope();
+    let db = &state.db;
+
+    let created = repo::per_hour(db, scope, Moment::Created, start, end).await?;
+    let solved = repo::per_hour(db, scope, Moment::Solved, start, end).await?;
+    let first_response = repo::durations(db, scope, "first_response_at", "created_at", start, end).await?;
+    let resolution = repo::durations(db, scope, "solved_at", "solved_at", start, end).await?;
+    let (tickets, breached) = repo::breaches(db, scope, start, end).await?;
+
+    let mut backlog = Backlog::default();
+    for row in repo::counts_by(db, scope, "status", None).await? {
+        let count = row.try_get::<i64>("", "n")?.max(0) as u64;
+        match row.try_get::<String>("", "k")?.as_str() {
+            "new" => backlog.new = count,
+            "open" => backlog.open = count,
+            "pending" => backlog.pending = count,
+            "solved" => backlog.solved = count,
+            "closed" => backlog.closed = count,
+            _ => {}
+        }
+    }
+    let per_assignee = |rows: Vec<sea_orm::QueryResult>| -> ApiResult<BTreeMap<Uuid, u64>> {
+        let mut counts = BTreeMap::new();
+        for row in rows {
+            if let Some(assignee) = row.try_get::<Option<Uuid>>("", "k")? {
+                counts.insert(assignee, row.try_get::<i64>("", "n")?.max(0) as u64);
+            }
+        }
+        Ok(counts)
+    };
+    let assigned = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("created_at", start, end))).await?)?;
+    let solved_by = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("solved_at", start, end))).await?)?;
+    let mut agents = Vec::new();
+    for user in users_repo::list(db, scope, None).await? {
+        let summary = users_repo::into_summary(&user)?;
+        if !summary.role.is_staff() {
+            continue;
+        }
+        agents.push(AgentStats {
+            assigned: assigned.get(&user.id).copied().unwrap_or(0),
+            solved: solved_by.get(&user.id).copied().unwrap_or(0),
+            median_first_response_minutes: first_response.median_by_assignee.get(&user.id).copied().map(round),
+            agent: summary,
+        });
+    }
+
+    Ok(Overview {
+        from: query.from,
+        to: query.to,
+        tz: tz_name,
+        created_per_day: days(tz, query.from, query.to, &created),
+        solved_per_day: days(tz, query.from, query.to, &solved),
+        first_response: stats(&first_response),
+        resolution: stats(&resolution),
+        sla: SlaStats {
+            tickets,
+            breached,
+            breach_rate: if tickets == 0 {
+                0.0
+            } else {
+                breached as f64 / tickets as f64
+            },
+        },
+        backlog,
+        agents,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn days_start_at_local_midnight_across_dst() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        assert_eq!(
+            start_of_day(paris, date(2026, 1, 15)).to_rfc3339(),
+            "2026-01-14T23:00:00+00:00"
+        );
+        assert_eq!(
+            start_of_day(paris, date(2026, 7, 15)).to_rfc3339(),
+            "2026-07-14T22:00:00+00:00"
+        );
+        // 2026-03-29: the clocks jump at 02:00; midnight still exists.
+        assert_eq!(
+            start_of_day(paris, date(2026, 3, 29)).to_rfc3339(),
+            "2026-03-28T23:00:00+00:00"
+        );
+        // Santiago skips midnight when DST begins (2026-09-06): the day starts at 01:00.
+        let santiago: Tz = "America/Santiago".parse().unwrap();
+        assert_eq!(
+            start_of_day(santiago, date(2026, 9, 6)).to_rfc3339(),
+            "2026-09-06T04:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn hours_fall_into_local_days() {
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let hour = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+        let counts = [(hour("2026-11-01T14:00:00Z"), 2), (hour("2026-11-01T15:00:00Z"), 3)];
+        // 14:00 UTC is 23:00 on the 1st in Tokyo; 15:00 UTC is midnight on the 2nd.
+        let per_day = days(tokyo, date(2026, 11, 1), date(2026, 11, 3), &counts);
+        assert_eq!(per_day.iter().map(|day| day.count).collect::<Vec<_>>(), vec![2, 3, 0]);
+    }
+}
