@@ -135,8 +135,9 @@ async fn serve(state: &AppState, mut session: Session, mut stream: MessageStream
         }
 
         let mut pings = tokio::time::interval(PING_EVERY);
-        let mut rechecks = tokio::time::interval(RECHECK_EVERY);
-        rechecks.tick().await;
+        // Spread over the minute: a thousand sockets opened together must not all recheck at once.
+        let offset = Duration::from_millis(u64::from(rand::random::<u16>()) % RECHECK_EVERY.as_millis() as u64);
+        let mut rechecks = tokio::time::interval_at(tokio::time::Instant::now() + offset, RECHECK_EVERY);
         let mut heard = Instant::now();
         loop {
             tokio::select! {

@@ -1,0 +1,1016 @@
+//! Real-time delivery at many connected sockets: `cargo bench -p ferrodesk --bench live`.
+//!
+//! Starts the release server binary on a free loopback port with a fresh database (SQLite in a
+//! temporary folder, or a fresh PostgreSQL database when `BENCH_DATABASE_URL=postgres://...` is
+//! set), connects N staff WebSockets (`--sockets N` or `BENCH_SOCKETS`, default 1000), creates M
+//! tickets as a customer (`--tickets M` or `BENCH_TICKETS`, default 50, one every `--spacing-ms`,
+//! default 100) and reports how long each `ticket.created` took from the ticket's `created_at` to
+//! its receipt on every socket, whether every socket got every event, the HTTP round trip of each
+//! creation and the server's memory per connection. It measures; it asserts nothing about speed.
+//! Other knobs: `--agents K` / `BENCH_AGENTS` (default 10: the sockets are spread over K agents).
+//! `--per-ticket` (or `BENCH_PER_TICKET=1`) adds one line per ticket.
+//!
+//! The memory per connection is the RSS growth from an idle server to one holding the idle sockets.
+//! The RSS before the sockets is large (about 230 MiB) because glibc keeps the 19 MiB argon2 buffers
+//! of the sign-ups; `MALLOC_MMAP_THRESHOLD_=131072 cargo bench ...` (inherited by the server) shows
+//! the server without them. The clients share the machine's cores with the server: the latencies
+//! include their scheduling, and other load on the machine (the report prints the load average).
+
+// A benchmark prints its report, and stops with an error when its setup fails.
+#![allow(clippy::print_stdout)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
+use ferrodesk_shared::events::{ClientEvent, ServerEvent};
+use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
+use ferrodesk_shared::{Role, TicketId};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message as Frame;
+use uuid::Uuid;
+
+const PASSWORD: &str = "correct horse battery staple";
+const SLUG: &str = "bench";
+/// Sockets opened at the same time while connecting.
+const CONNECT_CONCURRENCY: usize = 32;
+/// How long a socket may take from TCP connect to `ready`.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the server may take to answer `/readyz` after it starts (migrations included).
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long after the last ticket the benchmark waits for missing events.
+const DELIVERY_GRACE: Duration = Duration::from_secs(10);
+/// Quiet time before a memory reading, so that reading is of an idle server.
+const SETTLE: Duration = Duration::from_secs(2);
+/// File descriptors the benchmark needs beside one per socket (HTTP client, runtime, stdio...).
+const SPARE_FILES: u64 = 256;
+
+type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn main() -> Result<()> {
+    let options = Options::parse()?;
+    // The server inherits this limit: raise it before starting it.
+    ensure_open_files(options.sockets as u64 + SPARE_FILES)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(options))
+}
+
+#[derive(Debug, Clone)]
+struct Options {
+    sockets: usize,
+    tickets: usize,
+    agents: usize,
+    spacing: Duration,
+    /// `--per-ticket` or `BENCH_PER_TICKET=1`: also print one line per ticket.
+    per_ticket: bool,
+}
+
+impl Options {
+    /// `--name N`, `--name=N` or the environment variable; anything else (cargo's `--bench`) is ignored.
+    fn parse() -> Result<Options> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let number = |flag: &str, env: &str, default: usize| -> Result<usize> {
+            let from_args = args.iter().enumerate().find_map(|(index, arg)| {
+                if arg == flag {
+                    Some(args.get(index + 1).cloned().unwrap_or_default())
+                } else {
+                    arg.strip_prefix(flag)
+                        .and_then(|rest| rest.strip_prefix('='))
+                        .map(str::to_owned)
+                }
+            });
+            match from_args.or_else(|| std::env::var(env).ok().filter(|value| !value.is_empty())) {
+                None => Ok(default),
+                Some(value) => value
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow!("{flag} (or {env}) must be a whole number, not `{value}`")),
+            }
+        };
+        let options = Options {
+            sockets: number("--sockets", "BENCH_SOCKETS", 1000)?,
+            tickets: number("--tickets", "BENCH_TICKETS", 50)?,
+            agents: number("--agents", "BENCH_AGENTS", 10)?,
+            spacing: Duration::from_millis(number("--spacing-ms", "BENCH_SPACING_MS", 100)? as u64),
+            per_ticket: args.iter().any(|arg| arg == "--per-ticket")
+                || std::env::var("BENCH_PER_TICKET").is_ok_and(|value| value == "1"),
+        };
+        if options.sockets == 0 || options.tickets == 0 || options.agents == 0 {
+            bail!("--sockets, --tickets and --agents must be at least 1");
+        }
+        Ok(options)
+    }
+}
+
+/// The soft and hard `Max open files` of this process, from `/proc/self/limits`.
+fn open_file_limits() -> Result<(u64, u64)> {
+    let limits = std::fs::read_to_string("/proc/self/limits").context("reading /proc/self/limits")?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .ok_or_else(|| anyhow!("no `Max open files` in /proc/self/limits"))?;
+    let mut numbers = line["Max open files".len()..]
+        .split_whitespace()
+        .map(|value| match value {
+            "unlimited" => Ok(u64::MAX),
+            other => other.parse::<u64>().map_err(|_| anyhow!("cannot read `{line}`")),
+        });
+    let soft = numbers.next().ok_or_else(|| anyhow!("cannot read `{line}`"))??;
+    let hard = numbers.next().ok_or_else(|| anyhow!("cannot read `{line}`"))??;
+    Ok((soft, hard))
+}
+
+/// Makes sure this process (and so the server it starts) may open `needed` files. Without `libc`
+/// (the workspace forbids unsafe code) the soft limit is raised to the hard one with util-linux's
+/// `prlimit` when it is there; otherwise the benchmark says what to run.
+fn ensure_open_files(needed: u64) -> Result<()> {
+    let (soft, hard) = open_file_limits()?;
+    if soft >= needed {
+        return Ok(());
+    }
+    let advice = format!(
+        "{needed} open files are needed (one per socket here, and as many in the server, which inherits the limit) \
+         but the limit is {soft} (hard limit {hard}); \
+         run `ulimit -n {}` in this shell first, or ask for fewer sockets with --sockets",
+        needed.max(4096)
+    );
+    if hard < needed {
+        bail!(advice);
+    }
+    let target = hard.min(needed.max(65_536));
+    let raised = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", std::process::id()))
+        .arg(format!("--nofile={target}:{hard}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match (raised, open_file_limits()?) {
+        (Ok(status), (now, _)) if status.success() && now >= needed => {
+            println!("(raised the open-file limit from {soft} to {now})");
+            Ok(())
+        }
+        _ => bail!(advice),
+    }
+}
+
+async fn run(options: Options) -> Result<()> {
+    // reqwest is built without a TLS provider of its own; the server installs ring the same way.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let database = BenchDatabase::create().await?;
+    let outcome = async {
+        let mut server = Server::start(&database).await?;
+        let result = measure(&server, &database, &options).await;
+        server.stop().await;
+        let report = result?;
+        report.print(&options, &database, &server);
+        Ok(())
+    }
+    .await;
+    if let Err(error) = &outcome {
+        print_log_tail(&database.dir.join("server.log"));
+        println!("benchmark failed: {error:#}");
+    }
+    drop(database);
+    outcome
+}
+
+/// A fresh data folder, and a fresh PostgreSQL database when `BENCH_DATABASE_URL` names a server.
+struct BenchDatabase {
+    dir: PathBuf,
+    /// `(admin url, database name, url of the new database)`.
+    postgres: Option<(String, String, String)>,
+}
+
+impl BenchDatabase {
+    async fn create() -> Result<BenchDatabase> {
+        // Built first, so that its `Drop` cleans up after a failure below.
+        let mut database = BenchDatabase {
+            dir: std::env::temp_dir().join(format!("ferrodesk-bench-{}", Uuid::now_v7().simple())),
+            postgres: None,
+        };
+        std::fs::create_dir_all(database.dir.join("web")).context("creating the data folder")?;
+        // A stand-in web app, so the server does not warn that none is built.
+        std::fs::write(
+            database.dir.join("web/index.html"),
+            "<!doctype html><title>bench</title>",
+        )?;
+        let admin_url = std::env::var("BENCH_DATABASE_URL").ok().filter(|url| !url.is_empty());
+        let Some(admin_url) = admin_url else {
+            return Ok(database);
+        };
+        if !admin_url.starts_with("postgres") {
+            bail!("BENCH_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)");
+        }
+        let Some((server, _)) = admin_url.rsplit_once('/') else {
+            bail!("BENCH_DATABASE_URL must end with a database name, like postgres://postgres@127.0.0.1:5432/postgres");
+        };
+        let name = format!("ferrodesk_bench_{}", Uuid::now_v7().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .context("connecting to BENCH_DATABASE_URL")?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .context("creating the benchmark database")?;
+        admin.close().await.ok();
+        let url = format!("{server}/{name}");
+        database.postgres = Some((admin_url, name, url));
+        Ok(database)
+    }
+
+    fn describe(&self) -> String {
+        match &self.postgres {
+            Some((_, name, url)) => {
+                let host = url.rsplit_once('@').map_or(url.as_str(), |(_, host)| host);
+                let host = host.rsplit_once('/').map_or(host, |(host, _)| host);
+                format!("PostgreSQL (fresh database {name} on {host})")
+            }
+            None => "SQLite (fresh file in a temporary folder, WAL)".to_owned(),
+        }
+    }
+}
+
+/// Removes the folder and the PostgreSQL database on every way out, a panic included.
+impl Drop for BenchDatabase {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+        let Some((admin_url, name, _)) = self.postgres.take() else {
+            return;
+        };
+        // Drop may run inside the benchmark's runtime, which cannot block on itself: use a thread.
+        let shown = name.clone();
+        let dropped = std::thread::spawn(move || -> Result<()> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await.ok();
+                Ok(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            // Not println: stdout may be the broken pipe this drop is unwinding from.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "could not drop the benchmark database {shown}");
+        }
+    }
+}
+
+/// The server binary as a child process; killed when dropped, so also on every error path.
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    address: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn start(database: &BenchDatabase) -> Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log = std::fs::File::create(database.dir.join("server.log"))?;
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferrodesk"));
+        // Nothing from the caller's environment may point the server elsewhere.
+        for (name, _) in std::env::vars() {
+            if name.starts_with("FERRODESK_") || name.starts_with("SMTP_") || name == "DATABASE_URL" {
+                command.env_remove(name);
+            }
+        }
+        command
+            .arg("serve")
+            .env("FERRODESK_ADDR", format!("127.0.0.1:{port}"))
+            .env("FERRODESK_DATA_DIR", &database.dir)
+            .env("FERRODESK_WEB_DIR", database.dir.join("web"))
+            .env("FERRODESK_AUTH_BURST", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        if let Some((_, _, url)) = &database.postgres {
+            command.env("DATABASE_URL", url);
+        }
+        let mut child = command.spawn().context("starting the ferrodesk binary")?;
+        let pid = child.id().ok_or_else(|| anyhow!("the server exited at once"))?;
+        let address = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                bail!("the server exited during start-up ({status})");
+            }
+            if let Ok(response) = client.get(format!("{address}/readyz")).send().await
+                && response.status() == StatusCode::OK
+            {
+                break;
+            }
+            if started.elapsed() > STARTUP_TIMEOUT {
+                bail!("the server did not answer /readyz within {STARTUP_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(Server {
+            child,
+            pid,
+            address,
+            client,
+        })
+    }
+
+    fn ws_url(&self) -> String {
+        format!("{}/api/v1/ws", self.address.replacen("http://", "ws://", 1))
+    }
+
+    async fn stop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+
+    /// `VmRSS` and `VmHWM` (peak) of the server, in KiB.
+    fn memory(&self) -> Result<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .context("reading the server's /proc/<pid>/status")?;
+        let field = |name: &str| -> Result<u64> {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .ok_or_else(|| anyhow!("no {name} in the server's status"))
+        };
+        Ok(Memory {
+            rss_kib: field("VmRSS:")?,
+            peak_kib: field("VmHWM:")?,
+            threads: field("Threads:")?,
+        })
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &B) -> Result<T> {
+        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.with_context(|| format!("POST {path}"))?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("POST {path} answered {status}: {text}");
+        }
+        serde_json::from_str(&text).with_context(|| format!("POST {path}: cannot parse {text}"))
+    }
+}
+
+/// CPU time (user + system) of a process so far, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: &str) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).context("reading /proc/<pid>/stat")?;
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat(5), counted here from field 3 (the state).
+    let ticks = |index: usize| -> Result<f64> {
+        fields
+            .get(index)
+            .and_then(|value| value.parse::<f64>().ok())
+            .ok_or_else(|| anyhow!("cannot read /proc/{pid}/stat"))
+    };
+    Ok((ticks(11)? + ticks(12)?) / clock_ticks_per_second())
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|output| String::from_utf8(output.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// CPU used by the server and by this benchmark (its socket readers and HTTP client) over a phase.
+#[derive(Debug, Clone, Copy)]
+struct CpuUse {
+    server: f64,
+    client: f64,
+    wall: f64,
+    /// The machine's 1-minute load average at the end: other work on the machine skews the numbers.
+    load: f64,
+}
+
+struct CpuMeter {
+    server_pid: String,
+    server: f64,
+    client: f64,
+    started: Instant,
+}
+
+impl CpuMeter {
+    fn start(server: &Server) -> Result<CpuMeter> {
+        let server_pid = server.pid.to_string();
+        Ok(CpuMeter {
+            server: cpu_seconds(&server_pid)?,
+            client: cpu_seconds("self")?,
+            server_pid,
+            started: Instant::now(),
+        })
+    }
+
+    fn stop(&self) -> Result<CpuUse> {
+        Ok(CpuUse {
+            server: cpu_seconds(&self.server_pid)? - self.server,
+            client: cpu_seconds("self")? - self.client,
+            wall: self.started.elapsed().as_secs_f64(),
+            load: std::fs::read_to_string("/proc/loadavg")
+                .ok()
+                .and_then(|text| text.split_whitespace().next().and_then(|value| value.parse().ok()))
+                .unwrap_or(f64::NAN),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Memory {
+    rss_kib: u64,
+    peak_kib: u64,
+    threads: u64,
+}
+
+/// The people of the benchmark workspace.
+struct Workspace {
+    agents: Vec<String>,
+    customer: String,
+}
+
+async fn set_up_workspace(server: &Server, agents: usize) -> Result<Workspace> {
+    let signup = SignupRequest {
+        workspace_name: "Bench Inc.".to_owned(),
+        workspace_slug: SLUG.to_owned(),
+        name: "Bench Owner".to_owned(),
+        email: format!("owner@{SLUG}.example"),
+        password: PASSWORD.to_owned(),
+    };
+    let owner: AuthResponse = server.post("/api/v1/signup", None, &signup).await?;
+    let mut tokens = Vec::new();
+    for index in 0..agents {
+        let invitation = InvitationRequest {
+            email: format!("agent{index}@{SLUG}.example"),
+            role: Role::Agent,
+        };
+        let created: InvitationCreated = server
+            .post("/api/v1/invitations", Some(&owner.access_token), &invitation)
+            .await?;
+        let accept = json!({"token": created.token, "name": format!("Agent {index}"), "password": PASSWORD});
+        let agent: AuthResponse = server.post("/api/v1/invitations/accept", None, &accept).await?;
+        tokens.push(agent.access_token);
+    }
+    let register = json!({
+        "workspace_slug": SLUG, "name": "Bench Customer", "email": "customer@mail.example", "password": PASSWORD,
+    });
+    let customer: AuthResponse = server.post("/api/v1/auth/register", None, &register).await?;
+    Ok(Workspace {
+        agents: tokens,
+        customer: customer.access_token,
+    })
+}
+
+/// What one socket saw, from `ready` until the benchmark stopped it.
+#[derive(Default)]
+struct SocketLog {
+    /// `(ticket, its created_at, when this socket read the event)`.
+    created: Vec<(TicketId, DateTime<Utc>, DateTime<Utc>)>,
+    notifications: usize,
+    other: Vec<String>,
+    /// Why the socket ended before the benchmark stopped it.
+    ended: Option<String>,
+}
+
+/// Connects, authenticates and waits for `ready`.
+async fn open_socket(url: &str, token: &str) -> Result<Stream> {
+    let (mut stream, _) = tokio_tungstenite::connect_async(url).await.context("connecting")?;
+    let auth = ClientEvent::Auth {
+        access_token: token.to_owned(),
+        last_event_id: None,
+    };
+    stream.send(Frame::text(serde_json::to_string(&auth)?)).await?;
+    loop {
+        match stream.next().await {
+            Some(Ok(Frame::Text(text))) => match serde_json::from_str::<ServerEvent>(&text)? {
+                ServerEvent::Ready { .. } => return Ok(stream),
+                other => bail!("expected ready, got {other:?}"),
+            },
+            Some(Ok(Frame::Close(frame))) => bail!("closed before ready: {frame:?}"),
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error.into()),
+            None => bail!("closed before ready"),
+        }
+    }
+}
+
+/// Reads every frame (which also answers the server's pings) until told to stop.
+async fn listen(mut stream: Stream, mut stop: watch::Receiver<bool>, delivered: Arc<AtomicUsize>) -> SocketLog {
+    let mut log = SocketLog::default();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            frame = stream.next() => {
+                let received = Utc::now();
+                match frame {
+                    Some(Ok(Frame::Text(text))) => match serde_json::from_str::<ServerEvent>(&text) {
+                        Ok(ServerEvent::TicketCreated { ticket, .. }) => {
+                            log.created.push((ticket.id, ticket.created_at, received));
+                            delivered.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(ServerEvent::NotificationCreated { .. }) => log.notifications += 1,
+                        Ok(other) => log.other.push(format!("{other:?}")),
+                        Err(error) => log.other.push(format!("unparsable: {error}")),
+                    },
+                    Some(Ok(Frame::Close(frame))) => {
+                        log.ended = Some(format!("closed by the server: {frame:?}"));
+                        break;
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => {
+                        log.ended = Some(format!("error: {error}"));
+                        break;
+                    }
+                    None => {
+                        log.ended = Some("the stream ended".to_owned());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if log.ended.is_none() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), stream.close(None)).await;
+    }
+    log
+}
+
+/// One ticket as the customer's HTTP call saw it.
+struct Created {
+    id: TicketId,
+    number: i64,
+    created_at: DateTime<Utc>,
+    round_trip: Duration,
+    /// Whether `created_at` falls between sending the request and reading the answer (same clock).
+    clock_consistent: bool,
+}
+
+async fn create_ticket(server: &Server, token: &str, index: usize) -> Result<Created> {
+    let request = NewTicket {
+        subject: format!("Bench ticket {index}"),
+        body: format!("Ticket {index} of the real-time benchmark: does every agent see it at once?"),
+        priority: None,
+        requester_email: None,
+        requester_name: None,
+    };
+    let sent = Utc::now();
+    let started = Instant::now();
+    let detail: TicketDetail = server.post("/api/v1/tickets", Some(token), &request).await?;
+    let round_trip = started.elapsed();
+    let answered = Utc::now();
+    let created_at = detail.ticket.created_at;
+    Ok(Created {
+        id: detail.ticket.id,
+        number: detail.ticket.number,
+        created_at,
+        round_trip,
+        // The server cuts timestamps to microseconds: allow that much before `sent`.
+        clock_consistent: created_at + chrono::Duration::microseconds(1) >= sent && created_at <= answered,
+    })
+}
+
+struct Report {
+    sockets: usize,
+    agents: usize,
+    open_time: Duration,
+    handshakes: Vec<f64>,
+    fresh: Memory,
+    before: Memory,
+    idle: Memory,
+    after: Memory,
+    tickets: Vec<Created>,
+    expected: usize,
+    delivered: usize,
+    duplicates: usize,
+    /// `(socket, ticket number)`.
+    missing: Vec<(usize, i64)>,
+    notifications: usize,
+    latencies: Vec<f64>,
+    first_per_ticket: Vec<f64>,
+    last_per_ticket: Vec<f64>,
+    spread_per_ticket: Vec<f64>,
+    /// Every receipt's latency, per ticket in creation order.
+    per_ticket: Vec<Vec<f64>>,
+    /// From the last creation's answer to the moment the last expected event was read.
+    drain: Option<Duration>,
+    cpu: CpuUse,
+    ended: Vec<(usize, String)>,
+    other_events: Vec<(usize, String)>,
+    server_warnings: Vec<String>,
+}
+
+async fn measure(server: &Server, database: &BenchDatabase, options: &Options) -> Result<Report> {
+    let fresh = server.memory()?;
+    let workspace = set_up_workspace(server, options.agents).await?;
+    // One ticket before measuring, so the pools, caches and workers the ticket path uses are warm.
+    create_ticket(server, &workspace.customer, 0).await?;
+    tokio::time::sleep(SETTLE).await;
+    let before = server.memory()?;
+
+    let url = server.ws_url();
+    let (stop, stopped) = watch::channel(false);
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let opening = Instant::now();
+    let opened: Vec<(usize, Result<(Stream, Duration)>)> = futures_util::stream::iter(0..options.sockets)
+        .map(|index| {
+            let (url, token) = (url.clone(), workspace.agents[index % workspace.agents.len()].clone());
+            async move {
+                let started = Instant::now();
+                let result = tokio::time::timeout(HANDSHAKE_TIMEOUT, open_socket(&url, &token))
+                    .await
+                    .map_err(|_| anyhow!("no ready within {HANDSHAKE_TIMEOUT:?}"))
+                    .and_then(|opened| opened)
+                    .map(|stream| (stream, started.elapsed()));
+                (index, result)
+            }
+        })
+        .buffer_unordered(CONNECT_CONCURRENCY)
+        .collect()
+        .await;
+    let open_time = opening.elapsed();
+    let mut listeners = Vec::new();
+    let mut handshakes = Vec::new();
+    let mut failures = Vec::new();
+    for (index, result) in opened {
+        match result {
+            Ok((stream, handshake)) => {
+                handshakes.push(millis(handshake));
+                listeners.push((index, tokio::spawn(listen(stream, stopped.clone(), delivered.clone()))));
+            }
+            Err(error) => failures.push(format!("socket {index}: {error:#}")),
+        }
+    }
+    if !failures.is_empty() {
+        let _ = stop.send(true);
+        bail!(
+            "{} of {} sockets did not open; first: {}",
+            failures.len(),
+            options.sockets,
+            failures[0]
+        );
+    }
+    listeners.sort_by_key(|(index, _)| *index);
+    tokio::time::sleep(SETTLE).await;
+    let idle = server.memory()?;
+    let meter = CpuMeter::start(server)?;
+
+    let mut tickets = Vec::new();
+    let mut ticks = tokio::time::interval(options.spacing);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for index in 1..=options.tickets {
+        ticks.tick().await;
+        tickets.push(create_ticket(server, &workspace.customer, index).await?);
+    }
+    let last_answer = Instant::now();
+    let expected = options.sockets * options.tickets;
+    let mut drain = None;
+    while last_answer.elapsed() < DELIVERY_GRACE {
+        if delivered.load(Ordering::Relaxed) >= expected {
+            drain = Some(last_answer.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let cpu = meter.stop()?;
+    // Late notifications (they follow their ticket.created) get a moment too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = server.memory()?;
+    let _ = stop.send(true);
+
+    let mut logs = Vec::new();
+    for (index, listener) in listeners {
+        logs.push((index, listener.await.context("a socket task failed")?));
+    }
+    Ok(analyse(
+        options,
+        database,
+        AnalysisInput {
+            fresh,
+            open_time,
+            handshakes,
+            before,
+            idle,
+            after,
+            tickets,
+            drain,
+            cpu,
+            logs,
+        },
+    ))
+}
+
+struct AnalysisInput {
+    fresh: Memory,
+    open_time: Duration,
+    handshakes: Vec<f64>,
+    before: Memory,
+    idle: Memory,
+    after: Memory,
+    tickets: Vec<Created>,
+    drain: Option<Duration>,
+    cpu: CpuUse,
+    logs: Vec<(usize, SocketLog)>,
+}
+
+fn analyse(options: &Options, database: &BenchDatabase, input: AnalysisInput) -> Report {
+    let wanted: HashMap<TicketId, (usize, &Created)> = input
+        .tickets
+        .iter()
+        .enumerate()
+        .map(|(position, created)| (created.id, (position, created)))
+        .collect();
+    let mut latencies = Vec::new();
+    let mut first = vec![f64::INFINITY; input.tickets.len()];
+    let mut last = vec![f64::NEG_INFINITY; input.tickets.len()];
+    let mut per_ticket = vec![Vec::new(); input.tickets.len()];
+    let (mut delivered, mut duplicates, mut notifications) = (0, 0, 0);
+    let mut missing = Vec::new();
+    let mut ended = Vec::new();
+    let mut other_events = Vec::new();
+    for (index, log) in &input.logs {
+        let mut seen = HashSet::new();
+        for (ticket, created_at, received) in &log.created {
+            let Some((position, created)) = wanted.get(ticket) else {
+                other_events.push((*index, format!("ticket.created for an unknown ticket {ticket:?}")));
+                continue;
+            };
+            if created.created_at != *created_at {
+                other_events.push((
+                    *index,
+                    format!(
+                        "ticket #{}: the event's created_at differs from the HTTP answer's",
+                        created.number
+                    ),
+                ));
+            }
+            if !seen.insert(*ticket) {
+                duplicates += 1;
+                continue;
+            }
+            delivered += 1;
+            let latency = (*received - *created_at)
+                .num_microseconds()
+                .map_or(f64::INFINITY, |micros| micros as f64 / 1000.0);
+            latencies.push(latency);
+            first[*position] = first[*position].min(latency);
+            last[*position] = last[*position].max(latency);
+            per_ticket[*position].push(latency);
+        }
+        for created in &input.tickets {
+            if !seen.contains(&created.id) {
+                missing.push((*index, created.number));
+            }
+        }
+        notifications += log.notifications;
+        if let Some(reason) = &log.ended {
+            ended.push((*index, reason.clone()));
+        }
+        other_events.extend(log.other.iter().map(|event| (*index, event.clone())));
+    }
+    let received: Vec<usize> = (0..input.tickets.len()).filter(|&i| first[i].is_finite()).collect();
+    let server_warnings = std::fs::read_to_string(database.dir.join("server.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR") || line.contains("panicked"))
+        .map(str::to_owned)
+        .collect();
+    Report {
+        sockets: options.sockets,
+        agents: options.agents,
+        open_time: input.open_time,
+        handshakes: input.handshakes,
+        fresh: input.fresh,
+        before: input.before,
+        idle: input.idle,
+        after: input.after,
+        expected: options.sockets * input.tickets.len(),
+        delivered,
+        duplicates,
+        missing,
+        notifications,
+        latencies,
+        first_per_ticket: received.iter().map(|&i| first[i]).collect(),
+        last_per_ticket: received.iter().map(|&i| last[i]).collect(),
+        spread_per_ticket: received.iter().map(|&i| last[i] - first[i]).collect(),
+        per_ticket,
+        drain: input.drain,
+        cpu: input.cpu,
+        ended,
+        other_events,
+        server_warnings,
+        tickets: input.tickets,
+    }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// Nearest-rank percentiles of `values` (sorted here); `None` when empty.
+fn percentiles(values: &[f64], points: &[f64]) -> Option<Vec<f64>> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some(
+        points
+            .iter()
+            .map(|point| {
+                let rank = ((point / 100.0) * sorted.len() as f64).ceil() as usize;
+                sorted[rank.clamp(1, sorted.len()) - 1]
+            })
+            .collect(),
+    )
+}
+
+fn summary(values: &[f64]) -> String {
+    match percentiles(values, &[50.0, 95.0, 99.0, 100.0]) {
+        Some(p) => format!(
+            "p50 {:>8.2}  p95 {:>8.2}  p99 {:>8.2}  max {:>8.2} ms",
+            p[0], p[1], p[2], p[3]
+        ),
+        None => "(no samples)".to_owned(),
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+impl Report {
+    fn print(&self, options: &Options, database: &BenchDatabase, server: &Server) {
+        let per_connection = (self.idle.rss_kib as f64 - self.before.rss_kib as f64) / self.sockets as f64;
+        let round_trips: Vec<f64> = self.tickets.iter().map(|created| millis(created.round_trip)).collect();
+        let inconsistent = self.tickets.iter().filter(|created| !created.clock_consistent).count();
+        let rule = "-".repeat(100);
+        println!();
+        println!("Ferrodesk real-time benchmark");
+        println!("{rule}");
+        println!(
+            "server          {} (pid {})",
+            env!("CARGO_BIN_EXE_ferrodesk"),
+            server.pid
+        );
+        println!("database        {}", database.describe());
+        println!(
+            "machine         {} CPU(s); the clients run on the same machine as the server",
+            std::thread::available_parallelism().map_or(0, usize::from)
+        );
+        println!(
+            "sockets         {} staff WebSockets over {} agents, opened in {:.2} s ({} at a time); connect->ready {}",
+            self.sockets,
+            self.agents,
+            self.open_time.as_secs_f64(),
+            CONNECT_CONCURRENCY,
+            summary(&self.handshakes)
+        );
+        println!(
+            "tickets         {} created by one customer over HTTP, one every {} ms",
+            self.tickets.len(),
+            options.spacing.as_millis()
+        );
+        println!(
+            "ticket.created  delivered {} / {} expected; missing {}; duplicates {}",
+            self.delivered,
+            self.expected,
+            self.missing.len(),
+            self.duplicates
+        );
+        println!(
+            "notifications   {} notification.created received ({} expected: one per socket and ticket)",
+            self.notifications, self.expected
+        );
+        println!("latency         created_at -> receipt, every socket x ticket:");
+        println!("                  all receipts          {}", summary(&self.latencies));
+        println!(
+            "                  first socket / ticket {}",
+            summary(&self.first_per_ticket)
+        );
+        println!(
+            "                  last socket / ticket  {}",
+            summary(&self.last_per_ticket)
+        );
+        println!(
+            "                  fan-out spread        {}  (last minus first socket)",
+            summary(&self.spread_per_ticket)
+        );
+        match self.drain {
+            Some(drain) => println!(
+                "                  every expected event was read {:.1} ms after the last creation answered",
+                millis(drain)
+            ),
+            None => println!(
+                "                  NOT every expected event arrived within {} s of the last creation",
+                DELIVERY_GRACE.as_secs()
+            ),
+        }
+        println!("HTTP create     round trip {}", summary(&round_trips));
+        println!(
+            "CPU             during the ticket phase ({:.2} s): server {:.2} s ({:.0}% of one core), \
+             benchmark clients {:.2} s ({:.0}%); machine load average {:.2}",
+            self.cpu.wall,
+            self.cpu.server,
+            100.0 * self.cpu.server / self.cpu.wall,
+            self.cpu.client,
+            100.0 * self.cpu.client / self.cpu.wall,
+            self.cpu.load
+        );
+        if inconsistent > 0 {
+            println!(
+                "                {inconsistent} created_at values fall outside their request's send/answer window"
+            );
+        }
+        println!(
+            "server memory   RSS at start {}; before sockets (after sign-ups and one ticket) {}",
+            mib(self.fresh.rss_kib),
+            mib(self.before.rss_kib)
+        );
+        println!(
+            "                with {} idle sockets {}; after the tickets {}; peak {}",
+            self.sockets,
+            mib(self.idle.rss_kib),
+            mib(self.after.rss_kib),
+            mib(self.after.peak_kib)
+        );
+        println!(
+            "                {:.1} KiB per connection ((idle - before) / sockets); threads {} -> {} -> {} -> {}",
+            per_connection, self.fresh.threads, self.before.threads, self.idle.threads, self.after.threads
+        );
+        if options.per_ticket {
+            println!("per ticket      #number  HTTP ms  first ms  p50 ms  last ms  sockets");
+            for (created, latencies) in self.tickets.iter().zip(&self.per_ticket) {
+                let points = percentiles(latencies, &[0.0, 50.0, 100.0]).unwrap_or_else(|| vec![f64::NAN; 3]);
+                println!(
+                    "                #{:<6} {:>8.2} {:>9.2} {:>7.2} {:>8.2}  {}",
+                    created.number,
+                    millis(created.round_trip),
+                    points[0],
+                    points[1],
+                    points[2],
+                    latencies.len()
+                );
+            }
+        }
+        if !self.missing.is_empty() {
+            println!("missing events  (socket, ticket number), first 20:");
+            for (socket, number) in self.missing.iter().take(20) {
+                println!("                  socket {socket}: ticket #{number}");
+            }
+        }
+        print_list("sockets ended early", &self.ended);
+        print_list("unexpected events", &self.other_events);
+        println!("server log      {} warning/error lines", self.server_warnings.len());
+        for line in self.server_warnings.iter().take(10) {
+            println!("                  {line}");
+        }
+        println!("{rule}");
+    }
+}
+
+fn print_list(title: &str, entries: &[(usize, String)]) {
+    if entries.is_empty() {
+        return;
+    }
+    println!("{title}: {} (first 10)", entries.len());
+    for (socket, entry) in entries.iter().take(10) {
+        println!("                  socket {socket}: {entry}");
+    }
+}
+
+fn print_log_tail(path: &Path) {
+    let Ok(log) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let lines: Vec<&str> = log.lines().collect();
+    println!("last lines of the server log:");
+    for line in &lines[lines.len().saturating_sub(20)..] {
+        println!("  {line}");
+    }
+}
