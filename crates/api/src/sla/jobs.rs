@@ -3,7 +3,6 @@
 //! claiming the breach, so it acts once even when several instances scan at the same moment.
 
 use chrono::{DateTime, Utc};
-use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::{BreachAction, BreachKind};
 use ferrodesk_shared::tickets::Priority;
@@ -16,7 +15,7 @@ use crate::auth::WorkspaceScope;
 use crate::db::{self, entities::tickets};
 use crate::error::ApiResult;
 use crate::notifications::service::notify;
-use crate::realtime::{self, Audience, EventDraft};
+use crate::realtime;
 use crate::state::AppState;
 use crate::tickets::service::ticket_dto;
 use crate::users::repo as users_repo;
@@ -127,16 +126,7 @@ async fn act(
         .await?
         .ok_or(crate::error::ApiError::NotFound)?;
     let dto = ticket_dto(&txn, scope, row).await?;
-    let mut events = vec![EventDraft {
-        audience: Audience::Ticket {
-            requester: dto.requester.id.0,
-        },
-        ticket_id: Some(dto.id.0),
-        event: ServerEvent::TicketUpdated {
-            id: 0,
-            ticket: dto.clone(),
-        },
-    }];
+    let mut events = vec![crate::tickets::effects::updated_event(&dto)];
     match assignee {
         Some(agent) => {
             let title = format!("#{} was assigned to you: it missed its {what} target", dto.number);

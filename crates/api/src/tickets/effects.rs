@@ -105,6 +105,18 @@ pub async fn ticket_created(
     .await
 }
 
+/// `ticket.updated`, for the team and the ticket's requester.
+pub fn updated_event(ticket: &Ticket) -> EventDraft {
+    EventDraft {
+        audience: audience(ticket),
+        ticket_id: Some(ticket.id.0),
+        event: ServerEvent::TicketUpdated {
+            id: 0,
+            ticket: ticket.clone(),
+        },
+    }
+}
+
 pub async fn ticket_updated(
     conn: &impl ConnectionTrait,
     principal: &Principal,
@@ -113,14 +125,7 @@ pub async fn ticket_updated(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let scope = principal.scope();
-    let mut events = vec![EventDraft {
-        audience: audience(ticket),
-        ticket_id: Some(ticket.id.0),
-        event: ServerEvent::TicketUpdated {
-            id: 0,
-            ticket: ticket.clone(),
-        },
-    }];
+    let mut events = vec![updated_event(ticket)];
     let assignee = ticket.assignee.as_ref().map(|assignee| assignee.id.0);
     if let Some(assignee) =
         assignee.filter(|assignee| Some(*assignee) != previous_assignee && *assignee != principal.id().0)
