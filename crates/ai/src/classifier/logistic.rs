@@ -1,0 +1,248 @@
+//! Multinomial logistic regression with an L2 penalty, fitted by L-BFGS, on standardised features.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::vector::{axpy, dot, softmax_in_place};
+
+/// Past this many examples the loss and gradient are computed on all cores.
+const PARALLEL_FROM: usize = 2_000;
+/// L-BFGS memory: how many past steps shape the curvature estimate.
+const HISTORY: usize = 10;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogisticModel {
+    classes: usize,
+    dimension: usize,
+    /// Per-feature mean and 1/std, so one penalty fits every feature's scale.
+    mean: Vec<f32>,
+    inverse_std: Vec<f32>,
+    /// `classes` rows of `dimension` weights, then `classes` biases.
+    parameters: Vec<f32>,
+}
+
+impl LogisticModel {
+    /// Fits on `features[i]` labelled `labels[i] < classes`. The caller checks dimensions and labels.
+    pub fn fit(features: &[&[f32]], labels: &[usize], classes: usize, l2: f32, max_iterations: usize) -> Self {
+        let dimension = features.first().map_or(0, |f| f.len());
+        let n = features.len().max(1) as f32;
+        let mut mean = vec![0.0f32; dimension];
+        for x in features {
+            axpy(1.0 / n, x, &mut mean);
+        }
+        let mut variance = vec![0.0f32; dimension];
+        for x in features {
+            for ((v, xi), m) in variance.iter_mut().zip(*x).zip(&mean) {
+                *v += (xi - m) * (xi - m) / n;
+            }
+        }
+        let inverse_std: Vec<f32> = variance.iter().map(|v| 1.0 / (v.sqrt() + 1e-6)).collect();
+        let mut model = Self {
+            classes,
+            dimension,
+            mean,
+            inverse_std,
+            parameters: vec![0.0; classes * dimension + classes],
+        };
+        let standardised: Vec<Vec<f32>> = features.iter().map(|x| model.standardise(x)).collect();
+        let problem = Problem {
+            features: &standardised,
+            labels,
+            classes,
+            dimension,
+            l2,
+        };
+        let mut parameters = std::mem::take(&mut model.parameters);
+        minimise(&mut parameters, max_iterations, |p, g| problem.loss_and_gradient(p, g));
+        model.parameters = parameters;
+        model
+    }
+
+    fn standardise(&self, x: &[f32]) -> Vec<f32> {
+        x.iter()
+            .zip(&self.mean)
+            .zip(&self.inverse_std)
+            .map(|((xi, m), s)| (xi - m) * s)
+            .collect()
+    }
+
+    pub fn probabilities(&self, x: &[f32]) -> Vec<f32> {
+        let x = self.standardise(x);
+        let (weights, bias) = self.parameters.split_at(self.classes * self.dimension);
+        let mut scores: Vec<f32> = weights
+            .chunks_exact(self.dimension.max(1))
+            .zip(bias)
+            .map(|(w, b)| b + dot(w, &x))
+            .collect();
+        scores.resize(self.classes, 0.0);
+        softmax_in_place(&mut scores);
+        scores
+    }
+}
+
+struct Problem<'a> {
+    features: &'a [Vec<f32>],
+    labels: &'a [usize],
+    classes: usize,
+    dimension: usize,
+    l2: f32,
+}
+
+impl Problem<'_> {
+    /// Mean cross-entropy plus `l2 / (2 n) |W|^2`; writes the gradient into `gradient`.
+    fn loss_and_gradient(&self, parameters: &[f32], gradient: &mut [f32]) -> f64 {
+        let n = self.features.len();
+        let threads = if n >= PARALLEL_FROM {
+            std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
+        } else {
+            1
+        };
+        let chunk = n.div_ceil(threads).max(1);
+        let partials: Vec<(f64, Vec<f32>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|start| {
+                    let end = (start + chunk).min(n);
+                    scope.spawn(move || self.partial(parameters, start..end))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        gradient.iter_mut().for_each(|g| *g = 0.0);
+        let mut loss = 0.0f64;
+        for (partial_loss, partial_gradient) in partials {
+            loss += partial_loss;
+            axpy(1.0, &partial_gradient, gradient);
+        }
+        let weights_len = self.classes * self.dimension;
+        let weights = &parameters[..weights_len];
+        loss += 0.5 * f64::from(self.l2) * weights.iter().map(|w| f64::from(*w).powi(2)).sum::<f64>();
+        axpy(self.l2, weights, &mut gradient[..weights_len]);
+        let scale = 1.0 / n.max(1) as f32;
+        gradient.iter_mut().for_each(|g| *g *= scale);
+        loss / n.max(1) as f64
+    }
+
+    fn partial(&self, parameters: &[f32], range: std::ops::Range<usize>) -> (f64, Vec<f32>) {
+        let weights_len = self.classes * self.dimension;
+        let (weights, bias) = parameters.split_at(weights_len);
+        let mut gradient = vec![0.0f32; parameters.len()];
+        let mut loss = 0.0f64;
+        let mut scores = vec![0.0f32; self.classes];
+        for i in range {
+            let x = &self.features[i];
+            let label = self.labels[i];
+            for (k, score) in scores.iter_mut().enumerate() {
+                *score = bias[k] + dot(&weights[k * self.dimension..(k + 1) * self.dimension], x);
+            }
+            softmax_in_place(&mut scores);
+            loss -= f64::from(scores[label].max(1e-30)).ln();
+            scores[label] -= 1.0;
+            let (gradient_weights, gradient_bias) = gradient.split_at_mut(weights_len);
+            for (k, &residual) in scores.iter().enumerate() {
+                axpy(
+                    residual,
+                    x,
+                    &mut gradient_weights[k * self.dimension..(k + 1) * self.dimension],
+                );
+                gradient_bias[k] += residual;
+            }
+        }
+        (loss, gradient)
+    }
+}
+
+fn dot64(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum()
+}
+
+/// Limited-memory BFGS with a backtracking (Armijo) line search.
+fn minimise(x: &mut [f32], max_iterations: usize, mut objective: impl FnMut(&[f32], &mut [f32]) -> f64) {
+    let mut gradient = vec![0.0f32; x.len()];
+    let mut value = objective(x, &mut gradient);
+    // (s, y, 1 / s.y) of the last steps, oldest first.
+    let mut history: VecDeque<(Vec<f32>, Vec<f32>, f64)> = VecDeque::with_capacity(HISTORY);
+    let mut candidate = vec![0.0f32; x.len()];
+    let mut candidate_gradient = vec![0.0f32; x.len()];
+    for _ in 0..max_iterations {
+        let largest = gradient.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+        if largest < 1e-5 {
+            break;
+        }
+        // Two-loop recursion: direction = -H * gradient.
+        let mut direction = gradient.clone();
+        let mut alphas = Vec::with_capacity(history.len());
+        for (s, y, rho) in history.iter().rev() {
+            let alpha = rho * dot64(s, &direction);
+            axpy(-(alpha as f32), y, &mut direction);
+            alphas.push(alpha);
+        }
+        let gamma = history.back().map_or_else(
+            || 1.0 / f64::from(largest).max(1.0),
+            |(s, y, _)| dot64(s, y) / dot64(y, y).max(1e-30),
+        );
+        direction.iter_mut().for_each(|d| *d *= gamma as f32);
+        for ((s, y, rho), alpha) in history.iter().zip(alphas.iter().rev()) {
+            let beta = rho * dot64(y, &direction);
+            axpy((alpha - beta) as f32, s, &mut direction);
+        }
+        direction.iter_mut().for_each(|d| *d = -*d);
+        let mut slope = dot64(&gradient, &direction);
+        if slope >= 0.0 {
+            // Not a descent direction (curvature estimate went stale): restart from the gradient.
+            history.clear();
+            direction = gradient.iter().map(|g| -g).collect();
+            slope = dot64(&gradient, &direction);
+        }
+
+        let mut step = 1.0f32;
+        let mut accepted = false;
+        for _ in 0..40 {
+            for ((c, xi), d) in candidate.iter_mut().zip(x.iter()).zip(&direction) {
+                *c = xi + step * d;
+            }
+            let candidate_value = objective(&candidate, &mut candidate_gradient);
+            if candidate_value <= value + 1e-4 * f64::from(step) * slope {
+                let s: Vec<f32> = candidate.iter().zip(x.iter()).map(|(c, xi)| c - xi).collect();
+                let y: Vec<f32> = candidate_gradient.iter().zip(&gradient).map(|(cg, g)| cg - g).collect();
+                let sy = dot64(&s, &y);
+                if sy > 1e-12 {
+                    if history.len() == HISTORY {
+                        history.pop_front();
+                    }
+                    history.push_back((s, y, 1.0 / sy));
+                }
+                let improvement = value - candidate_value;
+                x.copy_from_slice(&candidate);
+                gradient.copy_from_slice(&candidate_gradient);
+                value = candidate_value;
+                accepted = improvement > 1e-10 * value.abs().max(1.0);
+                break;
+            }
+            step *= 0.5;
+        }
+        if !accepted {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lbfgs_finds_the_minimum_of_a_quadratic() {
+        let mut x = vec![5.0f32, -3.0];
+        minimise(&mut x, 100, |p, g| {
+            g[0] = 2.0 * (p[0] - 1.0);
+            g[1] = 20.0 * (p[1] + 2.0);
+            f64::from((p[0] - 1.0).powi(2) + 10.0 * (p[1] + 2.0).powi(2))
+        });
+        assert!((x[0] - 1.0).abs() < 1e-3 && (x[1] + 2.0).abs() < 1e-3, "{x:?}");
+    }
+}

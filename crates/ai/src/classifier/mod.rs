@@ -1,0 +1,276 @@
+//! A workspace's ticket classifier over embeddings: zero-shot against category descriptions while no
+//! ticket is labelled, nearest centroid while labels are few, logistic regression once every category
+//! has enough. Pure data in, pure data out; the app stores the serialised state per workspace.
+
+mod logistic;
+
+use serde::{Deserialize, Serialize};
+
+use crate::AiError;
+use crate::vector::{axpy, dot, l2_normalize, softmax_in_place};
+
+pub use logistic::LogisticModel;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierConfig {
+    /// Below this confidence the classifier abstains and the ticket is left for a human.
+    pub min_confidence: f32,
+    /// Logistic regression replaces centroids once every category has at least this many labels.
+    pub min_labels_for_logistic: usize,
+    /// Cosine similarities are multiplied by this before the softmax that turns them into
+    /// confidences (zero-shot and centroid modes); higher means more peaked.
+    pub similarity_scale: f32,
+    /// L2 penalty of the logistic regression, as in `sum(losses) + l2 / 2 * |W|^2`.
+    pub l2: f32,
+    /// Iteration cap of the L-BFGS optimiser.
+    pub max_iterations: usize,
+}
+
+impl Default for ClassifierConfig {
+    fn default() -> Self {
+        Self {
+            min_confidence: 0.5,
+            min_labels_for_logistic: 8,
+            similarity_scale: 20.0,
+            l2: 1.0,
+            max_iterations: 300,
+        }
+    }
+}
+
+/// A category the classifier may choose, with the embedding of its short description
+/// (e.g. "billing: invoices, charges, refunds, payment methods").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategorySeed {
+    pub name: String,
+    pub description_embedding: Vec<f32>,
+}
+
+/// A ticket whose category an agent set or confirmed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabelledExample {
+    pub embedding: Vec<f32>,
+    pub category: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    ZeroShot,
+    Centroid,
+    Logistic,
+}
+
+/// The outcome for one ticket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Assign {
+        category: String,
+        confidence: f32,
+    },
+    /// Not sure enough: the best guess is kept for display, but a human decides.
+    Abstain {
+        best_guess: String,
+        confidence: f32,
+    },
+}
+
+impl Verdict {
+    /// The chosen category, whether or not the classifier committed to it.
+    pub fn best(&self) -> (&str, f32) {
+        match self {
+            Self::Assign { category, confidence } => (category, *confidence),
+            Self::Abstain { best_guess, confidence } => (best_guess, *confidence),
+        }
+    }
+
+    pub fn assigned(&self) -> Option<&str> {
+        match self {
+            Self::Assign { category, .. } => Some(category),
+            Self::Abstain { .. } => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+enum Model {
+    /// One unit vector per category, compared by cosine: the descriptions' embeddings.
+    ZeroShot {
+        prototypes: Vec<Vec<f32>>,
+    },
+    /// Centroids of the labelled examples (and the description), after subtracting the examples'
+    /// mean: sentence embeddings share a common direction that otherwise dominates every cosine.
+    Centroid {
+        mean: Vec<f32>,
+        prototypes: Vec<Vec<f32>>,
+    },
+    Logistic(LogisticModel),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Classifier {
+    config: ClassifierConfig,
+    categories: Vec<String>,
+    dimension: usize,
+    model: Model,
+}
+
+impl Classifier {
+    /// Fits a classifier for `categories` from the `examples` labelled so far (possibly none).
+    /// Every example's category must be one of `categories`; all vectors must share one dimension.
+    pub fn train(
+        config: ClassifierConfig,
+        categories: &[CategorySeed],
+        examples: &[LabelledExample],
+    ) -> Result<Self, AiError> {
+        let Some(first) = categories.first() else {
+            return Err(AiError::InvalidInput("no categories to choose from".into()));
+        };
+        let dimension = first.description_embedding.len();
+        let names: Vec<String> = categories.iter().map(|c| c.name.clone()).collect();
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
+                return Err(AiError::InvalidInput(format!("category {name:?} given twice")));
+            }
+        }
+        let check_dimension = |v: &[f32]| {
+            if v.len() == dimension {
+                Ok(())
+            } else {
+                Err(AiError::InvalidInput(format!(
+                    "vector of dimension {} where {dimension} was expected",
+                    v.len()
+                )))
+            }
+        };
+        for category in categories {
+            check_dimension(&category.description_embedding)?;
+        }
+        let mut labels = Vec::with_capacity(examples.len());
+        for example in examples {
+            check_dimension(&example.embedding)?;
+            let label = names
+                .iter()
+                .position(|n| *n == example.category)
+                .ok_or_else(|| AiError::InvalidInput(format!("unknown category {:?}", example.category)))?;
+            labels.push(label);
+        }
+
+        let mut counts = vec![0usize; names.len()];
+        for &label in &labels {
+            counts[label] += 1;
+        }
+        let model = if examples.is_empty() {
+            Model::ZeroShot {
+                prototypes: categories
+                    .iter()
+                    .map(|c| l2_normalize(c.description_embedding.clone()))
+                    .collect(),
+            }
+        } else if counts.iter().all(|&n| n >= config.min_labels_for_logistic.max(1)) {
+            let features: Vec<&[f32]> = examples.iter().map(|e| e.embedding.as_slice()).collect();
+            Model::Logistic(LogisticModel::fit(
+                &features,
+                &labels,
+                names.len(),
+                config.l2,
+                config.max_iterations,
+            ))
+        } else {
+            let mut mean = vec![0.0f32; dimension];
+            for example in examples {
+                axpy(1.0 / examples.len() as f32, &example.embedding, &mut mean);
+            }
+            // Each description counts as one more example, so a category nobody labelled yet
+            // still has a prototype, and a category with one label is not judged on it alone.
+            let mut sums: Vec<Vec<f32>> = categories.iter().map(|c| c.description_embedding.clone()).collect();
+            for (example, &label) in examples.iter().zip(&labels) {
+                axpy(1.0, &example.embedding, &mut sums[label]);
+            }
+            for (sum, &count) in sums.iter_mut().zip(&counts) {
+                axpy(-((count + 1) as f32), &mean, sum);
+            }
+            Model::Centroid {
+                mean,
+                prototypes: sums.into_iter().map(l2_normalize).collect(),
+            }
+        };
+        Ok(Self {
+            config,
+            categories: names,
+            dimension,
+            model,
+        })
+    }
+
+    pub fn method(&self) -> Method {
+        match &self.model {
+            Model::ZeroShot { .. } => Method::ZeroShot,
+            Model::Centroid { .. } => Method::Centroid,
+            Model::Logistic(_) => Method::Logistic,
+        }
+    }
+
+    pub fn categories(&self) -> &[String] {
+        &self.categories
+    }
+
+    pub fn config(&self) -> &ClassifierConfig {
+        &self.config
+    }
+
+    /// A probability per category, in the order of [`Classifier::categories`].
+    pub fn probabilities(&self, embedding: &[f32]) -> Result<Vec<f32>, AiError> {
+        if embedding.len() != self.dimension {
+            return Err(AiError::InvalidInput(format!(
+                "vector of dimension {} where {} was expected",
+                embedding.len(),
+                self.dimension
+            )));
+        }
+        Ok(match &self.model {
+            Model::ZeroShot { prototypes } => self.similarities(prototypes, embedding),
+            Model::Centroid { mean, prototypes } => {
+                let mut centred = embedding.to_vec();
+                axpy(-1.0, mean, &mut centred);
+                self.similarities(prototypes, &l2_normalize(centred))
+            }
+            Model::Logistic(model) => model.probabilities(embedding),
+        })
+    }
+
+    /// Softmax over scaled cosine similarities to each prototype.
+    fn similarities(&self, prototypes: &[Vec<f32>], embedding: &[f32]) -> Vec<f32> {
+        let mut scores: Vec<f32> = prototypes
+            .iter()
+            .map(|p| dot(p, embedding) * self.config.similarity_scale)
+            .collect();
+        softmax_in_place(&mut scores);
+        scores
+    }
+
+    /// The category of one ticket, or an abstention below `min_confidence`.
+    pub fn predict(&self, embedding: &[f32]) -> Result<Verdict, AiError> {
+        let probabilities = self.probabilities(embedding)?;
+        let (best, confidence) =
+            probabilities
+                .iter()
+                .copied()
+                .enumerate()
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |acc, (i, p)| if p > acc.1 { (i, p) } else { acc },
+                );
+        let category = self.categories[best].clone();
+        Ok(if confidence >= self.config.min_confidence {
+            Verdict::Assign { category, confidence }
+        } else {
+            Verdict::Abstain {
+                best_guess: category,
+                confidence,
+            }
+        })
+    }
+}
