@@ -78,6 +78,10 @@ impl Api {
         self.call(Method::PATCH, path, Some(body)).await
     }
 
+    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Result<(), ApiError> {
         self.call::<(), ()>(Method::DELETE, path, None).await
     }

@@ -9,9 +9,11 @@ use crate::api::Api;
 use crate::components::toast::{ToastHost, Toasts};
 use crate::live::provide_live;
 use crate::pages::auth::{AcceptInvitation, LinkSignIn, Register, SignIn, SignUp};
+use crate::pages::dashboard::Dashboard;
 use crate::pages::inbox::{Inbox, NoTicketOpen};
 use crate::pages::new_ticket::NewTicketPage;
 use crate::pages::portal::{NewRequest, RequestView, Requests};
+use crate::pages::sla_settings::SlaSettings;
 use crate::pages::team::Team;
 use crate::pages::ticket::TicketPane;
 use crate::session::{Session, use_session};
@@ -41,6 +43,8 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
                 <Route path=path!("/tickets/new") view=NewTicketPage />
                 <Route path=path!("/team") view=Team />
+                <Route path=path!("/dashboard") view=Dashboard />
+                <Route path=path!("/settings/sla") view=SlaSettings />
                 <Route path=path!("/requests") view=Requests />
                 <Route path=path!("/requests/new") view=NewRequest />
                 <Route path=path!("/requests/:id") view=RequestView />

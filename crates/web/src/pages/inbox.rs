@@ -3,8 +3,11 @@
 //! so a reload or a shared link lands in the same place, and opening a ticket keeps the list.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use ferrodesk_shared::events::ServerEvent;
+use ferrodesk_shared::sla::TicketSla;
 use ferrodesk_shared::tickets::{InboxView, Priority, Ticket, TicketListQuery, TicketPage, TicketSort, TicketStatus};
 use ferrodesk_shared::{TicketId, UserId};
 use leptos::ev;
@@ -16,7 +19,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use crate::api::{query_string, use_api};
 use crate::components::badges::{Avatar, PriorityMarker, StatusPill};
-use crate::components::time::Time;
+use crate::components::time::{Time, exact, now};
 use crate::live::use_live;
 use crate::pages::shell::{Rail, StaffOnly, use_inbox_refresh};
 use crate::session::use_session;
@@ -47,6 +50,7 @@ fn filters_from(query: &leptos_router::params::ParamsMap) -> TicketListQuery {
         q: query.get("q").filter(|q| !q.trim().is_empty()),
         sort: query.get("sort").and_then(|sort| match sort.as_str() {
             "created" => Some(TicketSort::Created),
+            "due" => Some(TicketSort::Due),
             _ => None,
         }),
         limit: Some(30),
@@ -77,6 +81,12 @@ fn InboxFrame() -> impl IntoView {
     };
     provide_context(list);
     let next_cursor = RwSignal::new(None::<String>);
+    // The SLA badges count down: "due in 25 min" becomes "due in 24 min" without a reload.
+    let clock = SlaClock(RwSignal::new(now()));
+    provide_context(clock);
+    if let Ok(ticking) = set_interval_with_handle(move || clock.0.set(now()), Duration::from_secs(30)) {
+        on_cleanup(move || ticking.clear());
+    }
     let loading = RwSignal::new(true);
     let failed = RwSignal::new(None::<String>);
     // Responses of an older query are dropped when a newer one was sent.
@@ -133,7 +143,39 @@ fn InboxFrame() -> impl IntoView {
         };
         let query = filters.get_untracked();
         let belongs = fits(&query, ticket, me);
-        let newest_first = query.sort.unwrap_or_default() == TicketSort::Updated;
+        let sort = query.sort.unwrap_or_default();
+        if sort == TicketSort::Due {
+            // Nearest target first, and only tickets that still have one: move the row to its place.
+            let more_pages = next_cursor.with_untracked(Option::is_some);
+            list.items.update(|items| {
+                let known = items.iter().position(|row| row.id == ticket.id);
+                if let Some(at) = known {
+                    items.remove(at);
+                }
+                let Some(due) = ticket.sla.next_due_at.filter(|_| belongs) else {
+                    return;
+                };
+                if known.is_none() && query.q.is_some() {
+                    return;
+                }
+                match items
+                    .iter()
+                    .position(|row| row.sla.next_due_at.is_none_or(|other| other > due))
+                {
+                    Some(at) => items.insert(at, ticket.clone()),
+                    // Past the loaded rows: a later page brings it, unless this is the last page.
+                    None if !more_pages => items.push(ticket.clone()),
+                    None => {}
+                }
+                if known.is_none() && created {
+                    list.fresh.update(|fresh| {
+                        fresh.insert(ticket.id);
+                    });
+                }
+            });
+            return;
+        }
+        let newest_first = sort == TicketSort::Updated;
         list.items
             .update(|items| match items.iter().position(|row| row.id == ticket.id) {
                 Some(at) if !belongs => {
@@ -300,6 +342,7 @@ fn InboxFrame() -> impl IntoView {
                             on:change=move |event| set_sort("sort", event_target_value(&event))>
                             <option value="">"Last updated"</option>
                             <option value="created">"Newest first"</option>
+                            <option value="due">"Due soonest"</option>
                         </select>
                     </div>
                 </div>
@@ -342,6 +385,52 @@ fn InboxFrame() -> impl IntoView {
     }
 }
 
+/// The time the SLA badges measure against, ticking every 30 s.
+#[derive(Clone, Copy)]
+struct SlaClock(RwSignal<DateTime<Utc>>);
+
+/// What a row's SLA badge says: `(text, class, hover)`; nothing when no target is running.
+fn sla_badge(sla: &TicketSla, at: DateTime<Utc>) -> Option<(String, &'static str, String)> {
+    let next = sla.next_due_at.map(|due| format!("Next target {}", exact(due)));
+    if sla.breached {
+        let what = if sla.escalated {
+            "A target was missed; the priority was raised"
+        } else {
+            "A target was missed"
+        };
+        let hover = next.map_or_else(|| format!("{what}."), |next| format!("{what}. {next}."));
+        return Some(("breached".to_owned(), "breached", hover));
+    }
+    let due = sla.next_due_at?;
+    let hover = format!("Target {}", exact(due));
+    let seconds = (due - at).num_seconds();
+    let text = match seconds {
+        ..=0 => return Some(("overdue".to_owned(), "overdue", format!("{hover}: missed"))),
+        1..3600 => return Some((format!("due in {} min", (seconds + 59) / 60), "soon", hover)),
+        3600..86_400 => format!("due in {} h", seconds / 3600),
+        _ => match seconds / 86_400 {
+            1 => "due in 1 day".to_owned(),
+            days => format!("due in {days} days"),
+        },
+    };
+    Some((text, "later", hover))
+}
+
+#[component]
+fn SlaBadge(sla: TicketSla) -> impl IntoView {
+    let clock = use_context::<SlaClock>().unwrap_or_else(|| SlaClock(RwSignal::new(now())));
+    move || {
+        sla_badge(&sla, clock.0.get()).map(|(text, class, hover)| {
+            view! {
+                <span class=format!("sla-badge {class}") title=hover data-testid="sla-badge">
+                    <span class="sr-only">"SLA: "</span>
+                    {text}
+                </span>
+            }
+        })
+    }
+}
+
 /// Whether a ticket belongs in the list the filters describe (a search is left to the server).
 fn fits(filters: &TicketListQuery, ticket: &Ticket, me: Option<UserId>) -> bool {
     let view = filters.view.unwrap_or_default();
@@ -358,6 +447,13 @@ fn fits(filters: &TicketListQuery, ticket: &Ticket, me: Option<UserId>) -> bool 
 }
 
 fn empty_title(filters: TicketListQuery) -> &'static str {
+    if filters.sort == Some(TicketSort::Due)
+        && filters.q.is_none()
+        && filters.status.is_none()
+        && filters.priority.is_none()
+    {
+        return "No ticket in this view has an SLA target running.";
+    }
     if filters.q.is_some() || filters.status.is_some() || filters.priority.is_some() {
         return "No tickets match these filters.";
     }
@@ -413,6 +509,7 @@ fn TicketRow(
                     <StatusPill status=ticket.status />
                     <PriorityMarker priority=ticket.priority />
                     {ticket.category.clone().map(|category| view! { <span class="tag">{category}</span> })}
+                    <SlaBadge sla=ticket.sla.clone() />
                     <span class="spacer"></span>
                     {assignee.map(|assignee| view! { <Avatar name=assignee.name /> })}
                 </div>
@@ -467,5 +564,30 @@ fn ShortcutHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
                 </div>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sla_badges_say_how_long_is_left() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let due_in = |seconds: i64| TicketSla {
+            next_due_at: Some(at + chrono::Duration::seconds(seconds)),
+            ..TicketSla::default()
+        };
+        let text = |sla: TicketSla| sla_badge(&sla, at).map(|(text, class, _)| (text, class));
+        assert_eq!(text(TicketSla::default()), None);
+        assert_eq!(text(due_in(25 * 60)), Some(("due in 25 min".to_owned(), "soon")));
+        assert_eq!(text(due_in(30)), Some(("due in 1 min".to_owned(), "soon")));
+        assert_eq!(text(due_in(3 * 3600 + 5)), Some(("due in 3 h".to_owned(), "later")));
+        assert_eq!(text(due_in(-5)), Some(("overdue".to_owned(), "overdue")));
+        let breached = TicketSla {
+            breached: true,
+            ..due_in(600)
+        };
+        assert_eq!(text(breached), Some(("breached".to_owned(), "breached")));
     }
 }

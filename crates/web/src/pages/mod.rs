@@ -1,9 +1,11 @@
 //! One module per screen.
 
 pub mod auth;
+pub mod dashboard;
 pub mod inbox;
 pub mod new_ticket;
 pub mod portal;
 pub mod shell;
+pub mod sla_settings;
 pub mod team;
 pub mod ticket;

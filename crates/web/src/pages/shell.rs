@@ -46,6 +46,33 @@ pub fn StaffOnly(children: ChildrenFn) -> impl IntoView {
     }
 }
 
+/// Whether this role runs the team: the dashboard and the SLA settings are theirs.
+pub fn is_supervisor(role: Option<Role>) -> bool {
+    role.is_some_and(|role| role >= Role::Supervisor)
+}
+
+/// Renders `children` for supervisors and owners; tells agents, kindly, whom to ask.
+#[component]
+pub fn SupervisorOnly(page: &'static str, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    move || {
+        if is_supervisor(session.role()) {
+            children().into_any()
+        } else {
+            view! {
+                <main class="page">
+                    <div class="empty" data-testid="supervisors-only">
+                        <strong>{format!("{page} is for supervisors and owners.")}</strong>
+                        <p>"Ask a supervisor if you need something from it."</p>
+                        <a class="button" href="/inbox?view=mine">"Back to my tickets"</a>
+                    </div>
+                </main>
+            }
+            .into_any()
+        }
+    }
+}
+
 #[component]
 pub fn Rail() -> impl IntoView {
     let session = use_session();
@@ -99,6 +126,8 @@ pub fn Rail() -> impl IntoView {
         InboxView::All,
     ];
     let can_manage_team = move || session.role().is_some_and(|role| role.can(Permission::InviteAgent));
+    let supervises = move || is_supervisor(session.role());
+    let here = move |path: &'static str| (location.pathname.get() == path).then_some("page");
     let user = move || session.user();
     view! {
         <aside class="rail" aria-label="Navigation">
@@ -129,9 +158,23 @@ pub fn Rail() -> impl IntoView {
                     })
                     .collect_view()}
                 <div class="section">"Work"</div>
-                <a class="view" href="/tickets/new" title="New ticket"><span class="label">"New ticket"</span></a>
+                <a class="view" href="/tickets/new" title="New ticket" aria-current=move || here("/tickets/new")>
+                    <span class="label">"New ticket"</span>
+                </a>
+                <Show when=supervises>
+                    <a class="view" href="/dashboard" title="Dashboard" aria-current=move || here("/dashboard")>
+                        <span class="label">"Dashboard"</span>
+                    </a>
+                </Show>
                 <Show when=can_manage_team>
-                    <a class="view" href="/team" title="Team"><span class="label">"Team"</span></a>
+                    <a class="view" href="/team" title="Team" aria-current=move || here("/team")>
+                        <span class="label">"Team"</span>
+                    </a>
+                </Show>
+                <Show when=supervises>
+                    <a class="view" href="/settings/sla" title="SLA settings" aria-current=move || here("/settings/sla")>
+                        <span class="label">"SLA settings"</span>
+                    </a>
                 </Show>
             </nav>
             <div class="rail-foot">

@@ -1,7 +1,9 @@
 //! The open ticket: header, thread (internal notes tinted and labelled), the reply box with its
 //! reply/note switch and "send and set status", and the properties column.
 
+use chrono::{DateTime, Utc};
 use ferrodesk_shared::events::ServerEvent;
+use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach};
 use ferrodesk_shared::tickets::{Message, NewMessage, Priority, Ticket, TicketDetail, TicketPatch, TicketStatus};
 use ferrodesk_shared::users::{UserList, UserSummary};
 use ferrodesk_shared::{MessageId, Permission, TicketId, UserId};
@@ -14,7 +16,7 @@ use crate::api::use_api;
 use crate::components::badges::{Avatar, StatusPill};
 use crate::components::icons::LockIcon;
 use crate::components::markdown::MessageText;
-use crate::components::time::{Time, now};
+use crate::components::time::{Time, exact, now};
 use crate::components::toast::use_toasts;
 use crate::live::use_live;
 use crate::pages::inbox::{InboxList, typing_in_a_field};
@@ -35,6 +37,62 @@ enum Delivery {
     Sent,
     Sending,
     Failed,
+}
+
+/// One line of the timeline: a message, or a system line about a missed SLA target.
+#[derive(Clone, Debug, PartialEq)]
+enum Entry {
+    Message(ThreadItem),
+    Breach(SlaBreach),
+}
+
+impl Entry {
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Entry::Message(item) => item.message.created_at,
+            Entry::Breach(breach) => breach.at,
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Entry::Message(item) => format!("m{}-{}", item.message.id, item.state as u8),
+            Entry::Breach(breach) => format!("b{:?}-{}", breach.kind, breach.at.timestamp_millis()),
+        }
+    }
+}
+
+/// Messages and breaches in time order; a message on its way stays where it was put (at the end).
+fn timeline(items: &[ThreadItem], breaches: &[SlaBreach]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = items.iter().cloned().map(Entry::Message).collect();
+    for breach in breaches {
+        let at = entries
+            .iter()
+            .position(|entry| {
+                matches!(entry, Entry::Message(item) if item.state == Delivery::Sent) && entry.at() > breach.at
+            })
+            .or_else(|| {
+                entries
+                    .iter()
+                    .position(|entry| matches!(entry, Entry::Message(item) if item.state != Delivery::Sent))
+            })
+            .unwrap_or(entries.len());
+        entries.insert(at, Entry::Breach(breach.clone()));
+    }
+    entries
+}
+
+/// "Missed the first-response target;" and what was done about it, "auto-assigned".
+fn breach_text(breach: &SlaBreach) -> (&'static str, &'static str) {
+    let missed = match breach.kind {
+        BreachKind::FirstResponse => "Missed the first-response target;",
+        BreachKind::Resolution => "Missed the resolution target;",
+    };
+    let action = match breach.action {
+        BreachAction::Assigned => "auto-assigned",
+        BreachAction::Escalated => "escalated",
+    };
+    (missed, action)
 }
 
 #[component]
@@ -80,6 +138,16 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
             .collect::<Vec<_>>(),
     );
     let ticket_id = detail.ticket.id;
+    let breaches = RwSignal::new(detail.breaches.clone());
+
+    // A missed target changes the ticket (assignee, priority) and adds a line to the timeline.
+    let reload_breaches = move || {
+        spawn_local(async move {
+            if let Ok(fresh) = api.get::<TicketDetail>(&format!("/api/v1/tickets/{ticket_id}")).await {
+                breaches.set(fresh.breaches);
+            }
+        });
+    };
 
     // Live: someone else's reply or change appears here and is said in place, so nobody is
     // surprised by a thread that moved under them.
@@ -99,6 +167,9 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
             return;
         }
         let before = ticket.get_untracked();
+        if (before.sla.breached, before.sla.escalated) != (changed.sla.breached, changed.sla.escalated) {
+            reload_breaches();
+        }
         if let Some(list) = list {
             list.replace(changed);
         }
@@ -163,6 +234,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     list.replace(&fresh.ticket);
                 }
                 ticket.set(fresh.ticket);
+                breaches.set(fresh.breaches);
             }
             refresh.0.update(|n| *n += 1);
         });
@@ -286,8 +358,13 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                 </div>
             })}
             <div class="thread" data-testid="thread">
-                <For each=move || thread.get() key=|item| (item.message.id, item.state as u8) let:item>
-                    <ThreadMessage item=item.clone() mine=me_id() == Some(item.message.author.id) retry=Callback::new(retry) />
+                <For each=move || thread.with(|items| breaches.with(|breaches| timeline(items, breaches))) key=Entry::key let:entry>
+                    {match entry {
+                        Entry::Message(item) => view! {
+                            <ThreadMessage item=item.clone() mine=me_id() == Some(item.message.author.id) retry=Callback::new(retry) />
+                        }.into_any(),
+                        Entry::Breach(breach) => view! { <BreachLine breach=breach /> }.into_any(),
+                    }}
                 </For>
             </div>
             <form class="composer" class:internal=move || internal.get()
@@ -397,6 +474,25 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
                 </div>
             })}
         </article>
+    }
+}
+
+/// A system line, not a message: centred, without an author, in the danger colour.
+#[component]
+fn BreachLine(breach: SlaBreach) -> impl IntoView {
+    let (missed, action) = breach_text(&breach);
+    view! {
+        <div class="system-line breach" role="note" data-testid="breach"
+            title=format!("The target was {}; noticed {}.", exact(breach.due_at), exact(breach.at))>
+            <span class="system-text">
+                <span class="system-mark" aria-hidden="true">"!"</span>
+                {missed}
+                " "
+                // Kept whole: a line break inside "auto-assigned" reads badly.
+                <span class="nowrap">{action}</span>
+                <span class="system-time">" · " <Time at=breach.at /></span>
+            </span>
+        </div>
     }
 }
 
@@ -551,5 +647,62 @@ fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl Int
                 {move || ticket.with(|t| t.solved_at).map(|at| view! { <div>"Solved " <Time at=at /></div> })}
             </div>
         </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrodesk_shared::Role;
+
+    fn message(minute: i64, state: Delivery) -> ThreadItem {
+        let at = DateTime::from_timestamp(1_800_000_000 + minute * 60, 0).unwrap_or_default();
+        ThreadItem {
+            message: Message {
+                id: MessageId(uuid::Uuid::from_u64_pair(0, minute as u64)),
+                ticket_id: TicketId(uuid::Uuid::nil()),
+                author: UserSummary {
+                    id: UserId(uuid::Uuid::nil()),
+                    name: "Emma".into(),
+                    email: "emma@example.com".into(),
+                    role: Role::Customer,
+                },
+                body: "hi".into(),
+                internal: false,
+                created_at: at,
+            },
+            state,
+        }
+    }
+
+    #[test]
+    fn breaches_fall_between_messages_in_time_order() {
+        let breach = SlaBreach {
+            kind: BreachKind::FirstResponse,
+            due_at: DateTime::from_timestamp(1_800_000_000 + 60 * 60, 0).unwrap_or_default(),
+            action: BreachAction::Assigned,
+            at: DateTime::from_timestamp(1_800_000_000 + 61 * 60, 0).unwrap_or_default(),
+        };
+        let items = [
+            message(0, Delivery::Sent),
+            message(90, Delivery::Sent),
+            message(200, Delivery::Sending),
+        ];
+        let order: Vec<bool> = timeline(&items, std::slice::from_ref(&breach))
+            .iter()
+            .map(|entry| matches!(entry, Entry::Breach(_)))
+            .collect();
+        assert_eq!(order, [false, true, false, false]);
+        assert_eq!(
+            breach_text(&breach),
+            ("Missed the first-response target;", "auto-assigned")
+        );
+        // After every sent message, but before one still on its way.
+        let items = [message(0, Delivery::Sent), message(1, Delivery::Sending)];
+        let order: Vec<bool> = timeline(&items, &[breach])
+            .iter()
+            .map(|entry| matches!(entry, Entry::Breach(_)))
+            .collect();
+        assert_eq!(order, [false, true, false]);
     }
 }
