@@ -9,6 +9,7 @@ mod m20261124_000003_ticket_preview;
 mod m20261124_000004_live;
 mod m20261124_000005_sla;
 mod m20261124_000006_report_indexes;
+mod m20261124_000007_scale_indexes;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_live::Migration),
             Box::new(m20261124_000005_sla::Migration),
             Box::new(m20261124_000006_report_indexes::Migration),
+            Box::new(m20261124_000007_scale_indexes::Migration),
         ]
     }
 }
