@@ -10,6 +10,7 @@ mod m20261124_000004_live;
 mod m20261124_000005_sla;
 mod m20261124_000006_report_indexes;
 mod m20261124_000007_scale_indexes;
+mod m20261124_000008_ai;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_sla::Migration),
             Box::new(m20261124_000006_report_indexes::Migration),
             Box::new(m20261124_000007_scale_indexes::Migration),
+            Box::new(m20261124_000008_ai::Migration),
         ]
     }
 }

@@ -4,15 +4,19 @@
 
 pub mod chat;
 pub mod classifier;
+pub mod draft;
 pub mod embedder;
 pub mod error;
 pub mod minilm;
+pub mod retrieval;
 pub mod tfidf;
 pub mod vector;
 
 pub use chat::{CannedChatModel, ChatFuture, ChatMessage, ChatModel, ChatRole};
 pub use classifier::{CategorySeed, Classifier, ClassifierConfig, LabelledExample, Method, Verdict};
+pub use draft::Draft;
 pub use embedder::{Embedder, EmbedderKind, LoadedEmbedder, load_embedder};
 pub use error::AiError;
 pub use minilm::MiniLmEmbedder;
+pub use retrieval::{Neighbour, nearest};
 pub use tfidf::TfIdfEmbedder;

@@ -30,6 +30,22 @@ pub struct Settings {
     /// `FERRODESK_SLA_SCHEDULE`, a 6-field cron (seconds first), default every minute
     /// (`0 * * * * *`); `off` runs no scan in this instance.
     pub sla_schedule: Option<String>,
+    pub ai: AiConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct AiConfig {
+    /// The sentence model's files (`FERRODESK_MODEL_DIR`); when they are missing, the TF-IDF fallback.
+    pub model_dir: PathBuf,
+    /// Encrypts providers' API keys at rest (`FERRODESK_ENCRYPTION_KEY`, or a key made on first start
+    /// in the data folder). Every instance of one deployment needs the same.
+    pub encryption_key: Secret,
+    /// `FERRODESK_AI_ALLOW_LOCAL_PROVIDERS=1`: a self-hosted operator may point workspaces at plain
+    /// http and at private or loopback addresses (an Ollama on the same host). Off, only https to
+    /// public addresses. Link-local and cloud metadata addresses are refused either way.
+    pub allow_local_providers: bool,
+    /// How long a provider may take before the draft falls back to retrieval.
+    pub provider_timeout: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -190,6 +206,25 @@ impl Settings {
                 Some("off") => None,
                 Some(cron) => Some(cron.to_owned()),
                 None => Some("0 * * * * *".to_owned()),
+            },
+            ai: AiConfig {
+                model_dir: PathBuf::from(
+                    lookup("FERRODESK_MODEL_DIR").unwrap_or_else(|| "models/all-MiniLM-L6-v2".to_owned()),
+                ),
+                encryption_key: match lookup("FERRODESK_ENCRYPTION_KEY") {
+                    Some(key) if key.len() >= 32 => Secret::new(key),
+                    Some(_) => anyhow::bail!("FERRODESK_ENCRYPTION_KEY must be at least 32 characters"),
+                    None => load_or_create_secret(&data_dir.join("encryption-key"))?,
+                },
+                allow_local_providers: matches!(
+                    lookup("FERRODESK_AI_ALLOW_LOCAL_PROVIDERS").as_deref(),
+                    Some("1" | "true" | "yes")
+                ),
+                provider_timeout: std::time::Duration::from_secs(parse_or(
+                    &lookup,
+                    "FERRODESK_AI_PROVIDER_TIMEOUT_SECONDS",
+                    20,
+                )?),
             },
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),

@@ -1,4 +1,5 @@
-//! `/healthz` says the process runs; `/readyz` says it can reach its database.
+//! `/healthz` says the process runs; `/readyz` says it can reach its database, and which embedder
+//! AI runs on (with the reason when it is the fallback).
 
 use actix_web::HttpResponse;
 use actix_web::web;
@@ -13,7 +14,7 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match db::ping(&state.db).await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })),
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok", "ai": state.ai.status() })),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unreachable");
             HttpResponse::ServiceUnavailable().json(json!({

@@ -1,6 +1,7 @@
 //! Ferrodesk, a multi-tenant helpdesk. The modules below are the product's features; `startup`
 //! wires them into one actix-web application.
 
+pub mod ai;
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth, notifications, reports, sla, tickets, users, workspaces};
+use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,6 +45,10 @@ use crate::{auth, notifications, reports, sla, tickets, users, workspaces};
         sla::handlers::policies,
         sla::handlers::update_policies,
         reports::handlers::overview,
+        ai::handlers::categories,
+        ai::handlers::settings,
+        ai::handlers::update_settings,
+        ai::handlers::suggest_reply,
     ),
     components(schemas(ferrodesk_shared::events::ServerEvent, ferrodesk_shared::events::ClientEvent)),
     modifiers(&BearerAuth),
@@ -56,6 +60,7 @@ use crate::{auth, notifications, reports, sla, tickets, users, workspaces};
         (name = "sla", description = "Service-level targets"),
         (name = "reports", description = "The supervisor dashboard"),
         (name = "tickets", description = "Tickets and their threads"),
+        (name = "ai", description = "Categories, reply drafts and AI settings"),
     )
 )]
 pub struct ApiDoc;

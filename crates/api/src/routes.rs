@@ -9,7 +9,7 @@ use ferrodesk_shared::ErrorBody;
 
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
-use crate::{auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, workspaces};
+use crate::{ai, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, workspaces};
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
     let json = web::JsonConfig::default()
@@ -36,6 +36,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(notifications::routes)
                 .configure(sla::routes)
                 .configure(reports::routes)
+                .configure(ai::routes)
                 .configure(tickets::routes)
                 .default_service(web::to(not_found)),
         )

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::ai::AiEngine;
+use crate::ai::crypto::KeyBox;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::{self, AuthRateLimit};
 use crate::auth::tokens::TokenService;
@@ -22,13 +24,21 @@ pub struct AppState {
     /// Pushes committed events to the WebSockets of this instance.
     pub realtime: Hub,
     pub mail: Mail,
+    /// The embedded AI engine (embedder thread, caches, provider client).
+    pub ai: AiEngine,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
         let realtime = Hub::start(db.clone());
         crate::realtime::listener::start(&db, realtime.clone());
+        let ai = AiEngine::start(
+            ferrodesk_ai::load_embedder(&settings.ai.model_dir),
+            KeyBox::new(&settings.ai.encryption_key),
+            crate::ai::provider::client(settings.ai.allow_local_providers, settings.ai.provider_timeout)?,
+        );
         Ok(AppState {
+            ai,
             mail: Mail::new(&settings.mail)?,
             realtime,
             db,

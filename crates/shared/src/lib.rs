@@ -1,6 +1,7 @@
 //! The Ferrodesk API contract. Every type that crosses the wire lives here, so the server and the web
 //! app compile the same definitions and can never disagree about a field name.
 
+pub mod ai;
 pub mod auth;
 pub mod error;
 pub mod events;

@@ -100,7 +100,7 @@ impl std::str::FromStr for Priority {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ticket {
     pub id: TicketId,
@@ -110,6 +110,12 @@ pub struct Ticket {
     pub status: TicketStatus,
     pub priority: Priority,
     pub category: Option<String>,
+    /// Who set `category`; none while it is unset.
+    #[serde(default)]
+    pub category_source: Option<crate::ai::CategorySource>,
+    /// The classifier's view on arrival (staff only; none for customers and before AI ran).
+    #[serde(default)]
+    pub ai_category: Option<crate::ai::CategoryGuess>,
     pub tags: Vec<String>,
     pub requester: UserSummary,
     pub assignee: Option<UserSummary>,
@@ -125,7 +131,7 @@ pub struct Ticket {
 }
 
 /// A ticket with its thread, oldest message first. Customers never receive internal notes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketDetail {
     #[serde(flatten)]
@@ -316,7 +322,7 @@ pub struct TicketListQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketPage {
     pub items: Vec<Ticket>,

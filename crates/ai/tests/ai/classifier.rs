@@ -78,6 +78,28 @@ fn classifier_moves_from_zero_shot_to_centroid_to_logistic_as_labels_come_in() {
         let accuracy = accuracy(&classifier, &test);
         assert!(accuracy > 0.95, "{method:?}: accuracy {accuracy}");
     }
+    // By default three labels per category are enough for the logistic regression.
+    let classifier = Classifier::train(config, &seeds(), &examples(3, 1)).unwrap();
+    assert_eq!(classifier.method(), Method::Logistic);
+}
+
+#[test]
+fn logistic_regression_learns_from_the_category_descriptions() {
+    // Every label sits on the same point, so the labels alone cannot tell the categories apart:
+    // only the descriptions, counted as examples, can.
+    let uninformative = unit(vec![1.0; DIMENSION]);
+    let labelled: Vec<LabelledExample> = (0..5)
+        .flat_map(|_| NAMES)
+        .map(|name| LabelledExample {
+            embedding: uninformative.clone(),
+            category: name.to_owned(),
+        })
+        .collect();
+    let classifier = Classifier::train(ClassifierConfig::default(), &seeds(), &labelled).unwrap();
+    assert_eq!(classifier.method(), Method::Logistic);
+    for (k, name) in NAMES.iter().enumerate() {
+        assert_eq!(classifier.predict(&centre(k)).unwrap().best().0, *name);
+    }
 }
 
 #[test]

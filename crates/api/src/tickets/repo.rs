@@ -21,6 +21,8 @@ pub struct NewTicketRow {
     pub priority: Priority,
     pub requester_id: Uuid,
     pub preview: String,
+    /// The classifier's verdict on arrival, when AI ran.
+    pub ai: Option<crate::ai::Categorised>,
 }
 
 pub async fn insert(
@@ -36,7 +38,11 @@ pub async fn insert(
         subject: Set(row.subject),
         status: Set(TicketStatus::New.as_str().to_owned()),
         priority: Set(row.priority.as_str().to_owned()),
-        category: Set(None),
+        category: Set(row.ai.as_ref().filter(|ai| ai.assigned).map(|ai| ai.category.clone())),
+        category_source: Set(row.ai.as_ref().filter(|ai| ai.assigned).map(|_| "ai".to_owned())),
+        ai_category: Set(row.ai.as_ref().map(|ai| ai.category.clone())),
+        ai_confidence: Set(row.ai.as_ref().map(|ai| f64::from(ai.confidence))),
+        ai_assigned: Set(row.ai.as_ref().is_some_and(|ai| ai.assigned)),
         tags: Set("[]".to_owned()),
         requester_id: Set(row.requester_id),
         assignee_id: Set(None),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use ferrodesk_shared::ai::{CategoryGuess, CategorySource};
 use ferrodesk_shared::sla::TicketSla;
 use ferrodesk_shared::tickets::{
     InboxCounts, InboxView, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery,
@@ -85,6 +86,9 @@ pub async fn create(
     let scope = principal.scope();
     let caller = principal.id().0;
 
+    // Before the transaction: the model's work holds no lock, and the ticket is stored with its
+    // category and embedding at once. (A replayed idempotent request pays for it needlessly; rare.)
+    let arrival = crate::ai::categorise::on_arrival(state, principal.scope(), &subject, &body).await;
     let now = clock::now();
     let txn = db::begin_write(&state.db).await?;
     if let Some(key) = &key
@@ -116,9 +120,13 @@ pub async fn create(
         priority: request.priority.unwrap_or(Priority::Normal),
         requester_id,
         preview: excerpt(&body),
+        ai: arrival.as_ref().map(|arrival| arrival.categorised.clone()),
     };
     let ticket = repo::insert(&txn, scope, row, now).await?;
     repo::insert_message(&txn, scope, ticket.id, caller, body, false, now).await?;
+    if let Some(arrival) = &arrival {
+        crate::ai::repo::insert_embedding(&txn, scope, ticket.id, &arrival.embedder, &arrival.embedding, now).await?;
+    }
     if let Some(key) = key {
         let stored =
             repo::insert_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket.id, now).await;
@@ -221,7 +229,7 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     .await?;
     let items = rows
         .into_iter()
-        .map(|row| into_ticket(row, &people))
+        .map(|row| into_ticket(row, &people).map(|ticket| for_viewer(principal, ticket)))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(TicketPage { items, next_cursor })
 }
@@ -323,11 +331,16 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
         changes.assignee_id = Set(assignee.map(|user| user.0));
         changed = true;
     }
+    // A person choosing a category (even the one the AI chose) is a label the workspace's
+    // classifier learns from; clearing it takes the label back.
+    let mut labelled = false;
     if let Some(category) = category
-        && category != ticket.category
+        && (category != ticket.category || ticket.category_source.as_deref() == Some("ai"))
     {
+        changes.category_source = Set(category.as_ref().map(|_| "agent".to_owned()));
         changes.category = Set(category);
         changed = true;
+        labelled = true;
     }
     if let Some(tags) = tags {
         let tags = serde_json::to_string(&tags).context("encoding tags")?;
@@ -351,6 +364,9 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
     txn.commit().await?;
     if changed {
         effects::announce(state, scope);
+    }
+    if labelled {
+        crate::ai::learn::retrain_soon(state, scope);
     }
     Ok(updated)
 }
@@ -503,10 +519,18 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
         Vec::new()
     };
     Ok(TicketDetail {
-        ticket: into_ticket(ticket, &people)?,
+        ticket: for_viewer(principal, into_ticket(ticket, &people)?),
         messages,
         breaches,
     })
+}
+
+/// The classifier's guess is a hint for staff, not something to show the customer.
+fn for_viewer(principal: &Principal, mut ticket: Ticket) -> Ticket {
+    if !principal.is_staff() {
+        ticket.ai_category = None;
+    }
+    ticket
 }
 
 async fn people_of(
@@ -538,6 +562,16 @@ fn into_ticket(row: tickets::Model, people: &HashMap<Uuid, UserSummary>) -> ApiR
         requester: person(people, row.requester_id)?,
         assignee: row.assignee_id.map(|id| person(people, id)).transpose()?,
         subject: row.subject,
+        category_source: match row.category_source.as_deref() {
+            Some("ai") => Some(CategorySource::Ai),
+            Some(_) => Some(CategorySource::Agent),
+            None => None,
+        },
+        ai_category: row.ai_category.map(|category| CategoryGuess {
+            category,
+            confidence: row.ai_confidence.unwrap_or(0.0) as f32,
+            assigned: row.ai_assigned,
+        }),
         category: row.category,
         created_at: row.created_at,
         updated_at: row.updated_at,

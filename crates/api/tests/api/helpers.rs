@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use ferrodesk::config::{
-    AuthSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, Secret, Settings, sqlite_url,
+    AiConfig, AuthSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, Secret, Settings,
+    sqlite_url,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
@@ -68,6 +69,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         },
         // Tests run the SLA scan themselves, with chosen times.
         sla_schedule: None,
+        // The TF-IDF fallback unless a test asks for the model (`with_model`): loading it per app
+        // would slow every test down.
+        ai: AiConfig {
+            model_dir: database.dir.join("no-model"),
+            encryption_key: Secret::new("test-encryption-key-test-encryption-key-0123"),
+            allow_local_providers: true,
+            provider_timeout: std::time::Duration::from_secs(5),
+        },
         mail: MailSettings {
             smtp_url: None,
             from_address: "support@ferrodesk.test".to_owned(),

@@ -3,6 +3,7 @@
 //! file, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a database made for it and dropped after.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ai;
 mod auth;
 mod demo;
 mod errors;

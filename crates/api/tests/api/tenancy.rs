@@ -668,9 +668,11 @@ async fn the_same_email_is_two_users_in_two_workspaces() {
 
     // Each writes a ticket and sees only that one.
     let in_a = app.create_ticket(ada_a, "Ada's question to Acme", "Hello Acme").await;
+    let in_a = ticket_as(&app, &a.owner, in_a.ticket.id).await;
     let in_b = app
         .create_ticket(ada_b, "Ada's question to Globex", "Hello Globex")
         .await;
+    let in_b = ticket_as(&app, &b.owner, in_b.ticket.id).await;
     assert_eq!(ticket_ids_as(&app, ada_a, "").await, BTreeSet::from([in_a.ticket.id]));
     assert_eq!(ticket_ids_as(&app, ada_b, "").await, BTreeSet::from([in_b.ticket.id]));
     assert_eq!(

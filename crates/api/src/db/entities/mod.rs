@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Enums are stored as their snake_case names and parsed into
 //! `ferrodesk_shared` types at the repository boundary.
 
+pub mod ai_settings;
 pub mod events;
 pub mod idempotency_keys;
 pub mod invitations;
@@ -12,6 +13,7 @@ pub mod refresh_tokens;
 pub mod sessions;
 pub mod sla_breaches;
 pub mod sla_policies;
+pub mod ticket_embeddings;
 pub mod tickets;
 pub mod users;
 pub mod workspaces;

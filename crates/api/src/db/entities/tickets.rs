@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "tickets")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -30,6 +30,13 @@ pub struct Model {
     pub breached_first_response: bool,
     pub breached_resolution: bool,
     pub escalated: bool,
+    /// `ai` or `agent`: who set `category`.
+    pub category_source: Option<String>,
+    /// The classifier's best guess on arrival, kept when it abstained.
+    pub ai_category: Option<String>,
+    pub ai_confidence: Option<f64>,
+    /// Whether that guess was confident enough to set `category`.
+    pub ai_assigned: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

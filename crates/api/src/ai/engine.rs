@@ -1,0 +1,227 @@
+//! The embedded engine: one embedder for the process, run on a thread of its own that gathers
+//! concurrent requests into batches (one forward pass for several tickets is cheaper than several),
+//! so model inference never blocks an async worker.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ferrodesk_ai::{Classifier, Embedder, EmbedderKind, LoadedEmbedder};
+use ferrodesk_shared::ai::{self as wire, EngineStatus};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::crypto::KeyBox;
+use crate::error::{ApiError, ApiResult};
+
+/// Texts longer than this are cut before embedding: the model reads 256 tokens at most, and the
+/// fallback gains nothing from a whole log file pasted into a ticket.
+const MAX_TEXT_CHARS: usize = 2_000;
+/// At most this many texts go through the model in one pass.
+const MAX_BATCH: usize = 32;
+
+type Reply = oneshot::Sender<Result<Vec<Vec<f32>>, ferrodesk_ai::AiError>>;
+
+struct Job {
+    texts: Vec<String>,
+    reply: Reply,
+}
+
+/// A workspace's classifier as last built, and what it was built from.
+#[derive(Clone)]
+pub struct CachedClassifier {
+    pub key: String,
+    pub classifier: Arc<Classifier>,
+}
+
+#[derive(Clone)]
+pub struct AiEngine {
+    jobs: mpsc::Sender<Job>,
+    name: String,
+    kind: EmbedderKind,
+    dimension: usize,
+    notice: Option<String>,
+    /// Embeddings of category descriptions, by text: they change only when an owner edits them.
+    descriptions: Arc<Mutex<HashMap<String, Vec<f32>>>>,
+    /// Per workspace: the classifier in use, so a new ticket does not parse it from JSON again.
+    classifiers: Arc<Mutex<HashMap<Uuid, CachedClassifier>>>,
+    /// Workspaces with a retraining scheduled and not yet started.
+    pub(crate) retraining: Arc<Mutex<std::collections::HashSet<Uuid>>>,
+    keys: KeyBox,
+    http: reqwest::Client,
+}
+
+impl AiEngine {
+    /// Starts the worker thread for `loaded`; it stops when the last clone of the engine is dropped.
+    pub fn start(loaded: LoadedEmbedder, keys: KeyBox, http: reqwest::Client) -> AiEngine {
+        let embedder = loaded.embedder;
+        let (jobs, receiver) = mpsc::channel::<Job>(1024);
+        let engine = AiEngine {
+            jobs,
+            name: embedder.name().to_owned(),
+            kind: embedder.kind(),
+            dimension: embedder.dimension(),
+            notice: loaded.fallback_reason,
+            descriptions: Arc::default(),
+            classifiers: Arc::default(),
+            retraining: Arc::default(),
+            keys,
+            http,
+        };
+        match &engine.notice {
+            Some(reason) => tracing::warn!(embedder = %engine.name, %reason, "AI runs on the fallback embedder"),
+            None => tracing::info!(embedder = %engine.name, dimension = engine.dimension, "AI model loaded"),
+        }
+        let spawned = std::thread::Builder::new()
+            .name("ferrodesk-embedder".to_owned())
+            .spawn(move || work(embedder, receiver));
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the embedder thread; AI requests will fail");
+        }
+        engine
+    }
+
+    /// Seals and opens providers' API keys.
+    pub fn keys(&self) -> &KeyBox {
+        &self.keys
+    }
+
+    /// The guarded HTTP client for providers.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The embedder's name, stored beside every vector it makes.
+    pub fn embedder(&self) -> &str {
+        &self.name
+    }
+
+    pub fn is_fallback(&self) -> bool {
+        self.kind == EmbedderKind::Fallback
+    }
+
+    pub fn status(&self) -> EngineStatus {
+        EngineStatus {
+            embedder: self.name.clone(),
+            kind: match self.kind {
+                EmbedderKind::Model => wire::EmbedderKind::Model,
+                EmbedderKind::Fallback => wire::EmbedderKind::Fallback,
+            },
+            notice: self.notice.clone(),
+        }
+    }
+
+    /// Unit vectors for `texts`, in order, computed off the async workers.
+    pub async fn embed_many(&self, texts: Vec<String>) -> ApiResult<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let texts = texts.into_iter().map(|text| clip(&text)).collect();
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { texts, reply })
+            .await
+            .map_err(|_| ApiError::Unavailable("The AI engine is not running.".to_owned()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Unavailable("The AI engine stopped.".to_owned()))?
+            .map_err(|error| ApiError::Internal(anyhow::anyhow!("embedding failed: {error}")))
+    }
+
+    pub async fn embed(&self, text: String) -> ApiResult<Vec<f32>> {
+        self.embed_many(vec![text])
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the embedder returned nothing")))
+    }
+
+    /// Embeddings of category descriptions, computed once per text.
+    pub async fn describe(&self, descriptions: &[String]) -> ApiResult<Vec<Vec<f32>>> {
+        let missing: Vec<String> = {
+            let known = lock(&self.descriptions);
+            descriptions
+                .iter()
+                .filter(|text| !known.contains_key(*text))
+                .cloned()
+                .collect()
+        };
+        if !missing.is_empty() {
+            let vectors = self.embed_many(missing.clone()).await?;
+            let mut known = lock(&self.descriptions);
+            for (text, vector) in missing.into_iter().zip(vectors) {
+                known.insert(text, vector);
+            }
+        }
+        let known = lock(&self.descriptions);
+        descriptions
+            .iter()
+            .map(|text| {
+                known
+                    .get(text)
+                    .cloned()
+                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a description was not embedded")))
+            })
+            .collect()
+    }
+
+    pub fn cached_classifier(&self, workspace: Uuid, key: &str) -> Option<Arc<Classifier>> {
+        lock(&self.classifiers)
+            .get(&workspace)
+            .filter(|cached| cached.key == key)
+            .map(|cached| cached.classifier.clone())
+    }
+
+    pub fn cache_classifier(&self, workspace: Uuid, key: String, classifier: Arc<Classifier>) {
+        lock(&self.classifiers).insert(workspace, CachedClassifier { key, classifier });
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-update of a cache: the data is still usable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        Some((at, _)) => text[..at].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// The worker: waits for one job, takes whatever else is already queued (up to `MAX_BATCH`
+/// texts), embeds them together and answers each job with its share.
+fn work(embedder: Arc<dyn Embedder>, mut receiver: mpsc::Receiver<Job>) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut batch = vec![first];
+        let mut count = batch[0].texts.len();
+        while count < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => {
+                    count += job.texts.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let texts: Vec<&str> = batch
+            .iter()
+            .flat_map(|job| job.texts.iter().map(String::as_str))
+            .collect();
+        match embedder.embed_batch(&texts) {
+            Ok(vectors) => {
+                let mut vectors = vectors.into_iter();
+                for job in batch {
+                    let share: Vec<Vec<f32>> = vectors.by_ref().take(job.texts.len()).collect();
+                    let _ = job.reply.send(Ok(share));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, texts = texts.len(), "embedding a batch failed");
+                for job in batch {
+                    let _ = job
+                        .reply
+                        .send(Err(ferrodesk_ai::AiError::InvalidInput(error.to_string())));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! AI storage, always within one workspace: its settings row (with the trained classifier), ticket
+//! embeddings, the labels people gave, and the solved tickets replies are drafted from.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+};
+use uuid::Uuid;
+
+use crate::auth::WorkspaceScope;
+use crate::db::entities::{ai_settings, messages, ticket_embeddings, tickets, users};
+use crate::error::ApiResult;
+
+/// A new workspace's threshold: the classifier sets a category when at least this sure.
+pub const DEFAULT_MIN_CONFIDENCE: f64 = 0.5;
+
+/// The workspace's settings, or the defaults (not stored until changed).
+pub async fn settings(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<ai_settings::Model> {
+    Ok(ai_settings::Entity::find_by_id(scope.uuid())
+        .one(conn)
+        .await?
+        .unwrap_or_else(|| defaults(scope.uuid())))
+}
+
+fn defaults(workspace: Uuid) -> ai_settings::Model {
+    ai_settings::Model {
+        workspace_id: workspace,
+        enabled: true,
+        min_confidence: DEFAULT_MIN_CONFIDENCE,
+        custom_categories: "[]".to_owned(),
+        provider_base_url: None,
+        provider_model: None,
+        provider_key: None,
+        classifier: None,
+        classifier_embedder: None,
+        classifier_labels: 0,
+        classifier_version: 0,
+        trained_at: None,
+        updated_at: DateTime::<Utc>::UNIX_EPOCH,
+    }
+}
+
+/// The owner's part of the settings; the classifier columns are left as they are.
+pub struct OwnerSettings {
+    pub enabled: bool,
+    pub min_confidence: f64,
+    pub custom_categories: String,
+    pub provider_base_url: Option<String>,
+    pub provider_model: Option<String>,
+    pub provider_key: Option<String>,
+}
+
+pub async fn save_owner_settings(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    owner: OwnerSettings,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let exists = ai_settings::Entity::find_by_id(scope.uuid()).one(conn).await?.is_some();
+    let mut row = ai_settings::ActiveModel {
+        workspace_id: Set(scope.uuid()),
+        enabled: Set(owner.enabled),
+        min_confidence: Set(owner.min_confidence),
+        custom_categories: Set(owner.custom_categories),
+        provider_base_url: Set(owner.provider_base_url),
+        provider_model: Set(owner.provider_model),
+        provider_key: Set(owner.provider_key),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if exists {
+        row.update(conn).await?;
+    } else {
+        row.classifier_labels = Set(0);
+        row.classifier_version = Set(0);
+        row.insert(conn).await?;
+    }
+    Ok(())
+}
+
+/// Stores a newly trained classifier; its version moves on so every instance's cache sees it.
+pub async fn save_classifier(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    classifier_json: String,
+    embedder: &str,
+    labels: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let existing = ai_settings::Entity::find_by_id(scope.uuid()).one(conn).await?;
+    if existing.is_none() {
+        let mut row: ai_settings::ActiveModel = defaults(scope.uuid()).into();
+        row.updated_at = Set(now);
+        row.insert(conn).await?;
+    }
+    ai_settings::Entity::update_many()
+        .col_expr(ai_settings::Column::Classifier, Expr::value(Some(classifier_json)))
+        .col_expr(
+            ai_settings::Column::ClassifierEmbedder,
+            Expr::value(Some(embedder.to_owned())),
+        )
+        .col_expr(ai_settings::Column::ClassifierLabels, Expr::value(labels))
+        .col_expr(
+            ai_settings::Column::ClassifierVersion,
+            Expr::col(ai_settings::Column::ClassifierVersion).add(1),
+        )
+        .col_expr(ai_settings::Column::TrainedAt, Expr::value(Some(now)))
+        .filter(ai_settings::Column::WorkspaceId.eq(scope.uuid()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub fn encode_vector(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|value| value.to_le_bytes()).collect()
+}
+
+pub fn decode_vector(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
+        .collect()
+}
+
+pub async fn insert_embedding(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ticket_id: Uuid,
+    embedder: &str,
+    vector: &[f32],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    ticket_embeddings::ActiveModel {
+        ticket_id: Set(ticket_id),
+        workspace_id: Set(scope.uuid()),
+        embedder: Set(embedder.to_owned()),
+        vector: Set(encode_vector(vector)),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The categories people set on this workspace's tickets, with those tickets' embeddings: what
+/// the classifier learns from. The newest `limit` labels.
+pub async fn labelled_examples(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    embedder: &str,
+    limit: u64,
+) -> ApiResult<Vec<(String, Vec<f32>)>> {
+    let rows: Vec<(Option<String>, Vec<u8>)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Category)
+        .column_as(
+            Expr::col((ticket_embeddings::Entity, ticket_embeddings::Column::Vector)),
+            "vector",
+        )
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            tickets::Entity::belongs_to(ticket_embeddings::Entity)
+                .from(tickets::Column::Id)
+                .to(ticket_embeddings::Column::TicketId)
+                .into(),
+        )
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(ticket_embeddings::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(ticket_embeddings::Column::Embedder.eq(embedder))
+        .filter(tickets::Column::CategorySource.eq("agent"))
+        .filter(tickets::Column::Category.is_not_null())
+        .order_by_desc(tickets::Column::UpdatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(category, vector)| category.map(|category| (category, decode_vector(&vector))))
+        .collect())
+}
+
+/// A solved ticket replies may be drafted from.
+pub struct Candidate {
+    pub ticket_id: Uuid,
+    pub number: i64,
+    pub subject: String,
+    pub vector: Vec<f32>,
+}
+
+/// The workspace's most recently solved (or closed) tickets with an embedding by `embedder`.
+pub async fn solved_candidates(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    embedder: &str,
+    except: Uuid,
+    limit: u64,
+) -> ApiResult<Vec<Candidate>> {
+    let rows: Vec<(Uuid, i64, String, Vec<u8>)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .column(tickets::Column::Number)
+        .column(tickets::Column::Subject)
+        .column_as(
+            Expr::col((ticket_embeddings::Entity, ticket_embeddings::Column::Vector)),
+            "vector",
+        )
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            tickets::Entity::belongs_to(ticket_embeddings::Entity)
+                .from(tickets::Column::Id)
+                .to(ticket_embeddings::Column::TicketId)
+                .into(),
+        )
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(ticket_embeddings::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(ticket_embeddings::Column::Embedder.eq(embedder))
+        .filter(tickets::Column::Status.is_in(["solved", "closed"]))
+        .filter(tickets::Column::Id.ne(except))
+        .order_by_desc(tickets::Column::SolvedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(ticket_id, number, subject, vector)| Candidate {
+            ticket_id,
+            number,
+            subject,
+            vector: decode_vector(&vector),
+        })
+        .collect())
+}
+
+/// The last public reply staff wrote on a ticket: the answer that solved it.
+pub async fn last_staff_reply(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ticket_id: Uuid,
+) -> ApiResult<Option<String>> {
+    let backend = conn.get_database_backend();
+    let (p1, p2) = match backend {
+        sea_orm::DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    let sql = format!(
+        "SELECT m.body AS body FROM messages m JOIN users u ON u.id = m.author_id \
+         WHERE m.workspace_id = {p1} AND m.ticket_id = {p2} AND m.internal = {false_} AND u.role <> 'customer' \
+         ORDER BY m.created_at DESC LIMIT 1",
+        false_ = match backend {
+            sea_orm::DbBackend::Postgres => "FALSE",
+            _ => "0",
+        }
+    );
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [scope.uuid().into(), ticket_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get::<String>("", "body")?),
+        None => None,
+    })
+}
+
+/// The newest public message by the ticket's requester: what a reply answers.
+pub async fn latest_customer_message(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ticket: &tickets::Model,
+) -> ApiResult<Option<String>> {
+    Ok(messages::Entity::find()
+        .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(messages::Column::TicketId.eq(ticket.id))
+        .filter(messages::Column::AuthorId.eq(ticket.requester_id))
+        .filter(messages::Column::Internal.eq(false))
+        .order_by_desc(messages::Column::CreatedAt)
+        .one(conn)
+        .await?
+        .map(|message| message.body))
+}
+
+pub async fn user_name(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<Option<String>> {
+    Ok(users::Entity::find_by_id(id)
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .one(conn)
+        .await?
+        .map(|user| user.name))
+}

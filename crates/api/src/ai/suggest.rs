@@ -1,0 +1,194 @@
+//! Reply drafts: the workspace's most similar solved tickets, and either the best agent reply among
+//! them adapted offline into a polite frame, or a draft from the workspace's chat-completions
+//! provider grounded in those replies. Any provider failure falls back to the offline draft.
+
+use ferrodesk_ai::draft::{compose, placeholders_in};
+use ferrodesk_ai::{ChatMessage, ChatModel, ChatRole, nearest};
+use ferrodesk_shared::TicketId;
+use ferrodesk_shared::ai::{ReplyOrigin, ReplySource, SuggestedReply};
+
+use crate::auth::Principal;
+use crate::db::entities::{ai_settings, tickets};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::tickets::repo as tickets_repo;
+
+use super::categorise::ticket_text;
+use super::provider::{OpenAiCompatible, validate_base_url};
+use super::{repo, require_ai};
+
+/// How many recently solved tickets a suggestion compares with.
+const CANDIDATES: u64 = 5_000;
+/// How many similar tickets a draft draws on.
+const SOURCES: usize = 3;
+/// An earlier reply is offered only for a ticket at least this similar (cosine). The TF-IDF
+/// fallback's scores run lower than the model's for the same closeness.
+const MIN_SIMILARITY_MODEL: f32 = 0.45;
+const MIN_SIMILARITY_FALLBACK: f32 = 0.2;
+/// A reply longer than this is cut before it goes into a provider's prompt.
+const MAX_REPLY_CHARS: usize = 1_500;
+
+struct Grounding {
+    source: ReplySource,
+    reply: String,
+}
+
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
+pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> ApiResult<SuggestedReply> {
+    let scope = principal.scope();
+    let db = &state.db;
+    let ticket = tickets_repo::find(db, scope, id.0).await?;
+    let settings = require_ai(db, scope).await?;
+    let customer = repo::user_name(db, scope, ticket.requester_id)
+        .await?
+        .unwrap_or_default();
+    let question = repo::latest_customer_message(db, scope, &ticket)
+        .await?
+        .unwrap_or_default();
+    let query = state.ai.embed(ticket_text(&ticket.subject, &question)).await?;
+    let candidates = repo::solved_candidates(db, scope, state.ai.embedder(), ticket.id, CANDIDATES).await?;
+    let min_similarity = if state.ai.is_fallback() {
+        MIN_SIMILARITY_FALLBACK
+    } else {
+        MIN_SIMILARITY_MODEL
+    };
+    let neighbours = nearest(
+        &query,
+        candidates.iter().map(|candidate| candidate.vector.as_slice()),
+        SOURCES,
+        min_similarity,
+    );
+    let mut grounding = Vec::new();
+    for neighbour in neighbours {
+        let candidate = &candidates[neighbour.index];
+        if let Some(reply) = repo::last_staff_reply(db, scope, candidate.ticket_id).await? {
+            grounding.push(Grounding {
+                source: ReplySource {
+                    ticket_id: TicketId(candidate.ticket_id),
+                    number: candidate.number,
+                    subject: candidate.subject.clone(),
+                    similarity: neighbour.similarity.clamp(0.0, 1.0),
+                },
+                reply,
+            });
+        }
+    }
+    let draft = compose(&customer, principal.name(), grounding.first().map(|g| g.reply.as_str()));
+    let offline = SuggestedReply {
+        draft: draft.text,
+        origin: if grounding.is_empty() {
+            ReplyOrigin::Template
+        } else {
+            ReplyOrigin::Retrieval
+        },
+        model: None,
+        sources: grounding.iter().map(|g| g.source.clone()).collect(),
+        placeholders: draft.placeholders,
+        notice: None,
+    };
+    let Some(provider) = provider_for(state, &settings)? else {
+        return Ok(offline);
+    };
+    let messages = prompt(principal, &ticket, &customer, &question, &grounding);
+    let answer = tokio::time::timeout(state.settings.ai.provider_timeout, provider.complete(&messages)).await;
+    let failure = match answer {
+        Ok(Ok(text)) => {
+            return Ok(SuggestedReply {
+                placeholders: placeholders_in(&text),
+                draft: text,
+                origin: ReplyOrigin::Provider,
+                model: Some(provider.name().to_owned()),
+                sources: offline.sources,
+                notice: None,
+            });
+        }
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => "the provider did not answer in time".to_owned(),
+    };
+    tracing::warn!(reason = %failure, "the AI provider failed; answering with the offline draft");
+    Ok(SuggestedReply {
+        notice: Some(format!(
+            "The AI provider was not used ({failure}); this draft comes from similar solved tickets."
+        )),
+        ..offline
+    })
+}
+
+/// The workspace's provider, if it configured one (its key opened from storage).
+fn provider_for(state: &AppState, settings: &ai_settings::Model) -> ApiResult<Option<OpenAiCompatible>> {
+    let (Some(base_url), Some(model)) = (&settings.provider_base_url, &settings.provider_model) else {
+        return Ok(None);
+    };
+    // Checked again: the operator may have tightened what is allowed since the owner saved it.
+    let url = match validate_base_url(base_url, state.settings.ai.allow_local_providers) {
+        Ok(url) => url,
+        Err(reason) => {
+            tracing::warn!(%reason, "a stored provider URL is no longer allowed; drafting offline");
+            return Ok(None);
+        }
+    };
+    let api_key = match &settings.provider_key {
+        Some(sealed) => Some(
+            state
+                .ai
+                .keys()
+                .open(settings.workspace_id, sealed)
+                .map_err(ApiError::Internal)?,
+        ),
+        None => None,
+    };
+    Ok(Some(OpenAiCompatible::new(
+        state.ai.http().clone(),
+        &url,
+        model,
+        api_key,
+    )))
+}
+
+fn clip(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+fn prompt(
+    principal: &Principal,
+    ticket: &tickets::Model,
+    customer: &str,
+    question: &str,
+    grounding: &[Grounding],
+) -> Vec<ChatMessage> {
+    let system = format!(
+        "You are {agent}, a customer support agent. Write a short, polite reply to the customer's latest \
+         message. Base the answer only on the earlier replies to similar tickets given below. Never invent \
+         numbers, amounts, prices, dates, order numbers or names: where a fact you need is not given, write a \
+         placeholder in double braces such as {{{{order_number}}}} or {{{{date}}}}. Greet the customer by first \
+         name and sign off as {agent}. Answer with the reply text only.",
+        agent = principal.name()
+    );
+    let mut user = format!(
+        "Ticket subject: {subject}\nCustomer: {customer}\nTheir latest message:\n{question}\n",
+        subject = ticket.subject,
+        question = clip(question, MAX_REPLY_CHARS),
+    );
+    if grounding.is_empty() {
+        user.push_str(
+            "\nNo similar ticket has been solved yet: acknowledge the request and use placeholders for the answer.\n",
+        );
+    } else {
+        user.push_str("\nEarlier replies to similar solved tickets:\n");
+        for (at, g) in grounding.iter().enumerate() {
+            user.push_str(&format!(
+                "\n[{n}] Ticket \"{subject}\":\n{reply}\n",
+                n = at + 1,
+                subject = g.source.subject,
+                reply = clip(&g.reply, MAX_REPLY_CHARS)
+            ));
+        }
+    }
+    vec![
+        ChatMessage::new(ChatRole::System, system),
+        ChatMessage::new(ChatRole::User, user),
+    ]
+}
