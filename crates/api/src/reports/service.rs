@@ -34,10 +34,10 @@ pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Per-day counts in `tz` from per-hour UTC counts, zeros included.
-pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, hours: &[(DateTime<Utc>, u64)]) -> Vec<DayCount> {
+pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, hours: &[repo::HourCount]) -> Vec<DayCount> {
     let mut by_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-    for (hour, count) in hours {
-        *by_day.entry(hour.with_timezone(&tz).date_naive()).or_default() += count;
+    for hour in hours {
+        *by_day.entry(hour.at.with_timezone(&tz).date_naive()).or_default() += hour.count;
     }
     from.iter_days()
         .take_while(|day| *day <= to)
@@ -81,7 +81,8 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
     let solved = repo::per_hour(db, scope, Moment::Solved, start, end).await?;
     let first_response = repo::durations(db, scope, "first_response_at", "created_at", start, end).await?;
     let resolution = repo::durations(db, scope, "solved_at", "solved_at", start, end).await?;
-    let (tickets, breached) = repo::breaches(db, scope, start, end).await?;
+    let tickets = created.iter().map(|hour| hour.count).sum::<u64>();
+    let breached = created.iter().map(|hour| hour.breached).sum::<u64>();
 
     let mut backlog = Backlog::default();
     for row in repo::counts_by(db, scope, "status", None).await? {
@@ -178,7 +179,12 @@ mod tests {
     fn hours_fall_into_local_days() {
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
         let hour = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
-        let counts = [(hour("2026-11-01T14:00:00Z"), 2), (hour("2026-11-01T15:00:00Z"), 3)];
+        let bucket = |at: &str, count: u64| repo::HourCount {
+            at: hour(at),
+            count,
+            breached: 0,
+        };
+        let counts = [bucket("2026-11-01T14:00:00Z", 2), bucket("2026-11-01T15:00:00Z", 3)];
         // 14:00 UTC is 23:00 on the 1st in Tokyo; 15:00 UTC is midnight on the 2nd.
         let per_day = days(tokyo, date(2026, 11, 1), date(2026, 11, 3), &counts);
         assert_eq!(per_day.iter().map(|day| day.count).collect::<Vec<_>>(), vec![2, 3, 0]);
