@@ -225,3 +225,76 @@ fn work(embedder: Arc<dyn Embedder>, mut receiver: mpsc::Receiver<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use ferrodesk_ai::AiError;
+
+    use super::*;
+    use crate::config::Secret;
+
+    /// Records each batch's size and takes a while, as the model does.
+    struct Slow {
+        batches: Arc<Mutex<Vec<usize>>>,
+        calls: AtomicUsize,
+    }
+
+    impl Embedder for Slow {
+        fn name(&self) -> &str {
+            "slow"
+        }
+        fn kind(&self) -> EmbedderKind {
+            EmbedderKind::Fallback
+        }
+        fn dimension(&self) -> usize {
+            2
+        }
+        fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, AiError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            lock(&self.batches).push(texts.len());
+            std::thread::sleep(Duration::from_millis(50));
+            Ok(texts.iter().map(|text| vec![text.len() as f32, 1.0]).collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_batches_and_each_gets_its_own_vector() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let embedder = Arc::new(Slow {
+            batches: batches.clone(),
+            calls: AtomicUsize::new(0),
+        });
+        let engine = AiEngine::start(
+            LoadedEmbedder {
+                embedder,
+                fallback_reason: Some("test".into()),
+            },
+            KeyBox::new(&Secret::new("k".repeat(40))),
+            reqwest::Client::new(),
+        );
+        let requests: Vec<_> = (1..=12)
+            .map(|n| {
+                let engine = engine.clone();
+                tokio::spawn(async move { (n, engine.embed("x".repeat(n)).await) })
+            })
+            .collect();
+        for request in requests {
+            let (n, vector) = request.await.expect("joins");
+            assert_eq!(
+                vector.expect("embeds"),
+                vec![n as f32, 1.0],
+                "request {n} got its own vector"
+            );
+        }
+        let batches = lock(&batches).clone();
+        assert_eq!(batches.iter().sum::<usize>(), 12);
+        assert!(
+            batches.len() < 12,
+            "requests waiting behind a batch go together: {batches:?}"
+        );
+    }
+}
