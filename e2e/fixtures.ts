@@ -91,3 +91,21 @@ export const test = base.extend<{ problems: BrowserProblems }>({
     await use(page);
   },
 });
+
+/// The demo workspace that global-setup.ts seeds (`--demo`; crates/api/src/demo/cast.rs).
+export const DEMO = {
+  workspace: 'demo',
+  password: 'ferrodesk-demo',
+  owner: { name: 'Olivia Bennett', email: 'olivia@northwind.example' },
+  agent: { name: 'Priya Shah', email: 'priya@northwind.example' },
+} as const;
+
+/// Signs `email` in to the demo workspace and waits for the inbox.
+export async function signInToDemo(page: Page, email: string): Promise<void> {
+  await page.goto('/signin');
+  await page.getByLabel('Workspace').fill(DEMO.workspace);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/inbox/);
+}

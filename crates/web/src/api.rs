@@ -1,8 +1,10 @@
 //! The one typed client of the REST API. Every call sends the access token; a 401 triggers one
 //! silent refresh through the httpOnly cookie and a retry, and signs out if that fails too.
 
+use ferrodesk_shared::ai::{AiSettings, AiSettingsUpdate, CategoryList, SuggestedReply};
 use ferrodesk_shared::auth::AuthResponse;
-use ferrodesk_shared::{ErrorBody, ErrorCode};
+use ferrodesk_shared::tickets::{Ticket, TicketPatch};
+use ferrodesk_shared::{ErrorBody, ErrorCode, TicketId};
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
 use serde::Serialize;
@@ -140,6 +142,38 @@ impl Api {
         let auth: AuthResponse = self.send(Method::POST, "/api/v1/auth/refresh", None::<&()>).await?;
         self.token.set(Some(auth.access_token.clone()));
         Ok(auth)
+    }
+}
+
+/// AI: the categories an agent may pick, the owner's settings, and reply drafts.
+impl Api {
+    /// `GET /api/v1/ai/categories` (staff): the built-in categories, then the workspace's own.
+    pub async fn ai_categories(&self) -> Result<CategoryList, ApiError> {
+        self.get("/api/v1/ai/categories").await
+    }
+
+    /// `GET /api/v1/ai/settings` (owner).
+    pub async fn ai_settings(&self) -> Result<AiSettings, ApiError> {
+        self.get("/api/v1/ai/settings").await
+    }
+
+    /// `PUT /api/v1/ai/settings` (owner): the whole settings, replaced; 422 names the fields.
+    pub async fn save_ai_settings(&self, update: &AiSettingsUpdate) -> Result<AiSettings, ApiError> {
+        self.put("/api/v1/ai/settings", update).await
+    }
+
+    /// `POST /api/v1/tickets/{id}/suggest-reply` (staff): a draft for the agent to edit, never sent.
+    pub async fn suggest_reply(&self, ticket: TicketId) -> Result<SuggestedReply, ApiError> {
+        self.post(&format!("/api/v1/tickets/{ticket}/suggest-reply"), &()).await
+    }
+
+    /// Sets (or clears) a ticket's category: a person's choice, which the classifier learns from.
+    pub async fn set_ticket_category(&self, ticket: TicketId, category: Option<String>) -> Result<Ticket, ApiError> {
+        let patch = TicketPatch {
+            category: Some(category),
+            ..Default::default()
+        };
+        self.patch(&format!("/api/v1/tickets/{ticket}"), &patch).await
     }
 }
 

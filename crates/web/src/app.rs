@@ -8,6 +8,7 @@ use leptos_router::path;
 use crate::api::Api;
 use crate::components::toast::{ToastHost, Toasts};
 use crate::live::provide_live;
+use crate::pages::ai_settings::AiSettingsScreen;
 use crate::pages::auth::{AcceptInvitation, LinkSignIn, Register, SignIn, SignUp};
 use crate::pages::dashboard::Dashboard;
 use crate::pages::inbox::{Inbox, NoTicketOpen};
@@ -45,6 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/team") view=Team />
                 <Route path=path!("/dashboard") view=Dashboard />
                 <Route path=path!("/settings/sla") view=SlaSettings />
+                <Route path=path!("/settings/ai") view=AiSettingsScreen />
                 <Route path=path!("/requests") view=Requests />
                 <Route path=path!("/requests/new") view=NewRequest />
                 <Route path=path!("/requests/:id") view=RequestView />

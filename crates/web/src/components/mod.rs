@@ -1,5 +1,7 @@
-//! Small pieces every page uses: badges, times, form fields, message text, toasts, charts.
+//! Small pieces every page uses: badges, times, form fields, message text, toasts, charts, and the
+//! AI's pieces of the ticket (category field, where a draft came from).
 
+pub mod ai;
 pub mod badges;
 pub mod bell;
 pub mod charts;

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod ai_settings;
 pub mod auth;
 pub mod dashboard;
 pub mod inbox;

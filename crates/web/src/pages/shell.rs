@@ -73,6 +73,33 @@ pub fn SupervisorOnly(page: &'static str, children: ChildrenFn) -> impl IntoView
     }
 }
 
+/// Whether this role may change the workspace itself (its AI settings, for one).
+pub fn is_owner(role: Option<Role>) -> bool {
+    role.is_some_and(|role| role.can(Permission::ManageWorkspace))
+}
+
+/// Renders `children` for owners; tells everyone else, kindly, whom to ask.
+#[component]
+pub fn OwnerOnly(page: &'static str, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    move || {
+        if is_owner(session.role()) {
+            children().into_any()
+        } else {
+            view! {
+                <main class="page">
+                    <div class="empty" data-testid="owners-only">
+                        <strong>{format!("{page} are for the workspace's owner.")}</strong>
+                        <p>"Ask the owner if something should change."</p>
+                        <a class="button" href="/inbox?view=mine">"Back to my tickets"</a>
+                    </div>
+                </main>
+            }
+            .into_any()
+        }
+    }
+}
+
 #[component]
 pub fn Rail() -> impl IntoView {
     let session = use_session();
@@ -127,6 +154,7 @@ pub fn Rail() -> impl IntoView {
     ];
     let can_manage_team = move || session.role().is_some_and(|role| role.can(Permission::InviteAgent));
     let supervises = move || is_supervisor(session.role());
+    let owns = move || is_owner(session.role());
     let here = move |path: &'static str| (location.pathname.get() == path).then_some("page");
     let user = move || session.user();
     view! {
@@ -174,6 +202,11 @@ pub fn Rail() -> impl IntoView {
                 <Show when=supervises>
                     <a class="view" href="/settings/sla" title="SLA settings" aria-current=move || here("/settings/sla")>
                         <span class="label">"SLA settings"</span>
+                    </a>
+                </Show>
+                <Show when=owns>
+                    <a class="view" href="/settings/ai" title="AI settings" aria-current=move || here("/settings/ai")>
+                        <span class="label">"AI settings"</span>
                     </a>
                 </Show>
             </nav>

@@ -1,7 +1,8 @@
 //! The open ticket: header, thread (internal notes tinted and labelled), the reply box with its
-//! reply/note switch and "send and set status", and the properties column.
+//! reply/note switch, "Suggest reply" and "send and set status", and the properties column.
 
 use chrono::{DateTime, Utc};
+use ferrodesk_shared::ai::{CategorySource, SuggestedReply};
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach};
 use ferrodesk_shared::tickets::{Message, NewMessage, Priority, Ticket, TicketDetail, TicketPatch, TicketStatus};
@@ -13,6 +14,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::use_api;
+use crate::components::ai::{CategoryField, DraftOrigin, first_placeholder, suggest_error, unfilled};
 use crate::components::badges::{Avatar, StatusPill};
 use crate::components::icons::LockIcon;
 use crate::components::markdown::MessageText;
@@ -22,8 +24,6 @@ use crate::live::use_live;
 use crate::pages::inbox::{InboxList, typing_in_a_field};
 use crate::pages::shell::use_inbox_refresh;
 use crate::session::use_session;
-
-pub const CATEGORIES: [&str; 5] = ["billing", "technical", "shipping", "account", "other"];
 
 /// A message in the thread, possibly still on its way.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,6 +152,8 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     // Live: someone else's reply or change appears here and is said in place, so nobody is
     // surprised by a thread that moved under them.
     let notice = RwSignal::new(None::<String>);
+    // Changes of ours still on their way: their own live echo is not "someone else".
+    let in_flight = RwSignal::new(0u32);
     let me = session.user().map(|user| user.id);
     use_live().subscribe(move |event| {
         let (changed, message) = match event {
@@ -198,18 +200,22 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     notice.set(Some(format!("{} {what} just now.", message.author.name)));
                 }
             }
-            None if before != *changed => notice.set(Some("This ticket was just changed by someone else.".to_owned())),
+            None if before != *changed && in_flight.get_untracked() == 0 => {
+                notice.set(Some("This ticket was just changed by someone else.".to_owned()))
+            }
             None => {}
         }
     });
 
     // Saves one change of the properties column and shows the result everywhere.
     let save = move |patch: TicketPatch| {
+        in_flight.update(|count| *count += 1);
         spawn_local(async move {
-            match api
+            let result = api
                 .patch::<_, Ticket>(&format!("/api/v1/tickets/{ticket_id}"), &patch)
-                .await
-            {
+                .await;
+            in_flight.update(|count| *count = count.saturating_sub(1));
+            match result {
                 Ok(updated) => {
                     if let Some(list) = list {
                         list.replace(&updated);
@@ -221,6 +227,38 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     toasts.error(error.message());
                     // Put the controls back to what the server holds.
                     ticket.update(|_| {});
+                }
+            }
+        });
+    };
+
+    // The category changes at once and goes back if the server refuses. A person's choice is what
+    // the workspace's classifier learns from.
+    let set_category = move |category: Option<String>| {
+        let before = ticket.with_untracked(|t| (t.category.clone(), t.category_source));
+        // Choosing the AI's category again confirms it: that too is a label.
+        if before.0 == category && before.1 != Some(CategorySource::Ai) {
+            return;
+        }
+        ticket.update(|t| {
+            t.category_source = category.as_ref().map(|_| CategorySource::Agent);
+            t.category = category.clone();
+        });
+        in_flight.update(|count| *count += 1);
+        spawn_local(async move {
+            let result = api.set_ticket_category(ticket_id, category).await;
+            in_flight.update(|count| *count = count.saturating_sub(1));
+            match result {
+                Ok(updated) => {
+                    if let Some(list) = list {
+                        list.replace(&updated);
+                    }
+                    ticket.set(updated);
+                    refresh.0.update(|n| *n += 1);
+                }
+                Err(error) => {
+                    toasts.error(format!("The category was not changed. {}", error.message()));
+                    ticket.update(|t| (t.category, t.category_source) = before);
                 }
             }
         });
@@ -245,12 +283,59 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     let after_send = RwSignal::new(String::new());
     let composer = NodeRef::<leptos::html::Textarea>::new();
 
+    // "Suggest reply": a draft in the reply box for the agent to edit; it is never sent by itself.
+    let suggestion = RwSignal::new(None::<SuggestedReply>);
+    let replaced = RwSignal::new(None::<String>);
+    let suggesting = RwSignal::new(false);
+    let suggest = move || {
+        if suggesting.get_untracked() {
+            return;
+        }
+        suggesting.set(true);
+        spawn_local(async move {
+            let result = api.suggest_reply(ticket_id).await;
+            // The agent may have moved to another ticket meanwhile.
+            if suggesting.try_set(false).is_some() {
+                return;
+            }
+            match result {
+                Ok(reply) => {
+                    let before = draft.get_untracked();
+                    internal.set(false);
+                    replaced.set((!before.trim().is_empty() && before != reply.draft).then_some(before));
+                    draft.set(reply.draft.clone());
+                    // Straight to the first blank, selected, so typing fills it in.
+                    if let Some(textarea) = composer.get_untracked() {
+                        textarea.set_value(&reply.draft);
+                        let _ = textarea.focus();
+                        if let Some((start, end)) = first_placeholder(&reply.draft) {
+                            let _ = textarea.set_selection_range(start, end);
+                        }
+                    }
+                    suggestion.set(Some(reply));
+                }
+                Err(error) => toasts.error(suggest_error(&error)),
+            }
+        });
+    };
+
     let send = move || {
         let body = draft.get_untracked();
         if body.trim().is_empty() {
             return;
         }
         let internal_note = internal.get_untracked();
+        // A drafted reply with blanks left would reach the customer as "{{amount}}".
+        let blanks = suggestion.with_untracked(|suggestion| {
+            suggestion
+                .as_ref()
+                .map(|suggestion| unfilled(&suggestion.placeholders, &body))
+                .unwrap_or_default()
+        });
+        if !internal_note && !blanks.is_empty() {
+            toasts.error(format!("Fill in {} before sending.", blanks.join(", ")));
+            return;
+        }
         let then_status = after_send.get_untracked().parse::<TicketStatus>().ok();
         let Some(me) = session.user() else { return };
         let local_id = MessageId(uuid::Uuid::from_u64_pair(0, js_sys::Date::now() as u64));
@@ -275,6 +360,8 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
         });
         draft.set(String::new());
         after_send.set(String::new());
+        suggestion.set(None);
+        replaced.set(None);
         post_message(
             api,
             thread,
@@ -369,15 +456,26 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
             </div>
             <form class="composer" class:internal=move || internal.get()
                 on:submit=move |event: ev::SubmitEvent| { event.prevent_default(); send(); }>
-                <div class="tabs" role="tablist">
-                    <button type="button" class="tab" role="tab" aria-selected=move || (!internal.get()).to_string()
-                        on:click=move |_| internal.set(false)>"Reply"</button>
-                    <Show when=can_note>
-                        <button type="button" class="tab note" role="tab" aria-selected=move || internal.get().to_string()
-                            on:click=move |_| internal.set(true)><LockIcon /> " Internal note"</button>
-                    </Show>
+                <div class="row composer-head">
+                    <div class="tabs" role="tablist">
+                        <button type="button" class="tab" role="tab" aria-selected=move || (!internal.get()).to_string()
+                            on:click=move |_| internal.set(false)>"Reply"</button>
+                        <Show when=can_note>
+                            <button type="button" class="tab note" role="tab" aria-selected=move || internal.get().to_string()
+                                on:click=move |_| internal.set(true)><LockIcon /> " Internal note"</button>
+                        </Show>
+                    </div>
+                    <span class="spacer"></span>
+                    <button type="button" class="button small suggest" data-testid="suggest-reply"
+                        title="Draft a reply from similar solved tickets; you edit it before sending"
+                        aria-busy=move || suggesting.get().to_string()
+                        disabled=move || suggesting.get()
+                        on:click=move |_| suggest()>
+                        <span class="ai-mark" aria-hidden="true">"✦"</span>
+                        {move || if suggesting.get() { "Drafting…" } else { "Suggest reply" }}
+                    </button>
                 </div>
-                <textarea class="textarea" node_ref=composer data-testid="composer"
+                <textarea class="textarea" node_ref=composer data-testid="composer" class:drafted=move || suggestion.with(Option::is_some)
                     aria-label=move || if internal.get() { "Internal note, only your team sees it" } else { "Reply to the customer" }
                     placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send)" }
                     prop:value=move || draft.get()
@@ -388,6 +486,10 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                             send();
                         }
                     }></textarea>
+                {move || suggestion.get().map(|reply| view! {
+                    <DraftOrigin suggestion=reply draft=draft replaced=replaced
+                        dismiss=Callback::new(move |()| suggestion.set(None)) />
+                })}
                 <div class="row">
                     <span class="small muted">
                         {move || if internal.get() { "Visible to your team only." } else { "The customer will see this reply." }}
@@ -407,7 +509,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                 </div>
             </form>
         </div>
-        <Properties ticket=ticket save=Callback::new(save) />
+        <Properties ticket=ticket save=Callback::new(save) set_category=Callback::new(set_category) />
     }
 }
 
@@ -497,7 +599,11 @@ fn BreachLine(breach: SlaBreach) -> impl IntoView {
 }
 
 #[component]
-fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl IntoView {
+fn Properties(
+    ticket: RwSignal<Ticket>,
+    save: Callback<TicketPatch>,
+    set_category: Callback<Option<String>>,
+) -> impl IntoView {
     let save = move |patch: TicketPatch| save.run(patch);
     let api = use_api();
     let session = use_session();
@@ -515,11 +621,8 @@ fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl Int
     let can_assign_anyone = move || session.role().is_some_and(|role| role.can(Permission::AssignAnyone));
     let me = move || session.user().map(|user| user.id);
     let tags_text = RwSignal::new(ticket.with_untracked(|t| t.tags.join(", ")));
-    let category_text = RwSignal::new(ticket.with_untracked(|t| t.category.clone().unwrap_or_default()));
     Effect::new(move |_| {
-        let (tags, category) = ticket.with(|t| (t.tags.join(", "), t.category.clone().unwrap_or_default()));
-        tags_text.set(tags);
-        category_text.set(category);
+        tags_text.set(ticket.with(|t| t.tags.join(", ")));
     });
     let save_tags = move || {
         let tags: Vec<String> = tags_text
@@ -531,16 +634,6 @@ fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl Int
         if ticket.with_untracked(|t| t.tags != tags) {
             save(TicketPatch {
                 tags: Some(tags),
-                ..Default::default()
-            });
-        }
-    };
-    let save_category = move || {
-        let category = category_text.get_untracked().trim().to_lowercase();
-        let category = (!category.is_empty()).then_some(category);
-        if ticket.with_untracked(|t| t.category != category) {
-            save(TicketPatch {
-                category: Some(category),
                 ..Default::default()
             });
         }
@@ -608,16 +701,7 @@ fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl Int
                     </button>
                 })}
             </div>
-            <div class="field">
-                <label for="prop-category">"Category"</label>
-                <input id="prop-category" class="input" list="categories" placeholder="None"
-                    prop:value=move || category_text.get()
-                    on:input=move |event| category_text.set(event_target_value(&event))
-                    on:change=move |_| save_category() />
-                <datalist id="categories">
-                    {CATEGORIES.into_iter().map(|category| view! { <option value=category></option> }).collect_view()}
-                </datalist>
-            </div>
+            <CategoryField ticket=ticket set_category=set_category />
             <div class="field">
                 <label for="prop-tags">"Tags"</label>
                 <input id="prop-tags" class="input" placeholder="vip, refund"
@@ -634,7 +718,7 @@ fn Properties(ticket: RwSignal<Ticket>, save: Callback<TicketPatch>) -> impl Int
                         <div class="row">
                             <Avatar name=requester.name.clone() large=true />
                             <div>
-                                <div>{requester.name.clone()}</div>
+                                <div data-testid="requester-name">{requester.name.clone()}</div>
                                 <div class="small muted">{requester.email.clone()}</div>
                             </div>
                         </div>
