@@ -161,7 +161,10 @@ fn fact_kind(core: &str) -> &'static str {
         "percentage"
     } else if core.contains(':') && digits <= 4 {
         "time"
-    } else if core.matches(['/', '-']).count() == 2 && (3..=8).contains(&digits) {
+    } else if core.matches(['/', '-']).count() == 2
+        && (3..=8).contains(&digits)
+        && core.chars().all(|c| c.is_ascii_digit() || c == '/' || c == '-')
+    {
         "date"
     } else if core.starts_with('#') || digits >= 5 || core.chars().any(char::is_alphabetic) {
         "reference"
@@ -222,6 +225,13 @@ pub fn mask_facts(line: &str) -> String {
             continue;
         }
         day_before = false;
+        if is_weekday(core) {
+            // "It should arrive Thursday": another customer's day, not this one's.
+            out.push_str(leading);
+            out.push_str("{{date}}");
+            out.push_str(trailing);
+            continue;
+        }
         if untouchable {
             out.push_str(token);
             continue;
@@ -244,6 +254,21 @@ pub fn mask_facts(line: &str) -> String {
         out.push_str(trailing);
     }
     out
+}
+
+/// A day of the week on its own ("Saturdays", a habit, stays).
+fn is_weekday(word: &str) -> bool {
+    const WEEKDAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let lower = word.to_lowercase();
+    WEEKDAYS.contains(&lower.as_str())
 }
 
 fn is_day(word: &str) -> bool {
@@ -324,6 +349,9 @@ mod tests {
             ("(2 items)", "({{number}} items)"),
             ("You may need 2 March tickets", "You may need {{date}} tickets"),
             ("You may reset it", "You may reset it"),
+            ("Tracking: NW-EX-55812.", "Tracking: {{reference}}."),
+            ("It should arrive Thursday, and", "It should arrive {{date}}, and"),
+            ("We deliver on Saturdays.", "We deliver on Saturdays."),
             ("nothing to mask here", "nothing to mask here"),
         ];
         for (line, expected) in cases {
