@@ -143,17 +143,14 @@ pub async fn insert_embedding(
     Ok(())
 }
 
-/// The categories people set on this workspace's tickets, with those tickets' embeddings: what
-/// the classifier learns from. The newest `limit` labels.
-pub async fn labelled_examples(
-    conn: &impl ConnectionTrait,
+/// The workspace's tickets joined to their embedding by `embedder` (selecting it as `vector`):
+/// both sides filtered by the workspace.
+fn with_embeddings(
+    select: sea_orm::Select<tickets::Entity>,
     scope: &WorkspaceScope,
     embedder: &str,
-    limit: u64,
-) -> ApiResult<Vec<(String, Vec<f32>)>> {
-    let rows: Vec<(Option<String>, Vec<u8>)> = tickets::Entity::find()
-        .select_only()
-        .column(tickets::Column::Category)
+) -> sea_orm::Select<tickets::Entity> {
+    select
         .column_as(
             Expr::col((ticket_embeddings::Entity, ticket_embeddings::Column::Vector)),
             "vector",
@@ -168,13 +165,28 @@ pub async fn labelled_examples(
         .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
         .filter(ticket_embeddings::Column::WorkspaceId.eq(scope.uuid()))
         .filter(ticket_embeddings::Column::Embedder.eq(embedder))
-        .filter(tickets::Column::CategorySource.eq("agent"))
-        .filter(tickets::Column::Category.is_not_null())
-        .order_by_desc(tickets::Column::UpdatedAt)
-        .limit(limit)
-        .into_tuple()
-        .all(conn)
-        .await?;
+}
+
+/// The categories people set on this workspace's tickets, with those tickets' embeddings: what
+/// the classifier learns from. The newest `limit` labels.
+pub async fn labelled_examples(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    embedder: &str,
+    limit: u64,
+) -> ApiResult<Vec<(String, Vec<f32>)>> {
+    let rows: Vec<(Option<String>, Vec<u8>)> = with_embeddings(
+        tickets::Entity::find().select_only().column(tickets::Column::Category),
+        scope,
+        embedder,
+    )
+    .filter(tickets::Column::CategorySource.eq("agent"))
+    .filter(tickets::Column::Category.is_not_null())
+    .order_by_desc(tickets::Column::UpdatedAt)
+    .limit(limit)
+    .into_tuple()
+    .all(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(category, vector)| category.map(|category| (category, decode_vector(&vector))))
@@ -197,32 +209,22 @@ pub async fn solved_candidates(
     except: Uuid,
     limit: u64,
 ) -> ApiResult<Vec<Candidate>> {
-    let rows: Vec<(Uuid, i64, String, Vec<u8>)> = tickets::Entity::find()
-        .select_only()
-        .column(tickets::Column::Id)
-        .column(tickets::Column::Number)
-        .column(tickets::Column::Subject)
-        .column_as(
-            Expr::col((ticket_embeddings::Entity, ticket_embeddings::Column::Vector)),
-            "vector",
-        )
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            tickets::Entity::belongs_to(ticket_embeddings::Entity)
-                .from(tickets::Column::Id)
-                .to(ticket_embeddings::Column::TicketId)
-                .into(),
-        )
-        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(ticket_embeddings::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(ticket_embeddings::Column::Embedder.eq(embedder))
-        .filter(tickets::Column::Status.is_in(["solved", "closed"]))
-        .filter(tickets::Column::Id.ne(except))
-        .order_by_desc(tickets::Column::SolvedAt)
-        .limit(limit)
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let rows: Vec<(Uuid, i64, String, Vec<u8>)> = with_embeddings(
+        tickets::Entity::find()
+            .select_only()
+            .column(tickets::Column::Id)
+            .column(tickets::Column::Number)
+            .column(tickets::Column::Subject),
+        scope,
+        embedder,
+    )
+    .filter(tickets::Column::Status.is_in(["solved", "closed"]))
+    .filter(tickets::Column::Id.ne(except))
+    .order_by_desc(tickets::Column::SolvedAt)
+    .limit(limit)
+    .into_tuple()
+    .all(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(ticket_id, number, subject, vector)| Candidate {

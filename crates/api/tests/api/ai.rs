@@ -39,6 +39,16 @@ async fn suggest(app: &TestApp, agent: &Session, ticket: &TicketDetail) -> Sugge
     .await
 }
 
+/// The ticket as `viewer` sees it.
+async fn detail_as(app: &TestApp, viewer: &Session, ticket: &TicketDetail) -> TicketDetail {
+    expect_json(
+        app.get(&format!("/api/v1/tickets/{}", ticket.ticket.id), &viewer.token)
+            .await,
+        StatusCode::OK,
+    )
+    .await
+}
+
 async fn set_category(app: &TestApp, staff: &Session, ticket: &TicketDetail, category: &str) -> Ticket {
     expect_json(
         app.patch(
@@ -82,12 +92,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
         billing.ticket.ai_category, None,
         "the guess is a hint for staff, not for the customer"
     );
-    let seen: TicketDetail = expect_json(
-        app.get(&format!("/api/v1/tickets/{}", billing.ticket.id), &acme.agent().token)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let seen = detail_as(&app, acme.agent(), &billing).await;
     let guess = seen
         .ticket
         .ai_category
@@ -98,15 +103,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
     assert!(guess.assigned);
     assert_eq!(seen.ticket.category.as_deref(), Some("billing"));
     assert_eq!(seen.ticket.category_source, Some(CategorySource::Ai));
-    let as_customer: TicketDetail = expect_json(
-        app.get(
-            &format!("/api/v1/tickets/{}", billing.ticket.id),
-            &acme.customer().token,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let as_customer = detail_as(&app, acme.customer(), &billing).await;
     assert_eq!(as_customer.ticket.ai_category, None);
 
     // Above every confidence: the guess is kept as a hint and the category left empty.
@@ -119,12 +116,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
             "The delivery of my order is late and the tracking shows nothing.",
         )
         .await;
-    let detail: TicketDetail = expect_json(
-        app.get(&format!("/api/v1/tickets/{}", unsure.ticket.id), &acme.agent().token)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let detail = detail_as(&app, acme.agent(), &unsure).await;
     let guess = detail.ticket.ai_category.expect("a guess");
     assert_eq!(guess.category, "shipping");
     assert!(!guess.assigned);
@@ -137,12 +129,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
     let plain = app
         .create_ticket(acme.customer(), "Refund please", "I was charged twice.")
         .await;
-    let detail: TicketDetail = expect_json(
-        app.get(&format!("/api/v1/tickets/{}", plain.ticket.id), &acme.agent().token)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let detail = detail_as(&app, acme.agent(), &plain).await;
     assert_eq!(detail.ticket.ai_category, None);
     expect_error(
         app.post(
@@ -202,20 +189,10 @@ async fn corrections_teach_the_workspace_and_no_other() {
     let subject = "Printer broken";
     let body = "The printer jams and the paper is stuck.";
     let ours = app.create_ticket(acme.customer(), subject, body).await;
-    let ours: TicketDetail = expect_json(
-        app.get(&format!("/api/v1/tickets/{}", ours.ticket.id), &acme.agent().token)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let ours = detail_as(&app, acme.agent(), &ours).await;
     assert_eq!(ours.ticket.ai_category.map(|g| g.category).as_deref(), Some("hardware"));
     let theirs = app.create_ticket(globex.customer(), subject, body).await;
-    let theirs: TicketDetail = expect_json(
-        app.get(&format!("/api/v1/tickets/{}", theirs.ticket.id), &globex.agent().token)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let theirs = detail_as(&app, globex.agent(), &theirs).await;
     assert_eq!(
         theirs.ticket.ai_category.map(|g| g.category).as_deref(),
         Some("technical"),
@@ -704,12 +681,7 @@ async fn with_the_real_model_tickets_are_understood_by_meaning() {
     ];
     for (subject, body, expected) in cases {
         let ticket = app.create_ticket(acme.customer(), subject, body).await;
-        let detail: TicketDetail = expect_json(
-            app.get(&format!("/api/v1/tickets/{}", ticket.ticket.id), &acme.agent().token)
-                .await,
-            StatusCode::OK,
-        )
-        .await;
+        let detail = detail_as(&app, acme.agent(), &ticket).await;
         let guess = detail.ticket.ai_category.expect("a guess");
         assert_eq!(guess.category, expected, "{subject}: {guess:?}");
     }
