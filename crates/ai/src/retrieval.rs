@@ -1,6 +1,28 @@
 //! Nearest neighbours by cosine: which solved tickets are most like this one.
 
+use crate::EmbedderKind;
 use crate::vector::dot;
+
+/// How many similar solved tickets a reply draft draws on.
+pub const SOURCES: usize = 3;
+
+/// An earlier reply is offered only for a ticket at least this similar (cosine). The TF-IDF
+/// fallback's scores run lower than the model's for the same closeness.
+pub fn min_similarity(kind: EmbedderKind) -> f32 {
+    match kind {
+        EmbedderKind::Model => 0.45,
+        EmbedderKind::Fallback => 0.2,
+    }
+}
+
+/// How many recently solved tickets a suggestion compares with: about 7.5 MB of model vectors
+/// (384 floats). The fallback's vectors are ten times larger (4,096 floats), so it reads fewer.
+pub fn candidate_limit(kind: EmbedderKind) -> usize {
+    match kind {
+        EmbedderKind::Model => 5_000,
+        EmbedderKind::Fallback => 500,
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Neighbour {

@@ -53,6 +53,19 @@ pub fn softmax_in_place(scores: &mut [f32]) {
     }
 }
 
+/// A vector as stored (the app's `ticket_embeddings.vector`, caches): little-endian f32s.
+pub fn to_le_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|value| value.to_le_bytes()).collect()
+}
+
+/// The inverse of [`to_le_bytes`]; a trailing partial value is ignored.
+pub fn from_le_bytes(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +76,14 @@ mod tests {
         let b: Vec<f32> = (0..19).map(|i| 1.0 - i as f32 * 0.1).collect();
         let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((dot(&a, &b) - naive).abs() < 1e-4);
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let vector = vec![0.5, -1.25, f32::MAX, 0.0];
+        let bytes = to_le_bytes(&vector);
+        assert_eq!(bytes.len(), 16);
+        assert_eq!(from_le_bytes(&bytes), vector);
     }
 
     #[test]

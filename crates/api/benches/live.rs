@@ -20,7 +20,7 @@
 #![allow(clippy::print_stdout)]
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,7 +33,6 @@ use ferrodesk_shared::events::{ClientEvent, ServerEvent};
 use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
 use ferrodesk_shared::{Role, TicketId};
 use futures_util::{SinkExt, StreamExt};
-use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,6 +40,8 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use uuid::Uuid;
+
+mod support;
 
 const PASSWORD: &str = "correct horse battery staple";
 const SLUG: &str = "bench";
@@ -179,7 +180,7 @@ async fn run(options: Options) -> Result<()> {
     }
     .await;
     if let Err(error) = &outcome {
-        print_log_tail(&database.dir.join("server.log"));
+        support::print_log_tail(&database.dir.join("server.log"));
         println!("benchmark failed: {error:#}");
     }
     drop(database);
@@ -249,25 +250,7 @@ impl Drop for BenchDatabase {
         let Some((admin_url, name, _)) = self.postgres.take() else {
             return;
         };
-        // Drop may run inside the benchmark's runtime, which cannot block on itself: use a thread.
-        let shown = name.clone();
-        let dropped = std::thread::spawn(move || -> Result<()> {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(async {
-                let admin = Database::connect(&admin_url).await?;
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await?;
-                admin.close().await.ok();
-                Ok(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            // Not println: stdout may be the broken pipe this drop is unwinding from.
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "could not drop the benchmark database {shown}");
-        }
+        support::drop_database(admin_url, name);
     }
 }
 
@@ -281,53 +264,14 @@ struct Server {
 
 impl Server {
     async fn start(database: &BenchDatabase) -> Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let log = std::fs::File::create(database.dir.join("server.log"))?;
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferrodesk"));
-        // Nothing from the caller's environment may point the server elsewhere.
-        for (name, _) in std::env::vars() {
-            if name.starts_with("FERRODESK_") || name.starts_with("SMTP_") || name == "DATABASE_URL" {
-                command.env_remove(name);
-            }
-        }
-        command
-            .arg("serve")
-            .env("FERRODESK_ADDR", format!("127.0.0.1:{port}"))
-            .env("FERRODESK_DATA_DIR", &database.dir)
-            .env("FERRODESK_WEB_DIR", database.dir.join("web"))
-            .env("FERRODESK_AUTH_BURST", "1000000")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true);
-        if let Some((_, _, url)) = &database.postgres {
-            command.env("DATABASE_URL", url);
-        }
-        let mut child = command.spawn().context("starting the ferrodesk binary")?;
-        let pid = child.id().ok_or_else(|| anyhow!("the server exited at once"))?;
-        let address = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait()? {
-                bail!("the server exited during start-up ({status})");
-            }
-            if let Ok(response) = client.get(format!("{address}/readyz")).send().await
-                && response.status() == StatusCode::OK
-            {
-                break;
-            }
-            if started.elapsed() > STARTUP_TIMEOUT {
-                bail!("the server did not answer /readyz within {STARTUP_TIMEOUT:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let url = database.postgres.as_ref().map(|(_, _, url)| url.as_str());
+        let spawned = support::spawn_server(&database.dir, url, Duration::from_secs(30), STARTUP_TIMEOUT).await?;
+        let pid = spawned.child.id().ok_or_else(|| anyhow!("the server exited at once"))?;
         Ok(Server {
-            child,
+            child: spawned.child,
             pid,
-            address,
-            client,
+            address: spawned.address,
+            client: spawned.client,
         })
     }
 
@@ -1001,16 +945,5 @@ fn print_list(title: &str, entries: &[(usize, String)]) {
     println!("{title}: {} (first 10)", entries.len());
     for (socket, entry) in entries.iter().take(10) {
         println!("                  socket {socket}: {entry}");
-    }
-}
-
-fn print_log_tail(path: &Path) {
-    let Ok(log) = std::fs::read_to_string(path) else {
-        return;
-    };
-    let lines: Vec<&str> = log.lines().collect();
-    println!("last lines of the server log:");
-    for line in &lines[lines.len().saturating_sub(20)..] {
-        println!("  {line}");
     }
 }

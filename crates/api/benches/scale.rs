@@ -16,8 +16,7 @@
 // A benchmark prints its report, and stops with an error when its setup fails.
 #![allow(clippy::print_stdout)]
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -27,10 +26,11 @@ use ferrodesk::scale::{self, ScaleOptions, ScaleReport};
 use ferrodesk_shared::auth::{AuthResponse, LoginRequest};
 use ferrodesk_shared::reports::Overview;
 use ferrodesk_shared::tickets::{InboxCounts, TicketPage};
-use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
+
+mod support;
 
 const TZ: &str = "Europe/Paris";
 /// How long the server may take to answer `/readyz` (its migrations included).
@@ -97,7 +97,7 @@ async fn run() -> Result<()> {
     }
     .await;
     if let Err(error) = &outcome {
-        print_log_tail(&database.dir.join("server.log"));
+        support::print_log_tail(&database.dir.join("server.log"));
         println!("benchmark failed: {error:#}");
     }
     drop(database);
@@ -244,23 +244,7 @@ impl Drop for BenchDatabase {
         let Some((Some(admin_url), name, _)) = self.postgres.take() else {
             return;
         };
-        // Drop may run inside the benchmark's runtime, which cannot block on itself: use a thread.
-        let shown = name.clone();
-        let dropped = std::thread::spawn(move || -> Result<()> {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(async {
-                let admin = Database::connect(&admin_url).await?;
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await?;
-                admin.close().await.ok();
-                Ok(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            let _ = writeln!(std::io::stderr(), "could not drop the benchmark database {shown}");
-        }
+        support::drop_database(admin_url, name);
     }
 }
 
@@ -273,48 +257,13 @@ struct Server {
 
 impl Server {
     async fn start(database: &BenchDatabase) -> Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let log = std::fs::File::create(database.dir.join("server.log"))?;
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferrodesk"));
-        // Nothing from the caller's environment may point the server elsewhere.
-        for (name, _) in std::env::vars() {
-            if name.starts_with("FERRODESK_") || name.starts_with("SMTP_") || name == "DATABASE_URL" {
-                command.env_remove(name);
-            }
-        }
-        command
-            .arg("serve")
-            .env("FERRODESK_ADDR", format!("127.0.0.1:{port}"))
-            .env("FERRODESK_DATA_DIR", &database.dir)
-            .env("FERRODESK_WEB_DIR", database.dir.join("web"))
-            .env("FERRODESK_AUTH_BURST", "1000000")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true);
-        if let Some((_, _, url)) = &database.postgres {
-            command.env("DATABASE_URL", url);
-        }
-        let mut child = command.spawn().context("starting the ferrodesk binary")?;
-        let address = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait()? {
-                bail!("the server exited during start-up ({status})");
-            }
-            if let Ok(response) = client.get(format!("{address}/readyz")).send().await
-                && response.status() == StatusCode::OK
-            {
-                break;
-            }
-            if started.elapsed() > STARTUP_TIMEOUT {
-                bail!("the server did not answer /readyz within {STARTUP_TIMEOUT:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Ok(Server { child, address, client })
+        let url = database.postgres.as_ref().map(|(_, _, url)| url.as_str());
+        let spawned = support::spawn_server(&database.dir, url, REQUEST_TIMEOUT, STARTUP_TIMEOUT).await?;
+        Ok(Server {
+            child: spawned.child,
+            address: spawned.address,
+            client: spawned.client,
+        })
     }
 
     async fn stop(&mut self) {
@@ -709,16 +658,5 @@ fn print_report(database: &BenchDatabase, seeded: &ScaleReport, size: &str, runs
     println!("server log  {} warning/error lines", warnings.len());
     for line in warnings.iter().take(10) {
         println!("              {line}");
-    }
-}
-
-fn print_log_tail(path: &Path) {
-    let Ok(log) = std::fs::read_to_string(path) else {
-        return;
-    };
-    let lines: Vec<&str> = log.lines().collect();
-    println!("last lines of the server log:");
-    for line in &lines[lines.len().saturating_sub(20)..] {
-        println!("  {line}");
     }
 }

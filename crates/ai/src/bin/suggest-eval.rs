@@ -22,17 +22,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrodesk_ai::draft::compose;
+use ferrodesk_ai::retrieval::{self, SOURCES};
+use ferrodesk_ai::vector::{from_le_bytes, to_le_bytes};
 use ferrodesk_ai::{AiError, Embedder, EmbedderKind, TfIdfEmbedder, load_embedder, nearest};
-
-// Kept in step with `crates/api/src/ai/suggest.rs` (this crate cannot depend on the app's).
-/// How many recently solved tickets a suggestion compares with (the fallback's vectors are ten
-/// times larger, so the app reads fewer of them).
-const CANDIDATES_MODEL: usize = 5_000;
-const CANDIDATES_FALLBACK: usize = 500;
-/// How many similar tickets a draft draws on.
-const SOURCES: usize = 3;
-const MIN_SIMILARITY_MODEL: f32 = 0.45;
-const MIN_SIMILARITY_FALLBACK: f32 = 0.2;
 
 /// Single embeddings run before the clock starts: the app's embedder thread is long-lived and warm.
 const WARM_UP: usize = 3;
@@ -156,7 +148,7 @@ fn read_cache(path: &Path, count: usize, key: u64) -> Option<Vec<Vec<f32>>> {
     Some(
         bytes[24..]
             .chunks_exact(4 * dimension.max(1))
-            .map(decode_vector)
+            .map(from_le_bytes)
             .collect(),
     )
 }
@@ -168,21 +160,9 @@ fn write_cache(path: &Path, key: u64, vectors: &[Vec<f32>]) -> std::io::Result<(
     bytes.extend((dimension as u64).to_le_bytes());
     bytes.extend(key.to_le_bytes());
     for vector in vectors {
-        bytes.extend(encode_vector(vector));
+        bytes.extend(to_le_bytes(vector));
     }
     std::fs::write(path, bytes)
-}
-
-/// A vector as the app stores it in `ticket_embeddings.vector` (little-endian f32s).
-fn encode_vector(vector: &[f32]) -> Vec<u8> {
-    vector.iter().flat_map(|value| value.to_le_bytes()).collect()
-}
-
-fn decode_vector(bytes: &[u8]) -> Vec<f32> {
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
 }
 
 /// Batched, as the app's embedder thread embeds tickets at arrival.
@@ -230,11 +210,11 @@ fn run(args: &Args) -> Result<Outcome, String> {
     let intents: BTreeSet<&str> = rows.iter().map(|r| r.intent.as_str()).collect();
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| (split_key(args.seed, i), i));
-    let cap = args.history.unwrap_or(if args.force_tfidf {
-        CANDIDATES_FALLBACK
+    let cap = args.history.unwrap_or(retrieval::candidate_limit(if args.force_tfidf {
+        EmbedderKind::Fallback
     } else {
-        CANDIDATES_MODEL
-    });
+        EmbedderKind::Model
+    }));
     let queries: Vec<&Row> = order.iter().take(args.queries).map(|&i| &rows[i]).collect();
     let history: Vec<&Row> = order.iter().skip(args.queries).take(cap).map(|&i| &rows[i]).collect();
     if queries.is_empty() || history.is_empty() {
@@ -272,10 +252,7 @@ fn run(args: &Args) -> Result<Outcome, String> {
         }
         loaded.embedder
     };
-    let min_similarity = match embedder.kind() {
-        EmbedderKind::Model => MIN_SIMILARITY_MODEL,
-        EmbedderKind::Fallback => MIN_SIMILARITY_FALLBACK,
-    };
+    let min_similarity = retrieval::min_similarity(embedder.kind());
     println!(
         "embedder: {} ({:?}, dimension {}), loaded in {:.0} ms; top {SOURCES}, min similarity {min_similarity} (as the app)",
         embedder.name(),
@@ -380,11 +357,11 @@ fn run(args: &Args) -> Result<Outcome, String> {
 
     // The app reads the candidates' vectors from the database as bytes on every suggestion: the
     // decoding is measured here but left out of the figures above, and the read itself is not measured.
-    let stored: Vec<Vec<u8>> = history_vectors.iter().map(|v| encode_vector(v)).collect();
+    let stored: Vec<Vec<u8>> = history_vectors.iter().map(|v| to_le_bytes(v)).collect();
     let mut decodes = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
-        let vectors: Vec<Vec<f32>> = stored.iter().map(|bytes| decode_vector(bytes)).collect();
+        let vectors: Vec<Vec<f32>> = stored.iter().map(|bytes| from_le_bytes(bytes)).collect();
         black_box(vectors);
         decodes.push(started.elapsed());
     }

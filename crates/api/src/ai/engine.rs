@@ -95,8 +95,8 @@ impl AiEngine {
         &self.name
     }
 
-    pub fn is_fallback(&self) -> bool {
-        self.kind == EmbedderKind::Fallback
+    pub fn kind(&self) -> EmbedderKind {
+        self.kind
     }
 
     pub fn status(&self) -> EngineStatus {

@@ -1,11 +1,12 @@
 //! AI storage, always within one workspace: its settings row (with the trained classifier), ticket
 //! embeddings, the labels people gave, and the solved tickets replies are drafted from.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use ferrodesk_ai::vector::{from_le_bytes, to_le_bytes};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
@@ -112,17 +113,6 @@ pub async fn save_classifier(
     Ok(())
 }
 
-pub fn encode_vector(vector: &[f32]) -> Vec<u8> {
-    vector.iter().flat_map(|value| value.to_le_bytes()).collect()
-}
-
-pub fn decode_vector(bytes: &[u8]) -> Vec<f32> {
-    bytes
-        .chunks_exact(4)
-        .map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
-        .collect()
-}
-
 pub async fn insert_embedding(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
@@ -135,7 +125,7 @@ pub async fn insert_embedding(
         ticket_id: Set(ticket_id),
         workspace_id: Set(scope.uuid()),
         embedder: Set(embedder.to_owned()),
-        vector: Set(encode_vector(vector)),
+        vector: Set(to_le_bytes(vector)),
         created_at: Set(now),
     }
     .insert(conn)
@@ -189,7 +179,7 @@ pub async fn labelled_examples(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(category, vector)| category.map(|category| (category, decode_vector(&vector))))
+        .filter_map(|(category, vector)| category.map(|category| (category, from_le_bytes(&vector))))
         .collect())
 }
 
@@ -231,42 +221,43 @@ pub async fn solved_candidates(
             ticket_id,
             number,
             subject,
-            vector: decode_vector(&vector),
+            vector: from_le_bytes(&vector),
         })
         .collect())
 }
 
-/// The last public reply staff wrote on a ticket: the answer that solved it.
-pub async fn last_staff_reply(
+/// The last public reply staff wrote on each of `ticket_ids`: the answer that solved it. One query.
+pub async fn last_staff_replies(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
-    ticket_id: Uuid,
-) -> ApiResult<Option<String>> {
-    let backend = conn.get_database_backend();
-    let (p1, p2) = match backend {
-        sea_orm::DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
-    };
-    let sql = format!(
-        "SELECT m.body AS body FROM messages m JOIN users u ON u.id = m.author_id \
-         WHERE m.workspace_id = {p1} AND m.ticket_id = {p2} AND m.internal = {false_} AND u.role <> 'customer' \
-         ORDER BY m.created_at DESC LIMIT 1",
-        false_ = match backend {
-            sea_orm::DbBackend::Postgres => "FALSE",
-            _ => "0",
-        }
-    );
-    let row = conn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [scope.uuid().into(), ticket_id.into()],
-        ))
+    ticket_ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, String)> = messages::Entity::find()
+        .select_only()
+        .column(messages::Column::TicketId)
+        .column(messages::Column::Body)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            messages::Entity::belongs_to(users::Entity)
+                .from(messages::Column::AuthorId)
+                .to(users::Column::Id)
+                .into(),
+        )
+        .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(messages::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .filter(messages::Column::Internal.eq(false))
+        .filter(users::Column::Role.ne("customer"))
+        .order_by_desc(messages::Column::CreatedAt)
+        .into_tuple()
+        .all(conn)
         .await?;
-    Ok(match row {
-        Some(row) => Some(row.try_get::<String>("", "body")?),
-        None => None,
-    })
+    let mut latest = HashMap::new();
+    for (ticket_id, body) in rows {
+        // Newest first: the first reply seen for a ticket is its last.
+        latest.entry(ticket_id).or_insert(body);
+    }
+    Ok(latest)
 }
 
 /// The newest public message by the ticket's requester: what a reply answers.

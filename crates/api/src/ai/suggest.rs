@@ -3,7 +3,7 @@
 //! provider grounded in those replies. Any provider failure falls back to the offline draft.
 
 use ferrodesk_ai::draft::{compose, placeholders_in};
-use ferrodesk_ai::{ChatMessage, ChatModel, ChatRole, nearest};
+use ferrodesk_ai::{ChatMessage, ChatModel, ChatRole, nearest, retrieval};
 use ferrodesk_shared::TicketId;
 use ferrodesk_shared::ai::{ReplyOrigin, ReplySource, SuggestedReply};
 
@@ -17,16 +17,6 @@ use super::categorise::ticket_text;
 use super::provider::{OpenAiCompatible, validate_base_url};
 use super::{repo, require_ai};
 
-/// How many recently solved tickets a suggestion compares with: about 7.5 MB of model vectors
-/// (384 floats). The fallback's vectors are ten times larger (4,096 floats), so it reads fewer.
-const CANDIDATES_MODEL: u64 = 5_000;
-const CANDIDATES_FALLBACK: u64 = 500;
-/// How many similar tickets a draft draws on.
-const SOURCES: usize = 3;
-/// An earlier reply is offered only for a ticket at least this similar (cosine). The TF-IDF
-/// fallback's scores run lower than the model's for the same closeness.
-const MIN_SIMILARITY_MODEL: f32 = 0.45;
-const MIN_SIMILARITY_FALLBACK: f32 = 0.2;
 /// A reply longer than this is cut before it goes into a provider's prompt.
 const MAX_REPLY_CHARS: usize = 1_500;
 
@@ -48,28 +38,26 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
         .await?
         .unwrap_or_default();
     let query = state.ai.embed(ticket_text(&ticket.subject, &question)).await?;
-    let limit = if state.ai.is_fallback() {
-        CANDIDATES_FALLBACK
-    } else {
-        CANDIDATES_MODEL
-    };
+    let kind = state.ai.kind();
+    let limit = retrieval::candidate_limit(kind) as u64;
     let candidates = repo::solved_candidates(db, scope, state.ai.embedder(), ticket.id, limit).await?;
-    let min_similarity = if state.ai.is_fallback() {
-        MIN_SIMILARITY_FALLBACK
-    } else {
-        MIN_SIMILARITY_MODEL
-    };
     let neighbours = nearest(
         &query,
         candidates.iter().map(|candidate| candidate.vector.as_slice()),
-        SOURCES,
-        min_similarity,
+        retrieval::SOURCES,
+        retrieval::min_similarity(kind),
     );
-    let mut grounding = Vec::new();
-    for neighbour in neighbours {
-        let candidate = &candidates[neighbour.index];
-        if let Some(reply) = repo::last_staff_reply(db, scope, candidate.ticket_id).await? {
-            grounding.push(Grounding {
+    let ids: Vec<_> = neighbours
+        .iter()
+        .map(|neighbour| candidates[neighbour.index].ticket_id)
+        .collect();
+    let mut replies = repo::last_staff_replies(db, scope, &ids).await?;
+    let grounding: Vec<Grounding> = neighbours
+        .iter()
+        .filter_map(|neighbour| {
+            let candidate = &candidates[neighbour.index];
+            let reply = replies.remove(&candidate.ticket_id)?;
+            Some(Grounding {
                 source: ReplySource {
                     ticket_id: TicketId(candidate.ticket_id),
                     number: candidate.number,
@@ -77,9 +65,9 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
                     similarity: neighbour.similarity.clamp(0.0, 1.0),
                 },
                 reply,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     let draft = compose(&customer, principal.name(), grounding.first().map(|g| g.reply.as_str()));
     let offline = SuggestedReply {
         draft: draft.text,

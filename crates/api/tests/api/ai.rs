@@ -26,17 +26,14 @@ fn settings_body(min_confidence: f64, custom: Value, provider: Value) -> Value {
     json!({ "enabled": true, "min_confidence": min_confidence, "custom_categories": custom, "provider": provider })
 }
 
+/// Asks for a draft as `caller`, for a test that checks the refusal.
+async fn ask_suggestion(app: &TestApp, caller: &Session, ticket: &TicketDetail) -> reqwest::Response {
+    let path = format!("/api/v1/tickets/{}/suggest-reply", ticket.ticket.id);
+    app.post(&path, Some(&caller.token), &json!({})).await
+}
+
 async fn suggest(app: &TestApp, agent: &Session, ticket: &TicketDetail) -> SuggestedReply {
-    expect_json(
-        app.post(
-            &format!("/api/v1/tickets/{}/suggest-reply", ticket.ticket.id),
-            Some(&agent.token),
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await
+    expect_json(ask_suggestion(app, agent, ticket).await, StatusCode::OK).await
 }
 
 /// The ticket as `viewer` sees it.
@@ -132,12 +129,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
     let detail = detail_as(&app, acme.agent(), &plain).await;
     assert_eq!(detail.ticket.ai_category, None);
     expect_error(
-        app.post(
-            &format!("/api/v1/tickets/{}/suggest-reply", plain.ticket.id),
-            Some(&acme.agent().token),
-            &json!({}),
-        )
-        .await,
+        ask_suggestion(&app, acme.agent(), &plain).await,
         StatusCode::FORBIDDEN,
         ErrorCode::Forbidden,
     )
@@ -299,24 +291,14 @@ async fn suggestions_adapt_a_similar_solved_ticket_of_the_same_workspace() {
     assert!(theirs_suggestion.draft.contains("{{answer}}"));
     assert!(!theirs_suggestion.draft.contains("Settings > Security"));
     expect_error(
-        app.post(
-            &format!("/api/v1/tickets/{}/suggest-reply", question.ticket.id),
-            Some(&globex.agent().token),
-            &json!({}),
-        )
-        .await,
+        ask_suggestion(&app, globex.agent(), &question).await,
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
     )
     .await;
     // Staff only.
     expect_error(
-        app.post(
-            &format!("/api/v1/tickets/{}/suggest-reply", question.ticket.id),
-            Some(&acme.customer().token),
-            &json!({}),
-        )
-        .await,
+        ask_suggestion(&app, acme.customer(), &question).await,
         StatusCode::FORBIDDEN,
         ErrorCode::Forbidden,
     )

@@ -1,0 +1,103 @@
+//! What the benchmarks share: the server binary as a child process on a free loopback port, and
+//! dropping the throwaway PostgreSQL database a run made.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database};
+
+/// A started server: its process (killed when dropped), its address and a client for it.
+pub struct Spawned {
+    pub child: tokio::process::Child,
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+/// Starts the release server on data folder `dir` (its log in `dir/server.log`), on PostgreSQL when
+/// `database_url` is given, and waits until `/readyz` answers.
+pub async fn spawn_server(
+    dir: &Path,
+    database_url: Option<&str>,
+    request_timeout: Duration,
+    startup_timeout: Duration,
+) -> Result<Spawned> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let log = std::fs::File::create(dir.join("server.log"))?;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferrodesk"));
+    // Nothing from the caller's environment may point the server elsewhere.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("FERRODESK_") || name.starts_with("SMTP_") || name == "DATABASE_URL" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .arg("serve")
+        .env("FERRODESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("FERRODESK_DATA_DIR", dir)
+        .env("FERRODESK_WEB_DIR", dir.join("web"))
+        .env("FERRODESK_AUTH_BURST", "1000000")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true);
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let mut child = command.spawn().context("starting the ferrodesk binary")?;
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder().timeout(request_timeout).build()?;
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            bail!("the server exited during start-up ({status})");
+        }
+        if let Ok(response) = client.get(format!("{address}/readyz")).send().await
+            && response.status() == StatusCode::OK
+        {
+            break;
+        }
+        if started.elapsed() > startup_timeout {
+            bail!("the server did not answer /readyz within {startup_timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(Spawned { child, address, client })
+}
+
+/// Drops database `name` through `admin_url`; for `Drop` impls, so it never panics and reports a
+/// failure on stderr (stdout may be the broken pipe being unwound from).
+pub fn drop_database(admin_url: String, name: String) {
+    // Drop may run inside the benchmark's runtime, which cannot block on itself: use a thread.
+    let shown = name.clone();
+    let dropped = std::thread::spawn(move || -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async {
+            let admin = Database::connect(&admin_url).await?;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await?;
+            admin.close().await.ok();
+            Ok(())
+        })
+    })
+    .join();
+    if !matches!(dropped, Ok(Ok(()))) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "could not drop the benchmark database {shown}");
+    }
+}
+
+pub fn print_log_tail(path: &Path) {
+    let Ok(log) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let lines: Vec<&str> = log.lines().collect();
+    println!("last lines of the server log:");
+    for line in &lines[lines.len().saturating_sub(20)..] {
+        println!("  {line}");
+    }
+}
