@@ -33,7 +33,7 @@ use uuid::Uuid;
 use crate::auth::password::{Password, Passwords};
 use crate::clock;
 use crate::config::PasswordHashing;
-use crate::db::{self, entities::tickets, entities::users, entities::workspaces};
+use crate::db::{self, entities::tickets, entities::users, entities::workspaces, placeholder};
 use crate::sla::domain::{self, SlaState};
 use crate::workspaces::domain::Slug;
 
@@ -398,13 +398,6 @@ impl Seeded {
     }
 }
 
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    }
-}
-
 /// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, with placeholders.
 fn insert_sql(backend: DbBackend, table: &str, columns: &[&str], rows: usize) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -427,11 +420,7 @@ fn insert_sql(backend: DbBackend, table: &str, columns: &[&str], rows: usize) ->
 }
 
 async fn workspace(db: &DatabaseConnection, slug: &str, founded: DateTime<Utc>) -> anyhow::Result<workspaces::Model> {
-    if let Some(found) = workspaces::Entity::find()
-        .filter(workspaces::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-    {
+    if let Some(found) = crate::workspaces::repo::find_by_slug(db, slug).await? {
         return Ok(found);
     }
     let model = workspaces::Model {

@@ -10,6 +10,7 @@ use ferrodesk_shared::ai::{self as wire, EngineStatus};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::clip;
 use super::crypto::KeyBox;
 use crate::error::{ApiError, ApiResult};
 
@@ -115,7 +116,10 @@ impl AiEngine {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let texts = texts.into_iter().map(|text| clip(&text)).collect();
+        let texts = texts
+            .into_iter()
+            .map(|text| clip(&text, MAX_TEXT_CHARS).to_owned())
+            .collect();
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { texts, reply })
@@ -178,13 +182,6 @@ impl AiEngine {
 /// A poisoned lock only means another request panicked mid-update of a cache: the data is still usable.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(MAX_TEXT_CHARS) {
-        Some((at, _)) => text[..at].to_owned(),
-        None => text.to_owned(),
-    }
 }
 
 /// The worker: waits for one job, takes whatever else is already queued (up to `MAX_BATCH`

@@ -44,6 +44,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(resource("/tickets/{id}/suggest-reply").post(handlers::suggest_reply));
 }
 
+/// The first `max` characters of `text` (whole characters, never a split UTF-8 sequence).
+pub(crate) fn clip(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
 /// What the built-in categories are about, for zero-shot classification.
 pub fn builtin_description(name: &str) -> &'static str {
     match name {

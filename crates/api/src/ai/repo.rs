@@ -276,11 +276,3 @@ pub async fn latest_customer_message(
         .await?
         .map(|message| message.body))
 }
-
-pub async fn user_name(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<Option<String>> {
-    Ok(users::Entity::find_by_id(id)
-        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
-        .one(conn)
-        .await?
-        .map(|user| user.name))
-}

@@ -4,8 +4,8 @@
 
 use ferrodesk_ai::draft::{compose, placeholders_in};
 use ferrodesk_ai::{ChatMessage, ChatModel, ChatRole, nearest, retrieval};
-use ferrodesk_shared::TicketId;
 use ferrodesk_shared::ai::{ReplyOrigin, ReplySource, SuggestedReply};
+use ferrodesk_shared::{TicketId, UserId};
 
 use crate::auth::Principal;
 use crate::db::entities::{ai_settings, tickets};
@@ -15,7 +15,8 @@ use crate::tickets::repo as tickets_repo;
 
 use super::categorise::ticket_text;
 use super::provider::{OpenAiCompatible, validate_base_url};
-use super::{repo, require_ai};
+use super::{clip, repo, require_ai};
+use crate::users::repo as users_repo;
 
 /// A reply longer than this is cut before it goes into a provider's prompt.
 const MAX_REPLY_CHARS: usize = 1_500;
@@ -31,9 +32,7 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
     let db = &state.db;
     let ticket = tickets_repo::find(db, scope, id.0).await?;
     let settings = require_ai(db, scope).await?;
-    let customer = repo::user_name(db, scope, ticket.requester_id)
-        .await?
-        .unwrap_or_default();
+    let customer = users_repo::find(db, scope, UserId(ticket.requester_id)).await?.name;
     let question = repo::latest_customer_message(db, scope, &ticket)
         .await?
         .unwrap_or_default();
@@ -138,13 +137,6 @@ fn provider_for(state: &AppState, settings: &ai_settings::Model) -> ApiResult<Op
         model,
         api_key,
     )))
-}
-
-fn clip(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => &text[..at],
-        None => text,
-    }
 }
 
 fn prompt(

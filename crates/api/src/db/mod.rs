@@ -78,6 +78,14 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The `n`th bind parameter (from 1) of a hand-written statement: `$n` on PostgreSQL, `?` on SQLite.
+pub fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -28,12 +28,7 @@ impl Moment {
 }
 
 fn placeholders(backend: DbBackend, count: usize) -> Vec<String> {
-    (1..=count)
-        .map(|n| match backend {
-            DbBackend::Postgres => format!("${n}"),
-            _ => "?".to_owned(),
-        })
-        .collect()
+    (1..=count).map(|n| crate::db::placeholder(backend, n)).collect()
 }
 
 /// Minutes from `from` to `to`, as SQL.

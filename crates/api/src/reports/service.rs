@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use ferrodesk_shared::Role;
 use ferrodesk_shared::reports::{AgentStats, Backlog, DayCount, DurationStats, Overview, ReportQuery, SlaStats};
 use uuid::Uuid;
 
@@ -108,11 +109,8 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
     let assigned = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("created_at", start, end))).await?)?;
     let solved_by = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("solved_at", start, end))).await?)?;
     let mut agents = Vec::new();
-    for user in users_repo::list(db, scope, None).await? {
+    for user in users_repo::with_roles(db, scope, &[Role::Agent, Role::Supervisor, Role::Owner]).await? {
         let summary = users_repo::into_summary(&user)?;
-        if !summary.role.is_staff() {
-            continue;
-        }
         agents.push(AgentStats {
             assigned: assigned.get(&user.id).copied().unwrap_or(0),
             solved: solved_by.get(&user.id).copied().unwrap_or(0),

@@ -13,10 +13,11 @@ use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::db::{self, entities::tickets};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::notifications::service::notify;
 use crate::realtime;
 use crate::state::AppState;
+use crate::tickets::repo as tickets_repo;
 use crate::tickets::service::ticket_dto;
 use crate::users::repo as users_repo;
 use crate::workspaces::repo as workspaces_repo;
@@ -68,12 +69,10 @@ async fn act(
     // One breach at a time per workspace, across instances: the least busy agent is then counted
     // after the previous assignment committed, so concurrent scans still share tickets fairly.
     workspaces_repo::lock(&txn, scope, now).await?;
-    let Some(ticket) = tickets::Entity::find_by_id(ticket_id)
-        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
-        .one(&txn)
-        .await?
-    else {
-        return Ok(None);
+    let ticket = match tickets_repo::find(&txn, scope, ticket_id).await {
+        Ok(ticket) => ticket,
+        Err(ApiError::NotFound) => return Ok(None),
+        Err(other) => return Err(other),
     };
     // Read again inside the transaction: someone may have answered since the scan's read.
     let Some(due_at) = ticket.next_due_at.filter(|due| *due <= now) else {
@@ -121,10 +120,7 @@ async fn act(
     update.exec(&txn).await?;
     repo::refresh_due_times(&txn, scope, ticket.id).await?;
 
-    let row = tickets::Entity::find_by_id(ticket.id)
-        .one(&txn)
-        .await?
-        .ok_or(crate::error::ApiError::NotFound)?;
+    let row = tickets_repo::find(&txn, scope, ticket.id).await?;
     let dto = ticket_dto(&txn, scope, row).await?;
     let mut events = vec![crate::tickets::effects::updated_event(&dto)];
     match assignee {
@@ -172,16 +168,8 @@ async fn act(
 }
 
 async fn supervisors(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Vec<Uuid>> {
-    let mut ids = Vec::new();
-    for role in [Role::Supervisor, Role::Owner] {
-        ids.extend(
-            users_repo::list(conn, scope, Some(role))
-                .await?
-                .into_iter()
-                .map(|user| user.id),
-        );
-    }
-    Ok(ids)
+    let people = users_repo::with_roles(conn, scope, &[Role::Supervisor, Role::Owner]).await?;
+    Ok(people.into_iter().map(|user| user.id).collect())
 }
 
 /// The agent with the fewest open tickets; ties go to the one with the fewest tickets overall,
@@ -195,20 +183,14 @@ async fn least_busy_agent(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -
     if candidates.is_empty() {
         return Ok(None);
     }
-    let open: Vec<(Uuid, i64)> = tickets::Entity::find()
+    // Per assignee, in one pass: (open, total).
+    let counts: Vec<(Uuid, i64, i64)> = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::AssigneeId)
-        .column_as(tickets::Column::Id.count(), "open")
-        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(tickets::Column::Status.is_in(["new", "open", "pending"]))
-        .filter(tickets::Column::AssigneeId.is_not_null())
-        .group_by(tickets::Column::AssigneeId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let total: Vec<(Uuid, i64)> = tickets::Entity::find()
-        .select_only()
-        .column(tickets::Column::AssigneeId)
+        .column_as(
+            Expr::cust("SUM(CASE WHEN status IN ('new', 'open', 'pending') THEN 1 ELSE 0 END)"),
+            "open",
+        )
         .column_as(tickets::Column::Id.count(), "total")
         .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
         .filter(tickets::Column::AssigneeId.is_not_null())
@@ -216,9 +198,14 @@ async fn least_busy_agent(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -
         .into_tuple()
         .all(conn)
         .await?;
-    let count = |counts: &[(Uuid, i64)], user: Uuid| counts.iter().find(|(id, _)| *id == user).map_or(0, |(_, n)| *n);
+    let load = |user: Uuid| {
+        counts
+            .iter()
+            .find(|(id, ..)| *id == user)
+            .map_or((0, 0), |(_, open, total)| (*open, *total))
+    };
     Ok(candidates
         .iter()
-        .min_by_key(|user| (count(&open, user.id), count(&total, user.id), user.id))
+        .min_by_key(|user| (load(user.id), user.id))
         .map(|user| user.id))
 }

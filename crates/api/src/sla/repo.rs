@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::WorkspaceScope;
 use crate::db::entities::{sla_breaches, sla_policies, tickets};
 use crate::error::{ApiError, ApiResult};
+use crate::tickets::repo as tickets_repo;
 
 use super::domain::{self, SlaState};
 
@@ -87,11 +88,7 @@ fn state_of(row: &tickets::Model) -> ApiResult<SlaState> {
 
 /// Recomputes and stores a ticket's due times from its current row and its priority's policy.
 pub async fn refresh_due_times(conn: &impl ConnectionTrait, scope: &WorkspaceScope, ticket_id: Uuid) -> ApiResult<()> {
-    let row = tickets::Entity::find_by_id(ticket_id)
-        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
-        .one(conn)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let row = tickets_repo::find(conn, scope, ticket_id).await?;
     let priority = row
         .priority
         .parse::<Priority>()

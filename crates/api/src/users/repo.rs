@@ -182,11 +182,21 @@ pub async fn set_password(
 
 /// Everyone who answers tickets: agents, supervisors and owners.
 pub async fn staff_ids(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Vec<Uuid>> {
-    let staff = [Role::Agent, Role::Supervisor, Role::Owner].map(|role| role.as_str());
-    let rows = users::Entity::find()
-        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(users::Column::Role.is_in(staff))
-        .all(conn)
-        .await?;
+    let rows = with_roles(conn, scope, &[Role::Agent, Role::Supervisor, Role::Owner]).await?;
     Ok(rows.into_iter().map(|row| row.id).collect())
+}
+
+/// The workspace's users of any of `roles`, by name.
+pub async fn with_roles(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    roles: &[Role],
+) -> ApiResult<Vec<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Role.is_in(roles.iter().map(|role| role.as_str())))
+        .order_by_asc(users::Column::Name)
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?)
 }
