@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -159,39 +159,29 @@ pub async fn list(
         TicketSort::Created => tickets::Column::CreatedAt,
         TicketSort::Due => tickets::Column::NextDueAt,
     };
+    // Due: the nearest target first, only tickets that still have one. Otherwise newest first.
+    let ascending = filter.sort == TicketSort::Due;
     let mut query = filtered(scope, filter);
-    if filter.sort == TicketSort::Due {
-        // The nearest target first; only tickets that still have one.
+    if ascending {
         query = query.filter(tickets::Column::NextDueAt.is_not_null());
-        if let Some(after) = filter.after {
-            query = query.filter(
-                Condition::any().add(sort_column.gt(after.at)).add(
-                    Condition::all()
-                        .add(sort_column.eq(after.at))
-                        .add(tickets::Column::Id.gt(after.id)),
-                ),
-            );
-        }
-        return Ok(query
-            .order_by_asc(sort_column)
-            .order_by_asc(tickets::Column::Id)
-            .limit(filter.limit)
-            .all(conn)
-            .await?);
     }
     if let Some(after) = filter.after {
-        // Keyset pagination on (sort time, id), newest first: strictly after the last row seen.
+        // Keyset pagination on (sort time, id): strictly after the last row seen.
+        let (beyond_time, beyond_id) = if ascending {
+            (sort_column.gt(after.at), tickets::Column::Id.gt(after.id))
+        } else {
+            (sort_column.lt(after.at), tickets::Column::Id.lt(after.id))
+        };
         query = query.filter(
-            Condition::any().add(sort_column.lt(after.at)).add(
-                Condition::all()
-                    .add(sort_column.eq(after.at))
-                    .add(tickets::Column::Id.lt(after.id)),
-            ),
+            Condition::any()
+                .add(beyond_time)
+                .add(Condition::all().add(sort_column.eq(after.at)).add(beyond_id)),
         );
     }
+    let order = if ascending { Order::Asc } else { Order::Desc };
     Ok(query
-        .order_by_desc(sort_column)
-        .order_by_desc(tickets::Column::Id)
+        .order_by(sort_column, order.clone())
+        .order_by(tickets::Column::Id, order)
         .limit(filter.limit)
         .all(conn)
         .await?)
