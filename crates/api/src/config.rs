@@ -31,6 +31,52 @@ pub struct Settings {
     /// (`0 * * * * *`); `off` runs no scan in this instance.
     pub sla_schedule: Option<String>,
     pub ai: AiConfig,
+    pub limits: LimitSettings,
+}
+
+/// Abuse limits and quotas (README, "Abuse limits"). Each is per key in a sliding window, counted
+/// in the database so it holds across instances.
+#[derive(Clone, Debug)]
+pub struct LimitSettings {
+    /// `FERRODESK_SIGN_IN_ACCOUNT_FAILURES`, default 10: wrong passwords for one workspace + email
+    /// (known or not) within the window, after which that account's sign-in answers 429.
+    pub sign_in_account_failures: u32,
+    /// `FERRODESK_SIGN_IN_ADDRESS_FAILURES`, default 100: wrong passwords from one client address
+    /// within the window. Only failures count, so an office behind one address is never locked out.
+    pub sign_in_address_failures: u32,
+    /// `FERRODESK_SIGN_IN_FAILURE_WINDOW_SECONDS`, default 900 (at most a day).
+    pub sign_in_failure_window: chrono::Duration,
+    /// `FERRODESK_QUOTA_SIGN_IN_LINKS_PER_HOUR`, default 5: sign-in link requests per requested address.
+    pub sign_in_links_per_hour: u32,
+    /// `FERRODESK_QUOTA_TICKET_CONFIRMATIONS_PER_HOUR`, default 5: "we received your request" mails
+    /// per requester address; over it the ticket is still created, without the mail.
+    pub ticket_confirmations_per_hour: u32,
+    /// `FERRODESK_QUOTA_INVITATIONS_PER_DAY`, default 20: invitations per workspace.
+    pub invitations_per_day: u32,
+    /// `FERRODESK_QUOTA_AI_SUGGESTIONS_PER_HOUR`, default 20: suggest-reply calls per user that go to
+    /// the workspace's (paid) provider.
+    pub ai_suggestions_per_hour: u32,
+    /// `FERRODESK_PASSWORD_HASHING_CONCURRENCY`, default the number of cores: argon2 runs at once.
+    pub password_hashing_concurrency: usize,
+    /// `FERRODESK_PASSWORD_HASHING_WAIT_MS`, default 2000: how long a sign-in waits for a hashing
+    /// slot before answering 503 with `Retry-After`.
+    pub password_hashing_wait: std::time::Duration,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            sign_in_account_failures: 10,
+            sign_in_address_failures: 100,
+            sign_in_failure_window: chrono::Duration::minutes(15),
+            sign_in_links_per_hour: 5,
+            ticket_confirmations_per_hour: 5,
+            invitations_per_day: 20,
+            ai_suggestions_per_hour: 20,
+            password_hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            password_hashing_wait: std::time::Duration::from_secs(2),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -226,12 +272,44 @@ impl Settings {
                     20,
                 )?),
             },
+            limits: limits_from(&lookup)?,
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
                 format,
             },
         })
     }
+}
+
+fn limits_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<LimitSettings> {
+    let defaults = LimitSettings::default();
+    let window: i64 = parse_or(lookup, "FERRODESK_SIGN_IN_FAILURE_WINDOW_SECONDS", 900)?;
+    if !(1..=86_400).contains(&window) {
+        anyhow::bail!("FERRODESK_SIGN_IN_FAILURE_WINDOW_SECONDS must be between 1 and 86400");
+    }
+    let concurrency: usize = parse_or(
+        lookup,
+        "FERRODESK_PASSWORD_HASHING_CONCURRENCY",
+        defaults.password_hashing_concurrency,
+    )?;
+    if concurrency == 0 {
+        anyhow::bail!("FERRODESK_PASSWORD_HASHING_CONCURRENCY must be at least 1");
+    }
+    Ok(LimitSettings {
+        sign_in_account_failures: parse_or(lookup, "FERRODESK_SIGN_IN_ACCOUNT_FAILURES", defaults.sign_in_account_failures)?,
+        sign_in_address_failures: parse_or(lookup, "FERRODESK_SIGN_IN_ADDRESS_FAILURES", defaults.sign_in_address_failures)?,
+        sign_in_failure_window: chrono::Duration::seconds(window),
+        sign_in_links_per_hour: parse_or(lookup, "FERRODESK_QUOTA_SIGN_IN_LINKS_PER_HOUR", defaults.sign_in_links_per_hour)?,
+        ticket_confirmations_per_hour: parse_or(
+            lookup,
+            "FERRODESK_QUOTA_TICKET_CONFIRMATIONS_PER_HOUR",
+            defaults.ticket_confirmations_per_hour,
+        )?,
+        invitations_per_day: parse_or(lookup, "FERRODESK_QUOTA_INVITATIONS_PER_DAY", defaults.invitations_per_day)?,
+        ai_suggestions_per_hour: parse_or(lookup, "FERRODESK_QUOTA_AI_SUGGESTIONS_PER_HOUR", defaults.ai_suggestions_per_hour)?,
+        password_hashing_concurrency: concurrency,
+        password_hashing_wait: std::time::Duration::from_millis(parse_or(lookup, "FERRODESK_PASSWORD_HASHING_WAIT_MS", 2000)?),
+    })
 }
 
 pub fn sqlite_url(path: &Path) -> String {

@@ -143,6 +143,10 @@ impl ResponseError for ApiError {
         if let ApiError::RateLimited { retry_after_seconds } = self {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds)));
         }
+        // Overload passes quickly (a full password-hashing pool): tell clients when to come back.
+        if matches!(self, ApiError::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
         if matches!(self, ApiError::Unauthenticated(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }

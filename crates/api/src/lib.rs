@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod mail;
 pub mod notifications;
 pub mod openapi;

@@ -43,7 +43,10 @@ impl AppState {
             realtime,
             db,
             tokens: TokenService::new(&settings.auth),
-            passwords: Passwords::new(settings.auth.password_hashing)?,
+            passwords: Passwords::new(settings.auth.password_hashing)?.bounded(
+                settings.limits.password_hashing_concurrency,
+                settings.limits.password_hashing_wait,
+            ),
             auth_rate_limit: rate_limit::build(settings.auth.rate_limit)?,
             settings: Arc::new(settings),
         })

@@ -126,7 +126,8 @@ pub struct ProviderInput {
     /// Up to the version segment, e.g. `https://api.openai.com/v1`; `/chat/completions` is appended.
     pub base_url: String,
     pub model: String,
-    /// Omitted or null: keep the stored key. Empty: no key (local servers need none).
+    /// Omitted or null: keep the stored key, if the base URL keeps its scheme, host and port (a new
+    /// origin drops it). Empty: no key (local servers need none).
     #[serde(default)]
     pub api_key: Option<String>,
 }

@@ -36,7 +36,8 @@ pub async fn settings(state: web::Data<AppState>, owner: Owner) -> ApiResult<Jso
     Ok(Json(view(&state, owner.scope()).await?))
 }
 
-/// Replace the AI settings (owner). The API key is stored encrypted; omit it to keep the stored one.
+/// Replace the AI settings (owner). The API key is stored encrypted; omit it to keep the stored one
+/// (only while the provider's scheme, host and port stay the same: a new origin needs the key again).
 #[utoipa::path(put, path = "/api/v1/ai/settings", tag = "ai", request_body = AiSettingsUpdate,
     responses((status = 200, body = AiSettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -96,8 +97,10 @@ pub async fn update_settings(
         None => (None, None, None),
         Some((url, model, key)) => {
             let sealed = match key {
-                // Omitted: keep the stored key.
-                None => current.provider_key.clone(),
+                // Omitted: keep the stored key, but only for the same origin. A key must never follow a
+                // changed URL to another host, which would receive it as `Authorization: Bearer`.
+                None if same_origin(current.provider_base_url.as_deref(), &url) => current.provider_key.clone(),
+                None => None,
                 Some(key) if key.is_empty() => None,
                 Some(key) => Some(state.ai.keys().seal(scope.uuid(), &key).map_err(ApiError::Internal)?),
             };
@@ -135,7 +138,8 @@ pub async fn update_settings(
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/suggest-reply", tag = "ai",
     params(("id" = TicketId, Path)),
     responses((status = 200, body = SuggestedReply), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)),
+        (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "This user's provider drafts for the hour are used up")),
     security(("bearer" = [])))]
 pub async fn suggest_reply(
     state: web::Data<AppState>,
@@ -143,6 +147,13 @@ pub async fn suggest_reply(
     id: Path<TicketId>,
 ) -> ApiResult<Json<SuggestedReply>> {
     Ok(Json(suggest::suggest(&state, &agent, id.into_inner()).await?))
+}
+
+/// Whether `stored` (the saved base URL) has the scheme, host and port of `new`.
+fn same_origin(stored: Option<&str>, new: &url::Url) -> bool {
+    stored
+        .and_then(|stored| url::Url::parse(stored).ok())
+        .is_some_and(|stored| stored.origin() == new.origin())
 }
 
 fn parse_custom_categories(raw: &[CategoryDef]) -> Result<Vec<CategoryDef>, String> {

@@ -10,6 +10,7 @@ use ferrodesk_shared::{TicketId, UserId};
 use crate::auth::Principal;
 use crate::db::entities::{ai_settings, tickets};
 use crate::error::{ApiError, ApiResult};
+use crate::limits::quotas;
 use crate::state::AppState;
 use crate::tickets::repo as tickets_repo;
 
@@ -32,6 +33,10 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
     let db = &state.db;
     let ticket = tickets_repo::find(db, scope, id.0).await?;
     let settings = require_ai(db, scope).await?;
+    // Only drafts that go to a (paid) provider count; offline ones cost nothing.
+    if settings.provider_base_url.is_some() {
+        quotas::ai_suggestion(state, principal).await?;
+    }
     let customer = users_repo::find(db, scope, UserId(ticket.requester_id)).await?.name;
     let question = repo::latest_customer_message(db, scope, &ticket)
         .await?

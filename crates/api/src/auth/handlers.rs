@@ -13,9 +13,11 @@ use ferrodesk_shared::auth::{
 use ferrodesk_shared::{ErrorBody, InvitationId};
 
 use crate::error::{ApiError, ApiResult};
+use crate::limits::quotas;
 use crate::state::AppState;
 
 use super::principal::{authenticate, bearer_token};
+use super::rate_limit::client_ip;
 use super::service::{self, SignedIn};
 use super::{Member, REFRESH_COOKIE, REFRESH_COOKIE_PATH, Supervisor};
 
@@ -37,10 +39,19 @@ pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -
     Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
 }
 
+/// Sign in with a password. Failures are counted per account and per client address; too many
+/// in the window answer 429 (a right password costs nothing).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
-pub async fn login(state: web::Data<AppState>, body: Json<LoginRequest>) -> ApiResult<HttpResponse> {
-    let signed_in = service::login(&state, body.into_inner()).await?;
+    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many failures for this account or address; see Retry-After"),
+        (status = 503, body = ErrorBody, description = "Too many sign-ins at once; see Retry-After")))]
+pub async fn login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let client = client_ip(request.peer_addr());
+    let signed_in = service::login(&state, body.into_inner(), client).await?;
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))
 }
 
@@ -85,7 +96,8 @@ pub async fn me(state: web::Data<AppState>, member: Member) -> ApiResult<Json<Me
 /// Invite a colleague. Owners invite any staff role; supervisors invite agents. The token is shown once.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "auth", request_body = InvitationRequest,
     responses((status = 201, body = InvitationCreated), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "The workspace's invitations for today are used up")),
     security(("bearer" = [])))]
 pub async fn invite(
     state: web::Data<AppState>,
@@ -165,9 +177,12 @@ pub async fn link(state: web::Data<AppState>, body: Json<LinkSignIn>) -> ApiResu
 }
 
 /// Email me a sign-in link (customers). Always 202: the answer never tells whether the email is known.
+/// A few per address per hour, counted whether or not it is known.
 #[utoipa::path(post, path = "/api/v1/auth/link-request", tag = "auth", request_body = SignInLinkRequest,
-    responses((status = 202, description = "If the email belongs to a customer, a link is on its way")))]
+    responses((status = 202, description = "If the email belongs to a customer, a link is on its way"),
+        (status = 429, body = ErrorBody, description = "Too many links asked for this address; see Retry-After")))]
 pub async fn request_link(state: web::Data<AppState>, body: Json<SignInLinkRequest>) -> ApiResult<HttpResponse> {
+    quotas::sign_in_link(&state, &body.workspace_slug, &body.email).await?;
     service::request_link(&state, body.into_inner()).await?;
     Ok(HttpResponse::Accepted().finish())
 }

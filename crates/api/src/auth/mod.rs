@@ -9,6 +9,7 @@ pub mod rate_limit;
 pub mod repo;
 pub mod scope;
 pub mod service;
+pub mod throttle;
 pub mod tokens;
 
 use actix_governor::Governor;
@@ -23,13 +24,14 @@ pub use scope::WorkspaceScope;
 pub const REFRESH_COOKIE: &str = "ferrodesk_refresh";
 pub const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
-/// The auth routes; those that take a password share one per-address rate limit.
+/// The auth routes; those that create accounts or send mail share one per-address rate limit.
+/// Password sign-in is throttled by its failures instead (`throttle`), so successes never count.
 pub fn routes(config: &mut web::ServiceConfig, limit: &rate_limit::AuthRateLimit) {
     let limited = |path: &str| resource(path).wrap(Governor::new(limit));
     config
         .service(limited("/signup").post(handlers::signup))
         .service(limited("/auth/register").post(handlers::register))
-        .service(limited("/auth/login").post(handlers::login))
+        .service(resource("/auth/login").post(handlers::login))
         .service(limited("/auth/link").post(handlers::link))
         .service(limited("/auth/link-request").post(handlers::request_link))
         .service(resource("/auth/refresh").post(handlers::refresh))

@@ -1,7 +1,8 @@
-//! A per-client-address limit on the sign-in endpoints, so passwords cannot be guessed at speed.
+//! A per-client-address limit on the sign-up, registration, link and invitation endpoints, so they
+//! cannot be driven at speed. (Password sign-in counts failures instead: `throttle`.)
 //! Over the limit answers `429 rate_limited` with `Retry-After`.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
@@ -25,6 +26,18 @@ pub fn build(limit: RateLimit) -> anyhow::Result<AuthRateLimit> {
 }
 
 /// The peer address (IPv6 by its /56), which is the client unless a proxy sits in front.
+pub fn client_ip(peer: Option<SocketAddr>) -> Option<IpAddr> {
+    Some(match peer?.ip() {
+        IpAddr::V6(ipv6) => {
+            let mut octets = ipv6.octets();
+            octets[7..].fill(0);
+            IpAddr::V6(octets.into())
+        }
+        v4 => v4,
+    })
+}
+
+/// The governor's key: [`client_ip`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp;
 
@@ -33,18 +46,7 @@ impl KeyExtractor for ClientIp {
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, request: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        let ip = request
-            .peer_addr()
-            .map(|socket| socket.ip())
-            .ok_or_else(|| SimpleKeyExtractionError::new("the client address is unknown"))?;
-        Ok(match ip {
-            IpAddr::V6(ipv6) => {
-                let mut octets = ipv6.octets();
-                octets[7..].fill(0);
-                IpAddr::V6(octets.into())
-            }
-            v4 => v4,
-        })
+        client_ip(request.peer_addr()).ok_or_else(|| SimpleKeyExtractionError::new("the client address is unknown"))
     }
 
     fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {

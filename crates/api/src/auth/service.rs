@@ -1,5 +1,7 @@
 //! Sign-up, sign-in, session rotation and invitations.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::auth::{
     AcceptInvitationRequest, AuthResponse, Invitation, InvitationCreated, InvitationList, InvitationPreview,
@@ -12,6 +14,7 @@ use sea_orm::ConnectionTrait;
 use crate::clock;
 use crate::db::{self, entities};
 use crate::error::{ApiError, ApiResult};
+use crate::limits::quotas;
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
 use crate::users::repo::{self as users_repo, NewUser};
@@ -25,6 +28,7 @@ use super::password::Password;
 use super::principal::Principal;
 use super::repo;
 use super::scope::WorkspaceScope;
+use super::throttle;
 use super::tokens::{hash_token, new_opaque_token};
 
 /// A signed-in answer and the refresh token the handler puts in a cookie.
@@ -113,7 +117,34 @@ pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<S
 }
 
 #[tracing::instrument(skip_all, fields(slug = %request.workspace_slug))]
-pub async fn login(state: &AppState, request: LoginRequest) -> ApiResult<SignedIn> {
+pub async fn login(state: &AppState, request: LoginRequest, client: Option<IpAddr>) -> ApiResult<SignedIn> {
+    let attempt = throttle::begin(state, &request.workspace_slug, &request.email, client, clock::now()).await?;
+    let found = match check_password(state, &request).await {
+        Ok(found) => found,
+        Err(error) => {
+            throttle::not_failed(state, attempt).await?;
+            return Err(error);
+        }
+    };
+    let Some((workspace, user)) = found else {
+        throttle::failed(state, attempt, clock::now()).await?;
+        tracing::info!("sign-in refused");
+        return Err(WRONG_CREDENTIALS);
+    };
+    throttle::not_failed(state, attempt).await?;
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
+    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+/// The workspace and user when all three match; `None` for any wrong part.
+async fn check_password(
+    state: &AppState,
+    request: &LoginRequest,
+) -> ApiResult<Option<(entities::workspaces::Model, entities::users::Model)>> {
     let workspace = workspaces_repo::find_by_slug(&state.db, &request.workspace_slug).await?;
     let user = match (&workspace, Email::parse(&request.email)) {
         (Some(workspace), Ok(email)) => {
@@ -125,16 +156,10 @@ pub async fn login(state: &AppState, request: LoginRequest) -> ApiResult<SignedI
     // Always verify, against a dummy hash when there is no user, so timing does not tell which part was wrong.
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     let matches = state.passwords.verify(&request.password, hash).await?;
-    let (Some(workspace), Some(user), true) = (workspace, user, matches) else {
-        tracing::info!("sign-in refused");
-        return Err(WRONG_CREDENTIALS);
-    };
-    let now = clock::now();
-    let txn = db::begin_write(&state.db).await?;
-    let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
-    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
-    txn.commit().await?;
-    Ok(signed_in)
+    Ok(match (workspace, user, matches) {
+        (Some(workspace), Some(user), true) => Some((workspace, user)),
+        _ => None,
+    })
 }
 
 /// Trades a refresh token for a new one and a new access token. A token presented twice means it
@@ -229,6 +254,7 @@ pub async fn invite(
     };
     let email_out = compose::invitation(&sender, email.as_str(), principal.name(), request.role, &link);
     let txn = db::begin_write(&state.db).await?;
+    quotas::invitation(&txn, state, principal.scope(), now).await?;
     let stored = repo::insert_invitation(&txn, principal.scope(), invitation, now).await?;
     outbox::enqueue(&txn, Some(principal.scope().uuid()), "invitation", &email_out, now).await?;
     txn.commit().await?;

@@ -176,7 +176,7 @@ async fn check_owner_can_sign_in(state: &AppState) -> anyhow::Result<()> {
         email: cast::OWNER.email.to_owned(),
         password: PASSWORD.to_owned(),
     };
-    let signed_in = auth_service::login(state, request).await.map_err(|error| {
+    let signed_in = auth_service::login(state, request, None).await.map_err(|error| {
         anyhow::anyhow!(
             "a workspace `{SLUG}` exists, but its demo owner cannot sign in ({error}); \
              it was not made by --demo or its password was changed"

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -169,6 +170,31 @@ pub async fn mark_failed(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// How many mails of `kind` were written for `workspace` since `since` (only those to `to_address`
+/// when given), and when the oldest of them was: what the mail quotas count.
+pub async fn recent(
+    conn: &impl ConnectionTrait,
+    workspace: Uuid,
+    kind: &str,
+    to_address: Option<&str>,
+    since: DateTime<Utc>,
+) -> ApiResult<(u64, Option<DateTime<Utc>>)> {
+    let mut query = outbox::Entity::find()
+        .filter(outbox::Column::WorkspaceId.eq(workspace))
+        .filter(outbox::Column::Kind.eq(kind))
+        .filter(outbox::Column::CreatedAt.gt(since));
+    if let Some(to_address) = to_address {
+        query = query.filter(outbox::Column::ToAddress.eq(to_address));
+    }
+    let count = query.clone().count(conn).await?;
+    let oldest = query
+        .order_by_asc(outbox::Column::CreatedAt)
+        .one(conn)
+        .await?
+        .map(|row| row.created_at);
+    Ok((count, oldest))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, WorkspaceScope};
 use crate::error::ApiResult;
+use crate::limits::quotas;
 use crate::mail::{compose, outbox};
 use crate::notifications::service::notify;
 use crate::realtime::{self, Audience, EventDraft};
@@ -92,6 +93,9 @@ pub async fn ticket_created(
         .await?,
     );
     realtime::log::record(conn, scope, events, now).await?;
+    if !quotas::ticket_confirmation(conn, state, scope, &ticket.requester.email, now).await? {
+        return Ok(());
+    }
     let requester = ticket.requester.clone();
     mail_customer(
         conn,

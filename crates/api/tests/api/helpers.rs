@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use ferrodesk::config::{
-    AiConfig, AuthSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, Secret, Settings,
-    sqlite_url,
+    AiConfig, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, Secret,
+    Settings, sqlite_url,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
@@ -83,6 +83,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             dir: database.dir.join("mail"),
             worker: true,
         },
+        limits: LimitSettings::default(),
     };
     adjust(&mut settings);
     let application = Application::build(settings.clone()).await.expect("the app starts");

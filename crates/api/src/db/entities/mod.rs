@@ -5,6 +5,7 @@ pub mod ai_settings;
 pub mod events;
 pub mod idempotency_keys;
 pub mod invitations;
+pub mod limit_hits;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;
