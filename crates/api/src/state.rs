@@ -43,10 +43,11 @@ impl AppState {
             realtime,
             db,
             tokens: TokenService::new(&settings.auth),
-            passwords: Passwords::new(settings.auth.password_hashing)?.bounded(
+            passwords: Passwords::new(
+                settings.auth.password_hashing,
                 settings.limits.password_hashing_concurrency,
                 settings.limits.password_hashing_wait,
-            ),
+            )?,
             auth_rate_limit: rate_limit::build(settings.auth.rate_limit)?,
             settings: Arc::new(settings),
         })

@@ -404,13 +404,16 @@ async fn password_guessing_is_rate_limited_per_address() {
             burst: 3,
             seconds_per_request: 60,
         };
+        settings.limits.sign_in_address_failures = 3;
     })
     .await;
-    let guess = json!({"workspace_slug": "acme", "email": "owner@acme.example", "password": "guess guess guess"});
-    for _ in 0..3 {
+    // Wrong passwords for three different accounts: the address has used its failures.
+    for n in 0..3 {
+        let guess = json!({"workspace_slug": "acme", "email": format!("user{n}@acme.example"), "password": "guess guess guess"});
         let response = app.post("/api/v1/auth/login", None, &guess).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
+    let guess = json!({"workspace_slug": "acme", "email": "owner@acme.example", "password": "guess guess guess"});
     let limited = app.post("/api/v1/auth/login", None, &guess).await;
     let retry_after: u64 = limited
         .headers()
@@ -420,7 +423,15 @@ async fn password_guessing_is_rate_limited_per_address() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    expect_error(limited, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
+    // Registration counts every attempt per address.
+    let register = json!({"workspace_slug": "nowhere", "name": "Eve", "email": "eve@mail.example", "password": "guess guess guess"});
+    for _ in 0..3 {
+        let response = app.post("/api/v1/auth/register", None, &register).await;
+        assert_ne!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let limited = app.post("/api/v1/auth/register", None, &register).await;
     expect_error(limited, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
     // Only the password endpoints are limited.
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();

@@ -9,6 +9,7 @@ mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod limits;
 mod live;
 mod mail;
 mod migrations;
