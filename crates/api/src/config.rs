@@ -296,19 +296,43 @@ fn limits_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Limit
         anyhow::bail!("FERRODESK_PASSWORD_HASHING_CONCURRENCY must be at least 1");
     }
     Ok(LimitSettings {
-        sign_in_account_failures: parse_or(lookup, "FERRODESK_SIGN_IN_ACCOUNT_FAILURES", defaults.sign_in_account_failures)?,
-        sign_in_address_failures: parse_or(lookup, "FERRODESK_SIGN_IN_ADDRESS_FAILURES", defaults.sign_in_address_failures)?,
+        sign_in_account_failures: parse_or(
+            lookup,
+            "FERRODESK_SIGN_IN_ACCOUNT_FAILURES",
+            defaults.sign_in_account_failures,
+        )?,
+        sign_in_address_failures: parse_or(
+            lookup,
+            "FERRODESK_SIGN_IN_ADDRESS_FAILURES",
+            defaults.sign_in_address_failures,
+        )?,
         sign_in_failure_window: chrono::Duration::seconds(window),
-        sign_in_links_per_hour: parse_or(lookup, "FERRODESK_QUOTA_SIGN_IN_LINKS_PER_HOUR", defaults.sign_in_links_per_hour)?,
+        sign_in_links_per_hour: parse_or(
+            lookup,
+            "FERRODESK_QUOTA_SIGN_IN_LINKS_PER_HOUR",
+            defaults.sign_in_links_per_hour,
+        )?,
         ticket_confirmations_per_hour: parse_or(
             lookup,
             "FERRODESK_QUOTA_TICKET_CONFIRMATIONS_PER_HOUR",
             defaults.ticket_confirmations_per_hour,
         )?,
-        invitations_per_day: parse_or(lookup, "FERRODESK_QUOTA_INVITATIONS_PER_DAY", defaults.invitations_per_day)?,
-        ai_suggestions_per_hour: parse_or(lookup, "FERRODESK_QUOTA_AI_SUGGESTIONS_PER_HOUR", defaults.ai_suggestions_per_hour)?,
+        invitations_per_day: parse_or(
+            lookup,
+            "FERRODESK_QUOTA_INVITATIONS_PER_DAY",
+            defaults.invitations_per_day,
+        )?,
+        ai_suggestions_per_hour: parse_or(
+            lookup,
+            "FERRODESK_QUOTA_AI_SUGGESTIONS_PER_HOUR",
+            defaults.ai_suggestions_per_hour,
+        )?,
         password_hashing_concurrency: concurrency,
-        password_hashing_wait: std::time::Duration::from_millis(parse_or(lookup, "FERRODESK_PASSWORD_HASHING_WAIT_MS", 2000)?),
+        password_hashing_wait: std::time::Duration::from_millis(parse_or(
+            lookup,
+            "FERRODESK_PASSWORD_HASHING_WAIT_MS",
+            2000,
+        )?),
     })
 }
 

@@ -11,9 +11,9 @@ use std::io::IsTerminal;
 
 use tracing::field::Field;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::{FieldFn, Writer, debug_fn};
-use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::{LogFormat, LogSettings};

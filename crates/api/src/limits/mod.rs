@@ -123,7 +123,10 @@ mod tests {
         let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(1);
         let hour = Duration::hours(1);
         assert_eq!(retry_after(Some(now - Duration::minutes(59)), hour, now), 60);
-        assert_eq!(retry_after(Some(now - Duration::milliseconds(3_600_000 - 1_500)), hour, now), 2);
+        assert_eq!(
+            retry_after(Some(now - Duration::milliseconds(3_600_000 - 1_500)), hour, now),
+            2
+        );
         assert_eq!(retry_after(Some(now - Duration::hours(2)), hour, now), 1);
         assert_eq!(retry_after(None, hour, now), 1);
     }
@@ -146,6 +149,10 @@ mod tests {
         assert!(key.as_str().starts_with("sign_in_link:"));
         assert!(!key.as_str().contains("ada"));
         assert_ne!(key, Key::new("sign_in_link", &["acme", "bob@example.com"]));
-        assert_ne!(key, Key::new("sign_in_link", &["acme\nada@example.com"]), "parts are joined unambiguously");
+        assert_ne!(
+            key,
+            Key::new("sign_in_link", &["acme\nada@example.com"]),
+            "parts are joined unambiguously"
+        );
     }
 }

@@ -137,7 +137,12 @@ async fn an_office_behind_one_address_signs_in_and_only_failures_count() {
     }
     for email in &people {
         let response = login(&app, "acme", email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::OK, "{email}: {}", response.text().await.unwrap());
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{email}: {}",
+            response.text().await.unwrap()
+        );
     }
     // Each of the 50 again: successes cost nothing, not even to an account with two typos.
     for email in &people {
@@ -223,7 +228,10 @@ async fn a_burst_of_sign_ins_hashes_on_a_bounded_pool_and_the_rest_get_503_fast(
     for (_, retry, body, elapsed) in &refused {
         assert!(*retry, "503 carries Retry-After");
         assert_eq!(body["code"], "service_unavailable");
-        assert!(*elapsed < Duration::from_secs(5), "refused fast, not after hashing: {elapsed:?}");
+        assert!(
+            *elapsed < Duration::from_secs(5),
+            "refused fast, not after hashing: {elapsed:?}"
+        );
     }
     // One hash at a time is 19 MiB; unbounded, the same burst grew this process by about 900 MiB.
     assert!(growth_mib < 250, "peak RSS grew by {growth_mib} MiB");
@@ -266,19 +274,25 @@ async fn a_requester_gets_a_few_confirmations_an_hour_and_every_ticket_is_kept()
     let acme = TestWorkspace::create(&app, "acme", 1).await;
     let customer = acme.customer();
     for n in 0..15 {
-        app.create_ticket(customer, &format!("Request {n}"), "Please help.").await;
+        app.create_ticket(customer, &format!("Request {n}"), "Please help.")
+            .await;
     }
     let list: Value = expect_json(app.get("/api/v1/tickets", &customer.token).await, StatusCode::OK).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 15, "every ticket is kept");
     assert_eq!(mails(&app, "ticket_received", &customer.auth.user.email).await, 5);
     // Staff opening tickets for someone else's address: that address has its own quota.
-    app.create_ticket_for(acme.agent(), "carol@mail.example", "Called in").await;
+    app.create_ticket_for(acme.agent(), "carol@mail.example", "Called in")
+        .await;
     assert_eq!(mails(&app, "ticket_received", "carol@mail.example").await, 1);
     // And replies from the team still reach the customer.
     let ticket = app.create_ticket(customer, "One more", "Still there?").await;
     let path = format!("/api/v1/tickets/{}/messages", ticket.ticket.id);
     let reply = app
-        .post(&path, Some(&acme.agent().token), &json!({ "body": "Yes, we are on it." }))
+        .post(
+            &path,
+            Some(&acme.agent().token),
+            &json!({ "body": "Yes, we are on it." }),
+        )
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
     assert_eq!(mails(&app, "agent_replied", &customer.auth.user.email).await, 1);
@@ -308,11 +322,20 @@ async fn invitations_are_limited_per_workspace_per_day() {
     let list: Value = expect_json(app.get("/api/v1/invitations", &acme.token).await, StatusCode::OK).await;
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
     let revoked = app
-        .send(Method::DELETE, &format!("/api/v1/invitations/{id}"), Some(&acme.token), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/invitations/{id}"),
+            Some(&acme.token),
+            None,
+        )
         .await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     let again = json!({ "email": "again@acme.example", "role": "agent" });
-    expect_limited(app.post("/api/v1/invitations", Some(&acme.token), &again).await, 24 * 3_600).await;
+    expect_limited(
+        app.post("/api/v1/invitations", Some(&acme.token), &again).await,
+        24 * 3_600,
+    )
+    .await;
     // Another workspace has its own quota.
     let theirs = json!({ "email": "new@globex.example", "role": "agent" });
     let response = app.post("/api/v1/invitations", Some(&globex.token), &theirs).await;
@@ -447,8 +470,7 @@ async fn a_stored_provider_key_never_follows_the_url_to_another_host() {
     // Another host (here another port) without a key: the stored key is dropped, not sent there.
     let moved = set_provider(&app, owner, json!({ "base_url": second.base_url, "model": "tiny-llm" })).await;
     assert!(moved.provider.is_some_and(|provider| !provider.has_api_key));
-    let draft: SuggestedReply =
-        expect_json(ask_draft(&app, &acme.agent().token, &ticket).await, StatusCode::OK).await;
+    let draft: SuggestedReply = expect_json(ask_draft(&app, &acme.agent().token, &ticket).await, StatusCode::OK).await;
     assert_eq!(draft.origin, ReplyOrigin::Provider);
     assert_eq!(second.calls(), vec![None], "no Authorization reaches the new host");
 
