@@ -486,3 +486,90 @@ async fn a_stored_provider_key_never_follows_the_url_to_another_host() {
     expect_json::<SuggestedReply>(ask_draft(&app, &acme.agent().token, &ticket).await, StatusCode::OK).await;
     assert_eq!(second.calls(), vec![None, Some("Bearer sk-second".to_owned())]);
 }
+
+#[tokio::test]
+async fn user_input_cannot_forge_or_colour_a_line_of_the_servers_text_log() {
+    // The real binary, as deployed: its text log goes to a file (not a terminal).
+    let database = crate::helpers::TestDatabase::create().await;
+    let dir = std::env::temp_dir().join(format!("ferrodesk-log-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log_path = dir.join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferrodesk"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("FERRODESK_") || name.starts_with("SMTP_") || name == "DATABASE_URL" {
+            command.env_remove(name);
+        }
+    }
+    let mut server = command
+        .arg("serve")
+        .env("FERRODESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("FERRODESK_DATA_DIR", &dir)
+        .env("DATABASE_URL", &database.url)
+        .env("FERRODESK_SLA_SCHEDULE", "off")
+        .env("FERRODESK_MODEL_DIR", dir.join("no-model"))
+        .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the ferrodesk binary starts");
+    let address = format!("http://127.0.0.1:{port}");
+    // Other tests' apps install the TLS provider; this one starts none in-process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while !client
+        .get(format!("{address}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|response| response.status() == StatusCode::OK)
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let forged = "acme\n2026-12-05T09:00:00.000000Z  INFO FORGED: the owner was granted admin\u{1b}[2J\u{1b}[31m";
+    let body = json!({ "workspace_slug": forged, "email": "ada@acme.example\r\nFORGED too", "password": "wrong password guess" });
+    let response = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // The event is written as it happens; give the writer a moment, then stop the server.
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&log_path).unwrap();
+        if text.contains("sign-in refused") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.kill().await.ok();
+    std::fs::remove_dir_all(&dir).ok();
+
+    let refused: Vec<&str> = text.lines().filter(|line| line.contains("sign-in refused")).collect();
+    assert_eq!(refused.len(), 1, "{text}");
+    assert!(
+        refused[0].contains("acme\\n2026-12-05T09:00:00.000000Z  INFO FORGED"),
+        "the slug is logged, escaped: {}",
+        refused[0]
+    );
+    assert!(
+        !text.lines().any(|line| line.starts_with("2026-12-05T09:00:00")
+            || line.contains("FORGED") && !line.contains("sign-in refused")),
+        "no forged line: {text}"
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\r'),
+        "no raw escape sequences: {text:?}"
+    );
+}
