@@ -233,8 +233,10 @@ async fn a_burst_of_sign_ins_hashes_on_a_bounded_pool_and_the_rest_get_503_fast(
             "refused fast, not after hashing: {elapsed:?}"
         );
     }
-    // One hash at a time is 19 MiB; unbounded, the same burst grew this process by about 900 MiB.
-    assert!(growth_mib < 250, "peak RSS grew by {growth_mib} MiB");
+    // One hash at a time in memory kept by its thread (measured: 2 MiB of growth, the thread's 19 MiB
+    // having been taken at sign-up); unbounded, the same burst grew this process by 955 MiB. The
+    // margin is for the other tests running in this process.
+    assert!(growth_mib < 100, "peak RSS grew by {growth_mib} MiB");
 }
 
 #[tokio::test]
