@@ -32,6 +32,7 @@ pub struct Settings {
     pub sla_schedule: Option<String>,
     pub ai: AiConfig,
     pub limits: LimitSettings,
+    pub realtime: RealtimeSettings,
 }
 
 /// Abuse limits and quotas (README, "Abuse limits"). Each is per key in a sliding window, counted
@@ -77,6 +78,15 @@ impl Default for LimitSettings {
             password_hashing_wait: std::time::Duration::from_secs(2),
         }
     }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RealtimeSettings {
+    /// `FERRODESK_WS_MAX_PER_USER`, default 20: one user's open WebSockets (tabs and devices).
+    pub max_sockets_per_user: usize,
+    /// `FERRODESK_WS_MAX_PER_ADDRESS`, default 100: open WebSockets from one client address (an
+    /// office behind one NAT included); more are refused with `429 rate_limited` before the upgrade.
+    pub max_sockets_per_address: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -273,6 +283,10 @@ impl Settings {
                 )?),
             },
             limits: limits_from(&lookup)?,
+            realtime: RealtimeSettings {
+                max_sockets_per_user: parse_or(&lookup, "FERRODESK_WS_MAX_PER_USER", 20)?,
+                max_sockets_per_address: parse_or(&lookup, "FERRODESK_WS_MAX_PER_ADDRESS", 100)?,
+            },
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
                 format,

@@ -3,12 +3,13 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
+use crate::realtime::Hub;
 use crate::state::AppState;
 use crate::{db, mail, routes};
 
@@ -61,13 +62,63 @@ impl Application {
         &self.state
     }
 
-    /// Runs until SIGINT/SIGTERM, then stops accepting, lets requests in flight finish (up to 10 s)
-    /// and closes the database pool.
+    /// A handle that stops the server as SIGINT/SIGTERM do (tests use it).
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            server: self.server.handle(),
+            realtime: self.state.realtime.clone(),
+        }
+    }
+
+    /// Runs until SIGINT/SIGTERM (or `Stopper::stop`), then closes the WebSockets with 1001, stops
+    /// accepting, lets requests in flight finish (up to 10 s) and closes the database pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stopper = self.stopper();
+        let signals = tokio::spawn(async move {
+            if stop_signal().await.is_ok() {
+                tracing::info!("stopping");
+                stopper.stop().await;
+            }
+        });
         let result = self.server.await;
+        signals.abort();
         self.state.db.close_by_ref().await.ok();
         tracing::info!("ferrodesk stopped");
         result
+    }
+}
+
+/// Stops a running application.
+#[derive(Clone)]
+pub struct Stopper {
+    server: ServerHandle,
+    realtime: Hub,
+}
+
+impl Stopper {
+    pub async fn stop(&self) {
+        // The sockets first, with a close frame: actix's graceful stop would wait the whole
+        // timeout for them (they never end by themselves), then drop them without a word.
+        self.realtime.shut_down();
+        self.server.stop(true).await;
+    }
+}
+
+/// SIGINT or SIGTERM. The server's own signal handling is off so that `Stopper::stop` runs first.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (mut interrupt, mut terminate) = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
     }
 }
 
@@ -81,6 +132,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(|config| routes::configure(config, &data))
     })
     .listen(listener)?
+    .disable_signals()
     .shutdown_timeout(10)
     .run();
     Ok(server)

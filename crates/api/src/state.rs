@@ -30,7 +30,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
-        let realtime = Hub::start(db.clone());
+        let realtime = Hub::start(db.clone(), &settings.realtime);
         crate::realtime::listener::start(&db, realtime.clone());
         let ai = AiEngine::start(
             ferrodesk_ai::load_embedder(&settings.ai.model_dir),

@@ -61,3 +61,63 @@ pub enum ClientEvent {
     },
     Ping,
 }
+
+/// Why the server closed a socket: the reason text of its close frame, so a client knows whether
+/// to refresh its token, sign out, or simply reconnect later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The session was signed out or revoked (close code 1008): sign in again.
+    SessionRevoked,
+    /// The user's role changed (1008): refresh the token and reconnect to get the new role's events.
+    RoleChanged,
+    /// The access token expired and no new one came over the socket (1008): refresh and reconnect.
+    TokenExpired,
+    /// Too many sockets for this user (1008): close a tab, or retry later.
+    TooManyConnections,
+    /// The server is stopping (1001): reconnect with the last event id.
+    GoingAway,
+}
+
+impl CloseReason {
+    pub const ALL: [CloseReason; 5] = [
+        CloseReason::SessionRevoked,
+        CloseReason::RoleChanged,
+        CloseReason::TokenExpired,
+        CloseReason::TooManyConnections,
+        CloseReason::GoingAway,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::SessionRevoked => "session_revoked",
+            CloseReason::RoleChanged => "role_changed",
+            CloseReason::TokenExpired => "token_expired",
+            CloseReason::TooManyConnections => "too_many_connections",
+            CloseReason::GoingAway => "going_away",
+        }
+    }
+
+    /// The reason of a close frame, when it is one of ours.
+    pub fn parse(text: &str) -> Option<CloseReason> {
+        CloseReason::ALL.into_iter().find(|reason| reason.as_str() == text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_round_trip_and_match_their_json() {
+        for reason in CloseReason::ALL {
+            assert_eq!(CloseReason::parse(reason.as_str()), Some(reason));
+            assert_eq!(
+                serde_json::to_string(&reason).unwrap(),
+                format!("\"{}\"", reason.as_str())
+            );
+        }
+        assert_eq!(CloseReason::parse("gone"), None);
+    }
+}

@@ -39,6 +39,9 @@ pub async fn spawn_server(
         .env("FERRODESK_DATA_DIR", dir)
         .env("FERRODESK_WEB_DIR", dir.join("web"))
         .env("FERRODESK_AUTH_BURST", "1000000")
+        // Every bench socket comes from loopback, a hundred per agent.
+        .env("FERRODESK_WS_MAX_PER_USER", "1000000")
+        .env("FERRODESK_WS_MAX_PER_ADDRESS", "1000000")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

@@ -116,6 +116,11 @@ impl TokenService {
             .map_err(|_| ApiError::Unauthenticated("This sign-in link is invalid or has expired; ask for a new one."))
     }
 
+    /// How far past `exp` a token is still accepted; a WebSocket closes no later than that.
+    pub fn leeway_seconds(&self) -> i64 {
+        self.validation.leeway as i64
+    }
+
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::realtime::{Audience, EventDraft};
+use crate::realtime::EventDraft;
 use crate::state::AppState;
 
 use super::repo;
@@ -30,14 +30,11 @@ pub async fn notify(
     let mut events = Vec::new();
     for recipient in recipients {
         let row = repo::insert(conn, scope, recipient, kind, ticket, title.to_owned(), now).await?;
-        events.push(EventDraft {
-            audience: Audience::User(recipient),
-            ticket_id: ticket,
-            event: ServerEvent::NotificationCreated {
-                id: 0,
-                notification: repo::into_notification(row)?,
-            },
-        });
+        let event = ServerEvent::NotificationCreated {
+            id: 0,
+            notification: repo::into_notification(row)?,
+        };
+        events.push(EventDraft::user(recipient, ticket, event));
     }
     Ok(events)
 }

@@ -2,16 +2,23 @@
 //! new events (after a local commit, or by PostgreSQL's NOTIFY from any instance), it reads them
 //! from the log once and hands each to the connections allowed to see it. A connection that
 //! cannot keep up is dropped; it reconnects with its last id and catches up from the log.
+//! Told of a revocation, it closes the sockets of that session or user at once; told to shut
+//! down, every socket says goodbye with 1001.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferrodesk_shared::events::CloseReason;
 use sea_orm::DatabaseConnection;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
+use crate::config::RealtimeSettings;
+
+use super::limits::SocketLimits;
 use super::log::{self, StoredEvent};
+use super::revoke::Revocation;
 
 /// Events a connection may buffer before it is considered dead.
 const CONNECTION_BUFFER: usize = 512;
@@ -24,10 +31,29 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct Hub {
     commands: mpsc::UnboundedSender<Command>,
+    /// Becomes true when the server stops; every socket watches it.
+    stopping: Arc<watch::Sender<bool>>,
+    limits: SocketLimits,
+}
+
+/// What the hub hands a joined connection.
+#[derive(Debug)]
+pub enum Delivery {
+    Event(Arc<StoredEvent>),
+    /// Close the socket with this reason; nothing follows.
+    Close(CloseReason),
 }
 
 /// What a joined connection receives.
-pub type EventReceiver = mpsc::Receiver<Arc<StoredEvent>>;
+pub type EventReceiver = mpsc::Receiver<Delivery>;
+
+/// Who a connection is, as far as delivery and revocation go.
+#[derive(Debug, Clone, Copy)]
+pub struct Listener {
+    pub user: Uuid,
+    pub session: Uuid,
+    pub staff: bool,
+}
 
 enum Command {
     Join {
@@ -44,6 +70,10 @@ enum Command {
     Wake {
         workspace: Uuid,
     },
+    Revoke {
+        workspace: Uuid,
+        revocation: Revocation,
+    },
     Fetched {
         workspace: Uuid,
         events: Vec<StoredEvent>,
@@ -55,9 +85,8 @@ enum Command {
 }
 
 struct Member {
-    user: Uuid,
-    staff: bool,
-    sender: mpsc::Sender<Arc<StoredEvent>>,
+    who: Listener,
+    sender: mpsc::Sender<Delivery>,
 }
 
 #[derive(Default)]
@@ -71,9 +100,13 @@ struct Room {
 }
 
 impl Hub {
-    pub fn start(db: DatabaseConnection) -> Hub {
+    pub fn start(db: DatabaseConnection, settings: &RealtimeSettings) -> Hub {
         let (commands, receiver) = mpsc::unbounded_channel();
-        let hub = Hub { commands };
+        let hub = Hub {
+            commands,
+            stopping: Arc::new(watch::Sender::new(false)),
+            limits: SocketLimits::new(settings),
+        };
         tokio::spawn(run(db, hub.clone(), receiver));
         let sweeper = hub.clone();
         tokio::spawn(async move {
@@ -89,9 +122,9 @@ impl Hub {
     }
 
     /// Registers a connection; events after `from` that its user may see arrive on the receiver.
-    pub fn join(&self, workspace: Uuid, connection: u64, user: Uuid, staff: bool, from: i64) -> EventReceiver {
+    pub fn join(&self, workspace: Uuid, connection: u64, who: Listener, from: i64) -> EventReceiver {
         let (sender, receiver) = mpsc::channel(CONNECTION_BUFFER);
-        let member = Member { user, staff, sender };
+        let member = Member { who, sender };
         let _ = self.commands.send(Command::Join {
             workspace,
             connection,
@@ -101,6 +134,11 @@ impl Hub {
         receiver
     }
 
+    /// The caps on open sockets per user and per client address.
+    pub fn limits(&self) -> &SocketLimits {
+        &self.limits
+    }
+
     pub fn leave(&self, workspace: Uuid, connection: u64) {
         let _ = self.commands.send(Command::Leave { workspace, connection });
     }
@@ -108,6 +146,23 @@ impl Hub {
     /// Says that the workspace has committed new events.
     pub fn wake(&self, workspace: Uuid) {
         let _ = self.commands.send(Command::Wake { workspace });
+    }
+
+    /// Closes the sockets this revocation ends (on this instance; `revoke::revoke` reaches the others).
+    pub fn revoke(&self, workspace: Uuid, revocation: Revocation) {
+        let _ = self.commands.send(Command::Revoke { workspace, revocation });
+    }
+
+    /// Tells every socket, open or still authenticating, to close with 1001 going away.
+    pub fn shut_down(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once `shut_down` has been called (at once if it already was).
+    pub async fn stopping(&self) {
+        let mut stopping = self.stopping.subscribe();
+        // An error means the sender is gone, which only happens when the hub is: stop too.
+        let _ = stopping.wait_for(|stopping| *stopping).await;
     }
 }
 
@@ -140,6 +195,19 @@ async fn run(db: DatabaseConnection, hub: Hub, mut commands: mpsc::UnboundedRece
             Command::Wake { workspace } => {
                 if let Some(room) = rooms.get_mut(&workspace) {
                     fetch(&db, &hub, workspace, room);
+                }
+            }
+            Command::Revoke { workspace, revocation } => {
+                if let Some(room) = rooms.get_mut(&workspace) {
+                    room.members.retain(|_, member| {
+                        if !revocation.ends(member.who.user, member.who.session) {
+                            return true;
+                        }
+                        // Events already queued were allowed when they were sent; nothing after
+                        // this. A full buffer drops the sender, which closes the socket as well.
+                        let _ = member.sender.try_send(Delivery::Close(revocation.close_reason()));
+                        false
+                    });
                 }
             }
             Command::Sweep => {
@@ -198,11 +266,11 @@ fn dispatch(room: &mut Room, events: Vec<StoredEvent>) {
         room.cursor = event.seq;
         let event = Arc::new(event);
         room.members.retain(|_, member| {
-            if !event.audience.admits(member.user, member.staff) {
+            if !event.audience.admits(member.who.user, member.who.staff) {
                 return true;
             }
             // A full buffer means a dead or hopelessly slow client: let it go and catch up later.
-            member.sender.try_send(event.clone()).is_ok()
+            member.sender.try_send(Delivery::Event(event.clone())).is_ok()
         });
     }
 }

@@ -1,5 +1,6 @@
 //! PostgreSQL LISTEN/NOTIFY: `log::record` queues a `pg_notify` in the change's transaction; every
 //! instance listens here and wakes its hub, so a ticket created on instance B reaches a socket on A.
+//! Revocations (`revoke::CHANNEL`) arrive the same way and close the sockets they end.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use uuid::Uuid;
 
 use super::Hub;
+use super::revoke::{self, Revocation};
 
 pub const CHANNEL: &str = "ferrodesk_events";
 
@@ -22,12 +24,17 @@ pub fn start(db: &DatabaseConnection, hub: Hub) {
         loop {
             match PgListener::connect_with(&pool).await {
                 Ok(mut listener) => {
-                    if let Err(error) = listener.listen(CHANNEL).await {
+                    if let Err(error) = listener.listen_all([CHANNEL, revoke::CHANNEL]).await {
                         tracing::warn!(%error, "LISTEN failed");
                     } else {
                         delay = Duration::from_millis(200);
                         loop {
                             match listener.recv().await {
+                                Ok(notification) if notification.channel() == revoke::CHANNEL => {
+                                    if let Some((workspace, revocation)) = Revocation::decode(notification.payload()) {
+                                        hub.revoke(workspace, revocation);
+                                    }
+                                }
                                 Ok(notification) => {
                                     if let Ok(workspace) = notification.payload().parse::<Uuid>() {
                                         hub.wake(workspace);

@@ -55,10 +55,46 @@ impl Audience {
 
 /// An event before it has its number.
 pub struct EventDraft {
-    pub audience: Audience,
-    pub ticket_id: Option<Uuid>,
+    audience: Audience,
+    ticket_id: Option<Uuid>,
     /// The event, with `id` 0; `record` fills in the number.
-    pub event: ServerEvent,
+    event: ServerEvent,
+    /// What the ticket's requester receives instead (their projection); `Audience::Ticket` only.
+    requester_event: Option<ServerEvent>,
+}
+
+impl EventDraft {
+    /// For the workspace's staff only (internal notes).
+    pub fn staff(ticket_id: Option<Uuid>, event: ServerEvent) -> EventDraft {
+        EventDraft {
+            audience: Audience::Staff,
+            ticket_id,
+            event,
+            requester_event: None,
+        }
+    }
+
+    /// For one person (their notifications).
+    pub fn user(user: Uuid, ticket_id: Option<Uuid>, event: ServerEvent) -> EventDraft {
+        EventDraft {
+            audience: Audience::User(user),
+            ticket_id,
+            event,
+            requester_event: None,
+        }
+    }
+
+    /// A public ticket event: `for_staff` goes to the team, `for_requester` (the requester's
+    /// projection of the same change) to the ticket's requester. There is no way to send the
+    /// staff payload to a requester.
+    pub fn ticket(requester: Uuid, ticket_id: Uuid, for_staff: ServerEvent, for_requester: ServerEvent) -> EventDraft {
+        EventDraft {
+            audience: Audience::Ticket { requester },
+            ticket_id: Some(ticket_id),
+            event: for_staff,
+            requester_event: Some(for_requester),
+        }
+    }
 }
 
 /// An event as stored: what the hub and the sockets pass around.
@@ -66,14 +102,34 @@ pub struct EventDraft {
 pub struct StoredEvent {
     pub seq: i64,
     pub audience: Audience,
-    /// The `ServerEvent` JSON, sent as is.
+    /// The `ServerEvent` JSON for staff (or the one person of `Audience::User`), sent as is.
     pub json: String,
+    /// The requester's projection of a ticket event. Events logged before projections were stored
+    /// have none, and are then not sent to the requester at all.
+    pub requester_json: Option<String>,
 }
 
 impl StoredEvent {
-    pub fn admits(&self, principal: &Principal) -> bool {
-        self.audience.admits(principal.id().0, principal.is_staff())
+    /// The payload this user receives, if any: authorisation and projection in one place,
+    /// decided for each event and each connection at send time.
+    pub fn payload_for(&self, user: Uuid, staff: bool) -> Option<&str> {
+        if !self.audience.admits(user, staff) {
+            return None;
+        }
+        match self.audience {
+            Audience::Ticket { .. } if !staff => self.requester_json.as_deref(),
+            Audience::Ticket { .. } | Audience::Staff | Audience::User(_) => Some(&self.json),
+        }
     }
+
+    pub fn payload_for_principal(&self, principal: &Principal) -> Option<&str> {
+        self.payload_for(principal.id().0, principal.is_staff())
+    }
+}
+
+fn encode(event: ServerEvent, seq: i64) -> ApiResult<String> {
+    serde_json::to_string(&with_id(event, seq))
+        .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("encoding an event")))
 }
 
 fn with_id(event: ServerEvent, seq: i64) -> ServerEvent {
@@ -123,8 +179,8 @@ pub async fn record(
     for (offset, draft) in drafts.into_iter().enumerate() {
         let seq = first + offset as i64;
         let kind = kind_of(&draft.event);
-        let payload = serde_json::to_string(&with_id(draft.event, seq))
-            .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("encoding an event")))?;
+        let payload = encode(draft.event, seq)?;
+        let requester_payload = draft.requester_event.map(|event| encode(event, seq)).transpose()?;
         let (audience, user_id) = draft.audience.columns();
         events::ActiveModel {
             workspace_id: Set(scope.uuid()),
@@ -134,6 +190,7 @@ pub async fn record(
             audience: Set(audience.to_owned()),
             user_id: Set(user_id),
             payload: Set(payload),
+            requester_payload: Set(requester_payload),
             created_at: Set(now),
         }
         .insert(conn)
@@ -171,6 +228,7 @@ pub async fn after(
                 seq: row.seq,
                 audience: Audience::from_columns(&row.audience, row.user_id)?,
                 json: row.payload,
+                requester_json: row.requester_payload,
             })
         })
         .collect())
@@ -208,5 +266,30 @@ mod tests {
             let (name, user) = audience.columns();
             assert_eq!(Audience::from_columns(name, user), Some(audience));
         }
+    }
+
+    #[test]
+    fn requesters_get_their_projection_or_nothing() {
+        let (customer, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let event = |requester_json: Option<&str>| StoredEvent {
+            seq: 1,
+            audience: Audience::Ticket { requester: customer },
+            json: "staff".to_owned(),
+            requester_json: requester_json.map(str::to_owned),
+        };
+        let projected = event(Some("requester"));
+        assert_eq!(projected.payload_for(other, true), Some("staff"));
+        assert_eq!(projected.payload_for(customer, false), Some("requester"));
+        assert_eq!(projected.payload_for(other, false), None);
+        assert_eq!(
+            event(None).payload_for(customer, false),
+            None,
+            "an old event without a projection is not sent to the requester"
+        );
+        let note = StoredEvent {
+            audience: Audience::Staff,
+            ..event(None)
+        };
+        assert_eq!(note.payload_for(customer, false), None);
     }
 }

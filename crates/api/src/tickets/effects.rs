@@ -15,15 +15,21 @@ use crate::error::ApiResult;
 use crate::limits::quotas;
 use crate::mail::{compose, outbox};
 use crate::notifications::service::notify;
-use crate::realtime::{self, Audience, EventDraft};
+use crate::realtime::{self, EventDraft};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
 use crate::workspaces::repo as workspaces_repo;
 
-fn audience(ticket: &Ticket) -> Audience {
-    Audience::Ticket {
-        requester: ticket.requester.id.0,
-    }
+use super::projection;
+
+/// A public event about `ticket`: the team gets the staff view, the requester their projection.
+fn ticket_event(ticket: &Ticket, event: impl Fn(Ticket) -> ServerEvent) -> EventDraft {
+    EventDraft::ticket(
+        ticket.requester.id.0,
+        ticket.id.0,
+        event(ticket.clone()),
+        event(projection::for_requester(ticket.clone())),
+    )
 }
 
 /// The customer's link into their request: a signed, expiring sign-in link.
@@ -66,14 +72,10 @@ pub async fn ticket_created(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let scope = principal.scope();
-    let mut events = vec![EventDraft {
-        audience: audience(ticket),
-        ticket_id: Some(ticket.id.0),
-        event: ServerEvent::TicketCreated {
-            id: 0,
-            ticket: ticket.clone(),
-        },
-    }];
+    let mut events = vec![ticket_event(ticket, |ticket| ServerEvent::TicketCreated {
+        id: 0,
+        ticket,
+    })];
     let team: Vec<Uuid> = users_repo::staff_ids(conn, scope)
         .await?
         .into_iter()
@@ -111,14 +113,7 @@ pub async fn ticket_created(
 
 /// `ticket.updated`, for the team and the ticket's requester.
 pub fn updated_event(ticket: &Ticket) -> EventDraft {
-    EventDraft {
-        audience: audience(ticket),
-        ticket_id: Some(ticket.id.0),
-        event: ServerEvent::TicketUpdated {
-            id: 0,
-            ticket: ticket.clone(),
-        },
-    }
+    ticket_event(ticket, |ticket| ServerEvent::TicketUpdated { id: 0, ticket })
 }
 
 pub async fn ticket_updated(
@@ -165,19 +160,16 @@ pub async fn message_created(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let scope = principal.scope();
-    let mut events = vec![EventDraft {
-        // An internal note is the team's alone, in the event log as everywhere.
-        audience: if message.internal {
-            Audience::Staff
-        } else {
-            audience(ticket)
-        },
-        ticket_id: Some(ticket.id.0),
-        event: ServerEvent::MessageCreated {
-            id: 0,
-            ticket: ticket.clone(),
-            message: message.clone(),
-        },
+    let created = |ticket| ServerEvent::MessageCreated {
+        id: 0,
+        ticket,
+        message: message.clone(),
+    };
+    // An internal note is the team's alone, in the event log as everywhere.
+    let mut events = vec![if message.internal {
+        EventDraft::staff(Some(ticket.id.0), created(ticket.clone()))
+    } else {
+        ticket_event(ticket, created)
     }];
     let from_customer = !principal.is_staff();
     if from_customer && let Some(assignee) = &ticket.assignee {

@@ -4,6 +4,7 @@
 pub mod domain;
 pub mod effects;
 pub mod handlers;
+pub mod projection;
 pub mod repo;
 pub mod service;
 

@@ -31,6 +31,7 @@ use super::domain::{
     parse_subject, parse_tags,
 };
 use super::effects;
+use super::projection::for_viewer;
 use super::repo::{self, ListFilter, NewTicketRow};
 
 /// A created ticket, and whether it is the replay of an earlier request with the same key.
@@ -523,14 +524,6 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
         messages,
         breaches,
     })
-}
-
-/// The classifier's guess is a hint for staff, not something to show the customer.
-fn for_viewer(principal: &Principal, mut ticket: Ticket) -> Ticket {
-    if !principal.is_staff() {
-        ticket.ai_category = None;
-    }
-    ticket
 }
 
 async fn people_of(

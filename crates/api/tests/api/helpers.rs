@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use ferrodesk::config::{
-    AiConfig, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, Secret,
-    Settings, sqlite_url,
+    AiConfig, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit,
+    RealtimeSettings, Secret, Settings, sqlite_url,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
@@ -84,6 +84,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             worker: true,
         },
         limits: LimitSettings::default(),
+        realtime: RealtimeSettings {
+            max_sockets_per_user: 20,
+            max_sockets_per_address: 100,
+        },
     };
     adjust(&mut settings);
     let application = Application::build(settings.clone()).await.expect("the app starts");

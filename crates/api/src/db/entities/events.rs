@@ -13,6 +13,9 @@ pub struct Model {
     pub user_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
+    /// The requester's projection of a ticket event (`audience = 'ticket'`); none otherwise.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub requester_payload: Option<String>,
     pub created_at: DateTimeUtc,
 }
 
