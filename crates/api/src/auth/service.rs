@@ -13,6 +13,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::clock;
 use crate::db::{self, entities};
+use crate::realtime::{self, Revocation};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
 use crate::state::AppState;
@@ -172,7 +173,10 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<SignedI
         .ok_or(SESSION_ENDED)?;
     if token.used_at.is_some() || !repo::use_refresh_token(&txn, token.id, now).await? {
         repo::revoke_session(&txn, session.id, now).await?;
+        let scope = WorkspaceScope::new(WorkspaceId(session.workspace_id));
+        let revoked = realtime::revoke(&txn, &scope, Revocation::Session(session.id)).await?;
         txn.commit().await?;
+        revoked.announce(state);
         tracing::warn!(session = %session.id, "a rotated refresh token was presented again; session revoked");
         return Err(SESSION_ENDED);
     }
@@ -199,13 +203,21 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<SignedI
 /// Ends the session of the refresh cookie and of the access token, whichever were presented.
 pub async fn logout(state: &AppState, refresh_token: Option<&str>, principal: Option<&Principal>) -> ApiResult<()> {
     let now = clock::now();
+    // Each revocation right after its write: a sign-out is one statement, not a transaction.
     if let Some(token) = refresh_token
         && let Some((_, session)) = repo::find_refresh_token(&state.db, &hash_token(token)).await?
     {
         repo::revoke_session(&state.db, session.id, now).await?;
+        let scope = WorkspaceScope::new(WorkspaceId(session.workspace_id));
+        realtime::revoke(&state.db, &scope, Revocation::Session(session.id))
+            .await?
+            .announce(state);
     }
     if let Some(principal) = principal {
         repo::revoke_session(&state.db, principal.session_id(), now).await?;
+        realtime::revoke(&state.db, principal.scope(), Revocation::Session(principal.session_id()))
+            .await?
+            .announce(state);
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::auth::Principal;
 use crate::clock;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::realtime::{self, Revocation};
 use crate::state::AppState;
 use crate::workspaces;
 
@@ -37,11 +38,18 @@ pub async fn change_role(state: &AppState, principal: &Principal, id: UserId, ro
             "A workspace needs at least one owner: make someone else an owner first.",
         ));
     }
-    if current != role {
+    // Their open sockets close, so the client reconnects and gets what the new role may see.
+    let revoked = if current != role {
         repo::set_role(&txn, principal.scope(), id, role, now).await?;
-    }
+        Some(realtime::revoke(&txn, principal.scope(), Revocation::RoleChanged(id.0)).await?)
+    } else {
+        None
+    };
     let updated = repo::find(&txn, principal.scope(), id).await?;
     txn.commit().await?;
+    if let Some(revoked) = revoked {
+        revoked.announce(state);
+    }
     tracing::info!(from = %current, to = %role, "role changed");
     Ok(repo::into_user(updated)?)
 }

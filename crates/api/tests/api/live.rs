@@ -13,15 +13,15 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 
 use crate::helpers::{Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
 
-type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct Socket {
-    stream: Stream,
-    ready: i64,
+pub struct Socket {
+    pub stream: Stream,
+    pub ready: i64,
 }
 
 impl Socket {
-    async fn open(url: &str, token: &str, last_event_id: Option<i64>) -> Socket {
+    pub async fn open(url: &str, token: &str, last_event_id: Option<i64>) -> Socket {
         let (mut stream, _) = tokio_tungstenite::connect_async(url).await.expect("the socket opens");
         let auth = ClientEvent::Auth {
             access_token: token.to_owned(),
@@ -39,12 +39,12 @@ impl Socket {
         socket
     }
 
-    async fn connect(app: &TestApp, who: &Session) -> Socket {
+    pub async fn connect(app: &TestApp, who: &Session) -> Socket {
         Socket::open(&app.ws_url(), &who.token, None).await
     }
 
     /// The next event, or None after two seconds of silence.
-    async fn next(&mut self) -> Option<ServerEvent> {
+    pub async fn next(&mut self) -> Option<ServerEvent> {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(2), self.stream.next())
                 .await
@@ -59,7 +59,7 @@ impl Socket {
     }
 
     /// Every event until a short silence.
-    async fn drain(&mut self) -> Vec<ServerEvent> {
+    pub async fn drain(&mut self) -> Vec<ServerEvent> {
         let mut events = Vec::new();
         while let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_millis(600), self.stream.next()).await {
             if let Frame::Text(text) = frame {
@@ -70,7 +70,7 @@ impl Socket {
     }
 }
 
-fn ticket_ids(events: &[ServerEvent]) -> Vec<TicketId> {
+pub fn ticket_ids(events: &[ServerEvent]) -> Vec<TicketId> {
     events
         .iter()
         .filter_map(|event| match event {
@@ -82,7 +82,7 @@ fn ticket_ids(events: &[ServerEvent]) -> Vec<TicketId> {
         .collect()
 }
 
-async fn reply(app: &TestApp, who: &Session, ticket: &Ticket, body: &str, internal: bool) {
+pub async fn reply(app: &TestApp, who: &Session, ticket: &Ticket, body: &str, internal: bool) {
     let response = app
         .post(
             &format!("/api/v1/tickets/{}/messages", ticket.id),

@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod limits;
 mod live;
+mod live_guards;
 mod mail;
 mod migrations;
 mod reports;
