@@ -3,13 +3,20 @@
 //! frame made the server buffer 256 MiB before it said no. This guard sits between the connection
 //! and the parser, reads each frame header as it passes and fails the stream on a length over the
 //! limit; the bytes themselves pass through untouched and nothing is buffered here.
+//!
+//! After such a refusal the connection must end too: actix keeps reading (and discarding) an
+//! upgraded request's body until the client stops sending, so `HangUp` makes the response body
+//! fail once the close frame is out, which drops the TCP connection.
 
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
-use actix_web::{FromRequest, HttpRequest, dev, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev, web};
 use futures_util::Stream;
 
 /// The longest frame header: 2 bytes, 8 of extended length, 4 of mask.
@@ -25,6 +32,72 @@ pub async fn guarded(
         Box::pin(FrameGuard::new(body, max_frame as u64));
     let mut payload = dev::Payload::Stream { payload: guard };
     web::Payload::from_request(request, &mut payload).await
+}
+
+/// Set when the socket ends for a protocol violation: the connection is dropped after the close frame.
+#[derive(Clone, Default)]
+pub struct HangUp(Arc<AtomicBool>);
+
+impl HangUp {
+    pub fn now(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// The WebSocket response, with its body failing after its last frame once `now` was called.
+    pub fn wrap(&self, response: HttpResponse) -> HttpResponse {
+        let hang_up = self.clone();
+        response
+            .map_body(|_, body| HangUpBody {
+                body,
+                hang_up,
+                state: BodyState::Streaming,
+            })
+            .map_into_boxed_body()
+    }
+}
+
+enum BodyState {
+    Streaming,
+    /// The last frame was handed over; one turn for the server to write it out.
+    Flushing,
+    Done,
+}
+
+struct HangUpBody {
+    body: BoxBody,
+    hang_up: HangUp,
+    state: BodyState,
+}
+
+impl MessageBody for HangUpBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        let this = &mut *self;
+        match this.state {
+            BodyState::Streaming => match Pin::new(&mut this.body).poll_next(cx) {
+                Poll::Ready(None) if this.hang_up.0.load(Ordering::Relaxed) => {
+                    this.state = BodyState::Flushing;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Poll::Ready(None) => {
+                    this.state = BodyState::Done;
+                    Poll::Ready(None)
+                }
+                other => other,
+            },
+            BodyState::Flushing => {
+                this.state = BodyState::Done;
+                Poll::Ready(Some(Err("the client broke the WebSocket protocol; connection dropped".into())))
+            }
+            BodyState::Done => Poll::Ready(None),
+        }
+    }
 }
 
 struct FrameGuard<S> {

@@ -58,6 +58,8 @@ pub async fn connect(
     };
     let body = frames::guarded(&request, body, MAX_FRAME).await?;
     let (response, session, stream) = actix_ws::handle(&request, body)?;
+    let hang_up = frames::HangUp::default();
+    let response = hang_up.wrap(response);
     let state = state.into_inner();
     rt::spawn(async move {
         let _address_slot = address_slot;
@@ -68,6 +70,9 @@ pub async fn connect(
             () = hub.stopping() => Err(close(CloseCode::Away, Reason::GoingAway.as_str())),
         };
         if let Err(reason) = outcome {
+            if matches!(reason.code, CloseCode::Size | CloseCode::Protocol) {
+                hang_up.now();
+            }
             let _ = session.close(Some(reason)).await;
         }
     });
