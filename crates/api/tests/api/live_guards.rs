@@ -379,7 +379,20 @@ async fn a_frame_announcing_256_mib_is_refused_at_its_header() {
     let read = tcp.read(&mut head).await.unwrap();
     assert!(String::from_utf8_lossy(&head[..read]).starts_with("HTTP/1.1 101"));
 
+    // The app runs in this process: sample its resident memory while the frame comes in.
     let before = resident_kib();
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = sampling.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(resident_kib());
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak
+        })
+    };
     // A masked text frame of 256 MiB, unauthenticated; then as much of it as the server takes.
     let mut header = vec![0x81, 0x80 | 127];
     header.extend_from_slice(&(256u64 << 20).to_be_bytes());
@@ -398,17 +411,20 @@ async fn a_frame_announcing_256_mib_is_refused_at_its_header() {
     });
     // The server answers with a close frame (1009, too big) without waiting for the payload.
     let mut answer = [0u8; 4];
-    tokio::time::timeout(Duration::from_secs(2), reader.read_exact(&mut answer))
+    tokio::time::timeout(Duration::from_secs(5), reader.read_exact(&mut answer))
         .await
-        .expect("an answer within 2 s")
+        .expect("an answer within 5 s")
         .unwrap();
     let answered = start.elapsed();
+    // And it stops reading: the rest of the 256 MiB is not taken in.
+    let written = tokio::time::timeout(Duration::from_secs(5), writing).await;
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let grown_mib = sampler.join().unwrap().saturating_sub(before) / 1024;
+    eprintln!(
+        "256 MiB frame: close frame after {answered:?}; the writer ended with {written:?}; peak RSS +{grown_mib} MiB"
+    );
     assert_eq!(answer[0], 0x88, "a close frame: {answer:?}");
     assert_eq!(u16::from_be_bytes([answer[2], answer[3]]), 1009);
-    // And it stops reading: the rest of the 256 MiB is not accepted.
-    let written = tokio::time::timeout(Duration::from_secs(5), writing).await;
-    let grown_mib = resident_kib().saturating_sub(before) / 1024;
-    eprintln!("256 MiB frame: close frame after {answered:?}; the writer ended with {written:?}; RSS grew by {grown_mib} MiB");
     assert!(
         !matches!(written, Ok(Ok(Ok(_)))),
         "the server read the whole 256 MiB instead of closing the connection"
