@@ -44,10 +44,10 @@ async fn notifications(app: &TestApp, who: &Session, kind: NotificationKind) -> 
 async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
-    let ticket = app
-        .create_ticket(acme.customer(), "Due?", "When is this due")
-        .await
-        .ticket;
+    let created = app.create_ticket(acme.customer(), "Due?", "When is this due").await.ticket;
+    // SLA targets are the team's: the customer's view has none, the agent's has them.
+    assert_eq!(created.sla, Default::default());
+    let ticket = detail(&app, acme.agent(), &created).await.ticket;
     let created = ticket.created_at;
     assert_eq!(
         ticket.sla.first_response_due_at,
@@ -350,6 +350,7 @@ async fn supervisors_set_targets_for_their_workspace_only() {
         .unwrap();
     assert_eq!((normal.first_response_minutes, normal.resolution_minutes), (30, 600));
     let ticket = app.create_ticket(acme.customer(), "Fast", "now faster").await.ticket;
+    let ticket = detail(&app, acme.agent(), &ticket).await.ticket;
     assert_eq!(
         ticket.sla.first_response_due_at,
         Some(ticket.created_at + Duration::minutes(30))
