@@ -68,6 +68,17 @@ impl Api {
         self.signed_out.read_only()
     }
 
+    /// The access token as a signal: the live connection re-authenticates when it changes.
+    pub fn token_signal(&self) -> ReadSignal<Option<String>> {
+        self.token.read_only()
+    }
+
+    /// The session is gone for good (revoked, or the refresh cookie refused): sign this tab out.
+    pub fn end_session(&self) {
+        self.token.set(None);
+        self.signed_out.update(|count| *count += 1);
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         self.call(Method::GET, path, None::<&()>).await
     }
@@ -100,8 +111,7 @@ impl Api {
                 if self.refresh().await.is_ok() {
                     self.send(method, path, body).await
                 } else {
-                    self.token.set(None);
-                    self.signed_out.update(|count| *count += 1);
+                    self.end_session();
                     first
                 }
             }
