@@ -13,9 +13,9 @@ use sea_orm::ConnectionTrait;
 
 use crate::clock;
 use crate::db::{self, entities};
-use crate::realtime::{self, Revocation};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
+use crate::realtime::{self, Revocation};
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
 use crate::users::repo::{self as users_repo, NewUser};
@@ -215,9 +215,13 @@ pub async fn logout(state: &AppState, refresh_token: Option<&str>, principal: Op
     }
     if let Some(principal) = principal {
         repo::revoke_session(&state.db, principal.session_id(), now).await?;
-        realtime::revoke(&state.db, principal.scope(), Revocation::Session(principal.session_id()))
-            .await?
-            .announce(state);
+        realtime::revoke(
+            &state.db,
+            principal.scope(),
+            Revocation::Session(principal.session_id()),
+        )
+        .await?
+        .announce(state);
     }
     Ok(())
 }

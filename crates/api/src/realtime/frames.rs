@@ -93,7 +93,9 @@ impl MessageBody for HangUpBody {
             },
             BodyState::Flushing => {
                 this.state = BodyState::Done;
-                Poll::Ready(Some(Err("the client broke the WebSocket protocol; connection dropped".into())))
+                Poll::Ready(Some(Err(
+                    "the client broke the WebSocket protocol; connection dropped".into()
+                )))
             }
             BodyState::Done => Poll::Ready(None),
         }

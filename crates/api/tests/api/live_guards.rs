@@ -146,7 +146,9 @@ async fn signing_out_closes_that_sessions_sockets_at_once_and_no_other() {
     let ticket = app.create_ticket(acme.customer(), "After sign-out", "hello").await;
     let events = still_in.drain().await;
     assert!(
-        events.iter().any(|event| matches!(event, ServerEvent::TicketCreated { ticket: t, .. } if t.id == ticket.ticket.id)),
+        events
+            .iter()
+            .any(|event| matches!(event, ServerEvent::TicketCreated { ticket: t, .. } if t.id == ticket.ticket.id)),
         "the user's other session keeps its socket: {events:?}"
     );
 }
@@ -157,8 +159,10 @@ async fn a_reused_refresh_token_closes_the_sessions_sockets() {
     let signup = app
         .client
         .post(app.url("/api/v1/signup"))
-        .json(&json!({"workspace_name": "Acme", "workspace_slug": "acme", "name": "Ada",
-            "email": "ada@acme.example", "password": PASSWORD}))
+        .json(
+            &json!({"workspace_name": "Acme", "workspace_slug": "acme", "name": "Ada",
+            "email": "ada@acme.example", "password": PASSWORD}),
+        )
         .send()
         .await
         .unwrap();
@@ -181,7 +185,10 @@ async fn a_reused_refresh_token_closes_the_sessions_sockets() {
             .send()
     };
     assert_eq!(refresh().await.unwrap().status(), StatusCode::OK);
-    assert!(socket.ended(Duration::from_millis(300)).await.is_none(), "a rotation is no revocation");
+    assert!(
+        socket.ended(Duration::from_millis(300)).await.is_none(),
+        "a rotation is no revocation"
+    );
     // The same (now rotated) token again: a copy is in use, and the session ends everywhere.
     assert_eq!(refresh().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     closed_for(&mut socket, CloseReason::SessionRevoked).await;
@@ -197,14 +204,28 @@ async fn a_demoted_agent_is_cut_off_before_the_next_internal_note() {
 
     let start = Instant::now();
     set_role(&app, &app.address, &acme.owner, acme.agent(), Role::Customer).await;
-    reply(&app, &acme.supervisor, &ticket, "Internal: the refund is fraud, do not pay", true).await;
+    reply(
+        &app,
+        &acme.supervisor,
+        &ticket,
+        "Internal: the refund is fraud, do not pay",
+        true,
+    )
+    .await;
     let events = closed_for(&mut demoted, CloseReason::RoleChanged).await;
     eprintln!("demotion to close: {:?}", start.elapsed());
     assert!(!mentions(&events, "fraud"), "{events:?}");
 
     // The client reconnects (with the same, still valid token): now it hears what a customer hears.
     let mut again = Socket::connect(&app, acme.agent()).await;
-    reply(&app, &acme.supervisor, &ticket, "Internal: second note about fraud", true).await;
+    reply(
+        &app,
+        &acme.supervisor,
+        &ticket,
+        "Internal: second note about fraud",
+        true,
+    )
+    .await;
     let events = again.drain().await;
     assert!(!mentions(&events, "fraud"), "{events:?}");
 }
@@ -260,15 +281,27 @@ async fn a_socket_ends_with_its_token_unless_the_client_sends_a_fresh_one() {
             last_event_id: None,
         })
         .await;
-    let ended = lapsing.ended(Duration::from_secs(4)).await.expect("closed at exp + leeway");
+    let ended = lapsing
+        .ended(Duration::from_secs(4))
+        .await
+        .expect("closed at exp + leeway");
     assert_eq!((ended.code, ended.reason.as_str()), (Some(1008), "token_expired"));
-    assert!(ended.after >= Duration::from_millis(1000), "not before: {:?}", ended.after);
+    assert!(
+        ended.after >= Duration::from_millis(1000),
+        "not before: {:?}",
+        ended.after
+    );
 
-    assert!(renewed.ended(Duration::from_millis(500)).await.is_none(), "re-authenticated: still open");
+    assert!(
+        renewed.ended(Duration::from_millis(500)).await.is_none(),
+        "re-authenticated: still open"
+    );
     let ticket = app.create_ticket(acme.customer(), "Still live", "hello").await.ticket;
     let events = renewed.drain().await;
     assert!(
-        events.iter().any(|event| matches!(event, ServerEvent::TicketCreated { ticket: t, .. } if t.id == ticket.id)),
+        events
+            .iter()
+            .any(|event| matches!(event, ServerEvent::TicketCreated { ticket: t, .. } if t.id == ticket.id)),
         "{events:?}"
     );
 
@@ -282,7 +315,9 @@ async fn a_socket_ends_with_its_token_unless_the_client_sends_a_fresh_one() {
     let ended = renewed.ended(Duration::from_secs(1)).await.expect("closed");
     assert_eq!(ended.code, Some(1008));
     assert!(
-        ended.events.iter().any(|event| matches!(event, ServerEvent::Error { code, .. } if code == ErrorCode::Unauthenticated.as_str())),
+        ended.events.iter().any(
+            |event| matches!(event, ServerEvent::Error { code, .. } if code == ErrorCode::Unauthenticated.as_str())
+        ),
         "{:?}",
         ended.events
     );
@@ -323,15 +358,29 @@ async fn customers_get_the_requester_projection_over_the_socket_as_over_rest() {
         .await;
     let path = format!("/api/v1/tickets/{}", created.ticket.id);
     let tagged = app
-        .patch(&path, &acme.agent().token, &json!({"tags": ["chargeback-risk"], "priority": "high"}))
+        .patch(
+            &path,
+            &acme.agent().token,
+            &json!({"tags": ["chargeback-risk"], "priority": "high"}),
+        )
         .await;
     assert_eq!(tagged.status(), StatusCode::OK);
-    reply(&app, acme.agent(), &created.ticket, "We refunded the second payment.", false).await;
+    reply(
+        &app,
+        acme.agent(),
+        &created.ticket,
+        "We refunded the second payment.",
+        false,
+    )
+    .await;
 
     let staff_events = agent.drain().await;
     let staff_seen: Vec<&Ticket> = staff_events.iter().filter_map(ticket_of).collect();
     assert_eq!(staff_seen.len(), 3, "{staff_events:?}");
-    assert!(staff_seen.iter().all(|ticket| ticket.ai_category.is_some()), "staff see the AI's guess");
+    assert!(
+        staff_seen.iter().all(|ticket| ticket.ai_category.is_some()),
+        "staff see the AI's guess"
+    );
     assert_eq!(staff_seen[2].tags, vec!["chargeback-risk".to_owned()]);
 
     let customer_events = customer.drain().await;
@@ -448,7 +497,10 @@ async fn sockets_are_capped_per_user_and_per_address() {
         access_token: acme.customer().token.clone(),
         last_event_id: None,
     };
-    third.send(Frame::text(serde_json::to_string(&auth).unwrap())).await.unwrap();
+    third
+        .send(Frame::text(serde_json::to_string(&auth).unwrap()))
+        .await
+        .unwrap();
     let mut third = Socket {
         stream: third,
         ready: -1,
@@ -492,7 +544,10 @@ async fn stopping_the_server_closes_sockets_with_going_away() {
         (ended.code, ended.reason.as_str()),
         (Some(u16::from(CloseCode::Away)), "going_away")
     );
-    tokio::time::timeout(Duration::from_secs(5), stopping).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .unwrap()
+        .unwrap();
     tokio::time::timeout(Duration::from_secs(5), running)
         .await
         .unwrap()

@@ -44,7 +44,10 @@ async fn notifications(app: &TestApp, who: &Session, kind: NotificationKind) -> 
 async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
-    let created = app.create_ticket(acme.customer(), "Due?", "When is this due").await.ticket;
+    let created = app
+        .create_ticket(acme.customer(), "Due?", "When is this due")
+        .await
+        .ticket;
     // SLA targets are the team's: the customer's view has none, the agent's has them.
     assert_eq!(created.sla, Default::default());
     let ticket = detail(&app, acme.agent(), &created).await.ticket;
