@@ -50,7 +50,11 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
         ai::handlers::update_settings,
         ai::handlers::suggest_reply,
     ),
-    components(schemas(ferrodesk_shared::events::ServerEvent, ferrodesk_shared::events::ClientEvent)),
+    components(schemas(
+        ferrodesk_shared::events::ServerEvent,
+        ferrodesk_shared::events::ClientEvent,
+        ferrodesk_shared::events::CloseReason
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and invitations"),
