@@ -18,6 +18,15 @@ pub struct Settings {
     pub database_url: String,
     /// `FERRODESK_DB_MAX_CONNECTIONS`, default 10.
     pub database_max_connections: u32,
+    /// `FERRODESK_DB_TIMEOUT_MS`, default 1000: how long a request waits for a database connection
+    /// (and `/readyz` for its ping) before it answers `503 service_unavailable`.
+    pub database_timeout: std::time::Duration,
+    /// `FERRODESK_DB_BUSY_TIMEOUT_MS`, default 5000: how long a SQLite writer waits for the write
+    /// lock before it answers `503`.
+    pub database_busy_timeout: std::time::Duration,
+    /// `FERRODESK_BODY_TIMEOUT_SECONDS`, default 10: the time a client has to send a request's body
+    /// (the head has its own 5 s); a slower one gets `408 request_timeout` and the connection closes.
+    pub body_timeout: std::time::Duration,
     /// `FERRODESK_PUBLIC_URL`, default `http://<addr>`: how people reach this server (links, cookies).
     pub public_url: String,
     pub auth: AuthSettings,
@@ -115,6 +124,9 @@ pub struct MailSettings {
     pub dir: PathBuf,
     /// Whether this process runs the delivery worker (tests drive delivery by hand).
     pub worker: bool,
+    /// `FERRODESK_SMTP_TIMEOUT_SECONDS`, default 30: the most one SMTP conversation may take, from
+    /// connecting to the server's answer to the message.
+    pub send_timeout: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -218,6 +230,11 @@ impl Settings {
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
         let database_url = lookup("DATABASE_URL").unwrap_or_else(|| sqlite_url(&data_dir.join("ferrodesk.db")));
         let database_max_connections = parse_or(&lookup, "FERRODESK_DB_MAX_CONNECTIONS", 10)?;
+        let database_timeout =
+            std::time::Duration::from_millis(parse_or(&lookup, "FERRODESK_DB_TIMEOUT_MS", 1000)?);
+        let database_busy_timeout =
+            std::time::Duration::from_millis(parse_or(&lookup, "FERRODESK_DB_BUSY_TIMEOUT_MS", 5000)?);
+        let body_timeout = std::time::Duration::from_secs(parse_or(&lookup, "FERRODESK_BODY_TIMEOUT_SECONDS", 10)?);
         let public_url = lookup("FERRODESK_PUBLIC_URL")
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
@@ -237,6 +254,9 @@ impl Settings {
             data_dir: data_dir.clone(),
             database_url,
             database_max_connections,
+            database_timeout,
+            database_busy_timeout,
+            body_timeout,
             auth: AuthSettings {
                 jwt_secret,
                 access_token_ttl_seconds: 15 * 60,
@@ -257,6 +277,7 @@ impl Settings {
                 from_address: lookup("SMTP_FROM").unwrap_or_else(|| "noreply@ferrodesk.localhost".to_owned()),
                 dir: data_dir.join("mail"),
                 worker: true,
+                send_timeout: std::time::Duration::from_secs(parse_or(&lookup, "FERRODESK_SMTP_TIMEOUT_SECONDS", 30)?),
             },
             sla_schedule: match lookup("FERRODESK_SLA_SCHEDULE").as_deref() {
                 Some("off") => None,

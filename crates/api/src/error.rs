@@ -37,6 +37,8 @@ pub enum ApiError {
     UpgradeRequired(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -70,6 +72,7 @@ impl ApiError {
             ApiError::PlanLimit(_) => ErrorCode::PlanLimit,
             ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            ApiError::RequestTimeout => ErrorCode::RequestTimeout,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -108,6 +111,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UpgradeRequired => StatusCode::PAYMENT_REQUIRED,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
     }
 }
 
@@ -119,6 +123,7 @@ pub fn code_of(status: StatusCode) -> ErrorCode {
         403 => ErrorCode::Forbidden,
         404 => ErrorCode::NotFound,
         405 => ErrorCode::MethodNotAllowed,
+        408 => ErrorCode::RequestTimeout,
         409 => ErrorCode::Conflict,
         413 => ErrorCode::PayloadTooLarge,
         415 => ErrorCode::UnsupportedMediaType,
@@ -143,9 +148,14 @@ impl ResponseError for ApiError {
         if let ApiError::RateLimited { retry_after_seconds } = self {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds)));
         }
-        // Overload passes quickly (a full password-hashing pool): tell clients when to come back.
+        // Overload passes quickly (a full password-hashing pool), and so does a database restart
+        // or a held lock: tell clients when to come back.
         if matches!(self, ApiError::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
+        }
+        if let ApiError::RequestTimeout = self {
+            // The rest of the body may still be trickling in: this connection is done.
+            response.force_close();
         }
         if matches!(self, ApiError::Unauthenticated(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
@@ -160,9 +170,16 @@ impl From<DbErr> for ApiError {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::conflict("This conflicts with something that already exists.")
             }
+            _ if crate::db::is_unavailable(&error) => {
+                tracing::warn!(%error, "the database is unavailable");
+                ApiError::Unavailable("The database is busy or cannot be reached. Please try again shortly.".to_owned())
+            }
             _ => ApiError::Internal(anyhow::Error::new(error)),
         }
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a `503` asks clients to wait: overload and a database that restarts pass within seconds.
+pub const RETRY_AFTER_SECONDS: u64 = 1;

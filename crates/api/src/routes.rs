@@ -45,7 +45,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .wrap(json_errors())
                 .default_service(web::to(not_found)),
         )
-        .configure(|config| spa::configure(config, &state.settings.web_dir));
+        .configure(|config| spa::configure(config, &state.web));
 }
 
 /// A path of a feature; a method it does not have answers 405, not 404.
@@ -71,6 +71,7 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     match error {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::PayloadTooLarge,
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Payload(error) if crate::edge::is_body_timeout(&error) => ApiError::RequestTimeout,
         JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("The JSON body is not valid: {error}")),
         other => ApiError::BadRequest(format!("The body could not be read: {other}")),
     }

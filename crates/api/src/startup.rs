@@ -3,7 +3,8 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest};
+use actix_web::middleware::Next;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -11,6 +12,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::Settings;
 use crate::realtime::Hub;
 use crate::state::AppState;
+use crate::edge::{self, Drain, SecurityHeaders};
 use crate::{db, mail, routes};
 
 pub struct Application {
@@ -26,7 +28,7 @@ impl Application {
         // One TLS provider for every client in the process (database and, later, HTTP clients).
         let _ = rustls::crypto::ring::default_provider().install_default();
 
-        let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        let db = db::connect_with(&settings.database_url, db::PoolSettings::of(&settings)).await?;
         db::migrate(&db).await?;
         let listener =
             TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -67,11 +69,13 @@ impl Application {
         Stopper {
             server: self.server.handle(),
             realtime: self.state.realtime.clone(),
+            drain: self.state.drain.clone(),
         }
     }
 
-    /// Runs until SIGINT/SIGTERM (or `Stopper::stop`), then closes the WebSockets with 1001, stops
-    /// accepting, lets requests in flight finish (up to 10 s) and closes the database pool.
+    /// Runs until SIGINT/SIGTERM (or `Stopper::stop`), then closes the WebSockets with 1001,
+    /// drains (answers every request it receives until none has run for a moment, up to 10 s),
+    /// stops accepting and closes the database pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let stopper = self.stopper();
         let signals = tokio::spawn(async move {
@@ -88,18 +92,27 @@ impl Application {
     }
 }
 
-/// Stops a running application.
+/// How long a graceful stop waits for requests in flight, and then for connections to close.
+const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Stops a running application the graceful way.
 #[derive(Clone)]
 pub struct Stopper {
     server: ServerHandle,
     realtime: Hub,
+    drain: Drain,
 }
 
 impl Stopper {
+    /// Returns when the server has stopped.
     pub async fn stop(&self) {
         // The sockets first, with a close frame: actix's graceful stop would wait the whole
         // timeout for them (they never end by themselves), then drop them without a word.
         self.realtime.shut_down();
+        // Then the requests: `/readyz` turns 503 and answers ask clients to close; once none has
+        // run for a moment, the server stops accepting. actix-web's own stop drops a request it
+        // has read but not started, so it must come last.
+        self.drain.drain(SHUTDOWN_TIMEOUT).await;
         self.server.stop(true).await;
     }
 }
@@ -123,17 +136,32 @@ async fn stop_signal() -> std::io::Result<()> {
 }
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let headers = std::sync::Arc::new(SecurityHeaders::new(&state.settings, &state.web.inline_script_hashes)?);
+    let body_timeout = state.settings.body_timeout;
+    let drain = state.drain.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        let headers = headers.clone();
+        let drain = drain.clone();
         App::new()
+            .wrap(middleware::from_fn(move |request: ServiceRequest, next: Next<_>| {
+                edge::body_deadline(body_timeout, request, next)
+            }))
+            .wrap(middleware::from_fn(move |request: ServiceRequest, next: Next<_>| {
+                edge::track_in_flight(drain.clone(), request, next)
+            }))
             .wrap(middleware::Compress::default())
+            .wrap(middleware::from_fn(move |request: ServiceRequest, next: Next<_>| {
+                edge::security_headers(headers.clone(), request, next)
+            }))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .configure(|config| routes::configure(config, &data))
     })
     .listen(listener)?
+    // Signals start `Stopper::stop` (`run_until_stopped`), not actix-web's immediate stop.
     .disable_signals()
-    .shutdown_timeout(10)
+    .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
     .run();
     Ok(server)
 }

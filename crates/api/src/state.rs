@@ -26,6 +26,10 @@ pub struct AppState {
     pub mail: Mail,
     /// The embedded AI engine (embedder thread, caches, provider client).
     pub ai: AiEngine,
+    /// The built web app (its hashed assets, its inline scripts' hashes for the CSP).
+    pub web: Arc<crate::spa::WebApp>,
+    /// Requests in flight, and whether a graceful shutdown has begun.
+    pub drain: crate::edge::Drain,
 }
 
 impl AppState {
@@ -49,6 +53,8 @@ impl AppState {
                 settings.limits.password_hashing_wait,
             )?,
             auth_rate_limit: rate_limit::build(settings.auth.rate_limit)?,
+            web: Arc::new(crate::spa::WebApp::load(&settings.web_dir)),
+            drain: crate::edge::Drain::default(),
             settings: Arc::new(settings),
         })
     }

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     UpgradeRequired,
     Internal,
     ServiceUnavailable,
+    /// The request's body did not arrive within the server's body timeout.
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -49,6 +51,7 @@ impl ErrorCode {
             ErrorCode::UpgradeRequired => "upgrade_required",
             ErrorCode::Internal => "internal",
             ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::RequestTimeout => "request_timeout",
         }
     }
 }

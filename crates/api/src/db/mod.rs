@@ -12,27 +12,104 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+/// How the pool waits. The timeouts are short on purpose: when the database is down or locked, a
+/// request should hear `503` with `Retry-After` within about a second, not hang with the others.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// The longest a query waits for a connection, including (re)connecting to the server.
+    pub acquire_timeout: Duration,
+    /// The longest a SQLite writer waits for the write lock.
+    pub busy_timeout: Duration,
+}
+
+impl PoolSettings {
+    pub fn of(settings: &crate::config::Settings) -> PoolSettings {
+        PoolSettings {
+            max_connections: settings.database_max_connections,
+            acquire_timeout: settings.database_timeout,
+            busy_timeout: settings.database_busy_timeout,
+        }
+    }
+}
+
+/// A pool with the default timeouts (tools and tests that open a second pool).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(
+        url,
+        PoolSettings {
+            max_connections,
+            acquire_timeout: Duration::from_secs(1),
+            busy_timeout: Duration::from_secs(5),
+        },
+    )
+    .await
+}
+
+/// At start-up the database may still be coming up beside us (one compose file): keep trying
+/// for this long while it cannot be reached, although each request later waits only
+/// `acquire_timeout`.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(10);
+
+pub async fn connect_with(url: &str, pool: PoolSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(max_connections)
+        .max_connections(pool.max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        // sea-orm hands both to sqlx as the acquire timeout (which covers connecting).
+        .connect_timeout(pool.acquire_timeout)
+        .acquire_timeout(pool.acquire_timeout)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|options| {
+        .map_sqlx_sqlite_opts(move |options| {
             // WAL lets readers run beside the one writer; the busy timeout makes a second writer wait
             // instead of failing; SQLite leaves foreign keys off unless asked.
             options
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(pool.busy_timeout)
                 .foreign_keys(true)
         });
-    let db = Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
-    Ok(db)
+    let started = std::time::Instant::now();
+    loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => return Ok(db),
+            Err(error) if is_unavailable(&error) && started.elapsed() < STARTUP_PATIENCE => {
+                tracing::warn!(%error, "the database cannot be reached yet; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot connect to the database at {}", redact(url)));
+            }
+        }
+    }
+}
+
+/// Whether `error` says the database cannot be reached or is busy right now (worth a retry
+/// shortly), rather than that the query is wrong.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match error {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(error))
+        | DbErr::Exec(RuntimeErr::SqlxError(error))
+        | DbErr::Query(RuntimeErr::SqlxError(error)) => match error.as_ref() {
+            Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::WorkerCrashed => true,
+            // SQLITE_BUSY (5) and its extended codes: another writer held the lock past the busy
+            // timeout. PostgreSQL class 08 (connection exception) and 57P01-57P03 (the server is
+            // shutting down or starting).
+            Sqlx::Database(error) => {
+                let code = error.code().unwrap_or_default();
+                if error.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() {
+                    code.parse::<u32>().is_ok_and(|code| code & 0xff == 5)
+                } else {
+                    code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                }
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
@@ -60,8 +137,13 @@ pub fn violates_unique(error: &DbErr, index: &str, sqlite_columns: &str) -> bool
     }
 }
 
-pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared("SELECT 1").await.map(|_| ())
+/// `SELECT 1`, given at most `timeout`: a connection that hangs (not refused) must not hang the
+/// readiness probe.
+pub async fn ping(db: &DatabaseConnection, timeout: Duration) -> Result<(), DbErr> {
+    match tokio::time::timeout(timeout, db.execute_unprepared("SELECT 1")).await {
+        Ok(result) => result.map(|_| ()),
+        Err(_) => Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)),
+    }
 }
 
 /// Hides a password in a database URL before it reaches a log line.

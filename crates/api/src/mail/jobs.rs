@@ -21,12 +21,17 @@ pub struct Delivery {
     pub failed: usize,
 }
 
-/// Sends what is due at `now`: claims a batch, sends each mail, records the outcome.
+/// Sends what is due at `now`: claims a batch, sends each mail, records the outcome. Each send
+/// is bounded by the mailer's timeout, and a batch is small enough that its lease outlives it.
 pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Delivery> {
     let worker = Uuid::now_v7();
     let mut delivery = Delivery::default();
+    let (batch_size, lease) = outbox::lease_for(state.mail.send_timeout);
+    let started = std::time::Instant::now();
     loop {
-        let batch = outbox::claim(&state.db, worker, now, 25).await?;
+        // Sends take real time: later claims (and their leases) start from the clock as it is then.
+        let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let batch = outbox::claim(&state.db, worker, now, batch_size, lease).await?;
         if batch.is_empty() {
             return Ok(delivery);
         }

@@ -80,10 +80,15 @@ pub fn build_message(from_address: &str, email: &OutgoingEmail) -> anyhow::Resul
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from_address: String,
+    /// The whole conversation's limit: lettre's own timeout is per socket operation, so a server
+    /// that trickles its answers (or takes DATA and never replies) could otherwise hold a send
+    /// for ever, and with it the worker and every mail behind it.
+    timeout: Duration,
 }
 
 impl SmtpMailer {
     /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS).
+    /// `timeout` bounds each send from connecting to the server's last answer.
     pub fn new(url: &str, from_address: String, timeout: Duration) -> anyhow::Result<SmtpMailer> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
@@ -92,6 +97,7 @@ impl SmtpMailer {
         Ok(SmtpMailer {
             transport,
             from_address,
+            timeout,
         })
     }
 }
@@ -101,10 +107,16 @@ impl Mailer for SmtpMailer {
         Box::pin(async move {
             let message =
                 build_message(&self.from_address, email).map_err(|error| SendError::Permanent(format!("{error:#}")))?;
-            match self.transport.send(message).await {
-                Ok(_) => Ok(()),
-                Err(error) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
-                Err(error) => Err(SendError::Transient(error.to_string())),
+            // On timeout the future is dropped, and with it the connection: it never goes back to
+            // lettre's pool half-way through a conversation.
+            match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(error)) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
+                Ok(Err(error)) => Err(SendError::Transient(error.to_string())),
+                Err(_) => Err(SendError::Transient(format!(
+                    "the SMTP server did not finish within {} s",
+                    self.timeout.as_secs_f32()
+                ))),
             }
         })
     }

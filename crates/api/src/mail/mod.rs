@@ -23,6 +23,8 @@ pub struct Mail {
     pub mailer: Arc<dyn Mailer>,
     pub wake: Arc<Notify>,
     pub from_address: String,
+    /// The most one send may take (the outbox lease is sized from it).
+    pub send_timeout: Duration,
 }
 
 impl Mail {
@@ -31,7 +33,7 @@ impl Mail {
             Some(url) => Arc::new(mailer::SmtpMailer::new(
                 url.expose(),
                 settings.from_address.clone(),
-                Duration::from_secs(20),
+                settings.send_timeout,
             )?),
             None => Arc::new(mailer::FileMailer::new(
                 settings.dir.clone(),
@@ -42,6 +44,7 @@ impl Mail {
             mailer,
             wake: Arc::new(Notify::new()),
             from_address: settings.from_address.clone(),
+            send_timeout: settings.send_timeout,
         })
     }
 

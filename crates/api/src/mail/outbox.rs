@@ -18,8 +18,24 @@ pub const SENT: &str = "sent";
 pub const DEAD: &str = "dead";
 /// After this many failed attempts (about a day of backoff) a mail is given up and kept as `dead`.
 pub const MAX_ATTEMPTS: i32 = 16;
-/// How long a worker owns the rows it claimed.
+/// How long a worker owns the rows it claimed, at least: longer when one send may take longer.
 pub const LEASE: Duration = Duration::seconds(120);
+/// Room in a lease for the database writes around the sends.
+const LEASE_MARGIN: Duration = Duration::seconds(20);
+/// The most mails one claim takes.
+const MAX_BATCH: u64 = 25;
+
+/// How many mails a worker may claim at once, and for how long, when one send can take up to
+/// `send_timeout`: the lease outlives the whole batch sent one after another, so another
+/// instance never takes (and sends again) a mail still in flight. With the default 30 s that is
+/// 3 mails per 120 s lease: a crashed worker's mails wait at most two minutes, and a claim is one
+/// UPDATE, cheap to repeat.
+pub fn lease_for(send_timeout: std::time::Duration) -> (u64, Duration) {
+    let send = Duration::from_std(send_timeout).unwrap_or(LEASE);
+    let lease = std::cmp::max(LEASE, send + LEASE_MARGIN);
+    let fits = (lease - LEASE_MARGIN).num_milliseconds() / std::cmp::max(send.num_milliseconds(), 1);
+    (fits.clamp(1, MAX_BATCH as i64) as u64, lease)
+}
 
 /// Writes the mail in the caller's transaction: it exists if and only if the change committed.
 pub async fn enqueue(
@@ -68,7 +84,7 @@ pub fn email_of(row: &outbox::Model) -> OutgoingEmail {
     }
 }
 
-/// Takes up to `limit` due mails for `worker` until the lease runs out. The claim is one UPDATE
+/// Takes up to `limit` due mails for `worker` until `lease` runs out. The claim is one UPDATE
 /// over a sub-select; on PostgreSQL the sub-select skips rows another worker has locked, so
 /// several instances share the outbox without sending a mail twice.
 pub async fn claim(
@@ -76,6 +92,7 @@ pub async fn claim(
     worker: Uuid,
     now: DateTime<Utc>,
     limit: u64,
+    lease: Duration,
 ) -> ApiResult<Vec<outbox::Model>> {
     let mut due = Query::select();
     due.column(outbox::Column::Id)
@@ -94,7 +111,7 @@ pub async fn claim(
     }
     outbox::Entity::update_many()
         .col_expr(outbox::Column::ClaimedBy, Expr::value(worker))
-        .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + LEASE))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease))
         .filter(outbox::Column::Id.in_subquery(due))
         .exec(conn)
         .await?;
@@ -208,5 +225,18 @@ mod tests {
         assert_eq!(backoff(5), Duration::seconds(480));
         assert_eq!(backoff(12), Duration::hours(2));
         assert_eq!(backoff(40), Duration::hours(2));
+    }
+
+    #[test]
+    fn a_lease_outlives_its_batch() {
+        for seconds in [1, 5, 30, 60, 100, 119, 120, 600] {
+            let timeout = std::time::Duration::from_secs(seconds);
+            let (batch, lease) = lease_for(timeout);
+            assert!(batch >= 1);
+            let worst = Duration::seconds(seconds as i64 * batch as i64) + LEASE_MARGIN;
+            assert!(worst <= lease, "{seconds} s: {batch} mails need {worst}, lease {lease}");
+        }
+        assert_eq!(lease_for(std::time::Duration::from_secs(30)), (3, LEASE));
+        assert_eq!(lease_for(std::time::Duration::from_secs(1)).0, MAX_BATCH);
     }
 }

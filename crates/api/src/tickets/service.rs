@@ -110,7 +110,7 @@ pub async fn create(
                     role: Role::Customer,
                     password_hash: None,
                 };
-                users_repo::insert(&txn, scope, customer, now).await?.id
+                users_repo::insert_or_find(&txn, scope, customer, now).await?.id
             }
         },
     };

@@ -69,6 +69,37 @@ pub async fn insert(
     .await
 }
 
+/// The user with `user`'s email in this workspace, inserted if there is none. One statement that
+/// yields to a concurrent insert of the same email (`ON CONFLICT DO NOTHING`, then a read), so two
+/// requests naming the same new customer both succeed instead of one failing on the unique index.
+pub async fn insert_or_find(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    user: NewUser,
+    now: DateTime<Utc>,
+) -> ApiResult<users::Model> {
+    let email = user.email.clone();
+    let row = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(scope.uuid()),
+        email: Set(user.email.as_str().to_owned()),
+        name: Set(user.name),
+        role: Set(user.role.as_str().to_owned()),
+        password_hash: Set(user.password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    users::Entity::insert(row)
+        .on_conflict_do_nothing_on([users::Column::WorkspaceId, users::Column::Email])
+        .exec_without_returning(conn)
+        .await?;
+    // On PostgreSQL the statement above waited for a concurrent inserter to commit, and this new
+    // statement's snapshot sees its row.
+    find_by_email(conn, scope, &email)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the requester vanished right after its upsert")))
+}
+
 /// Whether an insert failed because the email is already a user of this workspace.
 pub fn is_duplicate_email(error: &sea_orm::DbErr) -> bool {
     crate::db::violates_unique(error, "ux_users_workspace_email", "users.workspace_id, users.email")

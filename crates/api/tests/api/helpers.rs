@@ -43,6 +43,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir: database.dir.clone(),
         database_url: database.url.clone(),
         database_max_connections: 5,
+        database_timeout: std::time::Duration::from_secs(1),
+        database_busy_timeout: std::time::Duration::from_secs(5),
+        body_timeout: std::time::Duration::from_secs(10),
         public_url: "http://127.0.0.1".to_owned(),
         auth: AuthSettings {
             jwt_secret: Secret::new(JWT_SECRET),
@@ -82,6 +85,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             from_address: "support@ferrodesk.test".to_owned(),
             dir: database.dir.join("mail"),
             worker: true,
+            send_timeout: std::time::Duration::from_secs(30),
         },
         limits: LimitSettings::default(),
         realtime: RealtimeSettings {
