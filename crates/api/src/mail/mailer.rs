@@ -78,11 +78,13 @@ pub fn build_message(from_address: &str, email: &OutgoingEmail) -> anyhow::Resul
 }
 
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Replaced after a send times out (see `send`).
+    transport: std::sync::Mutex<AsyncSmtpTransport<Tokio1Executor>>,
+    url: String,
     from_address: String,
-    /// The whole conversation's limit: lettre's own timeout is per socket operation, so a server
-    /// that trickles its answers (or takes DATA and never replies) could otherwise hold a send
-    /// for ever, and with it the worker and every mail behind it.
+    /// The whole conversation's limit: lettre's own timeout does not bound a whole send, so a
+    /// server that takes DATA and never replies could otherwise hold it for ever, and with it the
+    /// worker and every mail behind it.
     timeout: Duration,
 }
 
@@ -90,16 +92,24 @@ impl SmtpMailer {
     /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS).
     /// `timeout` bounds each send from connecting to the server's last answer.
     pub fn new(url: &str, from_address: String, timeout: Duration) -> anyhow::Result<SmtpMailer> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
-            .timeout(Some(timeout))
-            .build();
         Ok(SmtpMailer {
-            transport,
+            transport: std::sync::Mutex::new(build_transport(url, timeout)?),
+            url: url.to_owned(),
             from_address,
             timeout,
         })
     }
+
+    fn transport(&self) -> std::sync::MutexGuard<'_, AsyncSmtpTransport<Tokio1Executor>> {
+        self.transport.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn build_transport(url: &str, timeout: Duration) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
+        .timeout(Some(timeout))
+        .build())
 }
 
 impl Mailer for SmtpMailer {
@@ -107,16 +117,23 @@ impl Mailer for SmtpMailer {
         Box::pin(async move {
             let message =
                 build_message(&self.from_address, email).map_err(|error| SendError::Permanent(format!("{error:#}")))?;
-            // On timeout the future is dropped, and with it the connection: it never goes back to
-            // lettre's pool half-way through a conversation.
-            match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            let transport = self.transport().clone();
+            match tokio::time::timeout(self.timeout, transport.send(message)).await {
                 Ok(Ok(_)) => Ok(()),
                 Ok(Err(error)) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
                 Ok(Err(error)) => Err(SendError::Transient(error.to_string())),
-                Err(_) => Err(SendError::Transient(format!(
-                    "the SMTP server did not finish within {} s",
-                    self.timeout.as_secs_f32()
-                ))),
+                Err(_) => {
+                    // lettre's pool takes back a connection dropped mid-conversation as if it were
+                    // idle, and would hand it to the next send: start a new pool; dropping the old
+                    // one closes its connections.
+                    if let Ok(fresh) = build_transport(&self.url, self.timeout) {
+                        *self.transport() = fresh;
+                    }
+                    Err(SendError::Transient(format!(
+                        "the SMTP server did not finish within {} s",
+                        self.timeout.as_secs_f32()
+                    )))
+                }
             }
         })
     }

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// A client without cookies; tests that need the refresh cookie make their own with `browser()`.
     pub client: reqwest::Client,
+    /// Stops this app gracefully, as SIGTERM would.
+    pub stopper: ferrodesk::startup::Stopper,
     _database: TestDatabase,
 }
 
@@ -43,7 +45,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir: database.dir.clone(),
         database_url: database.url.clone(),
         database_max_connections: 5,
-        database_timeout: std::time::Duration::from_secs(1),
+        // Roomy, so a loaded CI machine does not turn slow tests into 503s; the fault tests set 1 s.
+        database_timeout: std::time::Duration::from_secs(5),
         database_busy_timeout: std::time::Duration::from_secs(5),
         body_timeout: std::time::Duration::from_secs(10),
         public_url: "http://127.0.0.1".to_owned(),
@@ -97,12 +100,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let application = Application::build(settings.clone()).await.expect("the app starts");
     let port = application.port();
     let state = application.state().clone();
+    let stopper = application.stopper();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         state,
         settings,
         client: reqwest::Client::new(),
+        stopper,
         _database: database,
     }
 }
