@@ -230,8 +230,7 @@ impl Settings {
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
         let database_url = lookup("DATABASE_URL").unwrap_or_else(|| sqlite_url(&data_dir.join("ferrodesk.db")));
         let database_max_connections = parse_or(&lookup, "FERRODESK_DB_MAX_CONNECTIONS", 10)?;
-        let database_timeout =
-            std::time::Duration::from_millis(parse_or(&lookup, "FERRODESK_DB_TIMEOUT_MS", 1000)?);
+        let database_timeout = std::time::Duration::from_millis(parse_or(&lookup, "FERRODESK_DB_TIMEOUT_MS", 1000)?);
         let database_busy_timeout =
             std::time::Duration::from_millis(parse_or(&lookup, "FERRODESK_DB_BUSY_TIMEOUT_MS", 5000)?);
         let body_timeout = std::time::Duration::from_secs(parse_or(&lookup, "FERRODESK_BODY_TIMEOUT_SECONDS", 10)?);

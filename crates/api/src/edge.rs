@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, Method};
-use actix_web::HttpMessage;
 use actix_web::middleware::Next;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
@@ -38,10 +38,7 @@ impl SecurityHeaders {
     /// `inline_script_hashes` are the `sha256-...` sources of the inline scripts of the web app's
     /// index page (`spa::inline_script_hashes`).
     pub fn new(settings: &Settings, inline_script_hashes: &[String]) -> anyhow::Result<SecurityHeaders> {
-        let hashes: String = inline_script_hashes
-            .iter()
-            .map(|hash| format!(" '{hash}'"))
-            .collect();
+        let hashes: String = inline_script_hashes.iter().map(|hash| format!(" '{hash}'")).collect();
         // Browsers that predate CSP 3 do not count ws:/wss: as 'self': name the public host too.
         let sockets = match url::Url::parse(&settings.public_url) {
             Ok(url) => match (url.host_str(), url.port()) {

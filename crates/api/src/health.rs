@@ -28,10 +28,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::ServiceUnavailable()
                 .insert_header((actix_web::http::header::RETRY_AFTER, crate::error::RETRY_AFTER_SECONDS))
                 .json(json!({
-                "code": "service_unavailable",
-                "message": "The database cannot be reached.",
-                "database": "unreachable",
-            }))
+                    "code": "service_unavailable",
+                    "message": "The database cannot be reached.",
+                    "database": "unreachable",
+                }))
         }
     }
 }

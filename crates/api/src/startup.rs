@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::realtime::Hub;
 use crate::state::AppState;
 use crate::edge::{self, Drain, SecurityHeaders};
+use crate::state::AppState;
 use crate::{db, mail, routes};
 
 pub struct Application {

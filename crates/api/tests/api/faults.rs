@@ -41,7 +41,9 @@ impl DatabaseProxy {
             let (cut, links) = (cut.clone(), links.clone());
             async move {
                 loop {
-                    let Ok((mut client, _)) = listener.accept().await else { return };
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        return;
+                    };
                     let cut = cut.clone();
                     let upstream = upstream.clone();
                     let link = tokio::spawn(async move {
@@ -249,7 +251,9 @@ impl SmtpPeer {
             let (hang, accepted) = (hang.clone(), accepted.clone());
             async move {
                 loop {
-                    let Ok((socket, _)) = listener.accept().await else { return };
+                    let Ok((socket, _)) = listener.accept().await else {
+                        return;
+                    };
                     tokio::spawn(converse(socket, hang.clone(), accepted.clone()));
                 }
             }
@@ -335,13 +339,21 @@ async fn an_smtp_server_that_never_answers_data_fails_the_send_after_the_timeout
     let elapsed = started.elapsed();
     eprintln!("a send to a hung SMTP server failed after {} ms", elapsed.as_millis());
     assert_eq!((first.sent, first.failed), (0, 1));
-    assert!(elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
     let rows = outbox::Entity::find().all(&app.state.db).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "pending", "kept for a retry");
     assert_eq!(rows[0].attempts, 1);
     assert!(rows[0].claimed_until.is_none(), "the lease is given back");
-    assert!(rows[0].last_error.as_deref().is_some_and(|error| error.contains("did not finish")));
+    assert!(
+        rows[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|error| error.contains("did not finish"))
+    );
 
     // The server answers again: the retry and a new mail both go out.
     peer.hang.store(false, Ordering::SeqCst);

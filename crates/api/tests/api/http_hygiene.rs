@@ -57,7 +57,10 @@ async fn a_body_trickled_slower_than_the_body_timeout_gets_408_and_the_connectio
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
     let answered_after = answered_after.unwrap();
-    eprintln!("a trickled body was answered 408 after {} ms", answered_after.as_millis());
+    eprintln!(
+        "a trickled body was answered 408 after {} ms",
+        answered_after.as_millis()
+    );
     assert!(answered_after < Duration::from_secs(3), "{answered_after:?}");
     assert!(closed.is_ok(), "the server closes the connection");
 }
@@ -98,7 +101,10 @@ fn assert_security_headers(headers: &HeaderMap, what: &str) {
     assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
     let policy = header("content-security-policy");
     assert!(policy.contains("frame-ancestors 'none'"), "{what}: {policy}");
-    assert!(!policy.contains("script-src 'self' 'unsafe-inline'"), "{what}: {policy}");
+    assert!(
+        !policy.contains("script-src 'self' 'unsafe-inline'"),
+        "{what}: {policy}"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +119,11 @@ async fn every_answer_carries_security_headers_and_hashed_assets_are_immutable_a
         ("/healthz", None, StatusCode::OK),
         ("/api/v1/me", Some(owner.token.as_str()), StatusCode::OK),
         ("/api/v1/me", None, StatusCode::UNAUTHORIZED),
-        ("/api/v1/nothing-here", Some(owner.token.as_str()), StatusCode::NOT_FOUND),
+        (
+            "/api/v1/nothing-here",
+            Some(owner.token.as_str()),
+            StatusCode::NOT_FOUND,
+        ),
         ("/", None, StatusCode::OK),
         ("/inbox/some-ticket", None, StatusCode::OK),
     ];
@@ -125,15 +135,27 @@ async fn every_answer_carries_security_headers_and_hashed_assets_are_immutable_a
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), status, "{path}");
         assert_security_headers(response.headers(), path);
-        assert!(response.headers().get("strict-transport-security").is_none(), "http: no HSTS");
-        let cache = response.headers().get("cache-control").map(|value| value.to_str().unwrap().to_owned());
+        assert!(
+            response.headers().get("strict-transport-security").is_none(),
+            "http: no HSTS"
+        );
+        let cache = response
+            .headers()
+            .get("cache-control")
+            .map(|value| value.to_str().unwrap().to_owned());
         if path.starts_with("/api/v1") {
             assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
         }
         if !path.starts_with("/api") && path != "/healthz" {
-            let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+            let policy = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
             assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
-            assert!(policy.contains(&loader_hash), "the loader script is allowed by its hash: {policy}");
+            assert!(
+                policy.contains(&loader_hash),
+                "the loader script is allowed by its hash: {policy}"
+            );
             assert!(response.text().await.unwrap().contains("<script type=\"module\">"));
         }
     }
@@ -148,7 +170,10 @@ async fn every_answer_carries_security_headers_and_hashed_assets_are_immutable_a
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_security_headers(response.headers(), "asset");
-    assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(response.headers()["content-encoding"], "gzip");
     assert!(
         response.headers()["content-type"]
@@ -194,7 +219,10 @@ async fn every_answer_carries_security_headers_and_hashed_assets_are_immutable_a
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
     let policy = docs.headers()["content-security-policy"].to_str().unwrap();
-    assert!(policy.contains("'unsafe-inline'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(
+        policy.contains("'unsafe-inline'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -262,7 +290,10 @@ async fn a_graceful_stop_answers_requests_in_flight_and_those_arriving_while_it_
     assert!(!stopping.is_finished(), "the server waits for the ticket in flight");
 
     lock.rollback().await.unwrap();
-    let created = slow.await.unwrap().expect("the request in flight is answered, not reset");
+    let created = slow
+        .await
+        .unwrap()
+        .expect("the request in flight is answered, not reset");
     assert_eq!(created.status(), StatusCode::CREATED);
     tokio::time::timeout(Duration::from_secs(15), stopping)
         .await
