@@ -67,11 +67,22 @@ impl WebApp {
                 })
             })
             .collect();
+        let assets: Arc<HashMap<String, Asset>> = Arc::new(assets);
+        // Compress in the background, so the first visitor does not wait for it (a debug build
+        // takes seconds over the wasm); a request that comes first compresses for itself.
+        let warm = assets.clone();
+        std::thread::spawn(move || {
+            for asset in warm.values() {
+                if let Ok(bytes) = gzip_best(&asset.path) {
+                    let _ = asset.gzipped.set(bytes);
+                }
+            }
+        });
         WebApp {
             dir: dir.to_owned(),
             index: Some(index),
             inline_script_hashes,
-            assets: Arc::new(assets),
+            assets,
         }
     }
 }
