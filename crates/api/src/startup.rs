@@ -10,9 +10,8 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::realtime::Hub;
-use crate::state::AppState;
 use crate::edge::{self, Drain, SecurityHeaders};
+use crate::realtime::Hub;
 use crate::state::AppState;
 use crate::{db, mail, routes};
 
