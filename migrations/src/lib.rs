@@ -11,6 +11,7 @@ mod m20261124_000005_sla;
 mod m20261124_000006_report_indexes;
 mod m20261124_000007_scale_indexes;
 mod m20261124_000008_ai;
+mod m20261205_000001_identity;
 mod m20261205_000002_event_projections;
 mod m20261205_000003_quotas;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_report_indexes::Migration),
             Box::new(m20261124_000007_scale_indexes::Migration),
             Box::new(m20261124_000008_ai::Migration),
+            Box::new(m20261205_000001_identity::Migration),
             Box::new(m20261205_000002_event_projections::Migration),
             Box::new(m20261205_000003_quotas::Migration),
         ]

@@ -133,10 +133,14 @@ pub struct MailSettings {
 pub struct AuthSettings {
     /// `FERRODESK_JWT_SECRET`, or generated once into `<data dir>/jwt-secret`.
     pub jwt_secret: Secret,
-    /// Access tokens live 15 minutes; refresh tokens 30 days; invitations 7 days.
+    /// Access tokens live 15 minutes; refresh tokens 30 days; invitations 72 hours.
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_seconds: i64,
     pub invitation_ttl_seconds: i64,
+    /// `FERRODESK_SIGN_IN_LINK_TTL_SECONDS`, default 3600: how long an emailed sign-in link works (once).
+    pub sign_in_link_ttl_seconds: i64,
+    /// `FERRODESK_CONFIRM_EMAIL_TTL_SECONDS`, default 86400: how long a link confirming an address works (once).
+    pub confirm_email_ttl_seconds: i64,
     /// Marks the refresh cookie `Secure`; on when the public URL is https.
     pub secure_cookies: bool,
     pub password_hashing: PasswordHashing,
@@ -172,6 +176,8 @@ impl std::fmt::Debug for AuthSettings {
             .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
             .field("refresh_token_ttl_seconds", &self.refresh_token_ttl_seconds)
             .field("invitation_ttl_seconds", &self.invitation_ttl_seconds)
+            .field("sign_in_link_ttl_seconds", &self.sign_in_link_ttl_seconds)
+            .field("confirm_email_ttl_seconds", &self.confirm_email_ttl_seconds)
             .field("secure_cookies", &self.secure_cookies)
             .field("password_hashing", &self.password_hashing)
             .field("rate_limit", &self.rate_limit)
@@ -260,7 +266,9 @@ impl Settings {
                 jwt_secret,
                 access_token_ttl_seconds: 15 * 60,
                 refresh_token_ttl_seconds: 30 * 24 * 3600,
-                invitation_ttl_seconds: 7 * 24 * 3600,
+                invitation_ttl_seconds: 72 * 3600,
+                sign_in_link_ttl_seconds: parse_or(&lookup, "FERRODESK_SIGN_IN_LINK_TTL_SECONDS", 3600)?,
+                confirm_email_ttl_seconds: parse_or(&lookup, "FERRODESK_CONFIRM_EMAIL_TTL_SECONDS", 24 * 3600)?,
                 secure_cookies: public_url.starts_with("https://"),
                 password_hashing: PasswordHashing::RECOMMENDED,
                 rate_limit: RateLimit {

@@ -22,6 +22,8 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
         auth::handlers::refresh,
         auth::handlers::link,
         auth::handlers::request_link,
+        auth::handlers::renew_link,
+        auth::handlers::resend_confirmation,
         auth::handlers::logout,
         auth::handlers::me,
         auth::handlers::invite,

@@ -18,7 +18,7 @@ pub struct SignupRequest {
     pub workspace_slug: String,
     pub name: String,
     pub email: String,
-    /// At least 10 characters.
+    /// At least 10 characters, and not easy to guess (a common password, or one made of the name or email).
     pub password: String,
 }
 
@@ -129,6 +129,24 @@ pub struct InvitationPreview {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkSignIn {
+    pub token: String,
+}
+
+/// What `POST /auth/register` answers, the same whether or not the email already had an account
+/// (the email itself tells the owner which): check the inbox of `email`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistrationAccepted {
+    /// The address the confirmation went to, as stored (lower-cased).
+    pub email: String,
+}
+
+/// Asks for a fresh link in place of a used or expired one: it goes to the same person's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LinkRenewal {
+    /// The token of the old link.
     pub token: String,
 }
 

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request clashes with the current state (a taken slug, an invalid status change).
     Conflict,
+    /// A sign-in or confirmation link that was already used or is too old; a new one can be asked for.
+    LinkExpired,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -44,6 +46,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::LinkExpired => "link_expired",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::RateLimited => "rate_limited",

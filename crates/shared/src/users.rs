@@ -15,6 +15,9 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// Whether the user proved the address by opening a link sent to it. Until then a customer
+    /// sees only the requests they wrote themselves, and the web app asks them to confirm.
+    pub email_verified: bool,
 }
 
 /// Who wrote a message or owns a ticket: enough to show a name and an avatar.

@@ -8,7 +8,8 @@ use actix_web::web::{self, Json};
 use actix_web::{HttpRequest, HttpResponse};
 use ferrodesk_shared::auth::{
     AcceptInvitationRequest, AuthResponse, InvitationCreated, InvitationList, InvitationLookup, InvitationPreview,
-    InvitationRequest, LinkSignIn, LoginRequest, Me, RegisterRequest, SignInLinkRequest, SignupRequest,
+    InvitationRequest, LinkRenewal, LinkSignIn, LoginRequest, Me, RegisterRequest, RegistrationAccepted,
+    SignInLinkRequest, SignupRequest,
 };
 use ferrodesk_shared::{ErrorBody, InvitationId};
 
@@ -16,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
 use crate::state::AppState;
 
+use super::links;
 use super::principal::{authenticate, bearer_token};
 use super::rate_limit::client_ip;
 use super::service::{self, SignedIn};
@@ -31,12 +33,16 @@ pub async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> Ap
     Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
 }
 
-/// A customer signs up in the workspace's help centre.
+/// A customer signs up in the workspace's help centre. The answer is the same whether or not the
+/// email already has an account; a confirmation (or, for a known address, an "you already have an
+/// account") email follows. Sign in with the link in it, or with the password (the account sees
+/// only its own requests until the address is confirmed).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = AuthResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = RegistrationAccepted, description = "Check the inbox"),
+        (status = 422, body = ErrorBody, description = "A field is not valid (a weak password, an unknown workspace)")))]
 pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> ApiResult<HttpResponse> {
-    let signed_in = service::register(&state, body.into_inner()).await?;
-    Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
+    let registration = service::register(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(registration.accepted))
 }
 
 /// Sign in with a password. Failures are counted per account and per client address; too many
@@ -170,7 +176,9 @@ fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
 
 /// Sign in with the link from an email; sets the refresh cookie like a password sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/link", tag = "auth", request_body = LinkSignIn,
-    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AuthResponse),
+        (status = 401, body = ErrorBody, description = "Not a link of ours"),
+        (status = 410, body = ErrorBody, description = "`link_expired`: already used or too old; ask for a new one")))]
 pub async fn link(state: web::Data<AppState>, body: Json<LinkSignIn>) -> ApiResult<HttpResponse> {
     let signed_in = service::sign_in_with_link(&state, body.into_inner()).await?;
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))
@@ -184,5 +192,24 @@ pub async fn link(state: web::Data<AppState>, body: Json<LinkSignIn>) -> ApiResu
 pub async fn request_link(state: web::Data<AppState>, body: Json<SignInLinkRequest>) -> ApiResult<HttpResponse> {
     quotas::sign_in_link(&state, &body.workspace_slug, &body.email).await?;
     service::request_link(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Email me a new link in place of a used or expired one. Always 202: the new link goes to the
+/// old link's owner, never to the caller.
+#[utoipa::path(post, path = "/api/v1/auth/link/renew", tag = "auth", request_body = LinkRenewal,
+    responses((status = 202, description = "If the old link was ours, a new one is on its way to the same inbox")))]
+pub async fn renew_link(state: web::Data<AppState>, body: Json<LinkRenewal>) -> ApiResult<HttpResponse> {
+    links::renew(&state, &body.token).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Email me a new link to confirm my address (while it is unconfirmed; otherwise nothing is sent).
+#[utoipa::path(post, path = "/api/v1/auth/confirm-email/resend", tag = "auth",
+    responses((status = 202, description = "A confirmation is on its way, unless the address is already confirmed"),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn resend_confirmation(state: web::Data<AppState>, member: Member) -> ApiResult<HttpResponse> {
+    service::resend_confirmation(&state, &member).await?;
     Ok(HttpResponse::Accepted().finish())
 }

@@ -3,6 +3,7 @@
 //! Only this module can make a scope, so a tenant query cannot exist without an authenticated caller.
 
 pub mod handlers;
+pub mod links;
 pub mod password;
 pub mod principal;
 pub mod rate_limit;
@@ -17,7 +18,7 @@ use actix_web::web;
 
 use crate::routes::resource;
 
-pub use principal::{Agent, Auth, Member, Owner, Principal, Supervisor};
+pub use principal::{Agent, Auth, Member, Owner, Principal, Supervisor, TicketVisibility};
 pub use scope::WorkspaceScope;
 
 /// The refresh token's cookie, sent only to the auth endpoints.
@@ -34,6 +35,8 @@ pub fn routes(config: &mut web::ServiceConfig, limit: &rate_limit::AuthRateLimit
         .service(resource("/auth/login").post(handlers::login))
         .service(limited("/auth/link").post(handlers::link))
         .service(limited("/auth/link-request").post(handlers::request_link))
+        .service(limited("/auth/link/renew").post(handlers::renew_link))
+        .service(limited("/auth/confirm-email/resend").post(handlers::resend_confirmation))
         .service(resource("/auth/refresh").post(handlers::refresh))
         .service(resource("/auth/logout").post(handlers::logout))
         .service(resource("/me").get(handlers::me))

@@ -17,17 +17,44 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use crate::config::PasswordHashing;
 use crate::error::ApiError;
 
-/// A password as accepted at sign-up: 10 to 200 characters.
+/// A password as accepted at sign-up: 10 to 200 characters, and not easy to guess.
 pub struct Password(String);
 
+/// zxcvbn's "safely unguessable" level: about 10^8 guesses or more.
+const MINIMUM_STRENGTH: zxcvbn::Score = zxcvbn::Score::Three;
+/// zxcvbn's matching grows quickly with length; the start of a long password tells enough.
+const STRENGTH_PREFIX_CHARS: usize = 64;
+
 impl Password {
-    pub fn parse(raw: &str) -> Result<Password, String> {
+    /// `context` is what the person typed beside it (name, email, workspace): a password made of
+    /// those is guessed first.
+    pub fn parse(raw: &str, context: &[&str]) -> Result<Password, String> {
         let length = raw.chars().count();
         if length < 10 {
             return Err("must be at least 10 characters".to_owned());
         }
         if length > 200 {
             return Err("must be at most 200 characters".to_owned());
+        }
+        let prefix: String = raw.chars().take(STRENGTH_PREFIX_CHARS).collect();
+        let mut inputs: Vec<&str> = context.iter().copied().filter(|input| !input.is_empty()).collect();
+        // The parts of an email address are guessed as words on their own.
+        inputs.extend(
+            context
+                .iter()
+                .flat_map(|input| input.split(['@', '.', ' ', '-', '_']))
+                .filter(|part| part.len() >= 3),
+        );
+        let estimate = zxcvbn::zxcvbn(&prefix, &inputs);
+        if estimate.score() < MINIMUM_STRENGTH {
+            let warning = estimate
+                .feedback()
+                .and_then(|feedback| feedback.warning())
+                .map(|warning| format!(" ({})", warning.to_string().trim_end_matches('.')))
+                .unwrap_or_default();
+            return Err(format!(
+                "is too easy to guess{warning}: use a few uncommon words, not a common password or your name or email"
+            ));
         }
         Ok(Password(raw.to_owned()))
     }
@@ -222,7 +249,7 @@ mod tests {
         )
         .unwrap();
         let hash = passwords
-            .hash(Password::parse("correct horse battery").unwrap())
+            .hash(Password::parse("correct horse battery", &[]).unwrap())
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"));
@@ -289,8 +316,18 @@ mod tests {
     }
 
     #[test]
-    fn short_passwords_are_refused() {
-        assert!(Password::parse("short").is_err());
-        assert!(Password::parse("long enough!").is_ok());
+    fn short_and_common_passwords_are_refused() {
+        assert!(Password::parse("short", &[]).is_err());
+        for common in ["password123", "1234567890", "qwertyuiop", "iloveyou123", "aaaaaaaaaaaa"] {
+            let error = Password::parse(common, &[]).err();
+            assert!(
+                error.as_deref().is_some_and(|error| error.starts_with("is too easy to guess")),
+                "{common}: {error:?}"
+            );
+        }
+        // Made of the person's own name and email.
+        assert!(Password::parse("adalovelace1815", &["Ada Lovelace", "ada@lovelace.example"]).is_err());
+        assert!(Password::parse("correct horse battery staple", &[]).is_ok());
+        assert!(Password::parse("plum-kettle-orbit-57", &["Ada", "ada@example.com"]).is_ok());
     }
 }

@@ -25,8 +25,24 @@ pub struct Principal {
     role: Role,
     name: String,
     email: String,
+    /// Whether the user proved `email` (opened a link sent to it).
+    email_verified: bool,
     session_id: Uuid,
     scope: WorkspaceScope,
+}
+
+/// Which tickets a principal may see: the one rule behind REST's get, list, counts and search
+/// (and, through `Principal::may_see_ticket`, the WebSocket's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketVisibility {
+    /// Staff: every ticket of the workspace.
+    All,
+    /// A proven customer: the tickets they are the requester of, whoever opened them.
+    Requester(Uuid),
+    /// An unproven customer: only tickets they are the requester of AND wrote themselves. Anyone can
+    /// register with someone else's address; a ticket the team opened for that address is not theirs
+    /// until they show they read its mail.
+    OwnRequests(Uuid),
 }
 
 impl Principal {
@@ -56,6 +72,29 @@ impl Principal {
 
     pub fn is_staff(&self) -> bool {
         self.role.is_staff()
+    }
+
+    pub fn email_verified(&self) -> bool {
+        self.email_verified
+    }
+
+    pub fn ticket_visibility(&self) -> TicketVisibility {
+        if self.is_staff() {
+            TicketVisibility::All
+        } else if self.email_verified {
+            TicketVisibility::Requester(self.user_id.0)
+        } else {
+            TicketVisibility::OwnRequests(self.user_id.0)
+        }
+    }
+
+    /// Whether this principal may see a ticket with this requester and first author.
+    pub fn may_see_ticket(&self, requester_id: Uuid, created_by: Option<Uuid>) -> bool {
+        match self.ticket_visibility() {
+            TicketVisibility::All => true,
+            TicketVisibility::Requester(me) => requester_id == me,
+            TicketVisibility::OwnRequests(me) => requester_id == me && created_by == Some(me),
+        }
     }
 
     /// Refuses with 403 unless the role allows `permission`.
@@ -161,6 +200,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
     Ok(Principal {
         user_id: UserId(user.id),
         role: users::repo::role_of(&user)?,
+        email_verified: user.email_verified_at.is_some(),
         name: user.name,
         email: user.email,
         session_id: claims.sid,
@@ -188,6 +228,7 @@ pub async fn recheck(state: &AppState, principal: &Principal) -> Result<Principa
     Ok(Principal {
         user_id: principal.user_id,
         role: users::repo::role_of(&user)?,
+        email_verified: user.email_verified_at.is_some(),
         name: user.name,
         email: user.email,
         session_id: principal.session_id,

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use crate::db::entities::{invitations, refresh_tokens, sessions};
+use crate::db::entities::{invitations, refresh_tokens, sessions, sign_in_links};
 use crate::error::ApiResult;
 use crate::users::domain::Email;
 
@@ -65,6 +65,23 @@ pub async fn revoke_session(conn: &impl ConnectionTrait, session_id: Uuid, now: 
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Ends every live session of a user (a proven owner of the address takes the account back).
+pub async fn revoke_user_sessions(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    let result = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 pub async fn insert_refresh_token(
@@ -201,4 +218,55 @@ pub async fn delete_invitation(conn: &impl ConnectionTrait, scope: &WorkspaceSco
         .exec(conn)
         .await?;
     Ok(())
+}
+
+pub struct NewLink {
+    pub user_id: Uuid,
+    pub token_hash: String,
+    pub purpose: &'static str,
+    pub password_stamp: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_link(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    link: NewLink,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    sign_in_links::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(scope.uuid()),
+        user_id: Set(link.user_id),
+        token_hash: Set(link.token_hash),
+        purpose: Set(link.purpose.to_owned()),
+        password_stamp: Set(link.password_stamp),
+        created_at: Set(now),
+        expires_at: Set(link.expires_at),
+        used_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A link by its token's hash, used or not: a used one can still ask for a fresh one.
+pub async fn find_link(conn: &impl ConnectionTrait, token_hash: &str) -> ApiResult<Option<sign_in_links::Model>> {
+    Ok(sign_in_links::Entity::find()
+        .filter(sign_in_links::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?)
+}
+
+/// Marks a link used, once and only before it expires: false when it was used (even concurrently)
+/// or is too old.
+pub async fn consume_link(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool> {
+    let result = sign_in_links::Entity::update_many()
+        .col_expr(sign_in_links::Column::UsedAt, Expr::value(now))
+        .filter(sign_in_links::Column::Id.eq(id))
+        .filter(sign_in_links::Column::UsedAt.is_null())
+        .filter(sign_in_links::Column::ExpiresAt.gt(now))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

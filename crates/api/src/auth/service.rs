@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::auth::{
     AcceptInvitationRequest, AuthResponse, Invitation, InvitationCreated, InvitationList, InvitationPreview,
-    InvitationRequest, LinkSignIn, LoginRequest, Me, RegisterRequest, SignInLinkRequest, SignupRequest,
+    InvitationRequest, LinkSignIn, LoginRequest, Me, RegisterRequest, RegistrationAccepted, SignInLinkRequest,
+    SignupRequest,
 };
 use ferrodesk_shared::workspaces::WorkspacePublic;
 use ferrodesk_shared::{InvitationId, Permission, Role, WorkspaceId};
@@ -25,6 +26,7 @@ use crate::workspaces::repo as workspaces_repo;
 
 use crate::mail::{compose, outbox};
 
+use super::links;
 use super::password::Password;
 use super::principal::Principal;
 use super::repo;
@@ -48,7 +50,13 @@ pub async fn signup(state: &AppState, request: SignupRequest) -> ApiResult<Signe
     let slug = fields.check("workspace_slug", Slug::parse(&request.workspace_slug));
     let name = fields.check("name", parse_person_name(&request.name));
     let email = fields.check("email", Email::parse(&request.email));
-    let password = fields.check("password", Password::parse(&request.password));
+    let context = [
+        request.name.as_str(),
+        request.email.as_str(),
+        request.workspace_name.as_str(),
+        request.workspace_slug.as_str(),
+    ];
+    let password = fields.check("password", Password::parse(&request.password, &context));
     let (Some(workspace_name), Some(slug), Some(name), Some(email), Some(password)) =
         (workspace_name, slug, name, email, password)
     else {
@@ -73,21 +81,37 @@ pub async fn signup(state: &AppState, request: SignupRequest) -> ApiResult<Signe
         name,
         role: Role::Owner,
         password_hash: Some(password_hash),
+        email_verified: false,
     };
     let user = users_repo::insert(&txn, &scope, owner, now).await?;
+    // The owner works at once; the web app asks them to confirm the address meanwhile.
+    links::send_confirmation(&txn, state, &scope, &user, now).await?;
     let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
     txn.commit().await?;
+    state.mail.nudge();
     tracing::info!(workspace = %scope.id(), "workspace created");
     Ok(signed_in)
 }
 
-/// A customer signs up in a help centre.
+/// What registering did. The handler answers `accepted` whatever happened; the demo opens the
+/// confirmation itself.
+pub struct Registration {
+    pub accepted: RegistrationAccepted,
+    /// The confirmation link's token, when a new account was made.
+    pub confirmation_token: Option<String>,
+}
+
+/// A customer signs up in a help centre. The answer is the same whether or not the address already
+/// has an account here, and takes as long (the password is hashed either way); the email tells the
+/// owner of the address which it was. A new account is unproven until its confirmation link is
+/// opened: it may sign in with its password, but sees only what it wrote itself.
 #[tracing::instrument(skip_all, fields(slug = %request.workspace_slug))]
-pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<SignedIn> {
+pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<Registration> {
     let mut fields = Fields::default();
     let name = fields.check("name", parse_person_name(&request.name));
     let email = fields.check("email", Email::parse(&request.email));
-    let password = fields.check("password", Password::parse(&request.password));
+    let context = [request.name.as_str(), request.email.as_str(), request.workspace_slug.as_str()];
+    let password = fields.check("password", Password::parse(&request.password, &context));
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(fields.into_error());
     };
@@ -95,26 +119,50 @@ pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<S
         .await?
         .ok_or_else(|| ApiError::invalid("workspace_slug", "no workspace has this address"))?;
     let password_hash = state.passwords.hash(password).await?;
+    let accepted = RegistrationAccepted {
+        email: email.as_str().to_owned(),
+    };
 
     let now = clock::now();
     let txn = db::begin_write(&state.db).await?;
     let scope = WorkspaceScope::new(WorkspaceId(workspace.id));
-    let customer = NewUser {
-        email,
-        name,
-        role: Role::Customer,
-        password_hash: Some(password_hash),
-    };
-    let user = users_repo::insert(&txn, &scope, customer, now).await.map_err(|error| {
-        if users_repo::is_duplicate_email(&error) {
-            ApiError::conflict("This email is already registered here: sign in, or use the link in our emails.")
-        } else {
-            error.into()
+    let confirmation_token = match users_repo::find_by_email(&txn, &scope, &email).await? {
+        Some(existing) => {
+            links::send_already_registered(&txn, state, &scope, &existing, now).await?;
+            None
         }
-    })?;
-    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
+        None => {
+            let customer = NewUser {
+                email,
+                name,
+                role: Role::Customer,
+                password_hash: Some(password_hash),
+                email_verified: false,
+            };
+            let user = users_repo::insert(&txn, &scope, customer, now).await?;
+            Some(links::send_confirmation(&txn, state, &scope, &user, now).await?)
+        }
+    };
     txn.commit().await?;
-    Ok(signed_in)
+    state.mail.nudge();
+    Ok(Registration {
+        accepted,
+        confirmation_token,
+    })
+}
+
+/// Mails a new confirmation link to a signed-in user who has not proven the address yet.
+pub async fn resend_confirmation(state: &AppState, principal: &Principal) -> ApiResult<()> {
+    if principal.email_verified() {
+        return Ok(());
+    }
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let user = users_repo::find(&txn, principal.scope(), principal.id()).await?;
+    links::send_confirmation(&txn, state, principal.scope(), &user, now).await?;
+    txn.commit().await?;
+    state.mail.nudge();
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(slug = %request.workspace_slug))]
@@ -268,7 +316,14 @@ pub async fn invite(
         public_url: &state.settings.public_url,
         domain: state.mail.domain(),
     };
-    let email_out = compose::invitation(&sender, email.as_str(), principal.name(), request.role, &link);
+    let email_out = compose::invitation(
+        &sender,
+        email.as_str(),
+        principal.name(),
+        request.role,
+        &link,
+        &compose::lifetime(state.settings.auth.invitation_ttl_seconds),
+    );
     let txn = db::begin_write(&state.db).await?;
     quotas::invitation(&txn, state, principal.scope(), now).await?;
     let stored = repo::insert_invitation(&txn, principal.scope(), invitation, now).await?;
@@ -359,14 +414,15 @@ pub async fn preview_invitation(state: &AppState, token: &str) -> ApiResult<Invi
 pub async fn accept_invitation(state: &AppState, request: AcceptInvitationRequest) -> ApiResult<SignedIn> {
     let mut fields = Fields::default();
     let name = fields.check("name", parse_person_name(&request.name));
-    let password = fields.check("password", Password::parse(&request.password));
+    let now = clock::now();
+    let invitation = repo::find_open_invitation(&state.db, &hash_token(&request.token), now).await?;
+    let invited_email = invitation.as_ref().map(|invitation| invitation.email.as_str()).unwrap_or("");
+    let context = [request.name.as_str(), invited_email];
+    let password = fields.check("password", Password::parse(&request.password, &context));
     let (Some(name), Some(password)) = (name, password) else {
         return Err(fields.into_error());
     };
-    let now = clock::now();
-    let invitation = repo::find_open_invitation(&state.db, &hash_token(&request.token), now)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let invitation = invitation.ok_or(ApiError::NotFound)?;
     let role: Role = invitation
         .role
         .parse()
@@ -384,6 +440,8 @@ pub async fn accept_invitation(state: &AppState, request: AcceptInvitationReques
         name,
         role,
         password_hash: Some(password_hash),
+        // The invitation link was sent to this address: opening it proved it.
+        email_verified: true,
     };
     let user = users_repo::insert(&txn, &scope, member, now).await.map_err(|error| {
         if users_repo::is_duplicate_email(&error) {
@@ -398,7 +456,7 @@ pub async fn accept_invitation(state: &AppState, request: AcceptInvitationReques
     Ok(signed_in)
 }
 
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
@@ -433,19 +491,9 @@ fn auth_response(
     })
 }
 
-/// Signs a customer in with the link from one of our emails.
+/// Signs in with the link from one of our emails (once, before it expires); see `links::sign_in`.
 pub async fn sign_in_with_link(state: &AppState, request: LinkSignIn) -> ApiResult<SignedIn> {
-    let claims = state.tokens.verify_link(&request.token)?;
-    let scope = WorkspaceScope::new(WorkspaceId(claims.ws));
-    let user = users_repo::find(&state.db, &scope, claims.sub.into())
-        .await
-        .map_err(|_| ApiError::Unauthenticated("This sign-in link is invalid or has expired; ask for a new one."))?;
-    let workspace = workspaces_repo::get(&state.db, &scope).await?;
-    let now = clock::now();
-    let txn = db::begin_write(&state.db).await?;
-    let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
-    txn.commit().await?;
-    Ok(signed_in)
+    links::sign_in(state, &request.token).await
 }
 
 /// Emails a sign-in link to a customer of the workspace. Answers the same whether or not the
@@ -465,22 +513,9 @@ pub async fn request_link(state: &AppState, request: SignInLinkRequest) -> ApiRe
         return Ok(());
     }
     let now = clock::now();
-    let token = state.tokens.issue_link(user.id, workspace.id, now)?;
-    let link = format!("{}/link?token={token}&to=/requests", state.settings.public_url);
-    let sender = compose::Sender {
-        workspace_name: &workspace.name,
-        public_url: &state.settings.public_url,
-        domain: state.mail.domain(),
-    };
-    let customer = users_repo::into_summary(&user)?;
-    outbox::enqueue(
-        &state.db,
-        Some(workspace.id),
-        "sign_in_link",
-        &compose::sign_in_link(&sender, &customer, &link),
-        now,
-    )
-    .await?;
+    let txn = db::begin_write(&state.db).await?;
+    links::send_sign_in_link(&txn, state, &scope, &user, now).await?;
+    txn.commit().await?;
     state.mail.nudge();
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Access tokens (HS256 JWTs, algorithm pinned, `iss`/`aud`/`exp` checked) and the opaque random
-//! tokens (refresh, invitation) that are stored only as SHA-256 hashes.
+//! Access tokens (HS256 JWTs, algorithm pinned, `iss`/`aud`/`exp`/`nbf`/`iat` checked) and the opaque
+//! random tokens (refresh, invitation, emailed links) that are stored only as SHA-256 hashes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,20 +16,8 @@ use crate::error::ApiError;
 
 pub const ISSUER: &str = "ferrodesk";
 pub const AUDIENCE: &str = "ferrodesk-api";
-/// Magic links in customers' emails: another audience, so a link is never an access token.
-pub const LINK_AUDIENCE: &str = "ferrodesk-link";
-pub const LINK_TTL_SECONDS: i64 = 7 * 24 * 3600;
-
-/// A signed, expiring sign-in link for one customer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LinkClaims {
-    pub sub: Uuid,
-    pub ws: Uuid,
-    pub iss: String,
-    pub aud: String,
-    pub iat: i64,
-    pub exp: i64,
-}
+/// How far a token's clock claims (`exp`, `nbf`, `iat`) may be off from ours.
+pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -44,6 +32,9 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub iat: i64,
+    /// Not valid before; absent in tokens issued before it was added (they expire within minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub exp: i64,
 }
 
@@ -52,7 +43,6 @@ pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    link_validation: Validation,
     access_ttl_seconds: i64,
 }
 
@@ -63,11 +53,11 @@ impl TokenService {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
-        let mut link_validation = validation.clone();
-        link_validation.set_audience(&[LINK_AUDIENCE]);
+        validation.leeway = LEEWAY_SECONDS;
+        // A token from the future was not made by this server's clock: `nbf` by the library,
+        // `iat` (which it does not check) in `verify`.
+        validation.validate_nbf = true;
         Self {
-            link_validation,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
@@ -91,29 +81,11 @@ impl TokenService {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
+            nbf: Some(now.timestamp()),
             exp: now.timestamp() + self.access_ttl_seconds,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("signing an access token")))
-    }
-
-    pub fn issue_link(&self, user: Uuid, workspace: Uuid, now: DateTime<Utc>) -> Result<String, ApiError> {
-        let claims = LinkClaims {
-            sub: user,
-            ws: workspace,
-            iss: ISSUER.to_owned(),
-            aud: LINK_AUDIENCE.to_owned(),
-            iat: now.timestamp(),
-            exp: now.timestamp() + LINK_TTL_SECONDS,
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("signing a link")))
-    }
-
-    pub fn verify_link(&self, token: &str) -> Result<LinkClaims, ApiError> {
-        jsonwebtoken::decode::<LinkClaims>(token, &self.decoding, &self.link_validation)
-            .map(|data| data.claims)
-            .map_err(|_| ApiError::Unauthenticated("This sign-in link is invalid or has expired; ask for a new one."))
     }
 
     /// How far past `exp` a token is still accepted; a WebSocket closes no later than that.
@@ -122,12 +94,19 @@ impl TokenService {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        const REFUSED: ApiError = ApiError::Unauthenticated("The access token is invalid or has expired; sign in again.");
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| {
                 tracing::debug!(%error, "access token refused");
-                ApiError::Unauthenticated("The access token is invalid or has expired; sign in again.")
-            })
+                REFUSED
+            })?;
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+        if claims.iat > crate::clock::now().timestamp() + leeway {
+            tracing::debug!(iat = claims.iat, "access token issued in the future refused");
+            return Err(REFUSED);
+        }
+        Ok(claims)
     }
 }
 

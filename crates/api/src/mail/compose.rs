@@ -38,7 +38,8 @@ pub fn ticket_received(sender: &Sender<'_>, ticket: &Ticket, requester: &UserSum
         subject: format!("[#{}] {}", ticket.number, ticket.subject),
         body_text: format!(
             "Hello {},\n\nWe have received your request #{} \"{}\" and will answer as soon as we can.\n\n\
-             Follow it and reply here:\n{}\n\nThis link signs you in for 7 days; please do not forward it.{}",
+             Follow it and reply here:\n{}\n\nThis link signs you in once and soon expires; please do not forward it. \
+             An old link offers to email you a new one.{}",
             requester.name,
             ticket.number,
             ticket.subject,
@@ -73,7 +74,24 @@ pub fn agent_replied(sender: &Sender<'_>, ticket: &Ticket, message: &Message, li
     }
 }
 
-pub fn invitation(sender: &Sender<'_>, email: &str, inviter: &str, role: Role, link: &str) -> OutgoingEmail {
+/// "1 hour", "72 hours", "30 minutes": how long a link works, in words.
+pub fn lifetime(seconds: i64) -> String {
+    let plural = |count: i64, unit: &str| format!("{count} {unit}{}", if count == 1 { "" } else { "s" });
+    if seconds >= 3600 && seconds % 3600 == 0 {
+        plural(seconds / 3600, "hour")
+    } else {
+        plural((seconds / 60).max(1), "minute")
+    }
+}
+
+pub fn invitation(
+    sender: &Sender<'_>,
+    email: &str,
+    inviter: &str,
+    role: Role,
+    link: &str,
+    valid_for: &str,
+) -> OutgoingEmail {
     OutgoingEmail {
         to_address: email.to_owned(),
         to_name: String::new(),
@@ -81,7 +99,7 @@ pub fn invitation(sender: &Sender<'_>, email: &str, inviter: &str, role: Role, l
         subject: format!("{inviter} invited you to {} on Ferrodesk", sender.workspace_name),
         body_text: format!(
             "Hello,\n\n{inviter} invited you to join {} on Ferrodesk as {} {}.\n\nAccept the invitation here \
-             (it works once, for 7 days):\n{link}{}",
+             (it works once, for {valid_for}):\n{link}{}",
             sender.workspace_name,
             if role == Role::Agent { "an" } else { "a" },
             role,
@@ -93,20 +111,72 @@ pub fn invitation(sender: &Sender<'_>, email: &str, inviter: &str, role: Role, l
     }
 }
 
-pub fn sign_in_link(sender: &Sender<'_>, customer: &UserSummary, link: &str) -> OutgoingEmail {
+pub fn sign_in_link(sender: &Sender<'_>, customer: &UserSummary, link: &str, valid_for: &str) -> OutgoingEmail {
     OutgoingEmail {
         to_address: customer.email.clone(),
         to_name: customer.name.clone(),
         from_name: sender.sender_name(),
         subject: format!("Your sign-in link for {}", sender.workspace_name),
         body_text: format!(
-            "Hello {},\n\nUse this link to see your requests with {} (it works for 7 days):\n{link}\n\n\
+            "Hello {},\n\nUse this link to see your requests with {} (it works once, for {valid_for}):\n{link}\n\n\
              If you did not ask for it, you can ignore this email.{}",
             customer.name,
             sender.workspace_name,
             signature(sender)
         ),
         message_id: format!("<sign-in-{}@{}>", uuid::Uuid::now_v7(), sender.domain),
+        in_reply_to: None,
+        references: None,
+    }
+}
+
+/// Asks the person who signed up to confirm the address. Opening the link proves the address and
+/// keeps the password chosen at sign-up.
+pub fn confirm_email(sender: &Sender<'_>, person: &UserSummary, link: &str, valid_for: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        to_address: person.email.clone(),
+        to_name: person.name.clone(),
+        from_name: sender.sender_name(),
+        subject: format!("Confirm your email address for {}", sender.workspace_name),
+        body_text: format!(
+            "Hello {},\n\nPlease confirm that this is your email address for {} (the link works once, \
+             for {valid_for}):\n{link}\n\nIf you did not sign up, ignore this email: nothing is shared \
+             with whoever typed your address.{}",
+            person.name,
+            sender.workspace_name,
+            signature(sender)
+        ),
+        message_id: format!("<confirm-{}@{}>", uuid::Uuid::now_v7(), sender.domain),
+        in_reply_to: None,
+        references: None,
+    }
+}
+
+/// Someone tried to sign up with an address that already has an account: tell its owner, never
+/// the person who typed it. Customers get a sign-in link; staff sign in with their password.
+pub fn already_registered(
+    sender: &Sender<'_>,
+    person: &UserSummary,
+    sign_in: &str,
+    link_valid_for: Option<&str>,
+) -> OutgoingEmail {
+    let how = match link_valid_for {
+        Some(valid_for) => format!("Sign in with this link (it works once, for {valid_for}):\n{sign_in}"),
+        None => format!("Sign in here with your password:\n{sign_in}"),
+    };
+    OutgoingEmail {
+        to_address: person.email.clone(),
+        to_name: person.name.clone(),
+        from_name: sender.sender_name(),
+        subject: format!("You already have an account with {}", sender.workspace_name),
+        body_text: format!(
+            "Hello {},\n\nSomeone (probably you) tried to sign up for {} with this address, which already \
+             has an account. {how}\n\nIf it was not you, you can ignore this email.{}",
+            person.name,
+            sender.workspace_name,
+            signature(sender)
+        ),
+        message_id: format!("<registered-{}@{}>", uuid::Uuid::now_v7(), sender.domain),
         in_reply_to: None,
         references: None,
     }

@@ -10,7 +10,7 @@ use ferrodesk_shared::tickets::{Message, Ticket};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::auth::{Principal, WorkspaceScope};
+use crate::auth::{self, Principal, WorkspaceScope};
 use crate::error::ApiResult;
 use crate::limits::quotas;
 use crate::mail::{compose, outbox};
@@ -32,13 +32,19 @@ fn ticket_event(ticket: &Ticket, event: impl Fn(Ticket) -> ServerEvent) -> Event
     )
 }
 
-/// The customer's link into their request: a signed, expiring sign-in link.
-fn customer_link(state: &AppState, scope: &WorkspaceScope, ticket: &Ticket, now: DateTime<Utc>) -> ApiResult<String> {
-    let token = state.tokens.issue_link(ticket.requester.id.0, scope.uuid(), now)?;
-    Ok(format!(
-        "{}/link?token={token}&to=/requests/{}",
-        state.settings.public_url, ticket.id
-    ))
+/// The customer's link into their request: a single-use, short-lived sign-in link. Opening it
+/// proves the address (see `auth::links`).
+async fn customer_link(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
+    let requester = users_repo::find(conn, scope, ticket.requester.id).await?;
+    let to = format!("/requests/{}", ticket.id);
+    let link = auth::links::issue(conn, &state.settings, scope, &requester, auth::links::Purpose::SignIn, &to, now).await?;
+    Ok(link.url)
 }
 
 async fn mail_customer(
@@ -60,7 +66,7 @@ async fn mail_customer(
         public_url: &state.settings.public_url,
         domain: state.mail.domain(),
     };
-    let email = build(&sender, customer_link(state, scope, ticket, now)?);
+    let email = build(&sender, customer_link(conn, state, scope, ticket, now).await?);
     outbox::enqueue(conn, Some(scope.uuid()), kind, &email, now).await
 }
 

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::WorkspaceScope;
+use crate::auth::{TicketVisibility, WorkspaceScope};
 use crate::db::entities::{idempotency_keys, messages, tickets};
 use crate::error::{ApiError, ApiResult};
 
@@ -20,6 +20,8 @@ pub struct NewTicketRow {
     pub subject: String,
     pub priority: Priority,
     pub requester_id: Uuid,
+    /// Who wrote the first message.
+    pub created_by: Uuid,
     pub preview: String,
     /// The classifier's verdict on arrival, when AI ran.
     pub ai: Option<crate::ai::Categorised>,
@@ -45,6 +47,7 @@ pub async fn insert(
         ai_assigned: Set(row.ai.as_ref().is_some_and(|ai| ai.assigned)),
         tags: Set("[]".to_owned()),
         requester_id: Set(row.requester_id),
+        created_by: Set(Some(row.created_by)),
         assignee_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -131,10 +134,10 @@ pub async fn messages(
 }
 
 /// The inbox query, already checked against the caller's role.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ListFilter {
-    /// Set for customers: only their own tickets, and search never looks into internal notes.
-    pub requester: Option<Uuid>,
+    /// Whose tickets (`Principal::ticket_visibility`); for customers, search never looks into internal notes.
+    pub visibility: TicketVisibility,
     /// Any of these (a view); empty means any status.
     pub statuses: Vec<TicketStatus>,
     pub status: Option<TicketStatus>,
@@ -194,8 +197,14 @@ pub async fn count(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter: 
 
 fn filtered(scope: &WorkspaceScope, filter: &ListFilter) -> Select<tickets::Entity> {
     let mut query = tickets::Entity::find().filter(tickets::Column::WorkspaceId.eq(scope.uuid()));
-    if let Some(requester) = filter.requester {
-        query = query.filter(tickets::Column::RequesterId.eq(requester));
+    match filter.visibility {
+        TicketVisibility::All => {}
+        TicketVisibility::Requester(me) => query = query.filter(tickets::Column::RequesterId.eq(me)),
+        TicketVisibility::OwnRequests(me) => {
+            query = query
+                .filter(tickets::Column::RequesterId.eq(me))
+                .filter(tickets::Column::CreatedBy.eq(me));
+        }
     }
     if !filter.statuses.is_empty() {
         query = query.filter(tickets::Column::Status.is_in(filter.statuses.iter().map(|status| status.as_str())));
@@ -215,7 +224,7 @@ fn filtered(scope: &WorkspaceScope, filter: &ListFilter) -> Select<tickets::Enti
         query = query.filter(tickets::Column::Category.eq(category.as_str()));
     }
     if let Some(search) = &filter.search {
-        query = query.filter(search_condition(search, filter.requester.is_none()));
+        query = query.filter(search_condition(search, filter.visibility == TicketVisibility::All));
     }
     query
 }

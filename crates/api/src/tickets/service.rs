@@ -109,6 +109,7 @@ pub async fn create(
                     name,
                     role: Role::Customer,
                     password_hash: None,
+                    email_verified: false,
                 };
                 users_repo::insert_or_find(&txn, scope, customer, now).await?.id
             }
@@ -120,6 +121,7 @@ pub async fn create(
         subject,
         priority: request.priority.unwrap_or(Priority::Normal),
         requester_id,
+        created_by: caller,
         preview: excerpt(&body),
         ai: arrival.as_ref().map(|arrival| arrival.categorised.clone()),
     };
@@ -190,7 +192,7 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     };
     let view = query.view.unwrap_or_default();
     let filter = ListFilter {
-        requester: (!principal.is_staff()).then_some(principal.id().0),
+        visibility: principal.ticket_visibility(),
         statuses: view.statuses().to_vec(),
         status: query.status,
         assignee: assignee.or_else(|| view_assignee(view)).map(|assignee| match assignee {
@@ -247,13 +249,19 @@ fn view_assignee(view: InboxView) -> Option<AssigneeFilter> {
 pub async fn counts(state: &AppState, principal: &Principal) -> ApiResult<InboxCounts> {
     let count = |view: InboxView| {
         let filter = ListFilter {
-            requester: (!principal.is_staff()).then_some(principal.id().0),
+            visibility: principal.ticket_visibility(),
             statuses: view.statuses().to_vec(),
+            status: None,
             assignee: view_assignee(view).map(|assignee| match assignee {
                 AssigneeFilter::Me => Some(principal.id().0),
                 AssigneeFilter::Unassigned | AssigneeFilter::User(_) => None,
             }),
-            ..ListFilter::default()
+            priority: None,
+            category: None,
+            search: None,
+            sort: Default::default(),
+            after: None,
+            limit: 0,
         };
         async move { repo::count(&state.db, principal.scope(), &filter).await }
     };
@@ -488,11 +496,11 @@ fn pause_clock(
     changes.paused_seconds = Set(paused.num_seconds());
 }
 
-/// A ticket the caller may see: any of the workspace for staff, their own for customers.
-/// Anything else is 404, exactly like a ticket that does not exist.
+/// A ticket the caller may see (`Principal::may_see_ticket`): any of the workspace for staff, their
+/// own for customers. Anything else is 404, exactly like a ticket that does not exist.
 async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<tickets::Model> {
     let ticket = repo::find(conn, principal.scope(), id).await?;
-    if !principal.is_staff() && ticket.requester_id != principal.id().0 {
+    if !principal.may_see_ticket(ticket.requester_id, ticket.created_by) {
         return Err(ApiError::NotFound);
     }
     Ok(ticket)

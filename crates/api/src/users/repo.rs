@@ -27,6 +27,7 @@ pub fn into_user(model: users::Model) -> anyhow::Result<User> {
         id: UserId(model.id),
         workspace_id: WorkspaceId(model.workspace_id),
         role: role_of(&model)?,
+        email_verified: model.email_verified_at.is_some(),
         email: model.email,
         name: model.name,
         created_at: model.created_at,
@@ -47,6 +48,8 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub password_hash: Option<String>,
+    /// Whether the address is already proven (an invitation link sent to it was opened).
+    pub email_verified: bool,
 }
 
 pub async fn insert(
@@ -64,6 +67,7 @@ pub async fn insert(
         password_hash: Set(user.password_hash),
         created_at: Set(now),
         updated_at: Set(now),
+        email_verified_at: Set(user.email_verified.then_some(now)),
     }
     .insert(conn)
     .await
@@ -204,6 +208,41 @@ pub async fn set_password(
         update = update.col_expr(users::Column::Name, Expr::value(name));
     }
     update
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records that the user proved their address (first proof only; later links change nothing).
+pub async fn mark_email_verified(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::EmailVerifiedAt, Expr::value(now))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Id.eq(id.0))
+        .filter(users::Column::EmailVerifiedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes the user's password: they sign in by emailed links until they set one again.
+pub async fn clear_password(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(Option::<String>::None))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
         .filter(users::Column::Id.eq(id.0))
         .exec(conn)

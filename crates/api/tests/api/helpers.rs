@@ -55,6 +55,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             access_token_ttl_seconds: 900,
             refresh_token_ttl_seconds: 3600,
             invitation_ttl_seconds: 3600,
+            sign_in_link_ttl_seconds: 3600,
+            confirm_email_ttl_seconds: 3600,
             secure_cookies: false,
             // Real argon2id at a test-sized cost.
             password_hashing: PasswordHashing {

@@ -10,6 +10,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, use_api};
+use crate::components::confirm::ConfirmEmailBanner;
 use crate::components::form::{FormError, TextField};
 use crate::components::markdown::MessageText;
 use crate::components::time::Time;
@@ -55,6 +56,7 @@ fn PortalFrame(children: Children) -> impl IntoView {
                 <span class="muted small">{move || session.user().map(|user| user.email)}</span>
                 <button class="button ghost small" on:click=move |_| session.sign_out()>"Sign out"</button>
             </header>
+            <ConfirmEmailBanner />
             {children()}
         </div>
     }

@@ -12,6 +12,7 @@ use crate::api::use_api;
 use crate::app::toggle_theme;
 use crate::components::badges::Avatar;
 use crate::components::bell::Bell;
+use crate::components::confirm::ConfirmEmailBanner;
 use crate::live::use_live;
 use crate::session::use_session;
 
@@ -163,6 +164,7 @@ pub fn Rail() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"F"</span>
                 <span class="label">{move || session.workspace().map(|workspace| workspace.name)}</span>
             </div>
+            <ConfirmEmailBanner />
             <nav>
                 <div class="section">"Inbox"</div>
                 {views

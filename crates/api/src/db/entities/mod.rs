@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod outbox_attempts;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod sign_in_links;
 pub mod sla_breaches;
 pub mod sla_policies;
 pub mod ticket_embeddings;

@@ -37,6 +37,8 @@ pub struct Model {
     pub ai_confidence: Option<f64>,
     /// Whether that guess was confident enough to set `category`.
     pub ai_assigned: bool,
+    /// The author of the first message (the requester, or the staff member who opened it for them).
+    pub created_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
