@@ -493,7 +493,7 @@ async fn people(
         .iter()
         .any(|(email, _, role)| role.is_staff() && !existing.contains_key(email));
     let hash = if missing_staff {
-        let password = Password::parse(PASSWORD).map_err(|error| anyhow::anyhow!("the password {error}"))?;
+        let password = Password::parse(PASSWORD, &[]).map_err(|error| anyhow::anyhow!("the password {error}"))?;
         Some(
             Passwords::new(PasswordHashing::RECOMMENDED, 1, std::time::Duration::from_secs(60))?
                 .hash(password)

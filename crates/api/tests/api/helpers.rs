@@ -216,12 +216,31 @@ impl TestApp {
         session(expect_json::<AuthResponse>(response, StatusCode::CREATED).await)
     }
 
+    /// Registers a customer and opens the confirmation link from the outbox: a signed-in, proven customer.
     pub async fn register_customer(&self, slug: &str, email: &str) -> Session {
         let request = serde_json::json!({
             "workspace_slug": slug, "name": format!("Customer {email}"), "email": email, "password": PASSWORD,
         });
         let response = self.post("/api/v1/auth/register", None, &request).await;
-        session(expect_json::<AuthResponse>(response, StatusCode::CREATED).await)
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{}", response.text().await.unwrap());
+        let token = self.mailed_link_token(email, "confirm_email").await;
+        let response = self.post("/api/v1/auth/link", None, &serde_json::json!({ "token": token })).await;
+        session(expect_json::<AuthResponse>(response, StatusCode::OK).await)
+    }
+
+    /// The token of the newest link mailed to `email` in an outbox mail of `kind`.
+    pub async fn mailed_link_token(&self, email: &str, kind: &str) -> String {
+        use ferrodesk::db::entities::outbox;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let mail = outbox::Entity::find()
+            .filter(outbox::Column::ToAddress.eq(email.to_lowercase()))
+            .filter(outbox::Column::Kind.eq(kind))
+            .order_by_desc(outbox::Column::Id)
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {kind} mail to {email}"));
+        link_token_in(&mail.body_text)
     }
 
     pub async fn create_ticket(&self, author: &Session, subject: &str, body: &str) -> TicketDetail {
@@ -254,6 +273,16 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// The token of the first `/link?token=...` in a text (quoted-printable folds joined first).
+pub fn link_token_in(text: &str) -> String {
+    let flat = text.replace("=\r\n", "").replace("=3D", "=");
+    let start = flat.find("/link?token=").expect("a link") + "/link?token=".len();
+    flat[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+        .collect()
 }
 
 fn session(auth: AuthResponse) -> Session {

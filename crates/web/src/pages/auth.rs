@@ -1,9 +1,11 @@
 //! Sign in, sign up (a company and its owner), a customer's help-centre sign-up, and accepting an
 //! invitation: centred cards with one primary action and errors next to their fields.
 
+use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::auth::{
-    AcceptInvitationRequest, AuthResponse, InvitationLookup, InvitationPreview, LinkSignIn as LinkSignInRequest,
-    LoginRequest, RegisterRequest, SignInLinkRequest, SignupRequest,
+    AcceptInvitationRequest, AuthResponse, InvitationLookup, InvitationPreview, LinkRenewal,
+    LinkSignIn as LinkSignInRequest, LoginRequest, RegisterRequest, RegistrationAccepted, SignInLinkRequest,
+    SignupRequest,
 };
 use ferrodesk_shared::workspaces::WorkspacePublic;
 use leptos::prelude::*;
@@ -201,6 +203,8 @@ pub fn Register() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
+    // The server answers the same whether or not the address had an account: the inbox tells.
+    let accepted = RwSignal::new(None::<RegistrationAccepted>);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let body = RegisterRequest {
@@ -209,7 +213,18 @@ pub fn Register() -> impl IntoView {
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        submit_auth("/api/v1/auth/register", body, pending, error);
+        pending.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api
+                .post::<_, RegistrationAccepted>("/api/v1/auth/register", &body)
+                .await
+            {
+                Ok(answer) => accepted.set(Some(answer)),
+                Err(failure) => error.set(Some(failure)),
+            }
+            pending.set(false);
+        });
     };
     let errors = Signal::derive(move || error.get());
     let title = move || match workspace.get().flatten() {
@@ -221,17 +236,30 @@ pub fn Register() -> impl IntoView {
             <div class="auth-card">
                 <Brand />
                 <h1>{title}</h1>
-                <p class="muted">"Create an account to send us requests and follow our answers."</p>
-                <form on:submit=on_submit class="stack" novalidate>
-                    <FormError error=errors />
-                    <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
-                    <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
-                    <TextField label="Password" name="password" value=password error=errors kind="password"
-                        autocomplete="new-password" hint="At least 10 characters." />
-                    <button class="button primary wide" type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating account…" } else { "Create account" }}
-                    </button>
-                </form>
+                {move || match accepted.get() {
+                    Some(answer) => view! {
+                        <div class="stack" data-testid="check-inbox">
+                            <h2>"Check your inbox"</h2>
+                            <p>{format!("We sent an email to {}. Open the link in it to confirm your address and see your requests.", answer.email)}</p>
+                            <p class="muted small">"Nothing there? Look in your spam folder, or sign in and ask for a new link."</p>
+                        </div>
+                    }
+                        .into_any(),
+                    None => view! {
+                        <p class="muted">"Create an account to send us requests and follow our answers."</p>
+                        <form on:submit=on_submit class="stack" novalidate>
+                            <FormError error=errors />
+                            <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
+                            <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                            <TextField label="Password" name="password" value=password error=errors kind="password"
+                                autocomplete="new-password" hint="At least 10 characters; a few uncommon words work well." />
+                            <button class="button primary wide" type="submit" disabled=move || pending.get()>
+                                {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                            </button>
+                        </form>
+                    }
+                        .into_any(),
+                }}
                 <p class="switch">
                     "Already registered? "
                     <a href=move || format!("/signin?workspace={}", slug())>"Sign in"</a>
@@ -311,43 +339,80 @@ fn article(role: &str) -> String {
     }
 }
 
-/// `/link?token=...&to=...`: the sign-in link from one of our emails.
+/// How opening a link went, for the link page.
+#[derive(Clone, Copy, PartialEq)]
+enum LinkState {
+    Opening,
+    /// Used already, or too old: we can mail a new one to the same inbox.
+    Expired,
+    /// Not a link of ours (mistyped, cut off).
+    Invalid,
+    Renewed,
+}
+
+/// `/link?token=...&to=...`: the sign-in (or confirmation) link from one of our emails.
 #[component]
 pub fn LinkSignIn() -> impl IntoView {
     let query = use_query_map();
     let api = use_api();
     let session = use_session();
     let navigate = use_navigate();
-    let failed = RwSignal::new(false);
+    let state = RwSignal::new(LinkState::Opening);
     let (token, to) = query.with_untracked(|query| (query.get("token").unwrap_or_default(), query.get("to")));
-    // Only our own customer pages: a link must never send people elsewhere.
+    // Only our own pages: a link must never send people elsewhere.
     let to = to
         .filter(|to| to.starts_with("/requests"))
         .unwrap_or_else(|| "/".to_owned());
+    let opening = token.clone();
     spawn_local(async move {
         match api
-            .post::<_, AuthResponse>("/api/v1/auth/link", &LinkSignInRequest { token })
+            .post::<_, AuthResponse>("/api/v1/auth/link", &LinkSignInRequest { token: opening })
             .await
         {
             Ok(auth) => {
                 session.start(auth);
                 navigate(&to, Default::default());
             }
-            Err(_) => failed.set(true),
+            Err(failure) if failure.body.as_ref().is_some_and(|body| body.code == ErrorCode::LinkExpired) => {
+                state.set(LinkState::Expired)
+            }
+            Err(_) => state.set(LinkState::Invalid),
         }
     });
+    let renew = move |_| {
+        let token = token.clone();
+        spawn_local(async move {
+            // Always 202: the new link goes to the inbox the old one was sent to.
+            let _ = api.post::<_, ()>("/api/v1/auth/link/renew", &LinkRenewal { token }).await;
+            state.set(LinkState::Renewed);
+        });
+    };
     view! {
         <main class="auth-page">
-            <div class="auth-card">
+            <div class="auth-card" data-testid="link-page">
                 <Brand />
-                {move || if failed.get() {
-                    view! {
-                        <h1>"This link has expired"</h1>
-                        <p class="muted">"Sign-in links work for 7 days. Ask for a new one from the sign-in page."</p>
+                {move || match state.get() {
+                    LinkState::Opening => view! { <p class="muted">"Signing you in…"</p> }.into_any(),
+                    LinkState::Expired => view! {
+                        <h1>"This link has already been used"</h1>
+                        <p class="muted">
+                            "For your safety each link works once, and only for a short while. We can email you a fresh one."
+                        </p>
+                        <button class="button primary wide" type="button" on:click=renew.clone()>"Email me a new link"</button>
                         <p class="switch"><a href="/signin">"Go to sign in"</a></p>
-                    }.into_any()
-                } else {
-                    view! { <p class="muted">"Signing you in…"</p> }.into_any()
+                    }
+                        .into_any(),
+                    LinkState::Invalid => view! {
+                        <h1>"This link does not work"</h1>
+                        <p class="muted">"It may have been cut off in the email. Ask for a new one from the sign-in page."</p>
+                        <p class="switch"><a href="/signin">"Go to sign in"</a></p>
+                    }
+                        .into_any(),
+                    LinkState::Renewed => view! {
+                        <h1>"Check your inbox"</h1>
+                        <p class="muted">"A new link is on its way to the address this one was sent to."</p>
+                    }
+                        .into_any(),
                 }}
             </div>
         </main>
