@@ -11,6 +11,7 @@ mod faults;
 mod health;
 mod helpers;
 mod http_hygiene;
+mod identity;
 mod limits;
 mod live;
 mod live_guards;
