@@ -2,6 +2,7 @@
 // watch that fails a test when the page throws (a broken wasm shows as a `pageerror`), logs an
 // error to the console, or gets a 5xx from the server.
 import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export { expect };
@@ -58,6 +59,38 @@ export class BrowserProblems {
   expectNone(): void {
     expect(this.take(), 'errors in the browser (page errors, console errors, 5xx answers)').toEqual([]);
   }
+}
+
+/// The path and query of the newest `/link?token=...` mailed to `email` whose subject starts with
+/// `subject` (the server writes mail as .eml files without SMTP; the worker sends within moments).
+/// Only the path: the link's host is the server's public URL, and tests go through `baseURL`.
+export async function mailedLink(email: string, subject: string): Promise<string> {
+  const dir = process.env.FERRODESK_E2E_MAIL_DIR;
+  if (!dir) throw new Error('FERRODESK_E2E_MAIL_DIR is not set: the global setup did not start the server');
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => name.endsWith('.eml'))
+          .map((name) => {
+            const file = path.join(dir, name);
+            return { text: readFileSync(file, 'utf8'), at: statSync(file).mtimeMs };
+          })
+          // Quoted-printable folds long lines and escapes '='.
+          .map(({ text, at }) => ({ text: text.replace(/=\r?\n/g, '').replace(/=3D/g, '='), at }))
+          .filter(({ text }) => new RegExp(`^To:.*${escapeRegExp(email)}`, 'mi').test(text))
+          .filter(({ text }) => new RegExp(`^Subject: ${escapeRegExp(subject)}`, 'mi').test(text))
+          .sort((a, b) => b.at - a.at)
+      : [];
+    const link = found.length ? /\/link\?token=[A-Za-z0-9_-]+&to=[^\s]*/.exec(found[0].text) : null;
+    if (link) return link[0];
+    if (Date.now() > deadline) throw new Error(`no "${subject}" mail with a link to ${email} in ${dir}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /// One person in their own browser context (own cookies, own storage), watched for errors.

@@ -75,6 +75,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const url = await withDeadline(address, STARTUP_SECONDS, () => exited, 'to say where it listens');
     await waitUntilReady(url, () => exited);
     process.env.FERRODESK_E2E_URL = url;
+    // Without SMTP the server writes each mail as an .eml file here; tests read the links in them.
+    process.env.FERRODESK_E2E_MAIL_DIR = path.join(dataDir, 'mail');
     console.log(`ferrodesk is ready at ${url} (data in ${dataDir}, log in ${path.relative(root, logFile)})`);
   } catch (error) {
     await stop();

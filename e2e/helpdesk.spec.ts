@@ -1,10 +1,10 @@
 // One company's helpdesk, walked as new people would, each in their own browser: the owner signs
-// up and invites an agent, a customer registers and asks for help, the agent answers with a reply
+// up and invites an agent, a customer registers (confirming the address from the email) and asks for help, the agent answers with a reply
 // and an internal note, the customer sees the reply but never the note, a solved ticket reopens
 // when the customer writes again, and another company cannot open the ticket by its address.
 import type { BrowserContext, Page } from '@playwright/test';
 
-import { BrowserProblems, PASSWORD, RUN, expect, person, screenshotPath, test } from './fixtures';
+import { BrowserProblems, PASSWORD, RUN, expect, mailedLink, person, screenshotPath, test } from './fixtures';
 
 const company = `Acme ${RUN}`;
 const slug = `acme-${RUN}`;
@@ -126,7 +126,12 @@ test('3. a customer registers in the help centre and sends a request', async () 
   await page.getByLabel('Email').fill(customer.email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  // The address is proven by opening the link mailed to it, not by typing it.
+  await expect(page.getByTestId('check-inbox')).toContainText(customer.email);
+  const confirmation = await mailedLink(customer.email, 'Confirm your email address');
+  await page.goto(confirmation);
   await expect(page).toHaveURL(/\/requests$/);
+  await expect(page.getByTestId('confirm-email')).toHaveCount(0);
   await expect(page.getByRole('heading', { name: 'Your requests' })).toBeVisible();
   await expect(page.getByText('You have not asked us anything yet.')).toBeVisible();
 

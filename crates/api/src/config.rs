@@ -444,6 +444,15 @@ mod tests {
         assert_eq!(settings.addr.to_string(), "127.0.0.1:8080");
         assert!(settings.database_url.starts_with("sqlite://"));
         assert!(settings.database_url.ends_with("ferrodesk.db?mode=rwc"));
+        assert_eq!(
+            settings.auth.sign_in_link_ttl_seconds, 3600,
+            "sign-in links work for an hour"
+        );
+        assert_eq!(
+            settings.auth.invitation_ttl_seconds,
+            72 * 3600,
+            "invitations for 72 hours"
+        );
         let again = Settings::from_lookup(|name| match name {
             "FERRODESK_DATA_DIR" => Some(dir_string.clone()),
             _ => None,

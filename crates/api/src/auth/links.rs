@@ -127,7 +127,16 @@ pub async fn send_confirmation(
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
     let workspace = workspaces_repo::get(conn, scope).await?;
-    let link = issue(conn, &state.settings, scope, user, Purpose::ConfirmEmail, landing(user)?, now).await?;
+    let link = issue(
+        conn,
+        &state.settings,
+        scope,
+        user,
+        Purpose::ConfirmEmail,
+        landing(user)?,
+        now,
+    )
+    .await?;
     let email = compose::confirm_email(
         &sender(state, &workspace),
         &users_repo::into_summary(user)?,

@@ -49,7 +49,11 @@ impl Password {
             inputs.push(input.replace([' ', '.', '-', '_'], ""));
             inputs.push(input);
         }
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).filter(|input| !input.is_empty()).collect();
+        let inputs: Vec<&str> = inputs
+            .iter()
+            .map(String::as_str)
+            .filter(|input| !input.is_empty())
+            .collect();
         let estimate = zxcvbn::zxcvbn(&prefix, &inputs);
         if estimate.score() < MINIMUM_STRENGTH {
             let warning = estimate
@@ -326,7 +330,9 @@ mod tests {
         for common in ["password123", "1234567890", "qwertyuiop", "iloveyou123", "aaaaaaaaaaaa"] {
             let error = Password::parse(common, &[]).err();
             assert!(
-                error.as_deref().is_some_and(|error| error.starts_with("is too easy to guess")),
+                error
+                    .as_deref()
+                    .is_some_and(|error| error.starts_with("is too easy to guess")),
                 "{common}: {error:?}"
             );
         }
@@ -335,8 +341,17 @@ mod tests {
         assert!(Password::parse("correct horse battery staple", &[]).is_ok());
         assert!(Password::parse("plum-kettle-orbit-57", &["Ada", "ada@example.com"]).is_ok());
         // The passwords the demo, the scale seeder, the README and the tests use.
-        for used in ["ferrodesk-demo", "ferrodesk-scale", "a long password", "acme-only kettle orbit"] {
-            assert!(Password::parse(used, &[]).is_ok(), "{used}: {:?}", Password::parse(used, &[]).err());
+        for used in [
+            "ferrodesk-demo",
+            "ferrodesk-scale",
+            "a long password",
+            "acme-only kettle orbit",
+        ] {
+            assert!(
+                Password::parse(used, &[]).is_ok(),
+                "{used}: {:?}",
+                Password::parse(used, &[]).err()
+            );
         }
     }
 }

@@ -110,7 +110,11 @@ pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<R
     let mut fields = Fields::default();
     let name = fields.check("name", parse_person_name(&request.name));
     let email = fields.check("email", Email::parse(&request.email));
-    let context = [request.name.as_str(), request.email.as_str(), request.workspace_slug.as_str()];
+    let context = [
+        request.name.as_str(),
+        request.email.as_str(),
+        request.workspace_slug.as_str(),
+    ];
     let password = fields.check("password", Password::parse(&request.password, &context));
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(fields.into_error());
@@ -416,7 +420,10 @@ pub async fn accept_invitation(state: &AppState, request: AcceptInvitationReques
     let name = fields.check("name", parse_person_name(&request.name));
     let now = clock::now();
     let invitation = repo::find_open_invitation(&state.db, &hash_token(&request.token), now).await?;
-    let invited_email = invitation.as_ref().map(|invitation| invitation.email.as_str()).unwrap_or("");
+    let invited_email = invitation
+        .as_ref()
+        .map(|invitation| invitation.email.as_str())
+        .unwrap_or("");
     let context = [request.name.as_str(), invited_email];
     let password = fields.check("password", Password::parse(&request.password, &context));
     let (Some(name), Some(password)) = (name, password) else {

@@ -94,7 +94,8 @@ impl TokenService {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        const REFUSED: ApiError = ApiError::Unauthenticated("The access token is invalid or has expired; sign in again.");
+        const REFUSED: ApiError =
+            ApiError::Unauthenticated("The access token is invalid or has expired; sign in again.");
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| {

@@ -43,7 +43,16 @@ async fn customer_link(
 ) -> ApiResult<String> {
     let requester = users_repo::find(conn, scope, ticket.requester.id).await?;
     let to = format!("/requests/{}", ticket.id);
-    let link = auth::links::issue(conn, &state.settings, scope, &requester, auth::links::Purpose::SignIn, &to, now).await?;
+    let link = auth::links::issue(
+        conn,
+        &state.settings,
+        scope,
+        &requester,
+        auth::links::Purpose::SignIn,
+        &to,
+        now,
+    )
+    .await?;
     Ok(link.url)
 }
 

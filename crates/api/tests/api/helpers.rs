@@ -222,9 +222,16 @@ impl TestApp {
             "workspace_slug": slug, "name": format!("Customer {email}"), "email": email, "password": PASSWORD,
         });
         let response = self.post("/api/v1/auth/register", None, &request).await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED, "{}", response.text().await.unwrap());
+        assert_eq!(
+            response.status(),
+            StatusCode::ACCEPTED,
+            "{}",
+            response.text().await.unwrap()
+        );
         let token = self.mailed_link_token(email, "confirm_email").await;
-        let response = self.post("/api/v1/auth/link", None, &serde_json::json!({ "token": token })).await;
+        let response = self
+            .post("/api/v1/auth/link", None, &serde_json::json!({ "token": token }))
+            .await;
         session(expect_json::<AuthResponse>(response, StatusCode::OK).await)
     }
 

@@ -21,7 +21,11 @@ use crate::helpers::{
 const VICTIM: &str = "victim@mail.example";
 
 async fn ticket_ids(app: &TestApp, viewer: &str, query: &str) -> BTreeSet<TicketId> {
-    let page: TicketPage = expect_json(app.get(&format!("/api/v1/tickets{query}"), viewer).await, StatusCode::OK).await;
+    let page: TicketPage = expect_json(
+        app.get(&format!("/api/v1/tickets{query}"), viewer).await,
+        StatusCode::OK,
+    )
+    .await;
     page.items.into_iter().map(|ticket| ticket.id).collect()
 }
 
@@ -59,7 +63,12 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
     assert_eq!(registered.status(), StatusCode::ACCEPTED);
     let login = json!({"workspace_slug": "acme", "email": VICTIM, "password": password});
     let signed_in: AuthResponse = expect_json(
-        squatter.post(app.url("/api/v1/auth/login")).json(&login).send().await.unwrap(),
+        squatter
+            .post(app.url("/api/v1/auth/login"))
+            .json(&login)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::OK,
     )
     .await;
@@ -77,7 +86,9 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
         .await;
 
     // The team opens a ticket for the victim's address: it lands on the squatter's account row.
-    let for_victim: TicketDetail = app.create_ticket_for(acme.agent(), VICTIM, "Your refund of 120 EUR").await;
+    let for_victim: TicketDetail = app
+        .create_ticket_for(acme.agent(), VICTIM, "Your refund of 120 EUR")
+        .await;
     assert_eq!(for_victim.ticket.requester.id, signed_in.user.id);
 
     // The squatter sees only what they wrote: not by list, get, search or reply (counts are staff-only).
@@ -88,9 +99,18 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
     assert!(ticket_ids(&app, &squatter_token, "?q=refund").await.is_empty());
     assert!(ticket_ids(&app, &squatter_token, "?view=all").await.len() == 1);
     let path = format!("/api/v1/tickets/{}", for_victim.ticket.id);
-    expect_error(app.get(&path, &squatter_token).await, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    expect_error(
+        app.get(&path, &squatter_token).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
     let reply = app
-        .post(&format!("{path}/messages"), Some(&squatter_token), &json!({"body": "thanks!"}))
+        .post(
+            &format!("{path}/messages"),
+            Some(&squatter_token),
+            &json!({"body": "thanks!"}),
+        )
         .await;
     expect_error(reply, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 
@@ -125,18 +145,30 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
 async fn the_confirmation_from_sign_up_proves_the_address_and_keeps_that_password() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
-    let response = app.post("/api/v1/auth/register", None, &register_body("dora@mail.example", PASSWORD)).await;
+    let response = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            &register_body("dora@mail.example", PASSWORD),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let login = json!({"workspace_slug": "acme", "email": "dora@mail.example", "password": PASSWORD});
     let before: AuthResponse = expect_json(app.post("/api/v1/auth/login", None, &login).await, StatusCode::OK).await;
     let me: Me = expect_json(app.get("/api/v1/me", &before.access_token).await, StatusCode::OK).await;
     assert!(!me.user.email_verified);
-    let for_dora = app.create_ticket_for(acme.agent(), "dora@mail.example", "Parcel lost").await;
+    let for_dora = app
+        .create_ticket_for(acme.agent(), "dora@mail.example", "Parcel lost")
+        .await;
     assert!(ticket_ids(&app, &before.access_token, "").await.is_empty());
 
     // Asking again mails a new confirmation; either works, once.
     let resent = app
-        .post("/api/v1/auth/confirm-email/resend", Some(&before.access_token), &json!({}))
+        .post(
+            "/api/v1/auth/confirm-email/resend",
+            Some(&before.access_token),
+            &json!({}),
+        )
         .await;
     assert_eq!(resent.status(), StatusCode::ACCEPTED);
     assert_eq!(mails_to(&app, "dora@mail.example", "confirm_email").await, 2);
@@ -153,8 +185,12 @@ async fn the_confirmation_from_sign_up_proves_the_address_and_keeps_that_passwor
         BTreeSet::from([for_dora.ticket.id])
     );
     // Proven, a resend sends nothing.
-    app.post("/api/v1/auth/confirm-email/resend", Some(&before.access_token), &json!({}))
-        .await;
+    app.post(
+        "/api/v1/auth/confirm-email/resend",
+        Some(&before.access_token),
+        &json!({}),
+    )
+    .await;
     assert_eq!(mails_to(&app, "dora@mail.example", "confirm_email").await, 2);
 }
 
@@ -165,7 +201,10 @@ async fn owners_confirm_their_address_and_invited_staff_are_proven_by_the_invita
     assert!(!owner.auth.user.email_verified);
     assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, 1);
     let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
-    assert!(agent.auth.user.email_verified, "the invitation link went to this address");
+    assert!(
+        agent.auth.user.email_verified,
+        "the invitation link went to this address"
+    );
 
     let token = app.mailed_link_token("owner@acme.example", "confirm_email").await;
     let confirmed: AuthResponse = expect_json(open_link(&app, &token).await, StatusCode::OK).await;
@@ -195,7 +234,15 @@ async fn a_sign_in_link_works_once_even_after_logout_and_a_used_one_offers_a_new
     let mut statuses = [first.status(), second.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::GONE]);
-    let signed_in: AuthResponse = expect_json(if first.status() == StatusCode::OK { first } else { second }, StatusCode::OK).await;
+    let signed_in: AuthResponse = expect_json(
+        if first.status() == StatusCode::OK {
+            first
+        } else {
+            second
+        },
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(signed_in.user.id, carol.id());
 
     // Signed out, the same link stays used: it says so, with its own code.
@@ -212,7 +259,9 @@ async fn a_sign_in_link_works_once_even_after_logout_and_a_used_one_offers_a_new
 
     // "Email me a new link" with the used token: a fresh one goes to the same inbox, and works.
     let links_before = mails_to(&app, &email, "sign_in_link").await;
-    let renew = app.post("/api/v1/auth/link/renew", None, &json!({"token": token})).await;
+    let renew = app
+        .post("/api/v1/auth/link/renew", None, &json!({"token": token}))
+        .await;
     assert_eq!(renew.status(), StatusCode::ACCEPTED);
     assert_eq!(mails_to(&app, &email, "sign_in_link").await, links_before + 1);
     let fresh = app.mailed_link_token(&email, "sign_in_link").await;
@@ -220,9 +269,16 @@ async fn a_sign_in_link_works_once_even_after_logout_and_a_used_one_offers_a_new
     expect_json::<AuthResponse>(open_link(&app, &fresh).await, StatusCode::OK).await;
 
     // A made-up token is not ours (401), and renewing it sends nothing anywhere.
-    expect_error(open_link(&app, "made-up").await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    expect_error(
+        open_link(&app, "made-up").await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
     let total = outbox::Entity::find().count(&app.state.db).await.unwrap();
-    let renew = app.post("/api/v1/auth/link/renew", None, &json!({"token": "made-up"})).await;
+    let renew = app
+        .post("/api/v1/auth/link/renew", None, &json!({"token": "made-up"}))
+        .await;
     assert_eq!(renew.status(), StatusCode::ACCEPTED);
     assert_eq!(outbox::Entity::find().count(&app.state.db).await.unwrap(), total);
 }
@@ -233,8 +289,12 @@ async fn an_expired_sign_in_link_says_so() {
     let app = spawn_app_with(|settings| settings.auth.sign_in_link_ttl_seconds = -1).await;
     let acme = TestWorkspace::create(&app, "acme", 0).await;
     let email = acme.customer().auth.user.email.clone();
-    app.post("/api/v1/auth/link-request", None, &json!({"workspace_slug": "acme", "email": email}))
-        .await;
+    app.post(
+        "/api/v1/auth/link-request",
+        None,
+        &json!({"workspace_slug": "acme", "email": email}),
+    )
+    .await;
     let token = app.mailed_link_token(&email, "sign_in_link").await;
     expect_error(open_link(&app, &token).await, StatusCode::GONE, ErrorCode::LinkExpired).await;
 }
@@ -250,7 +310,11 @@ async fn registration_answers_the_same_for_known_and_unknown_addresses_and_the_m
     let mut answers = Vec::new();
     for email in [known.as_str(), unknown, staff] {
         let response = app
-            .post("/api/v1/auth/register", None, &register_body(email, "maple kettle orbit 42"))
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &register_body(email, "maple kettle orbit 42"),
+            )
             .await;
         let status = response.status();
         let cookie = response.headers().get("set-cookie").is_some();
@@ -260,7 +324,11 @@ async fn registration_answers_the_same_for_known_and_unknown_addresses_and_the_m
         let typed: RegistrationAccepted = serde_json::from_value(body).unwrap();
         assert_eq!(typed.email, email);
     }
-    assert!(answers.iter().all(|(status, cookie, _)| *status == StatusCode::ACCEPTED && !cookie));
+    assert!(
+        answers
+            .iter()
+            .all(|(status, cookie, _)| *status == StatusCode::ACCEPTED && !cookie)
+    );
 
     // The known customer is told they have an account, with a sign-in link; nothing changed for them.
     let db = &app.state.db;
@@ -302,12 +370,16 @@ async fn weak_passwords_are_refused_with_a_field_error_in_words_and_nothing_is_s
     let mail_before = outbox::Entity::find().count(&app.state.db).await.unwrap();
     for weak in ["password123", "1234567890", "qwertyuiop", "someone1234"] {
         let error = expect_error(
-            app.post("/api/v1/auth/register", None, &register_body("weak@mail.example", weak)).await,
+            app.post("/api/v1/auth/register", None, &register_body("weak@mail.example", weak))
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::ValidationFailed,
         )
         .await;
-        let words = error.fields.get("password").unwrap_or_else(|| panic!("{weak}: {error:?}"));
+        let words = error
+            .fields
+            .get("password")
+            .unwrap_or_else(|| panic!("{weak}: {error:?}"));
         assert!(words[0].contains("too easy to guess"), "{weak}: {words:?}");
     }
     let signup = app
@@ -321,8 +393,12 @@ async fn weak_passwords_are_refused_with_a_field_error_in_words_and_nothing_is_s
     assert!(error.fields.contains_key("password"), "{error:?}");
 
     let invitation: ferrodesk_shared::auth::InvitationCreated = expect_json(
-        app.post("/api/v1/invitations", Some(&owner.token), &json!({"email": "sam@acme.example", "role": "agent"}))
-            .await,
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.token),
+            &json!({"email": "sam@acme.example", "role": "agent"}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -344,7 +420,10 @@ async fn weak_passwords_are_refused_with_a_field_error_in_words_and_nothing_is_s
         ErrorCode::Unauthenticated,
     )
     .await;
-    assert_eq!(outbox::Entity::find().count(&app.state.db).await.unwrap(), mail_before + 1);
+    assert_eq!(
+        outbox::Entity::find().count(&app.state.db).await.unwrap(),
+        mail_before + 1
+    );
 }
 
 fn forge(claims: &Value) -> String {
@@ -385,7 +464,10 @@ async fn tokens_not_yet_valid_or_issued_in_the_future_are_refused() {
     for (what, token) in [
         ("nbf in an hour", with(&[("nbf", now + 3600)])),
         ("iat in an hour", with(&[("iat", now + 3600)])),
-        ("both in an hour", with(&[("iat", now + 3600), ("nbf", now + 3600), ("exp", now + 7200)])),
+        (
+            "both in an hour",
+            with(&[("iat", now + 3600), ("nbf", now + 3600), ("exp", now + 7200)]),
+        ),
     ] {
         let response = app.get("/api/v1/me", &token).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what} must be refused");

@@ -158,7 +158,11 @@ async fn customers_get_a_confirmation_and_each_public_reply_in_one_thread() {
         assert_eq!(reply.status(), StatusCode::CREATED);
     }
     deliver_due(&app.state, Utc::now()).await.unwrap();
-    let received: Vec<String> = sink.received().into_iter().filter(|message| is_ticket_mail(message)).collect();
+    let received: Vec<String> = sink
+        .received()
+        .into_iter()
+        .filter(|message| is_ticket_mail(message))
+        .collect();
     assert_eq!(sink.received().len(), invitations + 2);
     assert_eq!(received.len(), 2, "a confirmation and one reply; never the note");
     let (confirmation, reply): (Vec<&String>, Vec<&String>) = received
@@ -236,7 +240,11 @@ async fn a_refusing_server_delays_mail_and_each_arrives_exactly_once() {
         .unwrap();
     assert_eq!(again.sent, 0, "nothing is sent twice");
 
-    let received: Vec<String> = sink.received().into_iter().filter(|message| is_ticket_mail(message)).collect();
+    let received: Vec<String> = sink
+        .received()
+        .into_iter()
+        .filter(|message| is_ticket_mail(message))
+        .collect();
     assert_eq!(received.len(), 3);
     let mut subjects: Vec<_> = received
         .iter()
@@ -289,7 +297,11 @@ async fn invitations_and_sign_in_links_go_by_email() {
     let received: Vec<String> = sink
         .received()
         .into_iter()
-        .filter(|message| !header(message, "Subject").unwrap_or("").starts_with("Confirm your email"))
+        .filter(|message| {
+            !header(message, "Subject")
+                .unwrap_or("")
+                .starts_with("Confirm your email")
+        })
         .collect();
     assert_eq!(
         received.len(),

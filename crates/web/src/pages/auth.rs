@@ -373,7 +373,12 @@ pub fn LinkSignIn() -> impl IntoView {
                 session.start(auth);
                 navigate(&to, Default::default());
             }
-            Err(failure) if failure.body.as_ref().is_some_and(|body| body.code == ErrorCode::LinkExpired) => {
+            Err(failure)
+                if failure
+                    .body
+                    .as_ref()
+                    .is_some_and(|body| body.code == ErrorCode::LinkExpired) =>
+            {
                 state.set(LinkState::Expired)
             }
             Err(_) => state.set(LinkState::Invalid),
@@ -383,7 +388,9 @@ pub fn LinkSignIn() -> impl IntoView {
         let token = token.clone();
         spawn_local(async move {
             // Always 202: the new link goes to the inbox the old one was sent to.
-            let _ = api.post::<_, ()>("/api/v1/auth/link/renew", &LinkRenewal { token }).await;
+            let _ = api
+                .post::<_, ()>("/api/v1/auth/link/renew", &LinkRenewal { token })
+                .await;
             state.set(LinkState::Renewed);
         });
     };
