@@ -77,6 +77,14 @@ impl Cast {
             .await?,
         )
         .await?;
+        // A lived-in workspace's owner confirmed the address long ago (the mail went to an .eml file).
+        crate::users::repo::mark_email_verified(
+            &state.db,
+            owner.principal.scope(),
+            owner.principal.id(),
+            crate::clock::now(),
+        )
+        .await?;
         let supervisor = join(state, &owner.principal, SUPERVISOR, Role::Supervisor).await?;
         let mut agents = Vec::with_capacity(AGENTS.len());
         for agent in AGENTS {

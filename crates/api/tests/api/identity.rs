@@ -10,7 +10,7 @@ use ferrodesk_shared::tickets::{TicketDetail, TicketPage};
 use ferrodesk_shared::{ErrorCode, Role, TicketId};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -473,4 +473,59 @@ async fn tokens_not_yet_valid_or_issued_in_the_future_are_refused() {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what} must be refused");
         expect_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
     }
+}
+
+#[tokio::test]
+async fn the_link_endpoints_never_reach_across_workspaces() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 0).await;
+    let globex = TestWorkspace::create(&app, "globex", 0).await;
+    let carol = acme.customer();
+    let carol_email = carol.auth.user.email.clone();
+    app.post(
+        "/api/v1/auth/link-request",
+        None,
+        &json!({"workspace_slug": "acme", "email": carol_email}),
+    )
+    .await;
+    let token = app.mailed_link_token(&carol_email, "sign_in_link").await;
+    expect_json::<AuthResponse>(open_link(&app, &token).await, StatusCode::OK).await;
+
+    // A member of another workspace who got hold of the used token: the new link still goes to
+    // Carol's inbox in Acme, and the answer carries nothing.
+    let outsider = globex.customer();
+    let mails_before = outbox::Entity::find().count(&app.state.db).await.unwrap();
+    let renew = app
+        .post(
+            "/api/v1/auth/link/renew",
+            Some(&outsider.token),
+            &json!({"token": token}),
+        )
+        .await;
+    assert_eq!(renew.status(), StatusCode::ACCEPTED);
+    assert!(renew.text().await.unwrap().is_empty());
+    let new_mails = outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .skip(mails_before as usize)
+        .collect::<Vec<_>>();
+    assert_eq!(new_mails.len(), 1);
+    assert_eq!(new_mails[0].to_address, carol_email);
+    assert_eq!(new_mails[0].workspace_id, Some(carol.auth.workspace.id.0));
+
+    // Resending a confirmation mails the caller's own address in the caller's workspace only.
+    let owner = &globex.owner;
+    let before = mails_to(&app, "owner@globex.example", "confirm_email").await;
+    let resend = app
+        .post("/api/v1/auth/confirm-email/resend", Some(&owner.token), &json!({}))
+        .await;
+    assert_eq!(resend.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        mails_to(&app, "owner@globex.example", "confirm_email").await,
+        before + 1
+    );
+    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, 1);
 }

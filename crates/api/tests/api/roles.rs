@@ -111,6 +111,12 @@ async fn every_authenticated_endpoint_refuses_a_missing_or_invalid_token() {
             Some(json!({ "role": "supervisor" })),
             StatusCode::OK,
         ),
+        (
+            Method::POST,
+            "/api/v1/auth/confirm-email/resend".to_owned(),
+            None,
+            StatusCode::ACCEPTED,
+        ),
     ];
     let tampered = format!("{}x", ws.owner.token);
     let tokens: [(&str, Option<&str>); 5] = [
