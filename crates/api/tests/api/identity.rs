@@ -529,3 +529,243 @@ async fn the_link_endpoints_never_reach_across_workspaces() {
     );
     assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, 1);
 }
+
+#[tokio::test]
+async fn the_migration_proves_invited_staff_only_and_finds_who_opened_each_ticket() {
+    use ferrodesk::db::entities::{tickets, users};
+    use ferrodesk_migrations::{Migrator, MigratorTrait};
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{ConnectionTrait, Database};
+    use uuid::Uuid;
+
+    let database = crate::helpers::TestDatabase::create().await;
+    let db = Database::connect(&database.url).await.unwrap();
+    // Every migration before this change (they sort by name; this one is m20261205_000001).
+    let older = Migrator::migrations()
+        .iter()
+        .filter(|migration| migration.name() < "m20261205_000001")
+        .count();
+    Migrator::up(&db, Some(older as u32)).await.unwrap();
+
+    let now = chrono::Utc::now();
+    let earlier = now - chrono::Duration::minutes(5);
+    let (workspace, owner, agent, customer, ticket) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    let insert = |table: &str, columns: &[&str], values: Vec<sea_orm::Value>| {
+        let mut statement = Query::insert();
+        statement
+            .into_table(Alias::new(table))
+            .columns(columns.iter().map(|column| Alias::new(*column)))
+            .values_panic(values.into_iter().map(Into::into));
+        statement
+    };
+    let statements = [
+        insert(
+            "workspaces",
+            &["id", "name", "slug", "plan", "ticket_seq", "created_at", "updated_at"],
+            vec![
+                workspace.into(),
+                "Acme".into(),
+                "acme".into(),
+                "free".into(),
+                1i64.into(),
+                now.into(),
+                now.into(),
+            ],
+        ),
+        insert(
+            "users",
+            &[
+                "id",
+                "workspace_id",
+                "email",
+                "name",
+                "role",
+                "password_hash",
+                "created_at",
+                "updated_at",
+            ],
+            vec![
+                owner.into(),
+                workspace.into(),
+                "o@acme.example".into(),
+                "O".into(),
+                "owner".into(),
+                Some("h".to_owned()).into(),
+                now.into(),
+                now.into(),
+            ],
+        ),
+        insert(
+            "users",
+            &[
+                "id",
+                "workspace_id",
+                "email",
+                "name",
+                "role",
+                "password_hash",
+                "created_at",
+                "updated_at",
+            ],
+            vec![
+                agent.into(),
+                workspace.into(),
+                "a@acme.example".into(),
+                "A".into(),
+                "agent".into(),
+                Some("h".to_owned()).into(),
+                now.into(),
+                now.into(),
+            ],
+        ),
+        insert(
+            "users",
+            &[
+                "id",
+                "workspace_id",
+                "email",
+                "name",
+                "role",
+                "password_hash",
+                "created_at",
+                "updated_at",
+            ],
+            vec![
+                customer.into(),
+                workspace.into(),
+                "c@mail.example".into(),
+                "C".into(),
+                "customer".into(),
+                Some("h".to_owned()).into(),
+                now.into(),
+                now.into(),
+            ],
+        ),
+        insert(
+            "invitations",
+            &[
+                "id",
+                "workspace_id",
+                "email",
+                "role",
+                "token_hash",
+                "invited_by",
+                "created_at",
+                "expires_at",
+                "accepted_at",
+            ],
+            vec![
+                Uuid::now_v7().into(),
+                workspace.into(),
+                "a@acme.example".into(),
+                "agent".into(),
+                "hash".into(),
+                owner.into(),
+                earlier.into(),
+                now.into(),
+                Some(earlier).into(),
+            ],
+        ),
+        insert(
+            "tickets",
+            &[
+                "id",
+                "workspace_id",
+                "number",
+                "subject",
+                "status",
+                "priority",
+                "tags",
+                "requester_id",
+                "created_at",
+                "updated_at",
+            ],
+            vec![
+                ticket.into(),
+                workspace.into(),
+                1i64.into(),
+                "Phoned in".into(),
+                "open".into(),
+                "normal".into(),
+                "[]".into(),
+                customer.into(),
+                earlier.into(),
+                now.into(),
+            ],
+        ),
+        // The customer answered later; the agent wrote the first message for them.
+        insert(
+            "messages",
+            &[
+                "id",
+                "workspace_id",
+                "ticket_id",
+                "author_id",
+                "body",
+                "internal",
+                "created_at",
+            ],
+            vec![
+                Uuid::now_v7().into(),
+                workspace.into(),
+                ticket.into(),
+                customer.into(),
+                "thanks".into(),
+                false.into(),
+                now.into(),
+            ],
+        ),
+        insert(
+            "messages",
+            &[
+                "id",
+                "workspace_id",
+                "ticket_id",
+                "author_id",
+                "body",
+                "internal",
+                "created_at",
+            ],
+            vec![
+                Uuid::now_v7().into(),
+                workspace.into(),
+                ticket.into(),
+                agent.into(),
+                "by phone".into(),
+                false.into(),
+                earlier.into(),
+            ],
+        ),
+    ];
+    for statement in &statements {
+        db.execute(statement).await.unwrap();
+    }
+
+    Migrator::up(&db, None).await.unwrap();
+    let verified = |id: Uuid| {
+        let db = &db;
+        async move {
+            users::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .email_verified_at
+                .is_some()
+        }
+    };
+    assert!(verified(agent).await, "invited staff opened a link sent to the address");
+    assert!(
+        !verified(owner).await && !verified(customer).await,
+        "typed addresses are unproven"
+    );
+    let row = tickets::Entity::find_by_id(ticket).one(&db).await.unwrap().unwrap();
+    assert_eq!(row.created_by, Some(agent), "the first message's author");
+    db.close().await.unwrap();
+}
