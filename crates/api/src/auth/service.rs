@@ -143,7 +143,17 @@ pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<R
                 password_hash: Some(password_hash),
                 email_verified: false,
             };
-            let user = users_repo::insert(&txn, &scope, customer, now).await?;
+            let user = match users_repo::insert(&txn, &scope, customer, now).await {
+                Ok(user) => user,
+                // A concurrent sign-up with the same address committed first: the same answer, no mail.
+                Err(error) if users_repo::is_duplicate_email(&error) => {
+                    return Ok(Registration {
+                        accepted,
+                        confirmation_token: None,
+                    });
+                }
+                Err(error) => return Err(error.into()),
+            };
             Some(links::send_confirmation(&txn, state, &scope, &user, now).await?)
         }
     };

@@ -769,3 +769,21 @@ async fn the_migration_proves_invited_staff_only_and_finds_who_opened_each_ticke
     assert_eq!(row.created_by, Some(agent), "the first message's author");
     db.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn concurrent_sign_ups_with_one_address_all_get_the_same_answer_and_make_one_account() {
+    use ferrodesk::db::entities::users;
+    let app = spawn_app().await;
+    app.signup("acme").await;
+    let body = register_body("twice@mail.example", "maple kettle orbit 42");
+    let answers = futures_util::future::join_all((0..6).map(|_| app.post("/api/v1/auth/register", None, &body))).await;
+    for answer in answers {
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    }
+    let accounts = users::Entity::find()
+        .filter(users::Column::Email.eq("twice@mail.example"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 1);
+}
