@@ -12,6 +12,7 @@ use crate::clock;
 use crate::config::Settings;
 use crate::db::{self, entities};
 use crate::error::{ApiError, ApiResult};
+use crate::limits::quotas;
 use crate::mail::{compose, outbox};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
@@ -118,14 +119,17 @@ fn sender<'a>(state: &'a AppState, workspace: &'a entities::workspaces::Model) -
 }
 
 /// Writes a confirmation mail for `user` (unproven) in the caller's transaction; returns the
-/// link's token (the demo opens it itself).
+/// link's token (the demo opens it itself), or nothing when the address's quota is used up.
 pub async fn send_confirmation(
     conn: &impl ConnectionTrait,
     state: &AppState,
     scope: &WorkspaceScope,
     user: &entities::users::Model,
     now: DateTime<Utc>,
-) -> ApiResult<String> {
+) -> ApiResult<Option<String>> {
+    if !quotas::link_mail(conn, state, scope, &user.email, "confirm_email", now).await? {
+        return Ok(None);
+    }
     let workspace = workspaces_repo::get(conn, scope).await?;
     let link = issue(
         conn,
@@ -144,7 +148,7 @@ pub async fn send_confirmation(
         &Purpose::ConfirmEmail.lifetime(&state.settings),
     );
     outbox::enqueue(conn, Some(scope.uuid()), "confirm_email", &email, now).await?;
-    Ok(link.token)
+    Ok(Some(link.token))
 }
 
 /// Writes a sign-in link mail for a customer in the caller's transaction.
@@ -155,6 +159,9 @@ pub async fn send_sign_in_link(
     user: &entities::users::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    if !quotas::link_mail(conn, state, scope, &user.email, "sign_in_link", now).await? {
+        return Ok(());
+    }
     let workspace = workspaces_repo::get(conn, scope).await?;
     let link = issue(conn, &state.settings, scope, user, Purpose::SignIn, "/requests", now).await?;
     let email = compose::sign_in_link(
@@ -174,6 +181,9 @@ pub async fn send_already_registered(
     user: &entities::users::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    if !quotas::link_mail(conn, state, scope, &user.email, "already_registered", now).await? {
+        return Ok(());
+    }
     let workspace = workspaces_repo::get(conn, scope).await?;
     let person = users_repo::into_summary(user)?;
     // Staff keep their password: a link would take it away if they never proved the address.

@@ -154,7 +154,7 @@ pub async fn register(state: &AppState, request: RegisterRequest) -> ApiResult<R
                 }
                 Err(error) => return Err(error.into()),
             };
-            Some(links::send_confirmation(&txn, state, &scope, &user, now).await?)
+            links::send_confirmation(&txn, state, &scope, &user, now).await?
         }
     };
     txn.commit().await?;

@@ -65,6 +65,28 @@ pub async fn ticket_confirmation(
     Ok(allowed)
 }
 
+/// Whether another emailed link of `kind` (a sign-in link, an address confirmation, an "you already
+/// have an account") may go to `to_address` of this workspace now: as many an hour as sign-in link
+/// requests (`FERRODESK_QUOTA_SIGN_IN_LINKS_PER_HOUR`), counted from the outbox so sign-ups,
+/// resends and link renewals cannot flood an inbox either. Over it the mail is left out and the
+/// answer stays the same, since those answers must not tell whether an account exists.
+pub async fn link_mail(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    to_address: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let limit = Limit::per_hour(state.settings.limits.sign_in_links_per_hour);
+    let (sent, _) = outbox::recent(conn, scope.uuid(), kind, Some(to_address), now - limit.window).await?;
+    let allowed = sent < u64::from(limit.max);
+    if !allowed {
+        tracing::info!(kind, "link mail quota reached for this address; no mail");
+    }
+    Ok(allowed)
+}
+
 /// A reply suggestion that will call the workspace's provider, per user.
 pub async fn ai_suggestion(state: &AppState, principal: &Principal) -> ApiResult<()> {
     let key = Key::new("ai_suggestion", &[&principal.id().0.to_string()]);

@@ -787,3 +787,40 @@ async fn concurrent_sign_ups_with_one_address_all_get_the_same_answer_and_make_o
         .unwrap();
     assert_eq!(accounts, 1);
 }
+
+#[tokio::test]
+async fn sign_ups_resends_and_renewals_cannot_flood_an_inbox() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 0).await;
+    let quota = app.settings.limits.sign_in_links_per_hour as u64;
+    let known = acme.customer().auth.user.email.clone();
+    // Someone signs up with a known address again and again: the same 202 every time, at most
+    // `quota` mails an hour to its owner.
+    for _ in 0..quota + 3 {
+        let answer = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &register_body(&known, "maple kettle orbit 42"),
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    }
+    assert_eq!(mails_to(&app, &known, "already_registered").await, quota);
+
+    let owner = &acme.owner;
+    for _ in 0..quota + 3 {
+        let answer = app
+            .post("/api/v1/auth/confirm-email/resend", Some(&owner.token), &json!({}))
+            .await;
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    }
+    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, quota);
+
+    let token = app.mailed_link_token("owner@acme.example", "confirm_email").await;
+    for _ in 0..3 {
+        app.post("/api/v1/auth/link/renew", None, &json!({"token": token}))
+            .await;
+    }
+    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, quota);
+}
