@@ -14,6 +14,7 @@ use crate::db::{self, entities};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
 use crate::mail::{compose, outbox};
+use crate::realtime::{self, Revocation};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
 use crate::workspaces::repo as workspaces_repo;
@@ -212,6 +213,7 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
     let user = users_repo::find(&txn, &scope, UserId(link.user_id))
         .await
         .map_err(|_| INVALID)?;
+    let mut revoked = None;
     if user.email_verified_at.is_none() {
         let confirms_this_password = purpose == Purpose::ConfirmEmail
             && link.password_stamp.is_some()
@@ -219,10 +221,12 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
         let is_customer = users_repo::role_of(&user)? == Role::Customer;
         if is_customer && user.password_hash.is_some() && !confirms_this_password {
             users_repo::clear_password(&txn, &scope, UserId(user.id), now).await?;
-            let revoked = repo::revoke_user_sessions(&txn, &scope, user.id, now).await?;
+            let sessions = repo::revoke_user_sessions(&txn, &scope, user.id, now).await?;
+            // Their open sockets close too, on every instance, once this commits.
+            revoked = Some(realtime::revoke(&txn, &scope, Revocation::User(user.id)).await?);
             tracing::warn!(
                 user = %user.id,
-                revoked,
+                sessions,
                 "an address was proven by a link: the password chosen before and its sessions are revoked"
             );
         }
@@ -232,6 +236,9 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
     let workspace = workspaces_repo::get(&txn, &scope).await?;
     let signed_in = start_session(state, &txn, &scope, user, workspace, now).await?;
     txn.commit().await?;
+    if let Some(revoked) = revoked {
+        revoked.announce(state);
+    }
     Ok(signed_in)
 }
 

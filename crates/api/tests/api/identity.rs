@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use ferrodesk::db::entities::outbox;
 use ferrodesk_shared::auth::{AuthResponse, Me, RegistrationAccepted};
+use ferrodesk_shared::events::CloseReason;
 use ferrodesk_shared::tickets::{TicketDetail, TicketPage};
 use ferrodesk_shared::{ErrorCode, Role, TicketId};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -114,6 +115,16 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
         .await;
     expect_error(reply, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 
+    // The squatter keeps a live socket open meanwhile.
+    let mut socket = crate::live::Socket::connect(
+        &app,
+        &Session {
+            token: squatter_token.clone(),
+            auth: signed_in.clone(),
+        },
+    )
+    .await;
+
     // The real owner opens the link from the ticket's email: the address is proven.
     let token = app.mailed_link_token(VICTIM, "ticket_received").await;
     let victim: AuthResponse = expect_json(open_link(&app, &token).await, StatusCode::OK).await;
@@ -139,6 +150,22 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
     )
     .await;
     expect_json::<Me>(app.get("/api/v1/me", &victim.access_token).await, StatusCode::OK).await;
+    // ... and the socket was closed as revoked, at once.
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        while let Some(frame) = socket.stream.next().await {
+            match frame {
+                Ok(Frame::Close(close)) => return close.map(|close| close.reason.to_string()),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("the squatter's socket closes within 2 s");
+    assert_eq!(closed.as_deref(), Some(CloseReason::SessionRevoked.as_str()));
 }
 
 #[tokio::test]
