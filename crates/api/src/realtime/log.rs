@@ -123,6 +123,14 @@ impl StoredEvent {
     }
 
     pub fn payload_for_principal(&self, principal: &Principal) -> Option<&str> {
+        // The one ticket-visibility rule. The log does not know who wrote a ticket (`None`), so a
+        // customer who has not proven the address, and may see only what they wrote, hears no
+        // ticket events at all: REST still shows them their own requests.
+        if let Audience::Ticket { requester } = self.audience
+            && !principal.may_see_ticket(requester, None)
+        {
+            return None;
+        }
         self.payload_for(principal.id().0, principal.is_staff())
     }
 }

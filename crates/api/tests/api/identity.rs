@@ -75,6 +75,15 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
     .await;
     assert!(!signed_in.user.email_verified, "nobody proved the address");
     let squatter_token = signed_in.access_token.clone();
+    // The squatter keeps a live socket open.
+    let mut socket = crate::live::Socket::connect(
+        &app,
+        &Session {
+            token: squatter_token.clone(),
+            auth: signed_in.clone(),
+        },
+    )
+    .await;
     let own = app
         .create_ticket(
             &Session {
@@ -91,6 +100,11 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
         .create_ticket_for(acme.agent(), VICTIM, "Your refund of 120 EUR")
         .await;
     assert_eq!(for_victim.ticket.requester.id, signed_in.user.id);
+    let heard = crate::live::ticket_ids(&socket.drain().await);
+    assert!(
+        !heard.contains(&for_victim.ticket.id),
+        "the socket must not carry the team's ticket either: {heard:?}"
+    );
 
     // The squatter sees only what they wrote: not by list, get, search or reply (counts are staff-only).
     assert_eq!(
@@ -114,16 +128,6 @@ async fn a_squatter_sees_nothing_of_the_address_and_loses_the_account_to_its_rea
         )
         .await;
     expect_error(reply, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-
-    // The squatter keeps a live socket open meanwhile.
-    let mut socket = crate::live::Socket::connect(
-        &app,
-        &Session {
-            token: squatter_token.clone(),
-            auth: signed_in.clone(),
-        },
-    )
-    .await;
 
     // The real owner opens the link from the ticket's email: the address is proven.
     let token = app.mailed_link_token(VICTIM, "ticket_received").await;
