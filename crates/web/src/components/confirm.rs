@@ -25,7 +25,7 @@ pub fn ConfirmEmailBanner() -> impl IntoView {
     move || {
         session.user().filter(|user| !user.email_verified).map(|user| {
             view! {
-                <div class="alert notice confirm-banner" role="status" data-testid="confirm-email">
+                <div class="alert info confirm-banner" role="status" data-testid="confirm-email">
                     <span>{format!("Confirm your email address: we sent a link to {}.", user.email)}</span>
                     {move || if sent.get() {
                         view! { <span class="small">" A new link is on its way."</span> }.into_any()
