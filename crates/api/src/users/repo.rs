@@ -92,6 +92,7 @@ pub async fn insert_or_find(
         password_hash: Set(user.password_hash),
         created_at: Set(now),
         updated_at: Set(now),
+        email_verified_at: Set(user.email_verified.then_some(now)),
     };
     users::Entity::insert(row)
         .on_conflict_do_nothing_on([users::Column::WorkspaceId, users::Column::Email])
