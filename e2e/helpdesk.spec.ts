@@ -97,7 +97,7 @@ test('2. the owner invites an agent, who accepts the link and lands in the inbox
   expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/invite\/\S+$/);
   const pending = page.getByRole('row').filter({ hasText: agent.email });
   await expect(pending).toContainText('agent');
-  await expect(pending).toContainText('in 7 days'); // invitations last 7 days
+  await expect(pending).toContainText('in 3 days'); // invitations last 72 hours
   await page.screenshot({ path: screenshotPath('team'), fullPage: true });
 
   const joining = agentPage;

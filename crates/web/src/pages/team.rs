@@ -129,7 +129,7 @@ fn TeamPage() -> impl IntoView {
                     let link = format!("{origin}/invite/{}", invitation.token);
                     view! {
                         <div class="alert success stack">
-                            <div>{format!("Invitation created for {}. Share this link with them (it works once, for 7 days):", invitation.email)}</div>
+                            <div>{format!("Invitation created for {}. Share this link with them (it works once, for 72 hours):", invitation.email)}</div>
                             <div class="token-box" data-testid="invitation-link">{link}</div>
                         </div>
                     }
