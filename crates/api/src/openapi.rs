@@ -55,7 +55,10 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
     components(schemas(
         ferrodesk_shared::events::ServerEvent,
         ferrodesk_shared::events::ClientEvent,
-        ferrodesk_shared::events::CloseReason
+        ferrodesk_shared::events::CloseReason,
+        // Named by the inbox's query parameters.
+        ferrodesk_shared::tickets::InboxView,
+        ferrodesk_shared::tickets::TicketSort
     )),
     modifiers(&BearerAuth),
     tags(

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use super::service;
 
 /// Your notifications: unread first, then newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery),
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", operation_id = "list_notifications", params(NotificationQuery),
     responses((status = 200, body = NotificationPage), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(

@@ -40,7 +40,7 @@ pub async fn create(
 }
 
 /// The inbox: newest first, filtered, one page at a time. Customers see only their own tickets.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery),
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", operation_id = "list_tickets", params(TicketListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -69,7 +69,7 @@ pub async fn get(state: web::Data<AppState>, member: Member, id: Path<TicketId>)
 }
 
 /// Change status, priority, assignee, category or tags (staff). `null` clears assignee or category.
-#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = TicketPatch,
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "update_ticket", request_body = TicketPatch,
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Not a valid status change"), (status = 422, body = ErrorBody)),

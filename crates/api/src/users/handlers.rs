@@ -11,7 +11,7 @@ use crate::state::AppState;
 use super::service;
 
 /// The workspace's users, by name. Agents use it to pick an assignee.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListQuery),
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "list_users", params(UserListQuery),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(state: web::Data<AppState>, agent: Agent, query: Query<UserListQuery>) -> ApiResult<Json<UserList>> {
@@ -19,7 +19,7 @@ pub async fn list(state: web::Data<AppState>, agent: Agent, query: Query<UserLis
 }
 
 /// Change a user's role (owners only). The last owner cannot be demoted.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "update_user", request_body = UpdateUserRequest,
     params(("id" = UserId, Path, description = "The user")),
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "It would leave the workspace without an owner")),
