@@ -55,6 +55,8 @@ impl std::str::FromStr for Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
     CreateTicket,
+    /// Open a ticket on a customer's behalf, choosing its requester and priority.
+    CreateTicketForOthers,
     ReplyToOwnTicket,
     ViewAllTickets,
     WriteInternalNote,
@@ -73,6 +75,7 @@ impl Permission {
         match self {
             Permission::CreateTicket | Permission::ReplyToOwnTicket => Role::Customer,
             Permission::ViewAllTickets
+            | Permission::CreateTicketForOthers
             | Permission::WriteInternalNote
             | Permission::EditTicketFields
             | Permission::AssignSelf

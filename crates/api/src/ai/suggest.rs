@@ -8,11 +8,11 @@ use ferrodesk_shared::ai::{ReplyOrigin, ReplySource, SuggestedReply};
 use ferrodesk_shared::{TicketId, UserId};
 
 use crate::auth::Principal;
-use crate::db::entities::{ai_settings, tickets};
+use crate::db::entities::ai_settings;
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
 use crate::state::AppState;
-use crate::tickets::repo as tickets_repo;
+use crate::tickets::repo::{self as tickets_repo, TicketRecord};
 
 use super::categorise::ticket_text;
 use super::provider::{OpenAiCompatible, validate_base_url};
@@ -146,7 +146,7 @@ fn provider_for(state: &AppState, settings: &ai_settings::Model) -> ApiResult<Op
 
 fn prompt(
     principal: &Principal,
-    ticket: &tickets::Model,
+    ticket: &TicketRecord,
     customer: &str,
     question: &str,
     grounding: &[Grounding],

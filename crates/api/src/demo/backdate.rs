@@ -79,13 +79,22 @@ async fn backdate_ticket(
     let ticket = tickets_repo::find(conn, scope, timeline.ticket.0).await?;
     let planned = |at: DateTime<Utc>| timeline.planned(at);
     tickets::Entity::update_many()
-        .col_expr(tickets::Column::CreatedAt, Expr::value(planned(ticket.created_at)))
-        .col_expr(tickets::Column::UpdatedAt, Expr::value(planned(ticket.updated_at)))
+        .col_expr(
+            tickets::Column::CreatedAt,
+            Expr::value(planned(ticket.state.clock.created_at)),
+        )
+        .col_expr(
+            tickets::Column::UpdatedAt,
+            Expr::value(planned(ticket.state.updated_at)),
+        )
         .col_expr(
             tickets::Column::FirstResponseAt,
-            Expr::value(ticket.first_response_at.map(planned)),
+            Expr::value(ticket.state.first_response_at.map(planned)),
         )
-        .col_expr(tickets::Column::SolvedAt, Expr::value(ticket.solved_at.map(planned)))
+        .col_expr(
+            tickets::Column::SolvedAt,
+            Expr::value(ticket.state.solved_at.map(planned)),
+        )
         .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
         .filter(tickets::Column::Id.eq(ticket.id))
         .exec(conn)

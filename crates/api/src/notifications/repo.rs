@@ -5,8 +5,7 @@ use ferrodesk_shared::notifications::{Notification, NotificationKind};
 use ferrodesk_shared::{NotificationId, TicketId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -28,27 +27,15 @@ pub fn into_notification(row: notifications::Model) -> ApiResult<Notification> {
     })
 }
 
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    scope: &WorkspaceScope,
-    user: Uuid,
-    kind: NotificationKind,
-    ticket: Option<Uuid>,
-    title: String,
-    now: DateTime<Utc>,
-) -> ApiResult<notifications::Model> {
-    Ok(notifications::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(scope.uuid()),
-        user_id: Set(user),
-        kind: Set(kind.as_str().to_owned()),
-        ticket_id: Set(ticket),
-        title: Set(title),
-        read_at: Set(None),
-        created_at: Set(now),
+/// Stores the rows in one statement.
+pub async fn insert_all(conn: &impl ConnectionTrait, rows: Vec<notifications::Model>) -> ApiResult<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
-    .insert(conn)
-    .await?)
+    notifications::Entity::insert_many(rows.into_iter().map(notifications::ActiveModel::from))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
 }
 
 /// One page, unread first and newest first within each; `after` is the last row of the previous page.

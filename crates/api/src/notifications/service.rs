@@ -11,32 +11,57 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
+use crate::db::entities::notifications;
 use crate::error::{ApiError, ApiResult};
 use crate::realtime::EventDraft;
 use crate::state::AppState;
 
 use super::repo;
 
-/// Stores one notification per recipient and returns the events that push them live.
-pub async fn notify(
-    conn: &impl ConnectionTrait,
+/// Notifications about to be written, and the events that push them live.
+pub struct Notifying {
+    pub rows: Vec<notifications::Model>,
+    pub events: Vec<EventDraft>,
+}
+
+/// One notification per recipient, built without IO (the change writes them with its other effects).
+pub fn prepare(
     scope: &WorkspaceScope,
     recipients: impl IntoIterator<Item = Uuid>,
     kind: NotificationKind,
     ticket: Option<Uuid>,
     title: &str,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<EventDraft>> {
-    let mut events = Vec::new();
-    for recipient in recipients {
-        let row = repo::insert(conn, scope, recipient, kind, ticket, title.to_owned(), now).await?;
-        let event = ServerEvent::NotificationCreated {
-            id: 0,
-            notification: repo::into_notification(row)?,
-        };
-        events.push(EventDraft::user(recipient, ticket, event));
-    }
-    Ok(events)
+) -> ApiResult<Notifying> {
+    let rows: Vec<notifications::Model> = recipients
+        .into_iter()
+        .map(|recipient| notifications::Model {
+            id: Uuid::now_v7(),
+            workspace_id: scope.uuid(),
+            user_id: recipient,
+            kind: kind.as_str().to_owned(),
+            ticket_id: ticket,
+            title: title.to_owned(),
+            read_at: None,
+            created_at: now,
+        })
+        .collect();
+    let events = rows
+        .iter()
+        .map(|row| {
+            let event = ServerEvent::NotificationCreated {
+                id: 0,
+                notification: repo::into_notification(row.clone())?,
+            };
+            Ok(EventDraft::user(row.user_id, ticket, event))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Notifying { rows, events })
+}
+
+/// Writes prepared notifications in one statement.
+pub async fn store(conn: &impl ConnectionTrait, rows: Vec<notifications::Model>) -> ApiResult<()> {
+    repo::insert_all(conn, rows).await
 }
 
 fn encode_cursor(read: bool, at: DateTime<Utc>, id: Uuid) -> String {

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::events::ServerEvent;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -184,13 +183,29 @@ pub async fn record(
         return Ok(());
     }
     let first = workspaces_repo::next_event_seqs(conn, scope, drafts.len() as i64).await?;
+    record_numbered(conn, scope, drafts, first, now).await
+}
+
+/// `record` with numbers already reserved (`workspaces::repo::allocate`, `drafts.len()` of them
+/// from `first`): one INSERT for all of them.
+pub async fn record_numbered(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    drafts: Vec<EventDraft>,
+    first: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if drafts.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(drafts.len());
     for (offset, draft) in drafts.into_iter().enumerate() {
         let seq = first + offset as i64;
         let kind = kind_of(&draft.event);
         let payload = encode(draft.event, seq)?;
         let requester_payload = draft.requester_event.map(|event| encode(event, seq)).transpose()?;
         let (audience, user_id) = draft.audience.columns();
-        events::ActiveModel {
+        rows.push(events::ActiveModel {
             workspace_id: Set(scope.uuid()),
             seq: Set(seq),
             kind: Set(kind.to_owned()),
@@ -200,10 +215,9 @@ pub async fn record(
             payload: Set(payload),
             requester_payload: Set(requester_payload),
             created_at: Set(now),
-        }
-        .insert(conn)
-        .await?;
+        });
     }
+    events::Entity::insert_many(rows).exec_without_returning(conn).await?;
     if conn.get_database_backend() == DbBackend::Postgres {
         conn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -1,18 +1,15 @@
 //! SLA queries: policies (stored overrides of the defaults), ticket due times, breaches.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach, SlaPolicy};
-use ferrodesk_shared::tickets::{Priority, TicketStatus};
-use sea_orm::sea_query::{Expr, OnConflict};
+use ferrodesk_shared::tickets::Priority;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::db::entities::{sla_breaches, sla_policies, tickets};
-use crate::error::{ApiError, ApiResult};
-use crate::tickets::repo as tickets_repo;
-
-use super::domain::{self, SlaState};
+use crate::error::ApiResult;
 
 /// The workspace's policy for each priority: its own where set, the defaults otherwise.
 pub async fn policies(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Vec<SlaPolicy>> {
@@ -69,51 +66,6 @@ pub async fn save_policy(
     )
     .exec(conn)
     .await?;
-    Ok(())
-}
-
-fn state_of(row: &tickets::Model) -> ApiResult<SlaState> {
-    Ok(SlaState {
-        created_at: row.created_at,
-        status: row
-            .status
-            .parse::<TicketStatus>()
-            .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored status: {error}")))?,
-        first_response_at: row.first_response_at,
-        paused: Duration::seconds(row.paused_seconds),
-        breached_first_response: row.breached_first_response,
-        breached_resolution: row.breached_resolution,
-    })
-}
-
-/// Recomputes and stores a ticket's due times from its current row and its priority's policy.
-pub async fn refresh_due_times(conn: &impl ConnectionTrait, scope: &WorkspaceScope, ticket_id: Uuid) -> ApiResult<()> {
-    let row = tickets_repo::find(conn, scope, ticket_id).await?;
-    let priority = row
-        .priority
-        .parse::<Priority>()
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored priority: {error}")))?;
-    let due = domain::deadlines(&policy(conn, scope, priority).await?, &state_of(&row)?);
-    if (row.first_response_due_at, row.resolution_due_at, row.next_due_at)
-        == (
-            Some(due.first_response_due_at),
-            Some(due.resolution_due_at),
-            due.next_due_at,
-        )
-    {
-        return Ok(());
-    }
-    tickets::Entity::update_many()
-        .col_expr(
-            tickets::Column::FirstResponseDueAt,
-            Expr::value(due.first_response_due_at),
-        )
-        .col_expr(tickets::Column::ResolutionDueAt, Expr::value(due.resolution_due_at))
-        .col_expr(tickets::Column::NextDueAt, Expr::value(due.next_due_at))
-        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(tickets::Column::Id.eq(ticket_id))
-        .exec(conn)
-        .await?;
     Ok(())
 }
 

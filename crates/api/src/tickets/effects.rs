@@ -1,26 +1,29 @@
 //! What a ticket change tells others, written in the change's own transaction: events for the
-//! WebSockets, notifications for the team, and mail for the customer. After the commit, `announce`
-//! wakes the hub and the mail worker.
+//! WebSockets, notifications for the team, and mail for the customer. Built in two steps so the
+//! workspace's lock (`workspaces::repo::allocate`, which numbers the events) is taken last: first
+//! everything that needs a read (`Outbound` is gathered from the transition's effects), then one
+//! `write` after the numbers are allocated. After the commit, `announce` wakes the hub and the mail
+//! worker.
 
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::Role;
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::notifications::NotificationKind;
+use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{Message, Ticket};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::auth::{self, Principal, WorkspaceScope};
+use crate::db::entities::{notifications, users, workspaces};
 use crate::error::ApiResult;
-use crate::limits::quotas;
-use crate::mail::{compose, outbox};
-use crate::notifications::service::notify;
+use crate::mail::{OutgoingEmail, compose, outbox};
+use crate::notifications::service::{self as notices, Notifying};
 use crate::realtime::{self, EventDraft};
 use crate::state::AppState;
-use crate::users::repo as users_repo;
-use crate::workspaces::repo as workspaces_repo;
 
 use super::projection;
+use super::state::{BreachOutcome, Effect, Transition};
 
 /// A public event about `ticket`: the team gets the staff view, the requester their projection.
 fn ticket_event(ticket: &Ticket, event: impl Fn(Ticket) -> ServerEvent) -> EventDraft {
@@ -32,22 +35,78 @@ fn ticket_event(ticket: &Ticket, event: impl Fn(Ticket) -> ServerEvent) -> Event
     )
 }
 
-/// The customer's link into their request: a single-use, short-lived sign-in link. Opening it
-/// proves the address (see `auth::links`).
-async fn customer_link(
+/// `ticket.updated`, for the team and the ticket's requester.
+pub fn updated_event(ticket: &Ticket) -> EventDraft {
+    ticket_event(ticket, |ticket| ServerEvent::TicketUpdated { id: 0, ticket })
+}
+
+/// A mail to the customer, composed once the workspace row (its name) is in hand.
+type Compose = Box<dyn FnOnce(&compose::Sender<'_>) -> OutgoingEmail + Send>;
+
+/// Everything a change will write besides the ticket itself.
+#[derive(Default)]
+pub struct Outbound {
+    events: Vec<EventDraft>,
+    notifications: Vec<notifications::Model>,
+    mail: Option<(&'static str, Compose)>,
+}
+
+impl Outbound {
+    /// How many event numbers `write` needs.
+    pub fn event_count(&self) -> i64 {
+        self.events.len() as i64
+    }
+
+    fn event(&mut self, event: EventDraft) {
+        self.events.push(event);
+    }
+
+    fn notify(&mut self, notifying: Notifying) {
+        self.notifications.extend(notifying.rows);
+        self.events.extend(notifying.events);
+    }
+}
+
+/// Writes what `outbound` gathered: the notifications, the events (numbered from `first_event`, as
+/// `workspaces::repo::allocate` handed them out) and the mail.
+pub async fn write(
     conn: &impl ConnectionTrait,
     state: &AppState,
     scope: &WorkspaceScope,
-    ticket: &Ticket,
+    workspace: &workspaces::Model,
+    outbound: Outbound,
+    first_event: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    notices::store(conn, outbound.notifications).await?;
+    realtime::log::record_numbered(conn, scope, outbound.events, first_event, now).await?;
+    if let Some((kind, compose)) = outbound.mail {
+        let sender = compose::Sender {
+            workspace_name: &workspace.name,
+            public_url: &state.settings.public_url,
+            domain: state.mail.domain(),
+        };
+        outbox::enqueue(conn, Some(scope.uuid()), kind, &compose(&sender), now).await?;
+    }
+    Ok(())
+}
+
+/// The customer's link into their request: a single-use, short-lived sign-in link. Opening it
+/// proves the address (see `auth::links`).
+pub async fn customer_link(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    requester: &users::Model,
+    ticket_id: Uuid,
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
-    let requester = users_repo::find(conn, scope, ticket.requester.id).await?;
-    let to = format!("/requests/{}", ticket.id);
+    let to = format!("/requests/{ticket_id}");
     let link = auth::links::issue(
         conn,
         &state.settings,
         scope,
-        &requester,
+        requester,
         auth::links::Purpose::SignIn,
         &to,
         now,
@@ -56,93 +115,51 @@ async fn customer_link(
     Ok(link.url)
 }
 
-async fn mail_customer(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
+/// A new ticket: `ticket.created`, a notification for each of `team`, and the customer's receipt
+/// when `receipt_link` is given (the requester is a customer and within their quota).
+pub fn ticket_created(
     scope: &WorkspaceScope,
-    kind: &str,
-    build: impl FnOnce(&compose::Sender<'_>, String) -> crate::mail::OutgoingEmail,
     ticket: &Ticket,
+    team: Vec<Uuid>,
+    receipt_link: Option<String>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
-    // Staff who open a ticket for themselves need no receipt; only customers get mail.
-    if ticket.requester.role != Role::Customer {
-        return Ok(());
-    }
-    let workspace = workspaces_repo::get(conn, scope).await?;
-    let sender = compose::Sender {
-        workspace_name: &workspace.name,
-        public_url: &state.settings.public_url,
-        domain: state.mail.domain(),
-    };
-    let email = build(&sender, customer_link(conn, state, scope, ticket, now).await?);
-    outbox::enqueue(conn, Some(scope.uuid()), kind, &email, now).await
-}
-
-pub async fn ticket_created(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
-    principal: &Principal,
-    ticket: &Ticket,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let scope = principal.scope();
-    let mut events = vec![ticket_event(ticket, |ticket| ServerEvent::TicketCreated {
+) -> ApiResult<Outbound> {
+    let mut outbound = Outbound::default();
+    outbound.event(ticket_event(ticket, |ticket| ServerEvent::TicketCreated {
         id: 0,
         ticket,
-    })];
-    let team: Vec<Uuid> = users_repo::staff_ids(conn, scope)
-        .await?
-        .into_iter()
-        .filter(|user| *user != principal.id().0)
-        .collect();
+    }));
     let title = format!("New ticket #{}: {}", ticket.number, ticket.subject);
-    events.extend(
-        notify(
-            conn,
-            scope,
-            team,
-            NotificationKind::TicketCreated,
-            Some(ticket.id.0),
-            &title,
-            now,
-        )
-        .await?,
-    );
-    realtime::log::record(conn, scope, events, now).await?;
-    if !quotas::ticket_confirmation(conn, state, scope, &ticket.requester.email, now).await? {
-        return Ok(());
-    }
-    let requester = ticket.requester.clone();
-    mail_customer(
-        conn,
-        state,
+    outbound.notify(notices::prepare(
         scope,
-        "ticket_received",
-        |sender, link| compose::ticket_received(sender, ticket, &requester, &link),
-        ticket,
+        team,
+        NotificationKind::TicketCreated,
+        Some(ticket.id.0),
+        &title,
         now,
-    )
-    .await
+    )?);
+    if let Some(link) = receipt_link {
+        let ticket = ticket.clone();
+        outbound.mail = Some((
+            "ticket_received",
+            Box::new(move |sender| compose::ticket_received(sender, &ticket, &ticket.requester, &link)),
+        ));
+    }
+    Ok(outbound)
 }
 
-/// `ticket.updated`, for the team and the ticket's requester.
-pub fn updated_event(ticket: &Ticket) -> EventDraft {
-    ticket_event(ticket, |ticket| ServerEvent::TicketUpdated { id: 0, ticket })
-}
-
-pub async fn ticket_updated(
-    conn: &impl ConnectionTrait,
+/// A person changed the ticket's fields: `ticket.updated`, and a notification for a new assignee
+/// who is not the one who assigned it.
+pub fn ticket_updated(
     principal: &Principal,
-    previous_assignee: Option<Uuid>,
+    transition: &Transition,
     ticket: &Ticket,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let scope = principal.scope();
-    let mut events = vec![updated_event(ticket)];
-    let assignee = ticket.assignee.as_ref().map(|assignee| assignee.id.0);
-    if let Some(assignee) =
-        assignee.filter(|assignee| Some(*assignee) != previous_assignee && *assignee != principal.id().0)
+) -> ApiResult<Outbound> {
+    let mut outbound = Outbound::default();
+    outbound.event(updated_event(ticket));
+    if let Some((_, Some(assignee))) = transition.assigned()
+        && assignee != principal.id().0
     {
         let title = format!(
             "{} assigned you #{}: {}",
@@ -150,72 +167,121 @@ pub async fn ticket_updated(
             ticket.number,
             ticket.subject
         );
-        events.extend(
-            notify(
-                conn,
-                scope,
-                [assignee],
-                NotificationKind::TicketAssigned,
-                Some(ticket.id.0),
-                &title,
-                now,
-            )
-            .await?,
-        );
+        outbound.notify(notices::prepare(
+            principal.scope(),
+            [assignee],
+            NotificationKind::TicketAssigned,
+            Some(ticket.id.0),
+            &title,
+            now,
+        )?);
     }
-    realtime::log::record(conn, scope, events, now).await
+    Ok(outbound)
 }
 
-pub async fn message_created(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
+/// A message: `message.created` (the team's alone for an internal note), a notification for the
+/// assignee when the customer wrote, and mail to the customer when staff answered in public
+/// (`reply_link` is the customer's link then).
+pub fn message_created(
     principal: &Principal,
     ticket: &Ticket,
     message: &Message,
+    reply_link: Option<String>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let scope = principal.scope();
+) -> ApiResult<Outbound> {
+    let mut outbound = Outbound::default();
     let created = |ticket| ServerEvent::MessageCreated {
         id: 0,
         ticket,
         message: message.clone(),
     };
-    // An internal note is the team's alone, in the event log as everywhere.
-    let mut events = vec![if message.internal {
+    outbound.event(if message.internal {
         EventDraft::staff(Some(ticket.id.0), created(ticket.clone()))
     } else {
         ticket_event(ticket, created)
-    }];
-    let from_customer = !principal.is_staff();
-    if from_customer && let Some(assignee) = &ticket.assignee {
+    });
+    if message.author.role == Role::Customer
+        && let Some(assignee) = &ticket.assignee
+    {
         let title = format!("{} replied on #{}: {}", principal.name(), ticket.number, ticket.subject);
-        events.extend(
-            notify(
-                conn,
-                scope,
-                [assignee.id.0],
-                NotificationKind::CustomerReplied,
-                Some(ticket.id.0),
-                &title,
-                now,
-            )
-            .await?,
-        );
-    }
-    realtime::log::record(conn, scope, events, now).await?;
-    if principal.is_staff() && !message.internal {
-        mail_customer(
-            conn,
-            state,
-            scope,
-            "agent_replied",
-            |sender, link| compose::agent_replied(sender, ticket, message, &link),
-            ticket,
+        outbound.notify(notices::prepare(
+            principal.scope(),
+            [assignee.id.0],
+            NotificationKind::CustomerReplied,
+            Some(ticket.id.0),
+            &title,
             now,
-        )
-        .await?;
+        )?);
     }
-    Ok(())
+    if let Some(link) = reply_link {
+        let ticket = ticket.clone();
+        let message = message.clone();
+        outbound.mail = Some((
+            "agent_replied",
+            Box::new(move |sender| compose::agent_replied(sender, &ticket, &message, &link)),
+        ));
+    }
+    Ok(outbound)
+}
+
+/// Whether a public staff reply on this ticket mails the customer.
+pub fn mails_customer(ticket: &Ticket, message: &Message) -> bool {
+    ticket.requester.role == Role::Customer && message.author.role.is_staff() && !message.internal
+}
+
+/// A missed target: `ticket.updated`, and a notification for the agent it went to, or for the
+/// supervisors when it was escalated.
+pub fn breached(
+    scope: &WorkspaceScope,
+    transition: &Transition,
+    ticket: &Ticket,
+    supervisors: Vec<Uuid>,
+    now: DateTime<Utc>,
+) -> ApiResult<Outbound> {
+    let mut outbound = Outbound::default();
+    outbound.event(updated_event(ticket));
+    for effect in &transition.effects {
+        let Effect::Breached { kind, action } = effect else {
+            continue;
+        };
+        let what = match kind {
+            BreachKind::FirstResponse => "first-response",
+            BreachKind::Resolution => "resolution",
+        };
+        let (recipients, kind, title) = match action {
+            BreachOutcome::AssignedTo(agent) => (
+                vec![*agent],
+                NotificationKind::TicketAssigned,
+                format!("#{} was assigned to you: it missed its {what} target", ticket.number),
+            ),
+            BreachOutcome::EscalatedTo(priority) => (
+                supervisors.clone(),
+                NotificationKind::TicketEscalated,
+                format!(
+                    "#{} missed its {what} target and was escalated to {}: {}",
+                    ticket.number,
+                    priority.as_str(),
+                    ticket.subject
+                ),
+            ),
+        };
+        outbound.notify(notices::prepare(
+            scope,
+            recipients,
+            kind,
+            Some(ticket.id.0),
+            &title,
+            now,
+        )?);
+    }
+    Ok(outbound)
+}
+
+/// Only the classifier's verdict: `ticket.updated`.
+pub fn categorised(ticket: &Ticket) -> Outbound {
+    let mut outbound = Outbound::default();
+    outbound.event(updated_event(ticket));
+    outbound
 }
 
 /// After the commit: push the new events and wake the mail worker.

@@ -7,6 +7,7 @@ pub mod handlers;
 pub mod projection;
 pub mod repo;
 pub mod service;
+pub mod state;
 
 use actix_web::web;
 

@@ -1,6 +1,8 @@
 //! Ticket, message and idempotency-key queries; each is bounded by the workspace scope.
 
+use chrono::Duration;
 use chrono::{DateTime, Utc};
+use ferrodesk_shared::ai::CategoryGuess;
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -10,78 +12,172 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::{TicketVisibility, WorkspaceScope};
+use crate::db::entities::tickets::Status;
 use crate::db::entities::{idempotency_keys, messages, tickets};
 use crate::error::{ApiError, ApiResult};
 
 use super::domain::Cursor;
+use super::state::{SlaClock, TicketState};
 
-pub struct NewTicketRow {
+/// A stored ticket: what never changes after creation, and its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRecord {
+    pub id: Uuid,
     pub number: i64,
     pub subject: String,
-    pub priority: Priority,
     pub requester_id: Uuid,
-    /// Who wrote the first message.
-    pub created_by: Uuid,
-    pub preview: String,
-    /// The classifier's verdict on arrival, when AI ran.
-    pub ai: Option<crate::ai::Categorised>,
+    /// Who wrote the first message (the requester, or the staff member who opened it for them).
+    pub created_by: Option<Uuid>,
+    pub state: TicketState,
 }
 
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    scope: &WorkspaceScope,
-    row: NewTicketRow,
-    now: DateTime<Utc>,
-) -> ApiResult<tickets::Model> {
-    Ok(tickets::ActiveModel {
-        id: Set(Uuid::now_v7()),
+/// The row as the service sees it: typed, tags parsed, the SLA clock together.
+pub fn record_of(row: tickets::Model) -> ApiResult<TicketRecord> {
+    let tags =
+        serde_json::from_str(&row.tags).map_err(|error| ApiError::Internal(anyhow::anyhow!("stored tags: {error}")))?;
+    Ok(TicketRecord {
+        id: row.id,
+        number: row.number,
+        subject: row.subject,
+        requester_id: row.requester_id,
+        created_by: row.created_by,
+        state: TicketState {
+            status: row.status.into(),
+            priority: row.priority.into(),
+            assignee: row.assignee_id,
+            ai: row.ai_category.map(|category| CategoryGuess {
+                category,
+                confidence: row.ai_confidence.unwrap_or(0.0) as f32,
+                assigned: row.ai_assigned,
+            }),
+            category: row.category,
+            category_source: row.category_source.map(Into::into),
+            tags,
+            preview: row.preview,
+            updated_at: row.updated_at,
+            first_response_at: row.first_response_at,
+            solved_at: row.solved_at,
+            clock: SlaClock {
+                created_at: row.created_at,
+                pending_since: row.pending_since,
+                paused: Duration::seconds(row.paused_seconds),
+                first_response_due_at: row.first_response_due_at,
+                resolution_due_at: row.resolution_due_at,
+                next_due_at: row.next_due_at,
+                breached_first_response: row.breached_first_response,
+                breached_resolution: row.breached_resolution,
+                escalated: row.escalated,
+            },
+        },
+    })
+}
+
+fn tags_json(tags: &[String]) -> ApiResult<String> {
+    serde_json::to_string(tags).map_err(|error| ApiError::Internal(anyhow::anyhow!("encoding tags: {error}")))
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, scope: &WorkspaceScope, ticket: &TicketRecord) -> ApiResult<()> {
+    let state = &ticket.state;
+    tickets::Entity::insert(tickets::ActiveModel {
+        id: Set(ticket.id),
         workspace_id: Set(scope.uuid()),
-        number: Set(row.number),
-        subject: Set(row.subject),
-        status: Set(TicketStatus::New.as_str().to_owned()),
-        priority: Set(row.priority.as_str().to_owned()),
-        category: Set(row.ai.as_ref().filter(|ai| ai.assigned).map(|ai| ai.category.clone())),
-        category_source: Set(row.ai.as_ref().filter(|ai| ai.assigned).map(|_| "ai".to_owned())),
-        ai_category: Set(row.ai.as_ref().map(|ai| ai.category.clone())),
-        ai_confidence: Set(row.ai.as_ref().map(|ai| f64::from(ai.confidence))),
-        ai_assigned: Set(row.ai.as_ref().is_some_and(|ai| ai.assigned)),
-        tags: Set("[]".to_owned()),
-        requester_id: Set(row.requester_id),
-        created_by: Set(Some(row.created_by)),
-        assignee_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        first_response_at: Set(None),
-        solved_at: Set(None),
-        preview: Set(Some(row.preview)),
-        first_response_due_at: Set(None),
-        resolution_due_at: Set(None),
-        next_due_at: Set(None),
-        pending_since: Set(None),
-        paused_seconds: Set(0),
-        breached_first_response: Set(false),
-        breached_resolution: Set(false),
-        escalated: Set(false),
-    }
-    .insert(conn)
-    .await?)
+        number: Set(ticket.number),
+        subject: Set(ticket.subject.clone()),
+        status: Set(state.status.into()),
+        priority: Set(state.priority.into()),
+        category: Set(state.category.clone()),
+        category_source: Set(state.category_source.map(Into::into)),
+        ai_category: Set(state.ai.as_ref().map(|ai| ai.category.clone())),
+        ai_confidence: Set(state.ai.as_ref().map(|ai| f64::from(ai.confidence))),
+        ai_assigned: Set(state.ai.as_ref().is_some_and(|ai| ai.assigned)),
+        tags: Set(tags_json(&state.tags)?),
+        requester_id: Set(ticket.requester_id),
+        created_by: Set(ticket.created_by),
+        assignee_id: Set(state.assignee),
+        created_at: Set(state.clock.created_at),
+        updated_at: Set(state.updated_at),
+        first_response_at: Set(state.first_response_at),
+        solved_at: Set(state.solved_at),
+        preview: Set(state.preview.clone()),
+        first_response_due_at: Set(state.clock.first_response_due_at),
+        resolution_due_at: Set(state.clock.resolution_due_at),
+        next_due_at: Set(state.clock.next_due_at),
+        pending_since: Set(state.clock.pending_since),
+        paused_seconds: Set(state.clock.paused.num_seconds()),
+        breached_first_response: Set(state.clock.breached_first_response),
+        breached_resolution: Set(state.clock.breached_resolution),
+        escalated: Set(state.clock.escalated),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
 }
 
-pub async fn find(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<tickets::Model> {
-    tickets::Entity::find_by_id(id)
+pub async fn find(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<TicketRecord> {
+    let row = tickets::Entity::find_by_id(id)
         .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
         .one(conn)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    record_of(row)
 }
 
-/// Writes the fields set on `changes` to the ticket `id` of this workspace.
-pub async fn update(
+/// `find`, with the row locked until the transaction ends on PostgreSQL (SQLite's writers are
+/// serial already), so a change never applies to a state another change is replacing.
+pub async fn find_for_update(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<TicketRecord> {
+    let mut query = tickets::Entity::find_by_id(id).filter(tickets::Column::WorkspaceId.eq(scope.uuid()));
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    record_of(query.one(conn).await?.ok_or(ApiError::NotFound)?)
+}
+
+/// Writes what differs between `before` and `after` to the ticket `id` of this workspace, in one
+/// UPDATE (none when nothing differs). The only writer of a ticket's changing columns.
+pub async fn save(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     id: Uuid,
-    changes: tickets::ActiveModel,
+    before: &TicketState,
+    after: &TicketState,
 ) -> ApiResult<()> {
+    let mut changes = <tickets::ActiveModel as Default>::default();
+    let mut changed = false;
+    macro_rules! differs {
+        ($($field:ident).+ => $column:ident, $value:expr) => {
+            if before.$($field).+ != after.$($field).+ {
+                changes.$column = Set($value);
+                changed = true;
+            }
+        };
+    }
+    differs!(status => status, after.status.into());
+    differs!(priority => priority, after.priority.into());
+    differs!(assignee => assignee_id, after.assignee);
+    differs!(category => category, after.category.clone());
+    differs!(category_source => category_source, after.category_source.map(Into::into));
+    if before.ai != after.ai {
+        changes.ai_category = Set(after.ai.as_ref().map(|ai| ai.category.clone()));
+        changes.ai_confidence = Set(after.ai.as_ref().map(|ai| f64::from(ai.confidence)));
+        changes.ai_assigned = Set(after.ai.as_ref().is_some_and(|ai| ai.assigned));
+        changed = true;
+    }
+    differs!(tags => tags, tags_json(&after.tags)?);
+    differs!(preview => preview, after.preview.clone());
+    differs!(updated_at => updated_at, after.updated_at);
+    differs!(first_response_at => first_response_at, after.first_response_at);
+    differs!(solved_at => solved_at, after.solved_at);
+    differs!(clock.pending_since => pending_since, after.clock.pending_since);
+    differs!(clock.paused => paused_seconds, after.clock.paused.num_seconds());
+    differs!(clock.first_response_due_at => first_response_due_at, after.clock.first_response_due_at);
+    differs!(clock.resolution_due_at => resolution_due_at, after.clock.resolution_due_at);
+    differs!(clock.next_due_at => next_due_at, after.clock.next_due_at);
+    differs!(clock.breached_first_response => breached_first_response, after.clock.breached_first_response);
+    differs!(clock.breached_resolution => breached_resolution, after.clock.breached_resolution);
+    differs!(clock.escalated => escalated, after.clock.escalated);
+    if !changed {
+        return Ok(());
+    }
     tickets::Entity::update_many()
         .set(changes)
         .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
@@ -100,17 +196,19 @@ pub async fn insert_message(
     internal: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<messages::Model> {
-    Ok(messages::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(scope.uuid()),
-        ticket_id: Set(ticket_id),
-        author_id: Set(author_id),
-        body: Set(body),
-        internal: Set(internal),
-        created_at: Set(now),
-    }
-    .insert(conn)
-    .await?)
+    let message = messages::Model {
+        id: Uuid::now_v7(),
+        workspace_id: scope.uuid(),
+        ticket_id,
+        author_id,
+        body,
+        internal,
+        created_at: now,
+    };
+    messages::Entity::insert(messages::ActiveModel::from(message.clone()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(message)
 }
 
 /// The thread, oldest first; internal notes only when `include_internal`.
@@ -156,7 +254,7 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     filter: &ListFilter,
-) -> ApiResult<Vec<tickets::Model>> {
+) -> ApiResult<Vec<TicketRecord>> {
     let sort_column = match filter.sort {
         TicketSort::Updated => tickets::Column::UpdatedAt,
         TicketSort::Created => tickets::Column::CreatedAt,
@@ -182,12 +280,15 @@ pub async fn list(
         );
     }
     let order = if ascending { Order::Asc } else { Order::Desc };
-    Ok(query
+    query
         .order_by(sort_column, order.clone())
         .order_by(tickets::Column::Id, order)
         .limit(filter.limit)
         .all(conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(record_of)
+        .collect()
 }
 
 /// How many tickets match (pagination and sort are ignored).
@@ -207,10 +308,10 @@ fn filtered(scope: &WorkspaceScope, filter: &ListFilter) -> Select<tickets::Enti
         }
     }
     if !filter.statuses.is_empty() {
-        query = query.filter(tickets::Column::Status.is_in(filter.statuses.iter().map(|status| status.as_str())));
+        query = query.filter(tickets::Column::Status.is_in(filter.statuses.iter().map(|status| Status::from(*status))));
     }
     if let Some(status) = filter.status {
-        query = query.filter(tickets::Column::Status.eq(status.as_str()));
+        query = query.filter(tickets::Column::Status.eq(Status::from(status)));
     }
     match filter.assignee {
         Some(Some(assignee)) => query = query.filter(tickets::Column::AssigneeId.eq(assignee)),
@@ -218,7 +319,7 @@ fn filtered(scope: &WorkspaceScope, filter: &ListFilter) -> Select<tickets::Enti
         None => {}
     }
     if let Some(priority) = filter.priority {
-        query = query.filter(tickets::Column::Priority.eq(priority.as_str()));
+        query = query.filter(tickets::Column::Priority.eq(tickets::Priority::from(priority)));
     }
     if let Some(category) = &filter.category {
         query = query.filter(tickets::Column::Category.eq(category.as_str()));
@@ -267,6 +368,36 @@ pub async fn find_idempotency_key(
         .filter(idempotency_keys::Column::Key.eq(key))
         .one(conn)
         .await?)
+}
+
+/// Claims `key` for the new ticket `ticket_id` (inserted before: the key refers to it): false when the
+/// key is already taken (on PostgreSQL a concurrent request's key is waited for). Not an error, so the
+/// caller decides what to undo.
+pub async fn claim_idempotency_key(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    user_id: Uuid,
+    key: String,
+    request_hash: String,
+    ticket_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let inserted = idempotency_keys::Entity::insert(idempotency_keys::ActiveModel {
+        workspace_id: Set(scope.uuid()),
+        user_id: Set(user_id),
+        key: Set(key),
+        request_hash: Set(request_hash),
+        ticket_id: Set(ticket_id),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        idempotency_keys::Column::WorkspaceId,
+        idempotency_keys::Column::UserId,
+        idempotency_keys::Column::Key,
+    ])
+    .exec_without_returning(conn)
+    .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(1)))
 }
 
 pub async fn insert_idempotency_key(

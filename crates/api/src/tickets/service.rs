@@ -1,24 +1,27 @@
-//! Ticket rules: who may create, see, change and answer what, and the status lifecycle.
+//! Ticket rules in action: each change loads the ticket's state once, asks `state::apply`, saves
+//! what differs in one UPDATE, builds the answer and its events inside the transaction, and takes
+//! the workspace's lock (numbers) last, so concurrent changes wait on each other as briefly as they can.
 
 use std::collections::HashMap;
 
 use anyhow::Context;
-use ferrodesk_shared::ai::{CategoryGuess, CategorySource};
-use ferrodesk_shared::sla::TicketSla;
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
     InboxCounts, InboxView, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery,
-    TicketPage, TicketPatch, TicketStatus,
+    TicketPage, TicketPatch,
 };
 use ferrodesk_shared::users::UserSummary;
-use ferrodesk_shared::{MessageId, Permission, Role, TicketId, UserId};
-use sea_orm::{ConnectionTrait, Set};
+use ferrodesk_shared::{MessageId, Permission, Role, TicketId};
+use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
-use crate::db::{self, entities::idempotency_keys, entities::tickets};
+use crate::db::{self, entities::idempotency_keys, entities::users};
 use crate::error::{ApiError, ApiResult};
+use crate::limits::quotas;
 use crate::sla::repo as sla_repo;
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
@@ -30,9 +33,10 @@ use super::domain::{
     AssigneeFilter, Cursor, excerpt, parse_body, parse_category, parse_idempotency_key, parse_limit, parse_search,
     parse_subject, parse_tags,
 };
-use super::effects;
+use super::effects::{self, Outbound};
 use super::projection::for_viewer;
-use super::repo::{self, ListFilter, NewTicketRow};
+use super::repo::{self, ListFilter, TicketRecord};
+use super::state::{self, Actor, Change, Effect, Patch, Policies, TicketState, Transition};
 
 /// A created ticket, and whether it is the replay of an earlier request with the same key.
 pub struct Created {
@@ -45,6 +49,26 @@ enum Requester {
     ByEmail { email: Email, name: Option<String> },
 }
 
+fn actor(principal: &Principal) -> Actor {
+    Actor {
+        id: principal.id().0,
+        role: principal.role(),
+    }
+}
+
+fn summary_of(principal: &Principal) -> UserSummary {
+    UserSummary {
+        id: principal.id(),
+        name: principal.name().to_owned(),
+        email: principal.email().to_owned(),
+        role: principal.role(),
+    }
+}
+
+async fn policies(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Policies> {
+    Ok(Policies(sla_repo::policies(conn, scope).await?))
+}
+
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id()))]
 pub async fn create(
     state: &AppState,
@@ -52,7 +76,9 @@ pub async fn create(
     request: NewTicket,
     idempotency_key: Option<&str>,
 ) -> ApiResult<Created> {
-    if !principal.is_staff()
+    principal.require(Permission::CreateTicket)?;
+    let for_others = principal.role().can(Permission::CreateTicketForOthers);
+    if !for_others
         && (request.requester_email.is_some() || request.requester_name.is_some() || request.priority.is_some())
     {
         return Err(ApiError::forbidden(
@@ -62,7 +88,7 @@ pub async fn create(
     let mut fields = Fields::default();
     let subject = fields.check("subject", parse_subject(&request.subject));
     let body = fields.check("body", parse_body(&request.body));
-    let requester = if principal.is_staff() {
+    let requester = if for_others {
         let email = fields.check(
             "requester_email",
             request
@@ -86,22 +112,18 @@ pub async fn create(
     );
     let scope = principal.scope();
     let caller = principal.id().0;
-
-    // Before the transaction: the model's work holds no lock, and the ticket is stored with its
-    // category and embedding at once. (A replayed idempotent request pays for it needlessly; rare.)
-    let arrival = crate::ai::categorise::on_arrival(state, principal.scope(), &subject, &body).await;
     let now = clock::now();
+    let ticket_id = Uuid::now_v7();
+    // Before the transaction: the model's work holds no lock. (Until the categorisation queue
+    // takes this off the request path.)
+    let arrival = crate::ai::categorise::on_arrival(state, scope, &subject, &body).await;
+
     let txn = db::begin_write(&state.db).await?;
-    if let Some(key) = &key
-        && let Some(existing) = repo::find_idempotency_key(&txn, scope, caller, key).await?
-    {
-        drop(txn);
-        return replay(state, principal, &existing, &request_hash).await;
-    }
-    let requester_id = match requester {
-        Requester::Caller => caller,
-        Requester::ByEmail { email, name } => match users_repo::find_by_email(&txn, scope, &email).await? {
-            Some(existing) => existing.id,
+    // Reads and the writes that need no number first; the workspace's lock comes last.
+    let requester = match requester {
+        Requester::Caller => None,
+        Requester::ByEmail { email, name } => Some(match users_repo::find_by_email(&txn, scope, &email).await? {
+            Some(existing) => existing,
             None => {
                 let name = name.unwrap_or_else(|| email.local_part().to_owned());
                 let customer = NewUser {
@@ -111,48 +133,83 @@ pub async fn create(
                     password_hash: None,
                     email_verified: false,
                 };
-                users_repo::insert_or_find(&txn, scope, customer, now).await?.id
+                users_repo::insert_or_find(&txn, scope, customer, now).await?
             }
-        },
+        }),
     };
-    let number = workspaces_repo::next_ticket_number(&txn, scope).await?;
-    let row = NewTicketRow {
-        number,
-        subject,
-        priority: request.priority.unwrap_or(Priority::Normal),
-        requester_id,
-        created_by: caller,
-        preview: excerpt(&body),
-        ai: arrival.as_ref().map(|arrival| arrival.categorised.clone()),
+    let requester_summary = match &requester {
+        Some(model) => users_repo::into_summary(model)?,
+        None => summary_of(principal),
     };
-    let ticket = repo::insert(&txn, scope, row, now).await?;
-    repo::insert_message(&txn, scope, ticket.id, caller, body, false, now).await?;
+    let policies = policies(&txn, scope).await?;
+    let team: Vec<Uuid> = users_repo::staff_ids(&txn, scope)
+        .await?
+        .into_iter()
+        .filter(|user| *user != caller)
+        .collect();
+    // Staff who open a ticket for themselves need no receipt; only customers get mail.
+    let receipt_link = if requester_summary.role == Role::Customer
+        && quotas::ticket_confirmation(&txn, state, scope, &requester_summary.email, now).await?
+    {
+        let requester = match requester {
+            Some(model) => model,
+            None => users_repo::find(&txn, scope, principal.id()).await?,
+        };
+        Some(effects::customer_link(&txn, state, scope, &requester, ticket_id, now).await?)
+    } else {
+        None
+    };
+
+    let mut arriving = TicketState::arriving(
+        request.priority.unwrap_or(Priority::Normal),
+        &policies,
+        excerpt(&body),
+        now,
+    );
     if let Some(arrival) = &arrival {
-        crate::ai::repo::insert_embedding(&txn, scope, ticket.id, &arrival.embedder, &arrival.embedding, now).await?;
+        let verdict = Change::Categorised(arrival.categorised.clone());
+        arriving = state::apply(&arriving, &verdict, &policies, now)?.state;
     }
-    if let Some(key) = key {
-        let stored =
-            repo::insert_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket.id, now).await;
-        if let Err(error) = stored {
-            if !db::violates_unique(&error, "idempotency_keys_pkey", "idempotency_keys.") {
-                return Err(error.into());
-            }
-            // A concurrent request with the same key committed first: undo ours and answer with theirs.
-            drop(txn);
-            let existing = repo::find_idempotency_key(&state.db, scope, caller, &key)
-                .await?
-                .ok_or_else(|| ApiError::conflict("A request with this Idempotency-Key is still in progress."))?;
-            return replay(state, principal, &existing, &request_hash).await;
-        }
+
+    let events = 1 + team.len() as i64;
+    let numbers = workspaces_repo::allocate(&txn, scope, 1, events).await?;
+    let record = TicketRecord {
+        id: ticket_id,
+        number: numbers.ticket_number,
+        subject,
+        requester_id: requester_summary.id.0,
+        created_by: Some(caller),
+        state: arriving,
+    };
+    repo::insert(&txn, scope, &record).await?;
+    if let Some(arrival) = &arrival {
+        crate::ai::repo::insert_embedding(&txn, scope, ticket_id, &arrival.embedder, &arrival.embedding, now).await?;
     }
-    sla_repo::refresh_due_times(&txn, scope, ticket.id).await?;
-    let created = ticket_dto(&txn, scope, repo::find(&txn, scope, ticket.id).await?).await?;
-    effects::ticket_created(&txn, state, principal, &created, now).await?;
+    let message = repo::insert_message(&txn, scope, ticket_id, caller, body, false, now).await?;
+    if let Some(key) = &key
+        && !repo::claim_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket_id, now).await?
+    {
+        // The key was used before (or by a concurrent request that committed first): undo ours and
+        // answer with that ticket.
+        drop(txn);
+        let existing = repo::find_idempotency_key(&state.db, scope, caller, key)
+            .await?
+            .ok_or_else(|| ApiError::conflict("A request with this Idempotency-Key is still in progress."))?;
+        return replay(state, principal, &existing, &request_hash).await;
+    }
+    let ticket = view(record, requester_summary, None);
+    let outbound = effects::ticket_created(scope, &ticket, team, receipt_link, now)?;
+    effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
     txn.commit().await?;
     effects::announce(state, scope);
-    tracing::info!(ticket = %created.id, number, "ticket created");
+    tracing::info!(ticket = %ticket.id, number = ticket.number, "ticket created");
+    let first = into_message(message, summary_of(principal));
     Ok(Created {
-        detail: detail(state, principal, created.id.0).await?,
+        detail: TicketDetail {
+            ticket: for_viewer(principal, ticket),
+            messages: vec![first],
+            breaches: Vec::new(),
+        },
         replayed: false,
     })
 }
@@ -212,10 +269,11 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     let next_cursor = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|last| {
+            let (state, created_at) = (&last.state, last.state.clock.created_at);
             let at = match filter.sort {
-                ferrodesk_shared::tickets::TicketSort::Updated => last.updated_at,
-                ferrodesk_shared::tickets::TicketSort::Created => last.created_at,
-                ferrodesk_shared::tickets::TicketSort::Due => last.next_due_at.unwrap_or(last.created_at),
+                ferrodesk_shared::tickets::TicketSort::Updated => state.updated_at,
+                ferrodesk_shared::tickets::TicketSort::Created => created_at,
+                ferrodesk_shared::tickets::TicketSort::Due => state.clock.next_due_at.unwrap_or(created_at),
             };
             Cursor { at, id: last.id }.encode()
         })
@@ -226,13 +284,13 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
         &state.db,
         principal.scope(),
         rows.iter()
-            .flat_map(|row| [Some(row.requester_id), row.assignee_id])
+            .flat_map(|row| [Some(row.requester_id), row.state.assignee])
             .flatten(),
     )
     .await?;
     let items = rows
         .into_iter()
-        .map(|row| into_ticket(row, &people).map(|ticket| for_viewer(principal, ticket)))
+        .map(|row| with_people(row, &people).map(|ticket| for_viewer(principal, ticket)))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(TicketPage { items, next_cursor })
 }
@@ -280,11 +338,7 @@ pub async fn get(state: &AppState, principal: &Principal, id: TicketId) -> ApiRe
 
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
 pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch: TicketPatch) -> ApiResult<Ticket> {
-    if !principal.is_staff() {
-        return Err(ApiError::forbidden(
-            "Only staff can change a ticket's status, priority, assignee, category or tags.",
-        ));
-    }
+    principal.require(Permission::EditTicketFields)?;
     let mut fields = Fields::default();
     let category = match &patch.category {
         Some(Some(raw)) => fields.check("category", parse_category(raw)).map(|c| Some(Some(c))),
@@ -295,211 +349,223 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
     let (Some(category), Some(tags)) = (category, tags) else {
         return Err(fields.into_error());
     };
+    let change = Change::Patch {
+        by: actor(principal),
+        patch: Patch {
+            status: patch.status,
+            priority: patch.priority,
+            assignee: patch.assignee_id.map(|assignee| assignee.map(|user| user.0)),
+            category,
+            tags,
+        },
+    };
     let scope = principal.scope();
     let now = clock::now();
     let txn = db::begin_write(&state.db).await?;
-    let ticket = repo::find(&txn, scope, id.0).await?;
-    let current = status_of(&ticket)?;
-    let mut changes = tickets::ActiveModel::default();
-    let mut changed = false;
-
-    if let Some(next) = patch.status
-        && next != current
-    {
-        if !current.can_become(next) {
-            return Err(ApiError::conflict(format!(
-                "A {} ticket cannot become {}.",
-                current.as_str(),
-                next.as_str()
-            )));
-        }
-        changes.status = Set(next.as_str().to_owned());
-        pause_clock(&mut changes, &ticket, current, next, now);
-        if next == TicketStatus::Solved {
-            changes.solved_at = Set(Some(now));
-        } else if current == TicketStatus::Solved && next != TicketStatus::Closed {
-            changes.solved_at = Set(None);
-        }
-        changed = true;
-    }
-    if current == TicketStatus::Closed
-        && (patch.priority.is_some() || patch.assignee_id.is_some() || category.is_some() || tags.is_some())
-    {
-        return Err(ApiError::conflict("A closed ticket cannot be changed."));
-    }
-    if let Some(priority) = patch.priority
-        && priority.as_str() != ticket.priority
-    {
-        changes.priority = Set(priority.as_str().to_owned());
-        changed = true;
-    }
-    if let Some(assignee) = patch.assignee_id
-        && assignee.map(|user| user.0) != ticket.assignee_id
-    {
-        check_assignment(&txn, principal, ticket.assignee_id, assignee).await?;
-        changes.assignee_id = Set(assignee.map(|user| user.0));
-        changed = true;
-    }
-    // A person choosing a category (even the one the AI chose) is a label the workspace's
-    // classifier learns from; clearing it takes the label back.
-    let mut labelled = false;
-    if let Some(category) = category
-        && (category != ticket.category || ticket.category_source.as_deref() == Some("ai"))
-    {
-        changes.category_source = Set(category.as_ref().map(|_| "agent".to_owned()));
-        changes.category = Set(category);
-        changed = true;
-        labelled = true;
-    }
-    if let Some(tags) = tags {
-        let tags = serde_json::to_string(&tags).context("encoding tags")?;
-        if tags != ticket.tags {
-            changes.tags = Set(tags);
-            changed = true;
+    let record = repo::find_for_update(&txn, scope, id.0).await?;
+    let transition = state::apply(&record.state, &change, &policies(&txn, scope).await?, now)?;
+    let changed = transition.changed(&record.state);
+    let assignee = transition.state.assignee;
+    let mut people =
+        users_repo::by_ids(&txn, scope, [Some(record.requester_id), assignee].into_iter().flatten()).await?;
+    if let Some((_, Some(new))) = transition.assigned() {
+        match people.get(&new) {
+            None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
+            Some(user) if !users_repo::role_of(user)?.is_staff() => {
+                return Err(ApiError::invalid(
+                    "assignee_id",
+                    "must be an agent, supervisor or owner",
+                ));
+            }
+            Some(_) => {}
         }
     }
-    if changed {
-        changes.updated_at = Set(now);
-        repo::update(&txn, scope, ticket.id, changes).await?;
+    if !changed {
+        return view_with(record, &mut people);
     }
-    let previous_assignee = ticket.assignee_id;
-    if changed {
-        sla_repo::refresh_due_times(&txn, scope, ticket.id).await?;
-    }
-    let updated = ticket_dto(&txn, scope, repo::find(&txn, scope, ticket.id).await?).await?;
-    if changed {
-        effects::ticket_updated(&txn, principal, previous_assignee, &updated, now).await?;
-    }
+    repo::save(&txn, scope, record.id, &record.state, &transition.state).await?;
+    let labelled = transition.has(|effect| *effect == Effect::Labelled);
+    let updated = view_with(
+        TicketRecord {
+            state: transition.state.clone(),
+            ..record
+        },
+        &mut people,
+    )?;
+    let outbound = effects::ticket_updated(principal, &transition, &updated, now)?;
+    finish(&txn, state, scope, outbound, now).await?;
     txn.commit().await?;
-    if changed {
-        effects::announce(state, scope);
-    }
+    effects::announce(state, scope);
     if labelled {
         crate::ai::learn::retrain_soon(state, scope);
     }
     Ok(updated)
 }
 
-/// The ticket as the API shows it, read in the caller's transaction.
-pub async fn ticket_dto(conn: &impl ConnectionTrait, scope: &WorkspaceScope, row: tickets::Model) -> ApiResult<Ticket> {
-    let people = people_of(
-        conn,
-        scope,
-        [Some(row.requester_id), row.assignee_id].into_iter().flatten(),
-    )
-    .await?;
-    into_ticket(row, &people)
-}
-
-/// Agents take or drop their own tickets; moving a ticket to or from someone else needs a supervisor.
-async fn check_assignment(
+/// Writes the change's outbound effects after taking the workspace's lock (its event numbers).
+async fn finish(
     conn: &impl ConnectionTrait,
-    principal: &Principal,
-    current: Option<Uuid>,
-    next: Option<UserId>,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    outbound: Outbound,
+    now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let me = principal.id();
-    let touches_others = next.is_some_and(|user| user != me) || current.is_some_and(|user| user != me.0);
-    if touches_others {
-        principal.require(Permission::AssignAnyone)?;
-    }
-    if let Some(user) = next {
-        let assignee = match users_repo::find(conn, principal.scope(), user).await {
-            Ok(assignee) => assignee,
-            Err(ApiError::NotFound) => {
-                return Err(ApiError::invalid("assignee_id", "is not a member of this workspace"));
-            }
-            Err(other) => return Err(other),
-        };
-        if !users_repo::role_of(&assignee)?.is_staff() {
-            return Err(ApiError::invalid(
-                "assignee_id",
-                "must be an agent, supervisor or owner",
-            ));
-        }
-    }
-    Ok(())
+    let numbers = workspaces_repo::allocate(conn, scope, 0, outbound.event_count()).await?;
+    effects::write(conn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
 pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, request: NewMessage) -> ApiResult<Message> {
-    if request.internal && !principal.is_staff() {
-        return Err(ApiError::forbidden("Only staff can write internal notes."));
+    if request.internal {
+        principal.require(Permission::WriteInternalNote)?;
     }
     let body = parse_body(&request.body).map_err(|message| ApiError::invalid("body", message))?;
     let scope = principal.scope();
     let now = clock::now();
     let txn = db::begin_write(&state.db).await?;
-    let ticket = visible(&txn, principal, id.0).await?;
-    let status = status_of(&ticket)?;
-    if status == TicketStatus::Closed {
-        return Err(ApiError::conflict("This ticket is closed; please open a new one."));
-    }
-    let preview = (!request.internal).then(|| excerpt(&body));
-    let message = repo::insert_message(&txn, scope, ticket.id, principal.id().0, body, request.internal, now).await?;
-    let mut changes = tickets::ActiveModel {
-        updated_at: Set(now),
-        ..Default::default()
+    let record = visible_for_update(&txn, principal, id.0).await?;
+    let change = Change::Reply {
+        by: actor(principal),
+        internal: request.internal,
+        preview: excerpt(&body),
     };
-    if let Some(preview) = preview {
-        changes.preview = Set(Some(preview));
-    }
-    if principal.is_staff() && !request.internal {
-        if ticket.first_response_at.is_none() {
-            changes.first_response_at = Set(Some(now));
+    let transition = state::apply(&record.state, &change, &policies(&txn, scope).await?, now)?;
+    let message = repo::insert_message(&txn, scope, record.id, principal.id().0, body, request.internal, now).await?;
+    repo::save(&txn, scope, record.id, &record.state, &transition.state).await?;
+    let mut people = users_repo::by_ids(
+        &txn,
+        scope,
+        [Some(record.requester_id), transition.state.assignee]
+            .into_iter()
+            .flatten(),
+    )
+    .await?;
+    let requester = people.get(&record.requester_id).cloned();
+    let ticket = view_with(
+        TicketRecord {
+            state: transition.state,
+            ..record
+        },
+        &mut people,
+    )?;
+    let message = into_message(message, summary_of(principal));
+    let reply_link = match requester {
+        Some(requester) if effects::mails_customer(&ticket, &message) => {
+            Some(effects::customer_link(&txn, state, scope, &requester, ticket.id.0, now).await?)
         }
-        if status == TicketStatus::New {
-            changes.status = Set(TicketStatus::Open.as_str().to_owned());
-        }
-    }
-    let pending_reopened = !principal.is_staff() && status == TicketStatus::Pending;
-    if pending_reopened {
-        pause_clock(&mut changes, &ticket, status, TicketStatus::Open, now);
-    }
-    if !principal.is_staff() && matches!(status, TicketStatus::Pending | TicketStatus::Solved) {
-        // The customer wrote again: the ticket needs the team's attention once more.
-        changes.status = Set(TicketStatus::Open.as_str().to_owned());
-        changes.solved_at = Set(None);
-    }
-    repo::update(&txn, scope, ticket.id, changes).await?;
-    let author = UserSummary {
-        id: principal.id(),
-        name: principal.name().to_owned(),
-        email: principal.email().to_owned(),
-        role: principal.role(),
+        _ => None,
     };
-    let message = into_message(message, author);
-    sla_repo::refresh_due_times(&txn, scope, ticket.id).await?;
-    let ticket = ticket_dto(&txn, scope, repo::find(&txn, scope, ticket.id).await?).await?;
-    effects::message_created(&txn, state, principal, &ticket, &message, now).await?;
+    let outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
+    finish(&txn, state, scope, outbound, now).await?;
     txn.commit().await?;
     effects::announce(state, scope);
     Ok(message)
 }
 
-/// Keeps the pending clock: time spent pending does not count towards the resolution target.
-fn pause_clock(
-    changes: &mut tickets::ActiveModel,
-    ticket: &tickets::Model,
-    from: TicketStatus,
-    to: TicketStatus,
-    now: chrono::DateTime<chrono::Utc>,
-) {
-    let (pending_since, paused) = crate::sla::domain::pause_clock(
-        from,
-        to,
-        ticket.pending_since,
-        chrono::Duration::seconds(ticket.paused_seconds),
-        now,
-    );
-    changes.pending_since = Set(pending_since);
-    changes.paused_seconds = Set(paused.num_seconds());
+/// What the SLA scheduler needs to decide on a ticket, read (and on PostgreSQL locked) in its
+/// transaction; `None` when the ticket is gone.
+pub async fn sla_view(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<Option<TicketState>> {
+    match repo::find_for_update(conn, scope, id).await {
+        Ok(record) => Ok(Some(record.state)),
+        Err(ApiError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Applies a missed target the scheduler has claimed (`sla::repo::claim_breach`), in its transaction:
+/// the ticket goes to `assign_to`, or is escalated; the agent or the supervisors are told.
+pub async fn breach(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    id: Uuid,
+    kind: BreachKind,
+    assign_to: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> ApiResult<Transition> {
+    let record = repo::find_for_update(conn, scope, id).await?;
+    let change = Change::Breach { kind, assign_to };
+    let transition = state::apply(&record.state, &change, &policies(conn, scope).await?, now)?;
+    repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
+    let supervisors = if assign_to.is_none() {
+        users_repo::with_roles(conn, scope, &[Role::Supervisor, Role::Owner])
+            .await?
+            .into_iter()
+            .map(|user| user.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut people = users_repo::by_ids(
+        conn,
+        scope,
+        [Some(record.requester_id), transition.state.assignee]
+            .into_iter()
+            .flatten(),
+    )
+    .await?;
+    let ticket = view_with(
+        TicketRecord {
+            state: transition.state.clone(),
+            ..record
+        },
+        &mut people,
+    )?;
+    let outbound = effects::breached(scope, &transition, &ticket, supervisors, now)?;
+    finish(conn, state, scope, outbound, now).await?;
+    Ok(transition)
+}
+
+/// Stores the classifier's verdict on a ticket and announces it as `ticket.updated`, in the caller's
+/// transaction. `None` when the ticket is gone.
+pub async fn categorised(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    scope: &WorkspaceScope,
+    id: Uuid,
+    verdict: crate::ai::Categorised,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<Ticket>> {
+    let record = match repo::find_for_update(conn, scope, id).await {
+        Ok(record) => record,
+        Err(ApiError::NotFound) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    let change = Change::Categorised(verdict);
+    let transition = state::apply(&record.state, &change, &policies(conn, scope).await?, now)?;
+    repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
+    let mut people = users_repo::by_ids(
+        conn,
+        scope,
+        [Some(record.requester_id), transition.state.assignee]
+            .into_iter()
+            .flatten(),
+    )
+    .await?;
+    let ticket = view_with(
+        TicketRecord {
+            state: transition.state,
+            ..record
+        },
+        &mut people,
+    )?;
+    finish(conn, state, scope, effects::categorised(&ticket), now).await?;
+    Ok(Some(ticket))
 }
 
 /// A ticket the caller may see (`Principal::may_see_ticket`): any of the workspace for staff, their
 /// own for customers. Anything else is 404, exactly like a ticket that does not exist.
-async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<tickets::Model> {
+async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<TicketRecord> {
     let ticket = repo::find(conn, principal.scope(), id).await?;
+    if !principal.may_see_ticket(ticket.requester_id, ticket.created_by) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(ticket)
+}
+
+/// `visible`, locked for the caller's change on PostgreSQL.
+async fn visible_for_update(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<TicketRecord> {
+    let ticket = repo::find_for_update(conn, principal.scope(), id).await?;
     if !principal.may_see_ticket(ticket.requester_id, ticket.created_by) {
         return Err(ApiError::NotFound);
     }
@@ -508,12 +574,13 @@ async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -
 
 async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<TicketDetail> {
     let ticket = visible(&state.db, principal, id).await?;
-    let messages = repo::messages(&state.db, principal.scope(), ticket.id, principal.is_staff()).await?;
+    let staff = principal.role().can(Permission::ViewAllTickets);
+    let messages = repo::messages(&state.db, principal.scope(), ticket.id, staff).await?;
     let people_ids = messages
         .iter()
         .map(|message| message.author_id)
         .chain([ticket.requester_id])
-        .chain(ticket.assignee_id);
+        .chain(ticket.state.assignee);
     let people = people_of(&state.db, principal.scope(), people_ids).await?;
     let messages = messages
         .into_iter()
@@ -522,13 +589,13 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
             Ok(into_message(message, author))
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let breaches = if principal.is_staff() {
+    let breaches = if staff {
         sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?
     } else {
         Vec::new()
     };
     Ok(TicketDetail {
-        ticket: for_viewer(principal, into_ticket(ticket, &people)?),
+        ticket: for_viewer(principal, with_people(ticket, &people)?),
         messages,
         breaches,
     })
@@ -549,44 +616,46 @@ fn person(people: &HashMap<Uuid, UserSummary>, id: Uuid) -> ApiResult<UserSummar
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user {id} of a ticket is missing")))
 }
 
-fn status_of(ticket: &tickets::Model) -> ApiResult<TicketStatus> {
-    Ok(ticket.status.parse::<TicketStatus>().context("stored status")?)
+fn with_people(record: TicketRecord, people: &HashMap<Uuid, UserSummary>) -> ApiResult<Ticket> {
+    let requester = person(people, record.requester_id)?;
+    let assignee = record.state.assignee.map(|id| person(people, id)).transpose()?;
+    Ok(view(record, requester, assignee))
 }
 
-fn into_ticket(row: tickets::Model, people: &HashMap<Uuid, UserSummary>) -> ApiResult<Ticket> {
-    Ok(Ticket {
-        id: TicketId(row.id),
-        number: row.number,
-        status: status_of(&row)?,
-        priority: row.priority.parse::<Priority>().context("stored priority")?,
-        tags: serde_json::from_str(&row.tags).context("stored tags")?,
-        requester: person(people, row.requester_id)?,
-        assignee: row.assignee_id.map(|id| person(people, id)).transpose()?,
-        subject: row.subject,
-        category_source: match row.category_source.as_deref() {
-            Some("ai") => Some(CategorySource::Ai),
-            Some(_) => Some(CategorySource::Agent),
-            None => None,
-        },
-        ai_category: row.ai_category.map(|category| CategoryGuess {
-            category,
-            confidence: row.ai_confidence.unwrap_or(0.0) as f32,
-            assigned: row.ai_assigned,
-        }),
-        category: row.category,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        first_response_at: row.first_response_at,
-        solved_at: row.solved_at,
-        sla: TicketSla {
-            first_response_due_at: row.first_response_due_at,
-            resolution_due_at: row.resolution_due_at,
-            next_due_at: row.next_due_at,
-            breached: row.breached_first_response || row.breached_resolution,
-            escalated: row.escalated,
-        },
-        preview: row.preview,
-    })
+fn view_with(record: TicketRecord, people: &mut HashMap<Uuid, users::Model>) -> ApiResult<Ticket> {
+    let mut summary = |id: Uuid| -> ApiResult<UserSummary> {
+        let user = people
+            .get(&id)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user {id} of a ticket is missing")))?;
+        Ok(users_repo::into_summary(user)?)
+    };
+    let requester = summary(record.requester_id)?;
+    let assignee = record.state.assignee.map(&mut summary).transpose()?;
+    Ok(view(record, requester, assignee))
+}
+
+/// The ticket as the API shows it (staff view; `projection` narrows it per audience).
+fn view(record: TicketRecord, requester: UserSummary, assignee: Option<UserSummary>) -> Ticket {
+    let state = record.state;
+    Ticket {
+        id: TicketId(record.id),
+        number: record.number,
+        status: state.status,
+        priority: state.priority,
+        tags: state.tags,
+        requester,
+        assignee,
+        subject: record.subject,
+        category_source: state.category_source,
+        ai_category: state.ai,
+        category: state.category,
+        created_at: state.clock.created_at,
+        updated_at: state.updated_at,
+        first_response_at: state.first_response_at,
+        solved_at: state.solved_at,
+        sla: state.clock.view(),
+        preview: state.preview,
+    }
 }
 
 fn into_message(row: crate::db::entities::messages::Model, author: UserSummary) -> Message {

@@ -146,6 +146,28 @@ pub async fn list(
         .await?)
 }
 
+/// The users behind a set of ids, in one query.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ApiResult<HashMap<Uuid, users::Model>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect())
+}
+
 /// The users behind a set of ids, in one query (a page of tickets names many people).
 pub async fn summaries(
     conn: &impl ConnectionTrait,

@@ -58,18 +58,45 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResu
         .ok_or(ApiError::NotFound)
 }
 
-/// Hands out the next ticket number. The UPDATE takes the workspace row's lock, so concurrent
-/// creations queue here and never share a number.
-pub async fn next_ticket_number(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<i64> {
-    workspaces::Entity::update_many()
+/// Numbers handed out by `allocate`, with the workspace row as it is after.
+pub struct Allocated {
+    /// The first of the ticket numbers asked for.
+    pub ticket_number: i64,
+    /// The first of the event numbers asked for.
+    pub event_seq: i64,
+    pub workspace: workspaces::Model,
+}
+
+/// Hands out `tickets` ticket numbers and `events` event numbers in one statement. The UPDATE takes
+/// the workspace row's lock until the transaction ends, so concurrent changes queue here, never share
+/// a number, and commit in the order of their numbers (the hubs rely on that). Take it as late in the
+/// transaction as possible: everything after it waits for this transaction's commit.
+pub async fn allocate(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    tickets: i64,
+    events: i64,
+) -> ApiResult<Allocated> {
+    let workspace = workspaces::Entity::update_many()
         .col_expr(
             workspaces::Column::TicketSeq,
-            Expr::col(workspaces::Column::TicketSeq).add(1),
+            Expr::col(workspaces::Column::TicketSeq).add(tickets),
+        )
+        .col_expr(
+            workspaces::Column::EventSeq,
+            Expr::col(workspaces::Column::EventSeq).add(events),
         )
         .filter(workspaces::Column::Id.eq(scope.uuid()))
-        .exec(conn)
-        .await?;
-    Ok(get(conn, scope).await?.ticket_seq)
+        .exec_with_returning(conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)?;
+    Ok(Allocated {
+        ticket_number: workspace.ticket_seq - tickets + 1,
+        event_seq: workspace.event_seq - events + 1,
+        workspace,
+    })
 }
 
 /// Serialises changes that must see a stable set of users (the last-owner rule): writing the row
@@ -87,16 +114,7 @@ pub async fn lock(
     Ok(())
 }
 
-/// Reserves `count` event numbers for this workspace and returns the first. Like ticket numbers,
-/// they are handed out under the workspace row's lock, so they commit in the order they are given.
+/// Reserves `count` event numbers for this workspace and returns the first (see `allocate`).
 pub async fn next_event_seqs(conn: &impl ConnectionTrait, scope: &WorkspaceScope, count: i64) -> ApiResult<i64> {
-    workspaces::Entity::update_many()
-        .col_expr(
-            workspaces::Column::EventSeq,
-            Expr::col(workspaces::Column::EventSeq).add(count),
-        )
-        .filter(workspaces::Column::Id.eq(scope.uuid()))
-        .exec(conn)
-        .await?;
-    Ok(get(conn, scope).await?.event_seq - count + 1)
+    Ok(allocate(conn, scope, 0, count).await?.event_seq)
 }
