@@ -427,7 +427,7 @@ async fn workspace(db: &DatabaseConnection, slug: &str, founded: DateTime<Utc>) 
         id: Uuid::now_v7(),
         name: format!("Scale test ({slug})"),
         slug: slug.to_owned(),
-        plan: Plan::Free.as_str().to_owned(),
+        plan: Plan::Free.into(),
         ticket_seq: 0,
         event_seq: 0,
         created_at: founded,
@@ -521,10 +521,10 @@ async fn people(
     for (email, name, role) in wanted {
         let id = match existing.get(&email) {
             Some(user) => {
-                if user.role != role.as_str() {
+                if Role::from(user.role) != role {
                     bail!(
                         "{email} exists in workspace `{slug}` as {}, not {}",
-                        user.role,
+                        Role::from(user.role),
                         role.as_str()
                     );
                 }

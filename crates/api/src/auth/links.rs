@@ -7,13 +7,14 @@
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::{Role, UserId, WorkspaceId};
 use sea_orm::ConnectionTrait;
+use sea_orm::prelude::StringLen;
 
 use crate::clock;
 use crate::config::Settings;
 use crate::db::{self, entities};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
-use crate::mail::{compose, outbox};
+use crate::mail::{MailKind, compose, outbox};
 use crate::realtime::{self, Revocation};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
@@ -26,7 +27,9 @@ use super::tokens::{hash_token, new_opaque_token};
 
 const INVALID: ApiError = ApiError::Unauthenticated("This link is not valid; ask for a new one.");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a link is for; `sign_in_links.purpose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
 pub enum Purpose {
     /// Signs a customer in (ticket emails, "email me a link").
     SignIn,
@@ -35,21 +38,6 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Purpose::SignIn => "sign_in",
-            Purpose::ConfirmEmail => "confirm_email",
-        }
-    }
-
-    fn parse(stored: &str) -> ApiResult<Purpose> {
-        match stored {
-            "sign_in" => Ok(Purpose::SignIn),
-            "confirm_email" => Ok(Purpose::ConfirmEmail),
-            other => Err(ApiError::Internal(anyhow::anyhow!("stored link purpose {other}"))),
-        }
-    }
-
     fn ttl_seconds(self, settings: &Settings) -> i64 {
         match self {
             Purpose::SignIn => settings.auth.sign_in_link_ttl_seconds,
@@ -93,7 +81,7 @@ pub async fn issue(
     let link = NewLink {
         user_id: user.id,
         token_hash,
-        purpose: purpose.as_str(),
+        purpose,
         password_stamp,
         expires_at: now + Duration::seconds(purpose.ttl_seconds(settings)),
     };
@@ -104,7 +92,7 @@ pub async fn issue(
 
 /// Where a link takes its user after signing in: customers to their requests, staff home.
 fn landing(user: &entities::users::Model) -> ApiResult<&'static str> {
-    Ok(if users_repo::role_of(user)?.is_staff() {
+    Ok(if users_repo::role_of(user).is_staff() {
         "/"
     } else {
         "/requests"
@@ -128,7 +116,7 @@ pub async fn send_confirmation(
     user: &entities::users::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<String>> {
-    if !quotas::link_mail(conn, state, scope, &user.email, "confirm_email", now).await? {
+    if !quotas::link_mail(conn, state, scope, &user.email, MailKind::ConfirmEmail, now).await? {
         return Ok(None);
     }
     let workspace = workspaces_repo::get(conn, scope).await?;
@@ -144,11 +132,11 @@ pub async fn send_confirmation(
     .await?;
     let email = compose::confirm_email(
         &sender(state, &workspace),
-        &users_repo::into_summary(user)?,
+        &users_repo::into_summary(user),
         &link.url,
         &Purpose::ConfirmEmail.lifetime(&state.settings),
     );
-    outbox::enqueue(conn, Some(scope.uuid()), "confirm_email", &email, now).await?;
+    outbox::enqueue(conn, Some(scope.uuid()), MailKind::ConfirmEmail, &email, now).await?;
     Ok(Some(link.token))
 }
 
@@ -160,18 +148,18 @@ pub async fn send_sign_in_link(
     user: &entities::users::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    if !quotas::link_mail(conn, state, scope, &user.email, "sign_in_link", now).await? {
+    if !quotas::link_mail(conn, state, scope, &user.email, MailKind::SignInLink, now).await? {
         return Ok(());
     }
     let workspace = workspaces_repo::get(conn, scope).await?;
     let link = issue(conn, &state.settings, scope, user, Purpose::SignIn, "/requests", now).await?;
     let email = compose::sign_in_link(
         &sender(state, &workspace),
-        &users_repo::into_summary(user)?,
+        &users_repo::into_summary(user),
         &link.url,
         &Purpose::SignIn.lifetime(&state.settings),
     );
-    outbox::enqueue(conn, Some(scope.uuid()), "sign_in_link", &email, now).await
+    outbox::enqueue(conn, Some(scope.uuid()), MailKind::SignInLink, &email, now).await
 }
 
 /// Tells the owner of an address that already has an account that someone tried to sign up with it.
@@ -182,11 +170,11 @@ pub async fn send_already_registered(
     user: &entities::users::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    if !quotas::link_mail(conn, state, scope, &user.email, "already_registered", now).await? {
+    if !quotas::link_mail(conn, state, scope, &user.email, MailKind::AlreadyRegistered, now).await? {
         return Ok(());
     }
     let workspace = workspaces_repo::get(conn, scope).await?;
-    let person = users_repo::into_summary(user)?;
+    let person = users_repo::into_summary(user);
     // Staff keep their password: a link would take it away if they never proved the address.
     let email = if person.role == Role::Customer {
         let link = issue(conn, &state.settings, scope, user, Purpose::SignIn, "/requests", now).await?;
@@ -196,7 +184,7 @@ pub async fn send_already_registered(
         let sign_in = format!("{}/signin?workspace={}", state.settings.public_url, workspace.slug);
         compose::already_registered(&sender(state, &workspace), &person, &sign_in, None)
     };
-    outbox::enqueue(conn, Some(scope.uuid()), "already_registered", &email, now).await
+    outbox::enqueue(conn, Some(scope.uuid()), MailKind::AlreadyRegistered, &email, now).await
 }
 
 /// Opens a link: used once, before it expires; proves the address; signs its user in.
@@ -208,7 +196,7 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
     if !repo::consume_link(&txn, link.id, now).await? {
         return Err(ApiError::LinkExpired);
     }
-    let purpose = Purpose::parse(&link.purpose)?;
+    let purpose = link.purpose;
     let scope = WorkspaceScope::new(WorkspaceId(link.workspace_id));
     let user = users_repo::find(&txn, &scope, UserId(link.user_id))
         .await
@@ -218,7 +206,7 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
         let confirms_this_password = purpose == Purpose::ConfirmEmail
             && link.password_stamp.is_some()
             && link.password_stamp == user.password_hash.as_deref().map(password_stamp);
-        let is_customer = users_repo::role_of(&user)? == Role::Customer;
+        let is_customer = users_repo::role_of(&user) == Role::Customer;
         if is_customer && user.password_hash.is_some() && !confirms_this_password {
             users_repo::clear_password(&txn, &scope, UserId(user.id), now).await?;
             let sessions = repo::revoke_user_sessions(&txn, &scope, user.id, now).await?;
@@ -256,8 +244,8 @@ pub async fn renew(state: &AppState, token: &str) -> ApiResult<()> {
         Err(ApiError::NotFound) => return Ok(()),
         Err(other) => return Err(other),
     };
-    let role = users_repo::role_of(&user)?;
-    if Purpose::parse(&old.purpose)? == Purpose::ConfirmEmail && user.email_verified_at.is_none() {
+    let role = users_repo::role_of(&user);
+    if old.purpose == Purpose::ConfirmEmail && user.email_verified_at.is_none() {
         send_confirmation(&txn, state, &scope, &user, now).await?;
     } else if role == Role::Customer {
         send_sign_in_link(&txn, state, &scope, &user, now).await?;

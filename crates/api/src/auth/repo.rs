@@ -148,7 +148,7 @@ pub async fn insert_invitation(
         id: Set(Uuid::now_v7()),
         workspace_id: Set(scope.uuid()),
         email: Set(invitation.email.as_str().to_owned()),
-        role: Set(invitation.role.as_str().to_owned()),
+        role: Set(invitation.role.into()),
         token_hash: Set(invitation.token_hash),
         invited_by: Set(invitation.invited_by),
         created_at: Set(now),
@@ -223,7 +223,7 @@ pub async fn delete_invitation(conn: &impl ConnectionTrait, scope: &WorkspaceSco
 pub struct NewLink {
     pub user_id: Uuid,
     pub token_hash: String,
-    pub purpose: &'static str,
+    pub purpose: super::links::Purpose,
     pub password_stamp: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
@@ -239,7 +239,7 @@ pub async fn insert_link(
         workspace_id: Set(scope.uuid()),
         user_id: Set(link.user_id),
         token_hash: Set(link.token_hash),
-        purpose: Set(link.purpose.to_owned()),
+        purpose: Set(link.purpose),
         password_stamp: Set(link.password_stamp),
         created_at: Set(now),
         expires_at: Set(link.expires_at),

@@ -24,7 +24,7 @@ use crate::validation::Fields;
 use crate::workspaces::domain::{Slug, parse_workspace_name};
 use crate::workspaces::repo as workspaces_repo;
 
-use crate::mail::{compose, outbox};
+use crate::mail::{MailKind, compose, outbox};
 
 use super::links;
 use super::password::Password;
@@ -292,8 +292,8 @@ pub async fn me(state: &AppState, principal: &Principal) -> ApiResult<Me> {
     let user = users_repo::find(&state.db, principal.scope(), principal.id()).await?;
     let workspace = workspaces_repo::get(&state.db, principal.scope()).await?;
     Ok(Me {
-        user: users_repo::into_user(user)?,
-        workspace: workspaces_repo::into_workspace(workspace)?,
+        user: users_repo::into_user(user),
+        workspace: workspaces_repo::into_workspace(workspace),
     })
 }
 
@@ -341,7 +341,14 @@ pub async fn invite(
     let txn = db::begin_write(&state.db).await?;
     quotas::invitation(&txn, state, principal.scope(), now).await?;
     let stored = repo::insert_invitation(&txn, principal.scope(), invitation, now).await?;
-    outbox::enqueue(&txn, Some(principal.scope().uuid()), "invitation", &email_out, now).await?;
+    outbox::enqueue(
+        &txn,
+        Some(principal.scope().uuid()),
+        MailKind::Invitation,
+        &email_out,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     state.mail.nudge();
     tracing::info!(role = %request.role, "invitation created");
@@ -371,23 +378,18 @@ pub async fn list_invitations(state: &AppState, principal: &Principal) -> ApiRes
     let inviters = users_repo::summaries(&state.db, principal.scope(), rows.iter().map(|row| row.invited_by)).await?;
     let items = rows
         .into_iter()
-        .map(|row| {
-            Ok(Invitation {
-                id: InvitationId(row.id),
-                role: row
-                    .role
-                    .parse()
-                    .map_err(|error| anyhow::anyhow!("stored invitation role: {error}"))?,
-                invited_by: inviters
-                    .get(&row.invited_by)
-                    .map(|user| user.name.clone())
-                    .unwrap_or_default(),
-                email: row.email,
-                created_at: row.created_at,
-                expires_at: row.expires_at,
-            })
+        .map(|row| Invitation {
+            id: InvitationId(row.id),
+            role: row.role.into(),
+            invited_by: inviters
+                .get(&row.invited_by)
+                .map(|user| user.name.clone())
+                .unwrap_or_default(),
+            email: row.email,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect();
     Ok(InvitationList { items })
 }
 
@@ -396,10 +398,7 @@ pub async fn revoke_invitation(state: &AppState, principal: &Principal, id: Invi
     let invitation = repo::find_invitation(&state.db, principal.scope(), id.0)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let role: Role = invitation
-        .role
-        .parse()
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored invitation role: {error}")))?;
+    let role = Role::from(invitation.role);
     require_inviter_of(principal, role)?;
     repo::delete_invitation(&state.db, principal.scope(), invitation.id).await
 }
@@ -416,10 +415,7 @@ pub async fn preview_invitation(state: &AppState, token: &str) -> ApiResult<Invi
             name: workspace.name,
             slug: workspace.slug,
         },
-        role: invitation
-            .role
-            .parse()
-            .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored invitation role: {error}")))?,
+        role: invitation.role.into(),
         email: invitation.email,
         expires_at: invitation.expires_at,
     })
@@ -440,10 +436,7 @@ pub async fn accept_invitation(state: &AppState, request: AcceptInvitationReques
         return Err(fields.into_error());
     };
     let invitation = invitation.ok_or(ApiError::NotFound)?;
-    let role: Role = invitation
-        .role
-        .parse()
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored invitation role: {error}")))?;
+    let role = Role::from(invitation.role);
     let email = Email::parse(&invitation.email).map_err(|message| ApiError::Internal(anyhow::anyhow!(message)))?;
     let password_hash = state.passwords.hash(password).await?;
 
@@ -499,12 +492,12 @@ fn auth_response(
     session_id: uuid::Uuid,
     now: DateTime<Utc>,
 ) -> ApiResult<AuthResponse> {
-    let role = users_repo::role_of(&user)?;
+    let role = users_repo::role_of(&user);
     let access_token = state.tokens.issue(user.id, workspace.id, session_id, role, now)?;
     Ok(AuthResponse {
         access_token,
-        user: users_repo::into_user(user)?,
-        workspace: workspaces_repo::into_workspace(workspace)?,
+        user: users_repo::into_user(user),
+        workspace: workspaces_repo::into_workspace(workspace),
     })
 }
 
@@ -526,7 +519,7 @@ pub async fn request_link(state: &AppState, request: SignInLinkRequest) -> ApiRe
     let Some(user) = users_repo::find_by_email(&state.db, &scope, &email).await? else {
         return Ok(());
     };
-    if users_repo::role_of(&user)? != Role::Customer {
+    if users_repo::role_of(&user) != Role::Customer {
         return Ok(());
     }
     let now = clock::now();

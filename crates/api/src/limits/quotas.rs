@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::mail::outbox;
+use crate::mail::{MailKind, outbox};
 use crate::state::AppState;
 
 use super::{Key, Limit, account_key, retry_after};
@@ -30,7 +30,7 @@ pub async fn invitation(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let limit = Limit::per_day(state.settings.limits.invitations_per_day);
-    let (sent, oldest) = outbox::recent(conn, scope.uuid(), "invitation", None, now - limit.window).await?;
+    let (sent, oldest) = outbox::recent(conn, scope.uuid(), MailKind::Invitation, None, now - limit.window).await?;
     if sent >= u64::from(limit.max) {
         return Err(ApiError::RateLimited {
             retry_after_seconds: retry_after(oldest, limit.window, now),
@@ -53,7 +53,7 @@ pub async fn ticket_confirmation(
     let (sent, _) = outbox::recent(
         conn,
         scope.uuid(),
-        "ticket_received",
+        MailKind::TicketReceived,
         Some(to_address),
         now - limit.window,
     )
@@ -75,14 +75,14 @@ pub async fn link_mail(
     state: &AppState,
     scope: &WorkspaceScope,
     to_address: &str,
-    kind: &str,
+    kind: MailKind,
     now: DateTime<Utc>,
 ) -> ApiResult<bool> {
     let limit = Limit::per_hour(state.settings.limits.sign_in_links_per_hour);
     let (sent, _) = outbox::recent(conn, scope.uuid(), kind, Some(to_address), now - limit.window).await?;
     let allowed = sent < u64::from(limit.max);
     if !allowed {
-        tracing::info!(kind, "link mail quota reached for this address; no mail");
+        tracing::info!(?kind, "link mail quota reached for this address; no mail");
     }
     Ok(allowed)
 }

@@ -13,9 +13,28 @@ pub use mailer::{Mailer, OutgoingEmail};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::prelude::StringLen;
 use tokio::sync::Notify;
 
 use crate::config::MailSettings;
+
+/// What a mail is; `outbox.kind`. The quotas count mails of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+pub enum MailKind {
+    /// An invitation to join a workspace's team.
+    Invitation,
+    /// The address confirmation sent at sign-up.
+    ConfirmEmail,
+    /// A customer's emailed sign-in link.
+    SignInLink,
+    /// "You already have an account": a sign-up with a known address.
+    AlreadyRegistered,
+    /// The receipt of a customer's new ticket.
+    TicketReceived,
+    /// An agent's public reply, to the ticket's customer.
+    AgentReplied,
+}
 
 /// The mail service of the app state: the mailer, and the bell that wakes the worker.
 #[derive(Clone)]

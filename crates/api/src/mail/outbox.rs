@@ -1,6 +1,7 @@
 //! The outbox table: enqueue in the caller's transaction; claim, complete and retry for workers.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::prelude::StringLen;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
@@ -11,11 +12,20 @@ use uuid::Uuid;
 use crate::db::entities::{outbox, outbox_attempts};
 use crate::error::ApiResult;
 
-use super::OutgoingEmail;
+use super::{MailKind, OutgoingEmail};
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const DEAD: &str = "dead";
+/// Where a mail is; `outbox.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting for its next attempt (or its first).
+    Pending,
+    /// A server accepted it.
+    Sent,
+    /// Given up: refused for good, or out of attempts.
+    Dead,
+}
+
 /// After this many failed attempts (about a day of backoff) a mail is given up and kept as `dead`.
 pub const MAX_ATTEMPTS: i32 = 16;
 /// How long a worker owns the rows it claimed, at least: longer when one send may take longer.
@@ -41,14 +51,14 @@ pub fn lease_for(send_timeout: std::time::Duration) -> (u64, Duration) {
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     workspace: Option<Uuid>,
-    kind: &str,
+    kind: MailKind,
     email: &OutgoingEmail,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         workspace_id: Set(workspace),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         to_address: Set(email.to_address.clone()),
         to_name: Set(email.to_name.clone()),
         from_name: Set(email.from_name.clone()),
@@ -57,7 +67,7 @@ pub async fn enqueue(
         message_id: Set(email.message_id.clone()),
         in_reply_to: Set(email.in_reply_to.clone()),
         references: Set(email.references.clone()),
-        status: Set(PENDING.to_owned()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_by: Set(None),
@@ -97,7 +107,7 @@ pub async fn claim(
     let mut due = Query::select();
     due.column(outbox::Column::Id)
         .from(outbox::Entity)
-        .and_where(Expr::col(outbox::Column::Status).eq(PENDING))
+        .and_where(Expr::col(outbox::Column::Status).eq(OutboxStatus::Pending))
         .and_where(Expr::col(outbox::Column::NextAttemptAt).lte(now))
         .cond_where(
             Condition::any()
@@ -117,7 +127,7 @@ pub async fn claim(
         .await?;
     Ok(outbox::Entity::find()
         .filter(outbox::Column::ClaimedBy.eq(worker))
-        .filter(outbox::Column::Status.eq(PENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .filter(outbox::Column::ClaimedUntil.gt(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .all(conn)
@@ -145,7 +155,7 @@ async fn record_attempt(
 pub async fn mark_sent(conn: &impl ConnectionTrait, row: &outbox::Model, now: DateTime<Utc>) -> ApiResult<()> {
     record_attempt(conn, row.id, now, None).await?;
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(SENT))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(outbox::Column::Attempts, Expr::value(row.attempts + 1))
         .col_expr(outbox::Column::ClaimedBy, Expr::value(Option::<Uuid>::None))
@@ -172,9 +182,9 @@ pub async fn mark_failed(
     let attempts = row.attempts + 1;
     record_attempt(conn, row.id, now, Some(error.clone())).await?;
     let status = if permanent || attempts >= MAX_ATTEMPTS {
-        DEAD
+        OutboxStatus::Dead
     } else {
-        PENDING
+        OutboxStatus::Pending
     };
     outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(status))
@@ -194,7 +204,7 @@ pub async fn mark_failed(
 pub async fn recent(
     conn: &impl ConnectionTrait,
     workspace: Uuid,
-    kind: &str,
+    kind: MailKind,
     to_address: Option<&str>,
     since: DateTime<Utc>,
 ) -> ApiResult<(u64, Option<DateTime<Utc>>)> {

@@ -1,7 +1,7 @@
 //! Notification rows, always for one user of one workspace.
 
 use chrono::{DateTime, Utc};
-use ferrodesk_shared::notifications::{Notification, NotificationKind};
+use ferrodesk_shared::notifications::Notification;
 use ferrodesk_shared::{NotificationId, TicketId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -13,18 +13,15 @@ use crate::auth::WorkspaceScope;
 use crate::db::entities::notifications;
 use crate::error::{ApiError, ApiResult};
 
-pub fn into_notification(row: notifications::Model) -> ApiResult<Notification> {
-    Ok(Notification {
+pub fn into_notification(row: notifications::Model) -> Notification {
+    Notification {
         id: NotificationId(row.id),
-        kind: row
-            .kind
-            .parse::<NotificationKind>()
-            .map_err(|error| ApiError::Internal(anyhow::anyhow!("stored notification kind: {error}")))?,
+        kind: row.kind.into(),
         ticket_id: row.ticket_id.map(TicketId),
         title: row.title,
         read_at: row.read_at,
         created_at: row.created_at,
-    })
+    }
 }
 
 /// Stores the rows in one statement.

@@ -39,7 +39,7 @@ pub fn prepare(
             id: Uuid::now_v7(),
             workspace_id: scope.uuid(),
             user_id: recipient,
-            kind: kind.as_str().to_owned(),
+            kind: kind.into(),
             ticket_id: ticket,
             title: title.to_owned(),
             read_at: None,
@@ -51,11 +51,11 @@ pub fn prepare(
         .map(|row| {
             let event = ServerEvent::NotificationCreated {
                 id: 0,
-                notification: repo::into_notification(row.clone())?,
+                notification: repo::into_notification(row.clone()),
             };
-            Ok(EventDraft::user(row.user_id, ticket, event))
+            EventDraft::user(row.user_id, ticket, event)
         })
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect();
     Ok(Notifying { rows, events })
 }
 
@@ -94,10 +94,7 @@ pub async fn list(state: &AppState, principal: &Principal, query: NotificationQu
         None
     };
     Ok(NotificationPage {
-        items: rows
-            .into_iter()
-            .map(repo::into_notification)
-            .collect::<ApiResult<_>>()?,
+        items: rows.into_iter().map(repo::into_notification).collect(),
         next_cursor,
         unread_count: repo::unread_count(&state.db, principal.scope(), me).await?,
     })

@@ -110,7 +110,7 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
     let solved_by = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("solved_at", start, end))).await?)?;
     let mut agents = Vec::new();
     for user in users_repo::with_roles(db, scope, &[Role::Agent, Role::Supervisor, Role::Owner]).await? {
-        let summary = users_repo::into_summary(&user)?;
+        let summary = users_repo::into_summary(&user);
         agents.push(AgentStats {
             assigned: assigned.get(&user.id).copied().unwrap_or(0),
             solved: solved_by.get(&user.id).copied().unwrap_or(0),

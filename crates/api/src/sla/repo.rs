@@ -23,7 +23,7 @@ pub async fn policies(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> Ap
         .map(|priority| {
             stored
                 .iter()
-                .find(|row| row.priority == priority.as_str())
+                .find(|row| Priority::from(row.priority) == priority)
                 .map(|row| SlaPolicy {
                     priority,
                     first_response_minutes: row.first_response_minutes.max(1) as u32,
@@ -50,7 +50,7 @@ pub async fn save_policy(
 ) -> ApiResult<()> {
     sla_policies::Entity::insert(sla_policies::ActiveModel {
         workspace_id: Set(scope.uuid()),
-        priority: Set(policy.priority.as_str().to_owned()),
+        priority: Set(policy.priority.into()),
         first_response_minutes: Set(policy.first_response_minutes as i32),
         resolution_minutes: Set(policy.resolution_minutes as i32),
         updated_at: Set(now),
@@ -79,20 +79,6 @@ pub async fn due(conn: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) ->
         .await?)
 }
 
-pub fn kind_str(kind: BreachKind) -> &'static str {
-    match kind {
-        BreachKind::FirstResponse => "first_response",
-        BreachKind::Resolution => "resolution",
-    }
-}
-
-fn action_str(action: BreachAction) -> &'static str {
-    match action {
-        BreachAction::Assigned => "assigned",
-        BreachAction::Escalated => "escalated",
-    }
-}
-
 /// Claims a breach: true for the one caller that gets to act on it. The unique index on
 /// (ticket, kind) settles races between instances; the claim commits with the action or not at all.
 #[allow(clippy::too_many_arguments)]
@@ -110,9 +96,9 @@ pub async fn claim_breach(
         id: Set(Uuid::now_v7()),
         workspace_id: Set(scope.uuid()),
         ticket_id: Set(ticket_id),
-        kind: Set(kind_str(kind).to_owned()),
+        kind: Set(kind.into()),
         due_at: Set(due_at),
-        action: Set(action_str(action).to_owned()),
+        action: Set(action.into()),
         assignee_id: Set(assignee),
         created_at: Set(now),
     }
@@ -139,17 +125,9 @@ pub async fn breaches(
     Ok(rows
         .into_iter()
         .map(|row| SlaBreach {
-            kind: if row.kind == "first_response" {
-                BreachKind::FirstResponse
-            } else {
-                BreachKind::Resolution
-            },
+            kind: row.kind.into(),
             due_at: row.due_at,
-            action: if row.action == "assigned" {
-                BreachAction::Assigned
-            } else {
-                BreachAction::Escalated
-            },
+            action: row.action.into(),
             at: row.created_at,
         })
         .collect())

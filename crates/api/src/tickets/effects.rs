@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::{self, Principal, WorkspaceScope};
 use crate::db::entities::{notifications, users, workspaces};
 use crate::error::ApiResult;
-use crate::mail::{OutgoingEmail, compose, outbox};
+use crate::mail::{MailKind, OutgoingEmail, compose, outbox};
 use crate::notifications::service::{self as notices, Notifying};
 use crate::realtime::{self, EventDraft};
 use crate::state::AppState;
@@ -48,7 +48,7 @@ type Compose = Box<dyn FnOnce(&compose::Sender<'_>) -> OutgoingEmail + Send>;
 pub struct Outbound {
     events: Vec<EventDraft>,
     notifications: Vec<notifications::Model>,
-    mail: Option<(&'static str, Compose)>,
+    mail: Option<(MailKind, Compose)>,
 }
 
 impl Outbound {
@@ -141,7 +141,7 @@ pub fn ticket_created(
     if let Some(link) = receipt_link {
         let ticket = ticket.clone();
         outbound.mail = Some((
-            "ticket_received",
+            MailKind::TicketReceived,
             Box::new(move |sender| compose::ticket_received(sender, &ticket, &ticket.requester, &link)),
         ));
     }
@@ -217,7 +217,7 @@ pub fn message_created(
         let ticket = ticket.clone();
         let message = message.clone();
         outbound.mail = Some((
-            "agent_replied",
+            MailKind::AgentReplied,
             Box::new(move |sender| compose::agent_replied(sender, &ticket, &message, &link)),
         ));
     }

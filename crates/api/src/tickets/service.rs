@@ -138,7 +138,7 @@ pub async fn create(
         }),
     };
     let requester_summary = match &requester {
-        Some(model) => users_repo::into_summary(model)?,
+        Some(model) => users_repo::into_summary(model),
         None => summary_of(principal),
     };
     let policies = policies(&txn, scope).await?;
@@ -371,7 +371,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
     if let Some((_, Some(new))) = transition.assigned() {
         match people.get(&new) {
             None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
-            Some(user) if !users_repo::role_of(user)?.is_staff() => {
+            Some(user) if !users_repo::role_of(user).is_staff() => {
                 return Err(ApiError::invalid(
                     "assignee_id",
                     "must be an agent, supervisor or owner",
@@ -627,7 +627,7 @@ fn view_with(record: TicketRecord, people: &mut HashMap<Uuid, users::Model>) -> 
         let user = people
             .get(&id)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user {id} of a ticket is missing")))?;
-        Ok(users_repo::into_summary(user)?)
+        Ok(users_repo::into_summary(user))
     };
     let requester = summary(record.requester_id)?;
     let assignee = record.state.assignee.map(&mut summary).transpose()?;

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::users::{User, UserSummary};
 use ferrodesk_shared::{Role, UserId, WorkspaceId};
@@ -14,33 +13,34 @@ use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::db::entities::users;
+use crate::db::stored::StoredRole;
 use crate::error::{ApiError, ApiResult};
 
 use super::domain::Email;
 
-pub fn role_of(model: &users::Model) -> anyhow::Result<Role> {
-    model.role.parse::<Role>().context("stored role")
+pub fn role_of(model: &users::Model) -> Role {
+    model.role.into()
 }
 
-pub fn into_user(model: users::Model) -> anyhow::Result<User> {
-    Ok(User {
+pub fn into_user(model: users::Model) -> User {
+    User {
         id: UserId(model.id),
         workspace_id: WorkspaceId(model.workspace_id),
-        role: role_of(&model)?,
+        role: role_of(&model),
         email_verified: model.email_verified_at.is_some(),
         email: model.email,
         name: model.name,
         created_at: model.created_at,
-    })
+    }
 }
 
-pub fn into_summary(model: &users::Model) -> anyhow::Result<UserSummary> {
-    Ok(UserSummary {
+pub fn into_summary(model: &users::Model) -> UserSummary {
+    UserSummary {
         id: UserId(model.id),
         name: model.name.clone(),
         email: model.email.clone(),
-        role: role_of(model)?,
-    })
+        role: role_of(model),
+    }
 }
 
 pub struct NewUser {
@@ -63,7 +63,7 @@ pub async fn insert(
         workspace_id: Set(scope.uuid()),
         email: Set(user.email.as_str().to_owned()),
         name: Set(user.name),
-        role: Set(user.role.as_str().to_owned()),
+        role: Set(user.role.into()),
         password_hash: Set(user.password_hash),
         created_at: Set(now),
         updated_at: Set(now),
@@ -88,7 +88,7 @@ pub async fn insert_or_find(
         workspace_id: Set(scope.uuid()),
         email: Set(user.email.as_str().to_owned()),
         name: Set(user.name),
-        role: Set(user.role.as_str().to_owned()),
+        role: Set(user.role.into()),
         password_hash: Set(user.password_hash),
         created_at: Set(now),
         updated_at: Set(now),
@@ -137,7 +137,7 @@ pub async fn list(
 ) -> ApiResult<Vec<users::Model>> {
     let mut query = users::Entity::find().filter(users::Column::WorkspaceId.eq(scope.uuid()));
     if let Some(role) = role {
-        query = query.filter(users::Column::Role.eq(role.as_str()));
+        query = query.filter(users::Column::Role.eq(StoredRole::from(role)));
     }
     Ok(query
         .order_by_asc(users::Column::Name)
@@ -185,16 +185,13 @@ pub async fn summaries(
         .filter(users::Column::Id.is_in(ids))
         .all(conn)
         .await?;
-    rows.iter()
-        .map(|row| Ok((row.id, into_summary(row)?)))
-        .collect::<anyhow::Result<_>>()
-        .map_err(ApiError::from)
+    Ok(rows.iter().map(|row| (row.id, into_summary(row))).collect())
 }
 
 pub async fn count_with_role(conn: &impl ConnectionTrait, scope: &WorkspaceScope, role: Role) -> ApiResult<u64> {
     Ok(users::Entity::find()
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(users::Column::Role.eq(role.as_str()))
+        .filter(users::Column::Role.eq(StoredRole::from(role)))
         .count(conn)
         .await?)
 }
@@ -207,7 +204,7 @@ pub async fn set_role(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     users::Entity::update_many()
-        .col_expr(users::Column::Role, Expr::value(role.as_str()))
+        .col_expr(users::Column::Role, Expr::value(StoredRole::from(role)))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
         .filter(users::Column::Id.eq(id.0))
@@ -287,7 +284,7 @@ pub async fn with_roles(
 ) -> ApiResult<Vec<users::Model>> {
     Ok(users::Entity::find()
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
-        .filter(users::Column::Role.is_in(roles.iter().map(|role| role.as_str())))
+        .filter(users::Column::Role.is_in(roles.iter().map(|role| StoredRole::from(*role))))
         .order_by_asc(users::Column::Name)
         .order_by_asc(users::Column::Id)
         .all(conn)

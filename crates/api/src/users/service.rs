@@ -16,10 +16,7 @@ use super::repo;
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id()))]
 pub async fn list(state: &AppState, principal: &Principal, query: UserListQuery) -> ApiResult<UserList> {
     let rows = repo::list(&state.db, principal.scope(), query.role).await?;
-    let items = rows
-        .into_iter()
-        .map(repo::into_user)
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(repo::into_user).collect();
     Ok(UserList { items })
 }
 
@@ -29,7 +26,7 @@ pub async fn change_role(state: &AppState, principal: &Principal, id: UserId, ro
     let txn = db::begin_write(&state.db).await?;
     workspaces::repo::lock(&txn, principal.scope(), now).await?;
     let target = repo::find(&txn, principal.scope(), id).await?;
-    let current = repo::role_of(&target)?;
+    let current = repo::role_of(&target);
     if current == Role::Owner
         && role != Role::Owner
         && repo::count_with_role(&txn, principal.scope(), Role::Owner).await? <= 1
@@ -51,5 +48,5 @@ pub async fn change_role(state: &AppState, principal: &Principal, id: UserId, ro
         revoked.announce(state);
     }
     tracing::info!(from = %current, to = %role, "role changed");
-    Ok(repo::into_user(updated)?)
+    Ok(repo::into_user(updated))
 }

@@ -1,6 +1,5 @@
 //! Workspace rows. Looking one up by slug is the only unscoped read: it is how sign-in finds a tenant.
 
-use anyhow::Context;
 use ferrodesk_shared::WorkspaceId;
 use ferrodesk_shared::workspaces::{Plan, Workspace};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -13,14 +12,14 @@ use crate::error::{ApiError, ApiResult};
 
 use super::domain::Slug;
 
-pub fn into_workspace(model: workspaces::Model) -> anyhow::Result<Workspace> {
-    Ok(Workspace {
+pub fn into_workspace(model: workspaces::Model) -> Workspace {
+    Workspace {
         id: WorkspaceId(model.id),
-        plan: model.plan.parse::<Plan>().context("stored plan")?,
+        plan: model.plan.into(),
         name: model.name,
         slug: model.slug,
         created_at: model.created_at,
-    })
+    }
 }
 
 pub async fn insert(
@@ -33,7 +32,7 @@ pub async fn insert(
         id: Set(Uuid::now_v7()),
         name: Set(name),
         slug: Set(slug.as_str().to_owned()),
-        plan: Set(Plan::Free.as_str().to_owned()),
+        plan: Set(Plan::Free.into()),
         ticket_seq: Set(0),
         event_seq: Set(0),
         created_at: Set(now),

@@ -10,6 +10,7 @@ use chrono::Utc;
 use ferrodesk::config::Secret;
 use ferrodesk::db::entities::{outbox, users};
 use ferrodesk::mail::jobs::deliver_due;
+use ferrodesk::mail::outbox::OutboxStatus;
 use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
 use reqwest::StatusCode;
@@ -347,7 +348,7 @@ async fn an_smtp_server_that_never_answers_data_fails_the_send_after_the_timeout
     );
     let rows = outbox::Entity::find().all(&app.state.db).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].status, "pending", "kept for a retry");
+    assert_eq!(rows[0].status, OutboxStatus::Pending, "kept for a retry");
     assert_eq!(rows[0].attempts, 1);
     assert!(rows[0].claimed_until.is_none(), "the lease is given back");
     assert!(

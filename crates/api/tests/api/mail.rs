@@ -8,7 +8,9 @@ use std::time::Duration;
 use chrono::Utc;
 use ferrodesk::config::Secret;
 use ferrodesk::db::entities::{outbox, outbox_attempts};
+use ferrodesk::mail::MailKind;
 use ferrodesk::mail::jobs::deliver_due;
+use ferrodesk::mail::outbox::OutboxStatus;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated};
 use ferrodesk_shared::{ErrorCode, Role};
 use reqwest::StatusCode;
@@ -259,9 +261,11 @@ async fn a_refusing_server_delays_mail_and_each_arrives_exactly_once() {
         "every attempt is recorded: 2 failures and 1 success for each mail"
     );
     let rows = outbox::Entity::find().all(&app.state.db).await.unwrap();
-    let tickets: Vec<_> = rows.iter().filter(|row| row.kind == "ticket_received").collect();
+    let tickets: Vec<_> = rows.iter().filter(|row| row.kind == MailKind::TicketReceived).collect();
     assert!(
-        tickets.iter().all(|row| row.status == "sent" && row.attempts == 3),
+        tickets
+            .iter()
+            .all(|row| row.status == OutboxStatus::Sent && row.attempts == 3),
         "{tickets:?}"
     );
 }

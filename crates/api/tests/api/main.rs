@@ -20,6 +20,7 @@ mod migrations;
 mod reports;
 mod roles;
 mod sla;
+mod stored;
 mod tenancy;
 mod tickets;
 mod users;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::stored::StoredRole;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: StoredRole,
     pub token_hash: String,
     pub invited_by: Uuid,
     pub created_at: DateTimeUtc,

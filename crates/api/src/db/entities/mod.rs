@@ -1,5 +1,5 @@
-//! sea-orm entities, one per table. Enums are stored as their snake_case names and parsed into
-//! `ferrodesk_shared` types at the repository boundary.
+//! sea-orm entities, one per table. Enum columns are typed: stored as their snake_case names, read
+//! and written as `db::stored` twins of the contract's enums, or as the feature's own enum.
 
 pub mod ai_settings;
 pub mod events;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::stored::StoredNotificationKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub user_id: Uuid,
-    pub kind: String,
+    pub kind: StoredNotificationKind,
     pub ticket_id: Option<Uuid>,
     pub title: String,
     pub read_at: Option<DateTimeUtc>,

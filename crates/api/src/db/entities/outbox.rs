@@ -1,12 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::mail::MailKind;
+use crate::mail::outbox::OutboxStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub workspace_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: MailKind,
     pub to_address: String,
     pub to_name: String,
     pub from_name: String,
@@ -17,7 +20,7 @@ pub struct Model {
     pub in_reply_to: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub references: Option<String>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_by: Option<Uuid>,

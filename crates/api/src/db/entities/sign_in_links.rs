@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::auth::links::Purpose;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sign_in_links")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub user_id: Uuid,
     pub token_hash: String,
     /// `sign_in` or `confirm_email`.
-    pub purpose: String,
+    pub purpose: Purpose,
     pub password_stamp: Option<String>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,

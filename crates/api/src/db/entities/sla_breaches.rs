@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::stored::{StoredBreachAction, StoredBreachKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sla_breaches")]
 pub struct Model {
@@ -7,9 +9,9 @@ pub struct Model {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub ticket_id: Uuid,
-    pub kind: String,
+    pub kind: StoredBreachKind,
     pub due_at: DateTimeUtc,
-    pub action: String,
+    pub action: StoredBreachAction,
     pub assignee_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }

@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::stored::StoredPriority;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sla_policies")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub workspace_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub priority: String,
+    pub priority: StoredPriority,
     pub first_response_minutes: i32,
     pub resolution_minutes: i32,
     pub updated_at: DateTimeUtc,

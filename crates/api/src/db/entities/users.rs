@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::stored::StoredRole;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub workspace_id: Uuid,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: StoredRole,
     pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

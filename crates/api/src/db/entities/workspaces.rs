@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::stored::StoredPlan;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "workspaces")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
-    pub plan: String,
+    pub plan: StoredPlan,
     pub ticket_seq: i64,
     pub event_seq: i64,
     pub created_at: DateTimeUtc,
