@@ -5,6 +5,7 @@ pub mod handlers;
 pub mod repo;
 
 use actix_web::web;
+use ferrodesk_shared::workspaces::Plan;
 
 use crate::routes::resource;
 
@@ -18,12 +19,10 @@ pub struct Capabilities {
     pub ai: bool,
 }
 
-/// The capabilities of a stored plan name. Every plan has AI for now: billing (plans and limits)
-/// is where Free loses it; the AI endpoints already ask here.
-pub fn capabilities(plan: &str) -> Capabilities {
+/// The capabilities of a plan. Every plan has AI for now: billing (plans and limits) is where
+/// Free loses it; the AI endpoints already ask here. No `_` arm: a new plan must say what it gets.
+pub fn capabilities(plan: Plan) -> Capabilities {
     match plan {
-        "free" | "pro" => Capabilities { ai: true },
-        // An unknown plan name gets nothing optional.
-        _ => Capabilities { ai: false },
+        Plan::Free | Plan::Pro => Capabilities { ai: true },
     }
 }
