@@ -184,19 +184,14 @@ pub fn bearer_token(request: &HttpRequest) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_owned())
 }
 
-/// Token -> live session -> current user. Any mismatch is the same 401.
+/// Token -> live session and its current user (one query). Any mismatch is the same 401.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     const REFUSED: ApiError = ApiError::Unauthenticated("Your session has ended; sign in again.");
     let claims = state.tokens.verify(token)?;
     let scope = WorkspaceScope::new(WorkspaceId(claims.ws));
-    repo::find_live_session(&state.db, &scope, claims.sid, claims.sub, clock::now())
+    let user = repo::find_live_session_user(&state.db, &scope, claims.sid, claims.sub, clock::now())
         .await?
         .ok_or(REFUSED)?;
-    let user = match users::repo::find(&state.db, &scope, UserId(claims.sub)).await {
-        Ok(user) => user,
-        Err(ApiError::NotFound) => return Err(REFUSED),
-        Err(other) => return Err(other),
-    };
     Ok(Principal {
         user_id: UserId(user.id),
         role: users::repo::role_of(&user),
@@ -213,7 +208,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
 pub async fn recheck(state: &AppState, principal: &Principal) -> Result<Principal, ApiError> {
     const REFUSED: ApiError = ApiError::Unauthenticated("Your session has ended; sign in again.");
     let scope = principal.scope;
-    repo::find_live_session(
+    let user = repo::find_live_session_user(
         &state.db,
         &scope,
         principal.session_id,
@@ -222,9 +217,6 @@ pub async fn recheck(state: &AppState, principal: &Principal) -> Result<Principa
     )
     .await?
     .ok_or(REFUSED)?;
-    let user = users::repo::find(&state.db, &scope, principal.user_id)
-        .await
-        .map_err(|_| REFUSED)?;
     Ok(Principal {
         user_id: principal.user_id,
         role: users::repo::role_of(&user),

@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::Role;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
-use crate::db::entities::{invitations, refresh_tokens, sessions, sign_in_links};
+use crate::db::entities::{invitations, refresh_tokens, sessions, sign_in_links, users};
 use crate::error::ApiResult;
 use crate::users::domain::Email;
 
@@ -32,20 +34,32 @@ pub async fn insert_session(
     .await?)
 }
 
-pub async fn find_live_session(
+/// The user behind a live session, in one query (every authenticated request asks): none when
+/// the session is revoked, expired or not this user's, or the user is gone.
+pub async fn find_live_session_user(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     session_id: Uuid,
     user_id: Uuid,
     now: DateTime<Utc>,
-) -> ApiResult<Option<sessions::Model>> {
-    Ok(sessions::Entity::find_by_id(session_id)
+) -> ApiResult<Option<users::Model>> {
+    let found = sessions::Entity::find_by_id(session_id)
+        .join(
+            JoinType::InnerJoin,
+            sessions::Entity::belongs_to(users::Entity)
+                .from(sessions::Column::UserId)
+                .to(users::Column::Id)
+                .into(),
+        )
+        .select_also(users::Entity)
         .filter(sessions::Column::WorkspaceId.eq(scope.uuid()))
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::RevokedAt.is_null())
         .filter(sessions::Column::ExpiresAt.gt(now))
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
         .one(conn)
-        .await?)
+        .await?;
+    Ok(found.and_then(|(_, user)| user))
 }
 
 pub async fn extend_session(conn: &impl ConnectionTrait, session_id: Uuid, expires_at: DateTime<Utc>) -> ApiResult<()> {
