@@ -36,42 +36,16 @@ async fn suggest(app: &TestApp, agent: &Session, ticket: &TicketDetail) -> Sugge
     expect_json(ask_suggestion(app, agent, ticket).await, StatusCode::OK).await
 }
 
-/// The ticket as `viewer` sees it.
-async fn detail_as(app: &TestApp, viewer: &Session, ticket: &TicketDetail) -> TicketDetail {
-    expect_json(
-        app.get(&format!("/api/v1/tickets/{}", ticket.ticket.id), &viewer.token)
-            .await,
-        StatusCode::OK,
-    )
-    .await
-}
-
 async fn set_category(app: &TestApp, staff: &Session, ticket: &TicketDetail, category: &str) -> Ticket {
-    expect_json(
-        app.patch(
-            &format!("/api/v1/tickets/{}", ticket.ticket.id),
-            &staff.token,
-            &json!({ "category": category }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await
+    app.update_ticket(staff, ticket.ticket.id, &json!({ "category": category }))
+        .await
 }
 
 /// An agent answers the ticket publicly and solves it.
 async fn answer_and_solve(app: &TestApp, agent: &Session, ticket: &TicketDetail, answer: &str) {
-    let path = format!("/api/v1/tickets/{}/messages", ticket.ticket.id);
-    let reply = app.post(&path, Some(&agent.token), &json!({ "body": answer })).await;
-    assert_eq!(reply.status(), StatusCode::CREATED, "{}", reply.text().await.unwrap());
-    let solved = app
-        .patch(
-            &format!("/api/v1/tickets/{}", ticket.ticket.id),
-            &agent.token,
-            &json!({ "status": "solved" }),
-        )
+    app.reply(agent, ticket.ticket.id, answer, false).await;
+    app.update_ticket(agent, ticket.ticket.id, &json!({ "status": "solved" }))
         .await;
-    assert_eq!(solved.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -89,7 +63,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
         billing.ticket.ai_category, None,
         "the guess is a hint for staff, not for the customer"
     );
-    let seen = detail_as(&app, acme.agent(), &billing).await;
+    let seen = app.ticket_as(acme.agent(), billing.ticket.id).await;
     let guess = seen
         .ticket
         .ai_category
@@ -100,7 +74,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
     assert!(guess.assigned);
     assert_eq!(seen.ticket.category.as_deref(), Some("billing"));
     assert_eq!(seen.ticket.category_source, Some(CategorySource::Ai));
-    let as_customer = detail_as(&app, acme.customer(), &billing).await;
+    let as_customer = app.ticket_as(acme.customer(), billing.ticket.id).await;
     assert_eq!(as_customer.ticket.ai_category, None);
 
     // Above every confidence: the guess is kept as a hint and the category left empty.
@@ -113,7 +87,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
             "The delivery of my order is late and the tracking shows nothing.",
         )
         .await;
-    let detail = detail_as(&app, acme.agent(), &unsure).await;
+    let detail = app.ticket_as(acme.agent(), unsure.ticket.id).await;
     let guess = detail.ticket.ai_category.expect("a guess");
     assert_eq!(guess.category, "shipping");
     assert!(!guess.assigned);
@@ -126,7 +100,7 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
     let plain = app
         .create_ticket(acme.customer(), "Refund please", "I was charged twice.")
         .await;
-    let detail = detail_as(&app, acme.agent(), &plain).await;
+    let detail = app.ticket_as(acme.agent(), plain.ticket.id).await;
     assert_eq!(detail.ticket.ai_category, None);
     expect_error(
         ask_suggestion(&app, acme.agent(), &plain).await,
@@ -181,10 +155,10 @@ async fn corrections_teach_the_workspace_and_no_other() {
     let subject = "Printer broken";
     let body = "The printer jams and the paper is stuck.";
     let ours = app.create_ticket(acme.customer(), subject, body).await;
-    let ours = detail_as(&app, acme.agent(), &ours).await;
+    let ours = app.ticket_as(acme.agent(), ours.ticket.id).await;
     assert_eq!(ours.ticket.ai_category.map(|g| g.category).as_deref(), Some("hardware"));
     let theirs = app.create_ticket(globex.customer(), subject, body).await;
-    let theirs = detail_as(&app, globex.agent(), &theirs).await;
+    let theirs = app.ticket_as(globex.agent(), theirs.ticket.id).await;
     assert_eq!(
         theirs.ticket.ai_category.map(|g| g.category).as_deref(),
         Some("technical"),
@@ -663,7 +637,7 @@ async fn with_the_real_model_tickets_are_understood_by_meaning() {
     ];
     for (subject, body, expected) in cases {
         let ticket = app.create_ticket(acme.customer(), subject, body).await;
-        let detail = detail_as(&app, acme.agent(), &ticket).await;
+        let detail = app.ticket_as(acme.agent(), ticket.ticket.id).await;
         let guess = detail.ticket.ai_category.expect("a guess");
         assert_eq!(guess.category, expected, "{subject}: {guess:?}");
     }

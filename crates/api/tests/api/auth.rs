@@ -4,11 +4,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, Me};
 use ferrodesk_shared::{ErrorCode, Role};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{JWT_SECRET, PASSWORD, browser, expect_error, expect_json, spawn_app};
+use crate::helpers::{JWT_SECRET, PASSWORD, browser, expect_error, expect_json, forge_token, spawn_app};
 
 #[tokio::test]
 async fn signup_creates_a_workspace_with_its_owner_signed_in() {
@@ -320,15 +319,6 @@ fn refresh_cookie(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-fn forge(claims: &Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn forged_expired_and_tampered_tokens_are_refused() {
     let app = spawn_app().await;
@@ -339,7 +329,11 @@ async fn forged_expired_and_tampered_tokens_are_refused() {
 
     // Control: a token we sign with the app's secret and the real claims works, so the refusals below
     // are about what was changed and nothing else.
-    expect_json::<Me>(app.get("/api/v1/me", &forge(&claims, JWT_SECRET)).await, StatusCode::OK).await;
+    expect_json::<Me>(
+        app.get("/api/v1/me", &forge_token(&claims, JWT_SECRET)).await,
+        StatusCode::OK,
+    )
+    .await;
 
     let mut expired = claims.clone();
     expired["iat"] = json!(now - 7200);
@@ -365,13 +359,13 @@ async fn forged_expired_and_tampered_tokens_are_refused() {
     for (what, token) in [
         ("alg none", alg_none),
         ("tampered payload", tampered),
-        ("expired", forge(&expired, JWT_SECRET)),
+        ("expired", forge_token(&expired, JWT_SECRET)),
         (
             "another secret",
-            forge(&claims, "another-secret-another-secret-another-secret"),
+            forge_token(&claims, "another-secret-another-secret-another-secret"),
         ),
-        ("wrong audience", forge(&wrong_audience, JWT_SECRET)),
-        ("wrong issuer", forge(&wrong_issuer, JWT_SECRET)),
+        ("wrong audience", forge_token(&wrong_audience, JWT_SECRET)),
+        ("wrong issuer", forge_token(&wrong_issuer, JWT_SECRET)),
         ("garbage", "not.a.token".to_owned()),
     ] {
         let response = app.get("/api/v1/me", &token).await;

@@ -8,7 +8,7 @@ use ferrodesk::demo::{self, DemoReport};
 use ferrodesk::state::AppState;
 use ferrodesk_shared::Role;
 use ferrodesk_shared::auth::{AuthResponse, LoginRequest};
-use ferrodesk_shared::tickets::{Ticket, TicketDetail, TicketPage, TicketStatus};
+use ferrodesk_shared::tickets::{Ticket, TicketPage, TicketStatus};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, expect_json, spawn_app};
@@ -40,14 +40,6 @@ async fn tickets(app: &TestApp, token: &str) -> Vec<Ticket> {
     let page: TicketPage = expect_json(app.get("/api/v1/tickets?limit=100", token).await, StatusCode::OK).await;
     assert!(page.next_cursor.is_none(), "the demo fits in one page of 100");
     page.items
-}
-
-async fn detail(app: &TestApp, token: &str, ticket: &Ticket) -> TicketDetail {
-    expect_json(
-        app.get(&format!("/api/v1/tickets/{}", ticket.id), token).await,
-        StatusCode::OK,
-    )
-    .await
 }
 
 #[tokio::test]
@@ -130,7 +122,7 @@ async fn the_agent_sees_a_busy_and_varied_inbox() {
     let mut notes = 0;
     let mut longest_thread = 0;
     for ticket in &tickets {
-        let thread = detail(&app, &agent.access_token, ticket).await.messages;
+        let thread = app.ticket_as(&agent.access_token, ticket.id).await.messages;
         notes += thread.iter().filter(|message| message.internal).count();
         longest_thread = longest_thread.max(thread.len());
         assert!(!thread.is_empty());
@@ -165,7 +157,7 @@ async fn timestamps_are_spread_over_two_weeks_and_consistent() {
 
     for ticket in &tickets {
         let number = ticket.number;
-        let thread = detail(&app, &agent.access_token, ticket).await.messages;
+        let thread = app.ticket_as(&agent.access_token, ticket.id).await.messages;
         assert!(
             thread.windows(2).all(|pair| pair[0].created_at <= pair[1].created_at),
             "#{number}: the thread is in order"
@@ -233,13 +225,13 @@ async fn a_customer_sees_only_their_own_tickets_and_never_internal_notes() {
     let mut notes_hidden = 0;
     for ticket in &own {
         assert_eq!(ticket.requester.id, customer.user.id, "#{}", ticket.number);
-        let seen = detail(&app, &customer.access_token, ticket).await.messages;
+        let seen = app.ticket_as(&customer.access_token, ticket.id).await.messages;
         assert!(
             seen.iter().all(|message| !message.internal),
             "#{}: a note leaked",
             ticket.number
         );
-        let staff_view = detail(&app, &agent.access_token, ticket).await.messages;
+        let staff_view = app.ticket_as(&agent.access_token, ticket.id).await.messages;
         notes_hidden += staff_view.len() - seen.len();
     }
     assert!(

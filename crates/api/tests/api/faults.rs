@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{TestApp, expect_error, expect_json, spawn_app_with};
+use crate::helpers::{TestApp, expect_error, expect_json, retry_after, spawn_app_with};
 
 /// A TCP proxy in front of PostgreSQL that a test can cut (every connection closed, new ones
 /// accepted and then left hanging, like a host that stopped answering) and restore.
@@ -94,15 +94,6 @@ async fn timed(request: reqwest::RequestBuilder) -> (reqwest::Response, Duration
     let started = Instant::now();
     let response = request.send().await.unwrap();
     (response, started.elapsed())
-}
-
-fn retry_after(response: &reqwest::Response) -> u64 {
-    response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse().ok())
-        .expect("a Retry-After header in seconds")
 }
 
 async fn assert_unavailable_fast(response: reqwest::Response, elapsed: Duration, what: &str) {

@@ -8,8 +8,9 @@ use ferrodesk::config::{
 };
 use ferrodesk::startup::Application;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
-use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
-use ferrodesk_shared::{ErrorBody, ErrorCode, Role};
+use ferrodesk_shared::tickets::{Message, NewTicket, Ticket, TicketDetail, TicketPage};
+use ferrodesk_shared::users::{User, UserList};
+use ferrodesk_shared::{ErrorBody, ErrorCode, Role, TicketId};
 use reqwest::{Method, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde::Serialize;
@@ -282,6 +283,133 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// Whoever can send a bearer token: a `Session`, or the token itself.
+pub trait Caller {
+    fn token(&self) -> &str;
+}
+
+impl Caller for Session {
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Caller for str {
+    fn token(&self) -> &str {
+        self
+    }
+}
+
+impl Caller for String {
+    fn token(&self) -> &str {
+        self
+    }
+}
+
+pub fn ticket_path(id: TicketId) -> String {
+    format!("/api/v1/tickets/{id}")
+}
+
+/// Typed helpers per endpoint, for the requests many tests make.
+impl TestApp {
+    /// The ticket as `viewer` sees it.
+    pub async fn ticket_as(&self, viewer: &(impl Caller + ?Sized), id: TicketId) -> TicketDetail {
+        expect_json(self.get(&ticket_path(id), viewer.token()).await, StatusCode::OK).await
+    }
+
+    /// One page of `GET /tickets{query}` as `viewer` (`query` is empty or starts with `?`).
+    pub async fn tickets_as(&self, viewer: &(impl Caller + ?Sized), query: &str) -> TicketPage {
+        expect_json(
+            self.get(&format!("/api/v1/tickets{query}"), viewer.token()).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// A reply (or, with `internal`, a note) on the ticket, which must be accepted.
+    pub async fn reply(&self, author: &(impl Caller + ?Sized), id: TicketId, body: &str, internal: bool) -> Message {
+        let request = serde_json::json!({ "body": body, "internal": internal });
+        let response = self
+            .post(&format!("{}/messages", ticket_path(id)), Some(author.token()), &request)
+            .await;
+        expect_json(response, StatusCode::CREATED).await
+    }
+
+    /// `PATCH /tickets/{id}`, answered as it comes.
+    pub async fn patch_ticket(&self, who: &(impl Caller + ?Sized), id: TicketId, body: &Value) -> Response {
+        self.patch(&ticket_path(id), who.token(), body).await
+    }
+
+    /// `PATCH /tickets/{id}`, which must succeed.
+    pub async fn update_ticket(&self, who: &(impl Caller + ?Sized), id: TicketId, body: &Value) -> Ticket {
+        expect_json(self.patch_ticket(who, id, body).await, StatusCode::OK).await
+    }
+
+    /// `GET /users{query}` as `viewer` (`query` is empty or starts with `?`).
+    pub async fn users_as(&self, viewer: &(impl Caller + ?Sized), query: &str) -> Vec<User> {
+        let list: UserList = expect_json(
+            self.get(&format!("/api/v1/users{query}"), viewer.token()).await,
+            StatusCode::OK,
+        )
+        .await;
+        list.items
+    }
+
+    /// `POST /auth/login`, answered as it comes.
+    pub async fn login(&self, slug: &str, email: &str, password: &str) -> Response {
+        let body = serde_json::json!({ "workspace_slug": slug, "email": email, "password": password });
+        self.post("/api/v1/auth/login", None, &body).await
+    }
+
+    /// Signs in with the test password, which must work.
+    pub async fn sign_in(&self, slug: &str, email: &str) -> Session {
+        session(expect_json::<AuthResponse>(self.login(slug, email, PASSWORD).await, StatusCode::OK).await)
+    }
+
+    /// How many mails of `kind` the outbox holds for `email`.
+    pub async fn mails_to(&self, email: &str, kind: &str) -> u64 {
+        use ferrodesk::db::entities::outbox;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        outbox::Entity::find()
+            .filter(outbox::Column::ToAddress.eq(email))
+            .filter(outbox::Column::Kind.eq(kind))
+            .count(&self.state.db)
+            .await
+            .unwrap()
+    }
+}
+
+/// The `Retry-After` of a response, in seconds.
+pub fn retry_after(response: &Response) -> u64 {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .expect("a Retry-After header in seconds")
+}
+
+/// A token signed as the app signs them, carrying any `claims`.
+pub fn forge_token(claims: &Value, secret: &str) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// This process's resident memory, in KiB (the app runs in the test process).
+pub fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
 }
 
 /// The token of the first `/link?token=...` in a text (quoted-printable folds joined first).

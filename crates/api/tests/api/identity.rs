@@ -7,36 +7,22 @@ use std::collections::BTreeSet;
 use ferrodesk::db::entities::outbox;
 use ferrodesk_shared::auth::{AuthResponse, Me, RegistrationAccepted};
 use ferrodesk_shared::events::CloseReason;
-use ferrodesk_shared::tickets::{TicketDetail, TicketPage};
+use ferrodesk_shared::tickets::TicketDetail;
 use ferrodesk_shared::{ErrorCode, Role, TicketId};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    JWT_SECRET, PASSWORD, Session, TestApp, TestWorkspace, browser, expect_error, expect_json, spawn_app,
+    JWT_SECRET, PASSWORD, Session, TestApp, TestWorkspace, browser, expect_error, expect_json, forge_token, spawn_app,
     spawn_app_with,
 };
 
 const VICTIM: &str = "victim@mail.example";
 
 async fn ticket_ids(app: &TestApp, viewer: &str, query: &str) -> BTreeSet<TicketId> {
-    let page: TicketPage = expect_json(
-        app.get(&format!("/api/v1/tickets{query}"), viewer).await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = app.tickets_as(viewer, query).await;
     page.items.into_iter().map(|ticket| ticket.id).collect()
-}
-
-async fn mails_to(app: &TestApp, email: &str, kind: &str) -> u64 {
-    outbox::Entity::find()
-        .filter(outbox::Column::ToAddress.eq(email))
-        .filter(outbox::Column::Kind.eq(kind))
-        .count(&app.state.db)
-        .await
-        .unwrap()
 }
 
 async fn open_link(app: &TestApp, token: &str) -> reqwest::Response {
@@ -202,7 +188,7 @@ async fn the_confirmation_from_sign_up_proves_the_address_and_keeps_that_passwor
         )
         .await;
     assert_eq!(resent.status(), StatusCode::ACCEPTED);
-    assert_eq!(mails_to(&app, "dora@mail.example", "confirm_email").await, 2);
+    assert_eq!(app.mails_to("dora@mail.example", "confirm_email").await, 2);
     let token = app.mailed_link_token("dora@mail.example", "confirm_email").await;
     let confirmed: AuthResponse = expect_json(open_link(&app, &token).await, StatusCode::OK).await;
     assert!(confirmed.user.email_verified);
@@ -222,7 +208,7 @@ async fn the_confirmation_from_sign_up_proves_the_address_and_keeps_that_passwor
         &json!({}),
     )
     .await;
-    assert_eq!(mails_to(&app, "dora@mail.example", "confirm_email").await, 2);
+    assert_eq!(app.mails_to("dora@mail.example", "confirm_email").await, 2);
 }
 
 #[tokio::test]
@@ -230,7 +216,7 @@ async fn owners_confirm_their_address_and_invited_staff_are_proven_by_the_invita
     let app = spawn_app().await;
     let owner = app.signup("acme").await;
     assert!(!owner.auth.user.email_verified);
-    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, 1);
+    assert_eq!(app.mails_to("owner@acme.example", "confirm_email").await, 1);
     let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
     assert!(
         agent.auth.user.email_verified,
@@ -289,12 +275,12 @@ async fn a_sign_in_link_works_once_even_after_logout_and_a_used_one_offers_a_new
     assert!(again.message.contains("new one"), "{again:?}");
 
     // "Email me a new link" with the used token: a fresh one goes to the same inbox, and works.
-    let links_before = mails_to(&app, &email, "sign_in_link").await;
+    let links_before = app.mails_to(&email, "sign_in_link").await;
     let renew = app
         .post("/api/v1/auth/link/renew", None, &json!({"token": token}))
         .await;
     assert_eq!(renew.status(), StatusCode::ACCEPTED);
-    assert_eq!(mails_to(&app, &email, "sign_in_link").await, links_before + 1);
+    assert_eq!(app.mails_to(&email, "sign_in_link").await, links_before + 1);
     let fresh = app.mailed_link_token(&email, "sign_in_link").await;
     assert_ne!(fresh, token);
     expect_json::<AuthResponse>(open_link(&app, &fresh).await, StatusCode::OK).await;
@@ -457,15 +443,6 @@ async fn weak_passwords_are_refused_with_a_field_error_in_words_and_nothing_is_s
     );
 }
 
-fn forge(claims: &Value) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn tokens_not_yet_valid_or_issued_in_the_future_are_refused() {
     use base64::Engine;
@@ -481,7 +458,7 @@ async fn tokens_not_yet_valid_or_issued_in_the_future_are_refused() {
         for (name, value) in changes {
             forged[*name] = json!(value);
         }
-        forge(&forged)
+        forge_token(&forged, JWT_SECRET)
     };
 
     // Controls: the real claims, and clocks a few seconds apart (within the leeway), work.
@@ -549,16 +526,13 @@ async fn the_link_endpoints_never_reach_across_workspaces() {
 
     // Resending a confirmation mails the caller's own address in the caller's workspace only.
     let owner = &globex.owner;
-    let before = mails_to(&app, "owner@globex.example", "confirm_email").await;
+    let before = app.mails_to("owner@globex.example", "confirm_email").await;
     let resend = app
         .post("/api/v1/auth/confirm-email/resend", Some(&owner.token), &json!({}))
         .await;
     assert_eq!(resend.status(), StatusCode::ACCEPTED);
-    assert_eq!(
-        mails_to(&app, "owner@globex.example", "confirm_email").await,
-        before + 1
-    );
-    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, 1);
+    assert_eq!(app.mails_to("owner@globex.example", "confirm_email").await, before + 1);
+    assert_eq!(app.mails_to("owner@acme.example", "confirm_email").await, 1);
 }
 
 #[tokio::test]
@@ -837,7 +811,7 @@ async fn sign_ups_resends_and_renewals_cannot_flood_an_inbox() {
             .await;
         assert_eq!(answer.status(), StatusCode::ACCEPTED);
     }
-    assert_eq!(mails_to(&app, &known, "already_registered").await, quota);
+    assert_eq!(app.mails_to(&known, "already_registered").await, quota);
 
     let owner = &acme.owner;
     for _ in 0..quota + 3 {
@@ -846,12 +820,12 @@ async fn sign_ups_resends_and_renewals_cannot_flood_an_inbox() {
             .await;
         assert_eq!(answer.status(), StatusCode::ACCEPTED);
     }
-    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, quota);
+    assert_eq!(app.mails_to("owner@acme.example", "confirm_email").await, quota);
 
     let token = app.mailed_link_token("owner@acme.example", "confirm_email").await;
     for _ in 0..3 {
         app.post("/api/v1/auth/link/renew", None, &json!({"token": token}))
             .await;
     }
-    assert_eq!(mails_to(&app, "owner@acme.example", "confirm_email").await, quota);
+    assert_eq!(app.mails_to("owner@acme.example", "confirm_email").await, quota);
 }

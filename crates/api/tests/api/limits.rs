@@ -18,23 +18,9 @@ use reqwest::{Method, Response, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestWorkspace, expect_error, expect_json, spawn_app_with};
-
-async fn login(app: &TestApp, slug: &str, email: &str, password: &str) -> Response {
-    let body = json!({ "workspace_slug": slug, "email": email, "password": password });
-    app.post("/api/v1/auth/login", None, &body).await
-}
-
-fn retry_after(response: &Response) -> u64 {
-    response
-        .headers()
-        .get("retry-after")
-        .expect("a Retry-After header")
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
+use crate::helpers::{
+    PASSWORD, TestApp, TestWorkspace, expect_error, expect_json, resident_kib, retry_after, spawn_app_with,
+};
 
 /// Expects `429 rate_limited` with a Retry-After of at most `max` seconds; returns it.
 async fn expect_limited(response: Response, max: u64) -> u64 {
@@ -42,15 +28,6 @@ async fn expect_limited(response: Response, max: u64) -> u64 {
     assert!((1..=max).contains(&seconds), "Retry-After {seconds}");
     expect_error(response, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
     seconds
-}
-
-async fn mails(app: &TestApp, kind: &str, to: &str) -> u64 {
-    outbox::Entity::find()
-        .filter(outbox::Column::Kind.eq(kind))
-        .filter(outbox::Column::ToAddress.eq(to))
-        .count(&app.state.db)
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -65,20 +42,20 @@ async fn wrong_passwords_are_throttled_per_account_known_or_not() {
     let acme = TestWorkspace::create(&app, "acme", 1).await;
     let owner = "owner@acme.example";
     for _ in 0..10 {
-        let response = login(&app, "acme", owner, "wrong password guess").await;
+        let response = app.login("acme", owner, "wrong password guess").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     for _ in 10..20 {
-        expect_limited(login(&app, "acme", owner, "wrong password guess").await, 900).await;
+        expect_limited(app.login("acme", owner, "wrong password guess").await, 900).await;
     }
     // The right password is refused too until the window passes, and the account is the same
     // however the email is spelled.
-    expect_limited(login(&app, "acme", owner, PASSWORD).await, 900).await;
-    expect_limited(login(&app, " ACME", " Owner@Acme.Example ", PASSWORD).await, 900).await;
+    expect_limited(app.login("acme", owner, PASSWORD).await, 900).await;
+    expect_limited(app.login(" ACME", " Owner@Acme.Example ", PASSWORD).await, 900).await;
 
     // An unknown email is throttled exactly alike, so a 429 does not tell who has an account.
     for attempt in 0..12 {
-        let response = login(&app, "acme", "nobody@acme.example", "wrong password guess").await;
+        let response = app.login("acme", "nobody@acme.example", "wrong password guess").await;
         if attempt < 10 {
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         } else {
@@ -86,11 +63,8 @@ async fn wrong_passwords_are_throttled_per_account_known_or_not() {
         }
     }
     // Other accounts, in the same workspace and from the same address, are not affected.
-    let agent: AuthResponse = expect_json(
-        login(&app, "acme", "agent0@acme.example", PASSWORD).await,
-        StatusCode::OK,
-    )
-    .await;
+    let agent: AuthResponse =
+        expect_json(app.login("acme", "agent0@acme.example", PASSWORD).await, StatusCode::OK).await;
     assert_eq!(agent.user.id, acme.agent().id());
 }
 
@@ -103,12 +77,12 @@ async fn a_throttled_account_signs_in_again_once_its_window_passes() {
     .await;
     app.signup("acme").await;
     for _ in 0..3 {
-        let response = login(&app, "acme", "owner@acme.example", "wrong password guess").await;
+        let response = app.login("acme", "owner@acme.example", "wrong password guess").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let wait = expect_limited(login(&app, "acme", "owner@acme.example", PASSWORD).await, 3).await;
+    let wait = expect_limited(app.login("acme", "owner@acme.example", PASSWORD).await, 3).await;
     tokio::time::sleep(Duration::from_secs(wait) + Duration::from_millis(200)).await;
-    let response = login(&app, "acme", "owner@acme.example", PASSWORD).await;
+    let response = app.login("acme", "owner@acme.example", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -132,11 +106,11 @@ async fn an_office_behind_one_address_signs_in_and_only_failures_count() {
     }
     // Four typos from the office do not get near the address's five.
     for email in &people[..4] {
-        let response = login(&app, "acme", email, "a typo in it").await;
+        let response = app.login("acme", email, "a typo in it").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     for email in &people {
-        let response = login(&app, "acme", email, PASSWORD).await;
+        let response = app.login("acme", email, PASSWORD).await;
         assert_eq!(
             response.status(),
             StatusCode::OK,
@@ -146,24 +120,14 @@ async fn an_office_behind_one_address_signs_in_and_only_failures_count() {
     }
     // Each of the 50 again: successes cost nothing, not even to an account with two typos.
     for email in &people {
-        let response = login(&app, "acme", email, PASSWORD).await;
+        let response = app.login("acme", email, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
     // The fifth failure from the address reaches its limit: then every account there waits.
-    let response = login(&app, "acme", &people[10], "a typo in it").await;
+    let response = app.login("acme", &people[10], "a typo in it").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    expect_limited(login(&app, "acme", &people[11], "a typo in it").await, 900).await;
-    expect_limited(login(&app, "acme", &people[12], PASSWORD).await, 900).await;
-}
-
-/// The resident memory of this process (the app runs in it), in KiB.
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
+    expect_limited(app.login("acme", &people[11], "a typo in it").await, 900).await;
+    expect_limited(app.login("acme", &people[12], PASSWORD).await, 900).await;
 }
 
 #[tokio::test]
@@ -195,7 +159,9 @@ async fn a_burst_of_sign_ins_hashes_on_a_bounded_pool_and_the_rest_get_503_fast(
     let answers = futures_util::future::join_all((0..50).map(|n| {
         let app = &app;
         async move {
-            let response = login(app, "acme", &format!("guest{n}@acme.example"), "wrong password guess").await;
+            let response = app
+                .login("acme", &format!("guest{n}@acme.example"), "wrong password guess")
+                .await;
             let elapsed = started.elapsed();
             let status = response.status();
             let retry = response.headers().get("retry-after").is_some();
@@ -256,7 +222,7 @@ async fn sign_in_links_are_limited_per_requested_address_known_or_not() {
             }
         }
         let expected = if known { 5 } else { 0 };
-        assert_eq!(mails(&app, "sign_in_link", email).await, expected, "{email}");
+        assert_eq!(app.mails_to(email, "sign_in_link").await, expected, "{email}");
     }
     // Another address is not affected.
     let other = acme.customers[1].auth.user.email.clone();
@@ -281,11 +247,11 @@ async fn a_requester_gets_a_few_confirmations_an_hour_and_every_ticket_is_kept()
     }
     let list: Value = expect_json(app.get("/api/v1/tickets", &customer.token).await, StatusCode::OK).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 15, "every ticket is kept");
-    assert_eq!(mails(&app, "ticket_received", &customer.auth.user.email).await, 5);
+    assert_eq!(app.mails_to(&customer.auth.user.email, "ticket_received").await, 5);
     // Staff opening tickets for someone else's address: that address has its own quota.
     app.create_ticket_for(acme.agent(), "carol@mail.example", "Called in")
         .await;
-    assert_eq!(mails(&app, "ticket_received", "carol@mail.example").await, 1);
+    assert_eq!(app.mails_to("carol@mail.example", "ticket_received").await, 1);
     // And replies from the team still reach the customer.
     let ticket = app.create_ticket(customer, "One more", "Still there?").await;
     let path = format!("/api/v1/tickets/{}/messages", ticket.ticket.id);
@@ -297,7 +263,7 @@ async fn a_requester_gets_a_few_confirmations_an_hour_and_every_ticket_is_kept()
         )
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
-    assert_eq!(mails(&app, "agent_replied", &customer.auth.user.email).await, 1);
+    assert_eq!(app.mails_to(&customer.auth.user.email, "agent_replied").await, 1);
 }
 
 #[tokio::test]

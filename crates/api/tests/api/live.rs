@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ferrodesk_shared::events::{ClientEvent, ServerEvent};
 use ferrodesk_shared::notifications::{NotificationKind, NotificationPage, UnreadCount};
-use ferrodesk_shared::tickets::{Ticket, TicketDetail};
+use ferrodesk_shared::tickets::TicketDetail;
 use ferrodesk_shared::{ErrorCode, TicketId};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
@@ -82,17 +82,6 @@ pub fn ticket_ids(events: &[ServerEvent]) -> Vec<TicketId> {
         .collect()
 }
 
-pub async fn reply(app: &TestApp, who: &Session, ticket: &Ticket, body: &str, internal: bool) {
-    let response = app
-        .post(
-            &format!("/api/v1/tickets/{}/messages", ticket.id),
-            Some(&who.token),
-            &json!({"body": body, "internal": internal}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-}
-
 #[tokio::test]
 async fn an_agent_sees_a_new_ticket_arrive_with_its_notification() {
     let app = spawn_app().await;
@@ -140,16 +129,16 @@ async fn customers_only_hear_their_own_tickets_public_events() {
         .create_ticket(&acme.customers[1], "Theirs", "Another customer's question")
         .await
         .ticket;
-    reply(&app, acme.agent(), &theirs, "Answer to the other customer", false).await;
-    reply(
-        &app,
+    app.reply(acme.agent(), theirs.id, "Answer to the other customer", false)
+        .await;
+    app.reply(
         acme.agent(),
-        &mine,
+        mine.id,
         "Internal: refund approved, do not tell yet",
         true,
     )
     .await;
-    reply(&app, acme.agent(), &mine, "We are on it!", false).await;
+    app.reply(acme.agent(), mine.id, "We are on it!", false).await;
 
     let events = customer.drain().await;
     assert_eq!(
@@ -263,7 +252,7 @@ async fn notifications_are_listed_counted_and_marked_read() {
         )
         .await;
     assert_eq!(assign.status(), StatusCode::OK);
-    reply(&app, acme.customer(), &ticket, "any news?", false).await;
+    app.reply(acme.customer(), ticket.id, "any news?", false).await;
 
     let page: NotificationPage =
         expect_json(app.get("/api/v1/notifications", &agent.token).await, StatusCode::OK).await;

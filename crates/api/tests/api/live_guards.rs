@@ -18,8 +18,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::{JWT_SECRET, PASSWORD, Session, TestApp, TestWorkspace, expect_json, spawn_app, spawn_app_with};
-use crate::live::{Socket, reply};
+use crate::helpers::{
+    JWT_SECRET, PASSWORD, Session, TestApp, TestWorkspace, expect_json, forge_token, resident_kib, spawn_app,
+    spawn_app_with,
+};
+use crate::live::Socket;
 
 /// How a socket ended: its close frame (code, reason) if any, the events before it, and when.
 struct Ended {
@@ -90,21 +93,6 @@ fn ws_url(address: &str) -> String {
     format!("{}/api/v1/ws", address.replacen("http://", "ws://", 1))
 }
 
-async fn sign_in(app: &TestApp, slug: &str, email: &str) -> Session {
-    let response = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"workspace_slug": slug, "email": email, "password": PASSWORD}),
-        )
-        .await;
-    let auth: ferrodesk_shared::auth::AuthResponse = expect_json(response, StatusCode::OK).await;
-    Session {
-        token: auth.access_token.clone(),
-        auth,
-    }
-}
-
 async fn set_role(app: &TestApp, base: &str, owner: &Session, who: &Session, role: Role) {
     let response = app
         .client
@@ -136,7 +124,7 @@ fn mentions(events: &[ServerEvent], text: &str) -> bool {
 async fn signing_out_closes_that_sessions_sockets_at_once_and_no_other() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
-    let other_session = sign_in(&app, "acme", "agent0@acme.example").await;
+    let other_session = app.sign_in("acme", "agent0@acme.example").await;
     let mut signed_out = Socket::connect(&app, acme.agent()).await;
     let mut still_in = Socket::connect(&app, &other_session).await;
 
@@ -204,10 +192,9 @@ async fn a_demoted_agent_is_cut_off_before_the_next_internal_note() {
 
     let start = Instant::now();
     set_role(&app, &app.address, &acme.owner, acme.agent(), Role::Customer).await;
-    reply(
-        &app,
+    app.reply(
         &acme.supervisor,
-        &ticket,
+        ticket.id,
         "Internal: the refund is fraud, do not pay",
         true,
     )
@@ -218,14 +205,8 @@ async fn a_demoted_agent_is_cut_off_before_the_next_internal_note() {
 
     // The client reconnects (with the same, still valid token): now it hears what a customer hears.
     let mut again = Socket::connect(&app, acme.agent()).await;
-    reply(
-        &app,
-        &acme.supervisor,
-        &ticket,
-        "Internal: second note about fraud",
-        true,
-    )
-    .await;
+    app.reply(&acme.supervisor, ticket.id, "Internal: second note about fraud", true)
+        .await;
     let events = again.drain().await;
     assert!(!mentions(&events, "fraud"), "{events:?}");
 }
@@ -256,12 +237,7 @@ fn token_expiring_in(token: &str, seconds: i64) -> String {
     let now = chrono::Utc::now().timestamp();
     claims["iat"] = json!(now);
     claims["exp"] = json!(now + seconds);
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap()
+    forge_token(&claims, JWT_SECRET)
 }
 
 #[tokio::test]
@@ -365,10 +341,9 @@ async fn customers_get_the_requester_projection_over_the_socket_as_over_rest() {
         )
         .await;
     assert_eq!(tagged.status(), StatusCode::OK);
-    reply(
-        &app,
+    app.reply(
         acme.agent(),
-        &created.ticket,
+        created.ticket.id,
         "We refunded the second payment.",
         false,
     )
@@ -402,16 +377,6 @@ async fn customers_get_the_requester_projection_over_the_socket_as_over_rest() {
     assert_eq!(&rest.ticket, last);
     let staff_rest: TicketDetail = expect_json(app.get(&path, &acme.agent().token).await, StatusCode::OK).await;
     assert_eq!(&staff_rest.ticket, staff_seen[2]);
-}
-
-/// This process's resident memory, in KiB (the app runs in the test process).
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }
 
 #[tokio::test]

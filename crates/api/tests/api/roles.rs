@@ -4,29 +4,16 @@
 
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, Me};
 use ferrodesk_shared::tickets::{Message, Priority, Ticket, TicketDetail, TicketPage, TicketStatus};
-use ferrodesk_shared::users::{User, UserList};
-use ferrodesk_shared::{ErrorCode, Role, TicketId};
+use ferrodesk_shared::users::User;
+use ferrodesk_shared::{ErrorCode, Role};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
-
-fn ticket_path(id: TicketId) -> String {
-    format!("/api/v1/tickets/{id}")
-}
+use crate::helpers::{PASSWORD, Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app, ticket_path};
 
 fn user_path(user: &Session) -> String {
     format!("/api/v1/users/{}", user.id())
-}
-
-async fn ticket_as(app: &TestApp, viewer: &Session, id: TicketId) -> TicketDetail {
-    expect_json(app.get(&ticket_path(id), &viewer.token).await, StatusCode::OK).await
-}
-
-async fn users_as(app: &TestApp, viewer: &Session) -> Vec<User> {
-    let list: UserList = expect_json(app.get("/api/v1/users", &viewer.token).await, StatusCode::OK).await;
-    list.items
 }
 
 async fn role_of(app: &TestApp, user: &Session) -> Role {
@@ -59,7 +46,7 @@ async fn every_authenticated_endpoint_refuses_a_missing_or_invalid_token() {
     let ws = TestWorkspace::create(&app, "acme", 2).await;
     let created = app.create_ticket(ws.customer(), "Printer on fire", "It smokes.").await;
     // The reference is what staff see (customers are not shown the AI's category guess).
-    let ticket = ticket_as(&app, &ws.owner, created.ticket.id).await;
+    let ticket = app.ticket_as(&ws.owner, created.ticket.id).await;
     let id = ticket.ticket.id;
 
     // A session that was signed out: its access token must stop working at once.
@@ -139,7 +126,7 @@ async fn every_authenticated_endpoint_refuses_a_missing_or_invalid_token() {
             assert!(!error.message.is_empty(), "{method} {path} with {what}");
         }
         // Nothing was stored or changed.
-        assert_eq!(ticket_as(&app, &ws.owner, id).await, ticket, "after {method} {path}");
+        assert_eq!(app.ticket_as(&ws.owner, id).await, ticket, "after {method} {path}");
         assert_eq!(role_of(&app, &ws.agents[1]).await, Role::Agent);
         for (table, before) in tables.iter().zip(&counts) {
             assert_eq!(count_rows(&app, table).await, *before, "{table} after {method} {path}");
@@ -174,7 +161,7 @@ async fn only_staff_list_users() {
         }
     }
     for staff in [ws.agent(), &ws.supervisor, &ws.owner] {
-        let users = users_as(&app, staff).await;
+        let users = app.users_as(staff, "").await;
         assert_eq!(users.len(), 5, "{:?} lists everyone", staff.auth.user.role);
     }
 }
@@ -184,7 +171,7 @@ async fn only_owners_change_roles() {
     let app = spawn_app().await;
     let ws = TestWorkspace::create(&app, "acme", 2).await;
     let target = &ws.agents[1];
-    let before = users_as(&app, &ws.owner).await;
+    let before = app.users_as(&ws.owner, "").await;
 
     let refused = [
         ("a customer", ws.customer()),
@@ -200,7 +187,7 @@ async fn only_owners_change_roles() {
                 expect_forbidden(response, &format!("{who} making {whom} {role}")).await;
             }
         }
-        assert_eq!(users_as(&app, &ws.owner).await, before, "after {who}'s attempts");
+        assert_eq!(app.users_as(&ws.owner, "").await, before, "after {who}'s attempts");
     }
     for (session, role) in [
         (ws.customer(), Role::Customer),
@@ -248,7 +235,7 @@ async fn only_supervisors_invite_and_only_owners_invite_supervisors_or_owners() 
     let app = spawn_app().await;
     let ws = TestWorkspace::create(&app, "acme", 1).await;
     let invitations = count_rows(&app, "invitations").await;
-    let users = users_as(&app, &ws.owner).await;
+    let users = app.users_as(&ws.owner, "").await;
 
     let refused: [(&str, &Session, &[Role]); 3] = [
         (
@@ -277,7 +264,7 @@ async fn only_supervisors_invite_and_only_owners_invite_supervisors_or_owners() 
             refused_emails.push(email);
         }
     }
-    assert_eq!(users_as(&app, &ws.owner).await, users);
+    assert_eq!(app.users_as(&ws.owner, "").await, users);
     // No one of those can sign in.
     for email in &refused_emails {
         let login = json!({ "workspace_slug": "acme", "email": email, "password": PASSWORD });
@@ -318,11 +305,11 @@ async fn customers_cannot_change_ticket_fields() {
     let ws = TestWorkspace::create(&app, "acme", 1).await;
     let customer = ws.customer();
     let own = app.create_ticket(customer, "My printer is on fire", "It smokes.").await;
-    let own = ticket_as(&app, &ws.owner, own.ticket.id).await;
+    let own = app.ticket_as(&ws.owner, own.ticket.id).await;
     let others = app
         .create_ticket(&ws.customers[1], "Someone else's ticket", "Hello")
         .await;
-    let others = ticket_as(&app, &ws.owner, others.ticket.id).await;
+    let others = app.ticket_as(&ws.owner, others.ticket.id).await;
     let patches = [
         json!({ "status": "solved" }),
         json!({ "status": "open" }),
@@ -342,7 +329,7 @@ async fn customers_cannot_change_ticket_fields() {
             let response = app.patch(&ticket_path(ticket.ticket.id), &customer.token, patch).await;
             expect_forbidden(response, &format!("a customer patching {patch}")).await;
             assert_eq!(
-                &ticket_as(&app, &ws.owner, ticket.ticket.id).await,
+                &app.ticket_as(&ws.owner, ticket.ticket.id).await,
                 ticket,
                 "after {patch}"
             );
@@ -362,7 +349,7 @@ async fn customers_cannot_change_ticket_fields() {
     for change in &changes {
         expect_json::<Ticket>(app.patch(&path, &agent.token, change).await, StatusCode::OK).await;
     }
-    let changed = ticket_as(&app, &ws.owner, own.ticket.id).await.ticket;
+    let changed = app.ticket_as(&ws.owner, own.ticket.id).await.ticket;
     assert_eq!(changed.status, TicketStatus::Pending);
     assert_eq!(changed.priority, Priority::Urgent);
     assert_eq!(changed.assignee.map(|user| user.id), Some(agent.id()));
@@ -376,7 +363,7 @@ async fn customers_cannot_write_internal_notes() {
     let ws = TestWorkspace::create(&app, "acme", 1).await;
     let customer = ws.customer();
     let ticket = app.create_ticket(customer, "Printer on fire", "It smokes.").await;
-    let ticket = ticket_as(&app, &ws.owner, ticket.ticket.id).await;
+    let ticket = app.ticket_as(&ws.owner, ticket.ticket.id).await;
     let path = format!("{}/messages", ticket_path(ticket.ticket.id));
     let messages = count_rows(&app, "messages").await;
 
@@ -386,7 +373,7 @@ async fn customers_cannot_write_internal_notes() {
         "a customer's internal note",
     )
     .await;
-    assert_eq!(ticket_as(&app, &ws.owner, ticket.ticket.id).await, ticket);
+    assert_eq!(app.ticket_as(&ws.owner, ticket.ticket.id).await, ticket);
     assert_eq!(count_rows(&app, "messages").await, messages);
 
     // A public reply from the customer works, and so does an agent's internal note, which the
@@ -404,8 +391,8 @@ async fn customers_cannot_write_internal_notes() {
     )
     .await;
     assert!(written.internal);
-    assert_eq!(ticket_as(&app, &ws.owner, ticket.ticket.id).await.messages.len(), 3);
-    let seen = ticket_as(&app, customer, ticket.ticket.id).await;
+    assert_eq!(app.ticket_as(&ws.owner, ticket.ticket.id).await.messages.len(), 3);
+    let seen = app.ticket_as(customer, ticket.ticket.id).await;
     assert_eq!(seen.messages.len(), 2);
     assert!(seen.messages.iter().all(|message| !message.internal));
 }
@@ -462,7 +449,7 @@ async fn agents_assign_only_themselves_while_supervisors_assign_anyone() {
     let (agent, colleague) = (&ws.agents[0], &ws.agents[1]);
     let created = app.create_ticket(ws.customer(), "Printer on fire", "It smokes.").await;
     // The reference is what staff see (customers are not shown the AI's category guess).
-    let ticket = ticket_as(&app, &ws.owner, created.ticket.id).await;
+    let ticket = app.ticket_as(&ws.owner, created.ticket.id).await;
     let path = ticket_path(ticket.ticket.id);
     let assign = |user: &Session| json!({ "assignee_id": user.id() });
     let assignee = |ticket: &Ticket| ticket.assignee.as_ref().map(|user| user.id);
@@ -481,13 +468,13 @@ async fn agents_assign_only_themselves_while_supervisors_assign_anyone() {
             "an agent assigning someone else",
         )
         .await;
-        assert_eq!(ticket_as(&app, &ws.owner, ticket.ticket.id).await, ticket);
+        assert_eq!(app.ticket_as(&ws.owner, ticket.ticket.id).await, ticket);
     }
 
     // They can take it.
     let taken: Ticket = expect_json(app.patch(&path, &agent.token, &assign(agent)).await, StatusCode::OK).await;
     assert_eq!(assignee(&taken), Some(agent.id()));
-    let snapshot = ticket_as(&app, &ws.owner, ticket.ticket.id).await;
+    let snapshot = app.ticket_as(&ws.owner, ticket.ticket.id).await;
 
     // Another agent can neither take it from them nor unassign it, nor hand it to a third.
     for patch in [
@@ -500,7 +487,7 @@ async fn agents_assign_only_themselves_while_supervisors_assign_anyone() {
             &format!("another agent: {patch}"),
         )
         .await;
-        assert_eq!(ticket_as(&app, &ws.owner, ticket.ticket.id).await, snapshot);
+        assert_eq!(app.ticket_as(&ws.owner, ticket.ticket.id).await, snapshot);
     }
 
     // A supervisor moves it to anyone of the staff, and so does the owner.

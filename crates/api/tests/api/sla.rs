@@ -4,29 +4,12 @@ use chrono::{Duration, Utc};
 use ferrodesk::sla::jobs::{ScanReport, scan};
 use ferrodesk_shared::notifications::{NotificationKind, NotificationPage};
 use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaPolicies, SlaPolicy};
-use ferrodesk_shared::tickets::{Priority, Ticket, TicketDetail, TicketPage};
+use ferrodesk_shared::tickets::{Priority, TicketPage};
 use ferrodesk_shared::{ErrorCode, UserId};
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
-
-async fn detail(app: &TestApp, who: &Session, ticket: &Ticket) -> TicketDetail {
-    expect_json(
-        app.get(&format!("/api/v1/tickets/{}", ticket.id), &who.token).await,
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn patch(app: &TestApp, who: &Session, ticket: &Ticket, body: serde_json::Value) -> Ticket {
-    expect_json(
-        app.patch(&format!("/api/v1/tickets/{}", ticket.id), &who.token, &body)
-            .await,
-        StatusCode::OK,
-    )
-    .await
-}
 
 async fn notifications(app: &TestApp, who: &Session, kind: NotificationKind) -> usize {
     let page: NotificationPage = expect_json(
@@ -50,7 +33,7 @@ async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock(
         .ticket;
     // SLA targets are the team's: the customer's view has none, the agent's has them.
     assert_eq!(created.sla, Default::default());
-    let ticket = detail(&app, acme.agent(), &created).await.ticket;
+    let ticket = app.ticket_as(acme.agent(), created.id).await.ticket;
     let created = ticket.created_at;
     assert_eq!(
         ticket.sla.first_response_due_at,
@@ -60,7 +43,9 @@ async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock(
     assert_eq!(ticket.sla.resolution_due_at, Some(created + Duration::hours(72)));
     assert_eq!(ticket.sla.next_due_at, ticket.sla.first_response_due_at);
 
-    let urgent = patch(&app, acme.agent(), &ticket, json!({"priority": "urgent"})).await;
+    let urgent = app
+        .update_ticket(acme.agent(), ticket.id, &json!({"priority": "urgent"}))
+        .await;
     assert_eq!(
         urgent.sla.first_response_due_at,
         Some(created + Duration::hours(1)),
@@ -76,13 +61,15 @@ async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock(
         )
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
-    let answered = detail(&app, acme.agent(), &ticket).await.ticket;
+    let answered = app.ticket_as(acme.agent(), ticket.id).await.ticket;
     assert_eq!(
         answered.sla.next_due_at, answered.sla.resolution_due_at,
         "answered: the resolution target is next"
     );
 
-    let pending = patch(&app, acme.agent(), &ticket, json!({"status": "pending"})).await;
+    let pending = app
+        .update_ticket(acme.agent(), ticket.id, &json!({"status": "pending"}))
+        .await;
     assert_eq!(pending.sla.next_due_at, None, "waiting on the customer: no clock");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let back = app
@@ -93,7 +80,7 @@ async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock(
         )
         .await;
     assert_eq!(back.status(), StatusCode::CREATED);
-    let resumed = detail(&app, acme.agent(), &ticket).await.ticket;
+    let resumed = app.ticket_as(acme.agent(), ticket.id).await.ticket;
     let pushed = resumed.sla.resolution_due_at.unwrap() - urgent.sla.resolution_due_at.unwrap();
     assert!(
         pushed >= Duration::seconds(1) && pushed < Duration::seconds(30),
@@ -101,7 +88,9 @@ async fn tickets_get_due_times_from_their_priority_and_pending_pauses_the_clock(
     );
     assert_eq!(resumed.sla.next_due_at, resumed.sla.resolution_due_at);
 
-    let solved = patch(&app, acme.agent(), &ticket, json!({"status": "solved"})).await;
+    let solved = app
+        .update_ticket(acme.agent(), ticket.id, &json!({"status": "solved"}))
+        .await;
     assert_eq!(solved.sla.next_due_at, None);
 }
 
@@ -114,7 +103,8 @@ async fn an_unanswered_unassigned_ticket_goes_to_the_least_busy_agent_once() {
         .create_ticket(acme.customer(), "Busy", "already assigned")
         .await
         .ticket;
-    patch(&app, acme.agent(), &busy, json!({"assignee_id": acme.agent().id()})).await;
+    app.update_ticket(acme.agent(), busy.id, &json!({"assignee_id": acme.agent().id()}))
+        .await;
     let ticket = app
         .create_ticket(acme.customer(), "Nobody answers", "hello?")
         .await
@@ -135,7 +125,7 @@ async fn an_unanswered_unassigned_ticket_goes_to_the_least_busy_agent_once() {
             escalated: 1
         }
     );
-    let after = detail(&app, &acme.supervisor, &ticket).await;
+    let after = app.ticket_as(&acme.supervisor, ticket.id).await;
     assert_eq!(
         after.ticket.assignee.as_ref().map(|a| a.id),
         Some(acme.agents[1].id()),
@@ -155,9 +145,9 @@ async fn an_unanswered_unassigned_ticket_goes_to_the_least_busy_agent_once() {
         scan(&app.state, now + Duration::hours(10)).await.unwrap(),
         ScanReport::default()
     );
-    assert_eq!(detail(&app, &acme.supervisor, &ticket).await.breaches.len(), 1);
+    assert_eq!(app.ticket_as(&acme.supervisor, ticket.id).await.breaches.len(), 1);
     // The customer never sees the team's timeline.
-    assert!(detail(&app, acme.customer(), &ticket).await.breaches.is_empty());
+    assert!(app.ticket_as(acme.customer(), ticket.id).await.breaches.is_empty());
 }
 
 #[tokio::test]
@@ -165,7 +155,8 @@ async fn an_assigned_ticket_past_its_target_is_escalated_and_supervisors_are_tol
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
     let ticket = app.create_ticket(acme.customer(), "Slow", "please answer").await.ticket;
-    patch(&app, acme.agent(), &ticket, json!({"assignee_id": acme.agent().id()})).await;
+    app.update_ticket(acme.agent(), ticket.id, &json!({"assignee_id": acme.agent().id()}))
+        .await;
     let reply = app
         .post(
             &format!("/api/v1/tickets/{}/messages", ticket.id),
@@ -187,7 +178,7 @@ async fn an_assigned_ticket_past_its_target_is_escalated_and_supervisors_are_tol
             escalated: 1
         }
     );
-    let after = detail(&app, acme.agent(), &ticket).await;
+    let after = app.ticket_as(acme.agent(), ticket.id).await;
     assert_eq!(after.ticket.priority, Priority::High, "raised one step");
     assert!(after.ticket.sla.escalated);
     assert_eq!(
@@ -247,7 +238,7 @@ async fn concurrent_scans_act_on_each_breach_once() {
     .await;
     for ticket in &page.items {
         assert_eq!(
-            detail(&app, &acme.owner, ticket).await.breaches.len(),
+            app.ticket_as(&acme.owner, ticket.id).await.breaches.len(),
             1,
             "one breach row per ticket"
         );
@@ -276,9 +267,13 @@ async fn the_inbox_sorts_by_the_nearest_target() {
         .create_ticket_for(acme.agent(), "normal@mail.example", "Normal")
         .await
         .ticket;
-    patch(&app, acme.agent(), &low, json!({"priority": "low"})).await;
-    patch(&app, acme.agent(), &urgent, json!({"priority": "urgent"})).await;
-    let solved = patch(&app, acme.agent(), &normal, json!({"status": "solved"})).await;
+    app.update_ticket(acme.agent(), low.id, &json!({"priority": "low"}))
+        .await;
+    app.update_ticket(acme.agent(), urgent.id, &json!({"priority": "urgent"}))
+        .await;
+    let solved = app
+        .update_ticket(acme.agent(), normal.id, &json!({"status": "solved"}))
+        .await;
     assert_eq!(solved.sla.next_due_at, None);
     let page: TicketPage = expect_json(
         app.get("/api/v1/tickets?sort=due&limit=1", &acme.agent().token).await,
@@ -353,7 +348,7 @@ async fn supervisors_set_targets_for_their_workspace_only() {
         .unwrap();
     assert_eq!((normal.first_response_minutes, normal.resolution_minutes), (30, 600));
     let ticket = app.create_ticket(acme.customer(), "Fast", "now faster").await.ticket;
-    let ticket = detail(&app, acme.agent(), &ticket).await.ticket;
+    let ticket = app.ticket_as(acme.agent(), ticket.id).await.ticket;
     assert_eq!(
         ticket.sla.first_response_due_at,
         Some(ticket.created_at + Duration::minutes(30))

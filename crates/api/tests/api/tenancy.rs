@@ -3,15 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, Me, RegistrationAccepted};
-use ferrodesk_shared::tickets::{Message, TicketDetail, TicketPage, TicketStatus};
-use ferrodesk_shared::users::{User, UserList};
+use ferrodesk_shared::auth::{AuthResponse, Me, RegistrationAccepted};
+use ferrodesk_shared::tickets::{TicketDetail, TicketPage, TicketStatus};
+use ferrodesk_shared::users::UserList;
 use ferrodesk_shared::{ErrorBody, ErrorCode, Role, TicketId, UserId};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
+use crate::helpers::{PASSWORD, Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app, ticket_path};
 
 /// Two workspaces on one app, A (`acme`) and B (`globex`). Both have a customer with the same email
 /// (`customer0@mail.example`), as `TestWorkspace::create` makes them.
@@ -47,15 +47,15 @@ async fn two_workspaces(app: &TestApp) -> Tenants {
         )
         .await;
     let id = created.ticket.id;
-    post_message(app, a.agent(), id, "We are on it.", false).await;
-    post_message(app, a.agent(), id, "quokka: check the fuse box first", true).await;
+    app.reply(a.agent(), id, "We are on it.", false).await;
+    app.reply(a.agent(), id, "quokka: check the fuse box first", true).await;
     let patch = json!({ "assignee_id": a.agent().id(), "category": "hardware", "priority": "urgent" });
     expect_json::<Value>(
         app.patch(&ticket_path(id), &a.agent().token, &patch).await,
         StatusCode::OK,
     )
     .await;
-    let a_ticket = ticket_as(app, &a.owner, id).await;
+    let a_ticket = app.ticket_as(&a.owner, id).await;
     let a_new_ticket = app
         .create_ticket_for(&a.supervisor, "customer1@mail.example", "Refund for order 7")
         .await;
@@ -63,8 +63,8 @@ async fn two_workspaces(app: &TestApp) -> Tenants {
     let created = app
         .create_ticket(b.customer(), "Printer jam at the front desk", "Paper everywhere.")
         .await;
-    post_message(app, b.agent(), created.ticket.id, "Open the tray.", false).await;
-    let b_ticket = ticket_as(app, &b.owner, created.ticket.id).await;
+    app.reply(b.agent(), created.ticket.id, "Open the tray.", false).await;
+    let b_ticket = app.ticket_as(&b.owner, created.ticket.id).await;
     let b_new_ticket = app
         .create_ticket_for(&b.supervisor, "customer1@mail.example", "Invoice question")
         .await;
@@ -111,33 +111,8 @@ impl Tenants {
     }
 }
 
-fn ticket_path(id: TicketId) -> String {
-    format!("/api/v1/tickets/{id}")
-}
-
 fn random_id() -> Uuid {
     Uuid::now_v7()
-}
-
-async fn ticket_as(app: &TestApp, viewer: &Session, id: TicketId) -> TicketDetail {
-    expect_json(app.get(&ticket_path(id), &viewer.token).await, StatusCode::OK).await
-}
-
-async fn post_message(app: &TestApp, author: &Session, id: TicketId, body: &str, internal: bool) -> Message {
-    let request = json!({ "body": body, "internal": internal });
-    let response = app
-        .post(&format!("{}/messages", ticket_path(id)), Some(&author.token), &request)
-        .await;
-    expect_json(response, StatusCode::CREATED).await
-}
-
-async fn users_as(app: &TestApp, viewer: &Session, query: &str) -> Vec<User> {
-    let list: UserList = expect_json(
-        app.get(&format!("/api/v1/users{query}"), &viewer.token).await,
-        StatusCode::OK,
-    )
-    .await;
-    list.items
 }
 
 /// The ids of `GET /tickets?{query}` as `viewer`, following every page.
@@ -270,7 +245,7 @@ async fn another_workspaces_ticket_answers_404_like_a_missing_one_for_every_role
 
             // Nothing of A's ticket changed: not a field, not a message, not even `updated_at`.
             assert_eq!(
-                &ticket_as(&app, &tenants.a.owner, ticket.ticket.id).await,
+                &app.ticket_as(&tenants.a.owner, ticket.ticket.id).await,
                 ticket,
                 "after {who}'s attempts"
             );
@@ -278,7 +253,7 @@ async fn another_workspaces_ticket_answers_404_like_a_missing_one_for_every_role
     }
 
     // A's customer still sees their ticket with its two public messages, and only those.
-    let seen = ticket_as(&app, tenants.a.customer(), tenants.a_ticket.ticket.id).await;
+    let seen = app.ticket_as(tenants.a.customer(), tenants.a_ticket.ticket.id).await;
     assert_eq!(seen.messages.len(), 2);
     assert!(seen.messages.iter().all(|message| !message.internal));
 }
@@ -287,7 +262,7 @@ async fn another_workspaces_ticket_answers_404_like_a_missing_one_for_every_role
 async fn another_workspaces_users_answer_404_like_missing_ones() {
     let app = spawn_app().await;
     let tenants = two_workspaces(&app).await;
-    let before = users_as(&app, &tenants.a.owner, "").await;
+    let before = app.users_as(&tenants.a.owner, "").await;
     let missing = format!("/api/v1/users/{}", random_id());
 
     for target in tenants.a_users() {
@@ -320,7 +295,7 @@ async fn another_workspaces_users_answer_404_like_missing_ones() {
             }
         }
         assert_eq!(
-            users_as(&app, &tenants.a.owner, "").await,
+            app.users_as(&tenants.a.owner, "").await,
             before,
             "A's users after changes to {existing}"
         );
@@ -337,7 +312,7 @@ async fn another_workspaces_users_answer_404_like_missing_ones() {
         .patch(&b_customer, &tenants.a.owner.token, &json!({ "role": "agent" }))
         .await;
     expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    assert_eq!(users_as(&app, &tenants.a.owner, "").await, before);
+    assert_eq!(app.users_as(&tenants.a.owner, "").await, before);
     let me: Me = expect_json(app.get("/api/v1/me", &tenants.b.customer().token).await, StatusCode::OK).await;
     assert_eq!(me.user.role, Role::Customer);
 }
@@ -447,7 +422,8 @@ async fn user_lists_never_show_another_workspaces_rows() {
             "{who}: {users:?}"
         );
         for role in Role::ALL {
-            let only: BTreeSet<UserId> = users_as(&app, session, &format!("?role={role}"))
+            let only: BTreeSet<UserId> = app
+                .users_as(session, &format!("?role={role}"))
                 .await
                 .iter()
                 .map(|user| user.id)
@@ -463,11 +439,7 @@ async fn user_lists_never_show_another_workspaces_rows() {
         }
     }
     // And A's list is A's.
-    let seen: BTreeSet<UserId> = users_as(&app, &t.a.owner, "")
-        .await
-        .iter()
-        .map(|user| user.id)
-        .collect();
+    let seen: BTreeSet<UserId> = app.users_as(&t.a.owner, "").await.iter().map(|user| user.id).collect();
     assert_eq!(seen, a_ids);
 }
 
@@ -496,7 +468,7 @@ async fn assigning_a_ticket_to_another_workspaces_agent_is_refused() {
             )
             .await;
             assert!(error.fields.contains_key("assignee_id"), "{error:?}");
-            assert_eq!(ticket_as(&app, &t.b.owner, t.b_ticket.ticket.id).await, t.b_ticket);
+            assert_eq!(app.ticket_as(&t.b.owner, t.b_ticket.ticket.id).await, t.b_ticket);
         }
     }
     // An id of a user that exists nowhere is refused the same way.
@@ -508,13 +480,13 @@ async fn assigning_a_ticket_to_another_workspaces_agent_is_refused() {
     )
     .await;
     assert!(error.fields.contains_key("assignee_id"));
-    assert_eq!(ticket_as(&app, &t.b.owner, t.b_ticket.ticket.id).await, t.b_ticket);
+    assert_eq!(app.ticket_as(&t.b.owner, t.b_ticket.ticket.id).await, t.b_ticket);
     // A's agent has still nothing of B's, and A's ticket is untouched.
     assert_eq!(
         ticket_ids_as(&app, t.a.agent(), "assignee=me").await,
         BTreeSet::from([t.a_ticket.ticket.id])
     );
-    assert_eq!(ticket_as(&app, &t.a.owner, t.a_ticket.ticket.id).await, t.a_ticket);
+    assert_eq!(app.ticket_as(&t.a.owner, t.a_ticket.ticket.id).await, t.a_ticket);
 
     // The same request with B's own agent works.
     let patch = json!({ "assignee_id": t.b.agent().id() });
@@ -527,20 +499,23 @@ async fn an_invitation_joins_the_inviters_workspace_only() {
     let app = spawn_app().await;
     let t = two_workspaces(&app).await;
     let (a_workspace, b_workspace) = (t.a.owner.auth.workspace.id, t.b.owner.auth.workspace.id);
-    let a_users_before = users_as(&app, &t.a.owner, "").await;
+    let a_users_before = app.users_as(&t.a.owner, "").await;
 
     // B's supervisor invites someone as an agent: they join B, and A knows nothing of them.
-    let lin = invite_and_accept(&app, &t.b.supervisor, "lin@shared.example", Role::Agent).await;
+    let lin = app
+        .invite_and_join(&t.b.supervisor, "lin@shared.example", Role::Agent)
+        .await
+        .auth;
     assert_eq!(lin.user.workspace_id, b_workspace);
     assert_eq!(lin.workspace.slug, "globex");
     assert_eq!(lin.user.role, Role::Agent);
     assert_eq!(
-        users_as(&app, &t.a.owner, "").await,
+        app.users_as(&t.a.owner, "").await,
         a_users_before,
         "A's users after B's invitation"
     );
     assert!(
-        users_as(&app, &t.b.owner, "")
+        app.users_as(&t.b.owner, "")
             .await
             .iter()
             .any(|user| user.id == lin.user.id)
@@ -572,7 +547,10 @@ async fn an_invitation_joins_the_inviters_workspace_only() {
     expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 
     // A then invites the same email, as a supervisor: a second, separate user in A.
-    let lin_in_a = invite_and_accept(&app, &t.a.owner, "lin@shared.example", Role::Supervisor).await;
+    let lin_in_a = app
+        .invite_and_join(&t.a.owner, "lin@shared.example", Role::Supervisor)
+        .await
+        .auth;
     assert_eq!(lin_in_a.user.workspace_id, a_workspace);
     assert_eq!(lin_in_a.user.role, Role::Supervisor);
     assert_ne!(lin_in_a.user.id, lin.user.id);
@@ -583,13 +561,13 @@ async fn an_invitation_joins_the_inviters_workspace_only() {
     .await;
     assert_eq!(signed_in.user.id, lin_in_a.user.id);
     // The B user is unchanged.
-    let in_b = users_as(&app, &t.b.owner, "?role=agent").await;
+    let in_b = app.users_as(&t.b.owner, "?role=agent").await;
     assert!(
         in_b.iter()
             .any(|user| user.id == lin.user.id && user.role == Role::Agent)
     );
     assert!(
-        users_as(&app, &t.b.owner, "")
+        app.users_as(&t.b.owner, "")
             .await
             .iter()
             .all(|user| user.id != lin_in_a.user.id)
@@ -597,29 +575,14 @@ async fn an_invitation_joins_the_inviters_workspace_only() {
 
     // Inviting into A the email of one of B's agents makes a new A user and leaves B's agent alone.
     let b_agent_email = t.b.agent().auth.user.email.clone();
-    let copy = invite_and_accept(&app, &t.a.supervisor, &b_agent_email, Role::Agent).await;
+    let copy = app
+        .invite_and_join(&t.a.supervisor, &b_agent_email, Role::Agent)
+        .await
+        .auth;
     assert_eq!(copy.user.workspace_id, a_workspace);
     assert_ne!(copy.user.id, t.b.agent().id());
     let me: Me = expect_json(app.get("/api/v1/me", &t.b.agent().token).await, StatusCode::OK).await;
     assert_eq!((me.user.workspace_id, me.user.role), (b_workspace, Role::Agent));
-}
-
-async fn invite_and_accept(app: &TestApp, inviter: &Session, email: &str, role: Role) -> AuthResponse {
-    let invitation = InvitationRequest {
-        email: email.to_owned(),
-        role,
-    };
-    let created: InvitationCreated = expect_json(
-        app.post("/api/v1/invitations", Some(&inviter.token), &invitation).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let accept = json!({ "token": created.token, "name": format!("Invited {email}"), "password": PASSWORD });
-    expect_json(
-        app.post("/api/v1/invitations/accept", None, &accept).await,
-        StatusCode::CREATED,
-    )
-    .await
 }
 
 #[tokio::test]
@@ -668,11 +631,11 @@ async fn the_same_email_is_two_users_in_two_workspaces() {
 
     // Each writes a ticket and sees only that one.
     let in_a = app.create_ticket(ada_a, "Ada's question to Acme", "Hello Acme").await;
-    let in_a = ticket_as(&app, &a.owner, in_a.ticket.id).await;
+    let in_a = app.ticket_as(&a.owner, in_a.ticket.id).await;
     let in_b = app
         .create_ticket(ada_b, "Ada's question to Globex", "Hello Globex")
         .await;
-    let in_b = ticket_as(&app, &b.owner, in_b.ticket.id).await;
+    let in_b = app.ticket_as(&b.owner, in_b.ticket.id).await;
     assert_eq!(ticket_ids_as(&app, ada_a, "").await, BTreeSet::from([in_a.ticket.id]));
     assert_eq!(ticket_ids_as(&app, ada_b, "").await, BTreeSet::from([in_b.ticket.id]));
     assert_eq!(
@@ -694,16 +657,18 @@ async fn the_same_email_is_two_users_in_two_workspaces() {
             .await;
         expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     }
-    assert_eq!(ticket_as(&app, &a.owner, in_a.ticket.id).await, in_a);
-    assert_eq!(ticket_as(&app, &b.owner, in_b.ticket.id).await, in_b);
+    assert_eq!(app.ticket_as(&a.owner, in_a.ticket.id).await, in_a);
+    assert_eq!(app.ticket_as(&b.owner, in_b.ticket.id).await, in_b);
     // Each workspace's staff see their Ada only.
-    let a_adas: Vec<UserId> = users_as(&app, &a.owner, "")
+    let a_adas: Vec<UserId> = app
+        .users_as(&a.owner, "")
         .await
         .iter()
         .filter(|user| user.email == email)
         .map(|user| user.id)
         .collect();
-    let b_adas: Vec<UserId> = users_as(&app, &b.owner, "")
+    let b_adas: Vec<UserId> = app
+        .users_as(&b.owner, "")
         .await
         .iter()
         .filter(|user| user.email == email)

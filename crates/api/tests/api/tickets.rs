@@ -1,43 +1,11 @@
 //! Tickets: creation, numbering, idempotency, the inbox query, the status lifecycle and threads.
 
-use ferrodesk_shared::tickets::{Message, Ticket, TicketDetail, TicketPage, TicketStatus};
+use ferrodesk_shared::tickets::{Ticket, TicketDetail, TicketStatus};
 use ferrodesk_shared::{ErrorCode, Role};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app};
-
-async fn page(app: &TestApp, who: &Session, query: &str) -> TicketPage {
-    expect_json(
-        app.get(&format!("/api/v1/tickets{query}"), &who.token).await,
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn detail(app: &TestApp, who: &Session, ticket: &Ticket) -> TicketDetail {
-    expect_json(
-        app.get(&format!("/api/v1/tickets/{}", ticket.id), &who.token).await,
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn reply(app: &TestApp, who: &Session, ticket: &Ticket, body: &str, internal: bool) -> Message {
-    let response = app
-        .post(
-            &format!("/api/v1/tickets/{}/messages", ticket.id),
-            Some(&who.token),
-            &json!({"body": body, "internal": internal}),
-        )
-        .await;
-    expect_json(response, StatusCode::CREATED).await
-}
-
-async fn patch(app: &TestApp, who: &Session, ticket: &Ticket, body: serde_json::Value) -> reqwest::Response {
-    app.patch(&format!("/api/v1/tickets/{}", ticket.id), &who.token, &body)
-        .await
-}
+use crate::helpers::{TestWorkspace, expect_error, expect_json, spawn_app};
 
 #[tokio::test]
 async fn a_customer_opens_a_ticket_and_numbers_count_per_workspace() {
@@ -117,7 +85,7 @@ async fn an_idempotency_key_makes_a_retry_return_the_first_ticket() {
 
     let reused = send("retry-1", json!({"subject": "Other", "body": "Different"})).await;
     expect_error(reused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
-    let all = page(&app, acme.agent(), "").await;
+    let all = app.tickets_as(acme.agent(), "").await;
     assert_eq!(all.items.len(), 2, "two keys, two tickets: {:?}", all.items);
 }
 
@@ -137,17 +105,17 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
         .await
         .ticket;
     expect_json::<Ticket>(
-        patch(
-            &app,
+        app.patch_ticket(
             acme.agent(),
-            &billing,
-            json!({"status": "pending", "priority": "high", "category": "Billing", "assignee_id": acme.agent().id()}),
+            billing.id,
+            &json!({"status": "pending", "priority": "high", "category": "Billing", "assignee_id": acme.agent().id()}),
         )
         .await,
         StatusCode::OK,
     )
     .await;
-    reply(&app, acme.agent(), &created[2], "Secret internal phrase", true).await;
+    app.reply(acme.agent(), created[2].id, "Secret internal phrase", true)
+        .await;
 
     // Pages of 3 walk all 8 tickets exactly once, newest update first.
     let mut seen = Vec::new();
@@ -157,7 +125,7 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
             Some(cursor) => format!("?limit=3&cursor={cursor}"),
             None => "?limit=3".to_owned(),
         };
-        let page = page(&app, acme.agent(), &query).await;
+        let page = app.tickets_as(acme.agent(), &query).await;
         assert!(page.items.len() <= 3);
         seen.extend(page.items.iter().map(|ticket| ticket.id));
         match page.next_cursor {
@@ -172,42 +140,47 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
     assert_eq!(unique.len(), 8, "no ticket twice");
     assert_eq!(seen[0], created[2].id, "the ticket with the newest note comes first");
 
-    let by_created = page(&app, acme.agent(), "?sort=created&limit=100").await;
+    let by_created = app.tickets_as(acme.agent(), "?sort=created&limit=100").await;
     assert_eq!(by_created.items[0].id, billing.id);
     assert_eq!(by_created.items.last().unwrap().id, created[0].id);
 
-    let pending = page(&app, acme.agent(), "?status=pending").await;
+    let pending = app.tickets_as(acme.agent(), "?status=pending").await;
     assert_eq!(pending.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![billing.id]);
-    let mine = page(&app, acme.agent(), "?assignee=me").await;
+    let mine = app.tickets_as(acme.agent(), "?assignee=me").await;
     assert_eq!(mine.items.len(), 1);
-    let others = page(&app, &acme.agents[1], "?assignee=me").await;
+    let others = app.tickets_as(&acme.agents[1], "?assignee=me").await;
     assert!(others.items.is_empty());
-    let unassigned = page(&app, acme.agent(), "?assignee=none").await;
+    let unassigned = app.tickets_as(acme.agent(), "?assignee=none").await;
     assert_eq!(unassigned.items.len(), 7);
-    let by_id = page(&app, &acme.agents[1], &format!("?assignee={}", acme.agent().id())).await;
+    let by_id = app
+        .tickets_as(&acme.agents[1], &format!("?assignee={}", acme.agent().id()))
+        .await;
     assert_eq!(by_id.items.len(), 1);
-    assert_eq!(page(&app, acme.agent(), "?priority=high").await.items.len(), 1);
-    assert_eq!(page(&app, acme.agent(), "?category=billing").await.items.len(), 1);
+    assert_eq!(app.tickets_as(acme.agent(), "?priority=high").await.items.len(), 1);
+    assert_eq!(app.tickets_as(acme.agent(), "?category=billing").await.items.len(), 1);
 
     // Search: subject and messages, case-insensitive, with % and _ taken literally.
-    assert_eq!(page(&app, acme.agent(), "?q=INVOICE").await.items.len(), 1);
+    assert_eq!(app.tickets_as(acme.agent(), "?q=INVOICE").await.items.len(), 1);
     assert_eq!(
-        page(&app, acme.agent(), "?q=50%25%20discount_code").await.items.len(),
+        app.tickets_as(acme.agent(), "?q=50%25%20discount_code")
+            .await
+            .items
+            .len(),
         1
     );
     assert_eq!(
-        page(&app, acme.agent(), "?q=%25").await.items.len(),
+        app.tickets_as(acme.agent(), "?q=%25").await.items.len(),
         1,
         "% matches only a literal %"
     );
-    assert_eq!(page(&app, acme.agent(), "?q=body%204").await.items.len(), 1);
+    assert_eq!(app.tickets_as(acme.agent(), "?q=body%204").await.items.len(), 1);
     assert_eq!(
-        page(&app, acme.agent(), "?q=secret%20internal").await.items.len(),
+        app.tickets_as(acme.agent(), "?q=secret%20internal").await.items.len(),
         1,
         "staff search notes"
     );
     assert!(
-        page(&app, acme.customer(), "?q=secret%20internal")
+        app.tickets_as(acme.customer(), "?q=secret%20internal")
             .await
             .items
             .is_empty(),
@@ -215,7 +188,7 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
     );
 
     // Customers see only their own tickets.
-    let own = page(&app, &acme.customers[1], "?limit=100").await;
+    let own = app.tickets_as(&acme.customers[1], "?limit=100").await;
     assert_eq!(own.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![billing.id]);
 
     for bad in ["?limit=0", "?limit=101", "?cursor=garbage", "?assignee=bob"] {
@@ -236,15 +209,15 @@ async fn replies_notes_and_the_lifecycle() {
     let agent = acme.agent();
     let ticket = app.create_ticket(customer, "Broken widget", "It broke.").await.ticket;
 
-    let note = reply(&app, agent, &ticket, "Customer is a VIP", true).await;
+    let note = app.reply(agent, ticket.id, "Customer is a VIP", true).await;
     assert!(note.internal);
-    let after_note = detail(&app, agent, &ticket).await;
+    let after_note = app.ticket_as(agent, ticket.id).await;
     assert_eq!(after_note.ticket.first_response_at, None, "a note is not a response");
     assert_eq!(after_note.ticket.status, TicketStatus::New);
 
-    let answer = reply(&app, agent, &ticket, "Try turning it off and on.", false).await;
+    let answer = app.reply(agent, ticket.id, "Try turning it off and on.", false).await;
     assert_eq!(answer.author.id, agent.id());
-    let answered = detail(&app, agent, &ticket).await;
+    let answered = app.ticket_as(agent, ticket.id).await;
     assert_eq!(answered.ticket.first_response_at, Some(answer.created_at));
     assert_eq!(
         answered.ticket.status,
@@ -254,21 +227,21 @@ async fn replies_notes_and_the_lifecycle() {
     assert_eq!(answered.messages.len(), 3);
 
     // The customer sees the reply, never the note.
-    let seen = detail(&app, customer, &ticket).await;
+    let seen = app.ticket_as(customer, ticket.id).await;
     assert_eq!(seen.messages.len(), 2);
     assert!(seen.messages.iter().all(|message| !message.internal));
     assert!(!seen.messages.iter().any(|message| message.body.contains("VIP")));
 
     // Solve, then the customer writes again: it reopens.
     let solved: Ticket = expect_json(
-        patch(&app, agent, &ticket, json!({"status": "solved"})).await,
+        app.patch_ticket(agent, ticket.id, &json!({"status": "solved"})).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(solved.status, TicketStatus::Solved);
     assert!(solved.solved_at.is_some());
-    reply(&app, customer, &ticket, "Still broken.", false).await;
-    let reopened = detail(&app, agent, &ticket).await;
+    app.reply(customer, ticket.id, "Still broken.", false).await;
+    let reopened = app.ticket_as(agent, ticket.id).await;
     assert_eq!(reopened.ticket.status, TicketStatus::Open);
     assert_eq!(reopened.ticket.solved_at, None);
     assert_eq!(
@@ -277,17 +250,17 @@ async fn replies_notes_and_the_lifecycle() {
     );
 
     // new is only a starting point; closed is final.
-    let back_to_new = patch(&app, agent, &ticket, json!({"status": "new"})).await;
+    let back_to_new = app.patch_ticket(agent, ticket.id, &json!({"status": "new"})).await;
     expect_error(back_to_new, StatusCode::CONFLICT, ErrorCode::Conflict).await;
-    let close_open = patch(&app, agent, &ticket, json!({"status": "closed"})).await;
+    let close_open = app.patch_ticket(agent, ticket.id, &json!({"status": "closed"})).await;
     expect_error(close_open, StatusCode::CONFLICT, ErrorCode::Conflict).await;
     expect_json::<Ticket>(
-        patch(&app, agent, &ticket, json!({"status": "solved"})).await,
+        app.patch_ticket(agent, ticket.id, &json!({"status": "solved"})).await,
         StatusCode::OK,
     )
     .await;
     let closed: Ticket = expect_json(
-        patch(&app, agent, &ticket, json!({"status": "closed"})).await,
+        app.patch_ticket(agent, ticket.id, &json!({"status": "closed"})).await,
         StatusCode::OK,
     )
     .await;
@@ -300,10 +273,10 @@ async fn replies_notes_and_the_lifecycle() {
         )
         .await;
     expect_error(late, StatusCode::CONFLICT, ErrorCode::Conflict).await;
-    let reopen_closed = patch(&app, agent, &ticket, json!({"status": "open"})).await;
+    let reopen_closed = app.patch_ticket(agent, ticket.id, &json!({"status": "open"})).await;
     expect_error(reopen_closed, StatusCode::CONFLICT, ErrorCode::Conflict).await;
     assert_eq!(
-        detail(&app, agent, &ticket).await.messages.len(),
+        app.ticket_as(agent, ticket.id).await.messages.len(),
         4,
         "nothing stored by refused requests"
     );
@@ -315,7 +288,7 @@ async fn fields_change_and_clear_and_bad_values_change_nothing() {
     let acme = TestWorkspace::create(&app, "acme", 1).await;
     let ticket = app.create_ticket(acme.customer(), "Tags", "Tag me").await.ticket;
     let updated: Ticket = expect_json(
-        patch(&app, &acme.supervisor, &ticket, json!({"priority": "urgent", "category": " Shipping ", "tags": ["VIP", "vip", "late-delivery"], "assignee_id": acme.agent().id()})).await,
+        app.patch_ticket(&acme.supervisor, ticket.id, &json!({"priority": "urgent", "category": " Shipping ", "tags": ["VIP", "vip", "late-delivery"], "assignee_id": acme.agent().id()})).await,
         StatusCode::OK,
     )
     .await;
@@ -325,11 +298,10 @@ async fn fields_change_and_clear_and_bad_values_change_nothing() {
     assert!(updated.updated_at > ticket.updated_at);
 
     let cleared: Ticket = expect_json(
-        patch(
-            &app,
+        app.patch_ticket(
             &acme.supervisor,
-            &ticket,
-            json!({"category": null, "assignee_id": null}),
+            ticket.id,
+            &json!({"category": null, "assignee_id": null}),
         )
         .await,
         StatusCode::OK,
@@ -350,22 +322,22 @@ async fn fields_change_and_clear_and_bad_values_change_nothing() {
         (json!({"assignee_id": uuid::Uuid::now_v7()}), "assignee_id"),
     ] {
         let error = expect_error(
-            patch(&app, &acme.supervisor, &ticket, body).await,
+            app.patch_ticket(&acme.supervisor, ticket.id, &body).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::ValidationFailed,
         )
         .await;
         assert!(error.fields.contains_key(field), "{error:?}");
     }
-    let unknown = patch(
-        &app,
-        &acme.supervisor,
-        &ticket,
-        json!({"status": "open", "requester_id": acme.agent().id()}),
-    )
-    .await;
+    let unknown = app
+        .patch_ticket(
+            &acme.supervisor,
+            ticket.id,
+            &json!({"status": "open", "requester_id": acme.agent().id()}),
+        )
+        .await;
     expect_error(unknown, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
-    let after = detail(&app, &acme.supervisor, &ticket).await.ticket;
+    let after = app.ticket_as(&acme.supervisor, ticket.id).await.ticket;
     assert_eq!(after, cleared, "refused patches change nothing");
 }
 
@@ -398,7 +370,7 @@ async fn customers_cannot_see_other_customers_tickets() {
         )
         .await;
     expect_error(write, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    assert_eq!(detail(&app, acme.agent(), &theirs).await.messages.len(), 1);
+    assert_eq!(app.ticket_as(acme.agent(), theirs.id).await.messages.len(), 1);
 }
 
 #[tokio::test]
@@ -417,16 +389,16 @@ async fn views_and_their_counts_agree() {
     }
     // 0, 1: mine (one new, one open); 2: another agent's; 3: pending; 4: solved; 5: unassigned and new.
     expect_json::<Ticket>(
-        patch(&app, agent, &tickets[0], json!({"assignee_id": agent.id()})).await,
+        app.patch_ticket(agent, tickets[0].id, &json!({"assignee_id": agent.id()}))
+            .await,
         StatusCode::OK,
     )
     .await;
     expect_json::<Ticket>(
-        patch(
-            &app,
+        app.patch_ticket(
             agent,
-            &tickets[1],
-            json!({"assignee_id": agent.id(), "status": "open"}),
+            tickets[1].id,
+            &json!({"assignee_id": agent.id(), "status": "open"}),
         )
         .await,
         StatusCode::OK,
@@ -434,17 +406,20 @@ async fn views_and_their_counts_agree() {
     .await;
     let other = &acme.agents[1];
     expect_json::<Ticket>(
-        patch(&app, other, &tickets[2], json!({"assignee_id": other.id()})).await,
+        app.patch_ticket(other, tickets[2].id, &json!({"assignee_id": other.id()}))
+            .await,
         StatusCode::OK,
     )
     .await;
     expect_json::<Ticket>(
-        patch(&app, agent, &tickets[3], json!({"status": "pending"})).await,
+        app.patch_ticket(agent, tickets[3].id, &json!({"status": "pending"}))
+            .await,
         StatusCode::OK,
     )
     .await;
     expect_json::<Ticket>(
-        patch(&app, agent, &tickets[4], json!({"status": "solved"})).await,
+        app.patch_ticket(agent, tickets[4].id, &json!({"status": "solved"}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -468,22 +443,23 @@ async fn views_and_their_counts_agree() {
         ("solved", 1),
         ("all", 6),
     ] {
-        let listed = page(&app, agent, &format!("?view={view}&limit=100")).await;
+        let listed = app.tickets_as(agent, &format!("?view={view}&limit=100")).await;
         assert_eq!(listed.items.len(), expected, "view {view}");
     }
     // Filters narrow a view; an explicit assignee replaces the view's.
-    assert_eq!(page(&app, agent, "?view=open&status=open").await.items.len(), 1);
+    assert_eq!(app.tickets_as(agent, "?view=open&status=open").await.items.len(), 1);
     assert_eq!(
-        page(&app, agent, &format!("?view=mine&assignee={}", other.id()))
+        app.tickets_as(agent, &format!("?view=mine&assignee={}", other.id()))
             .await
             .items
             .len(),
         1
     );
     // The list shows the latest public message, never a note.
-    reply(&app, agent, &tickets[5], "We are looking into it now.", false).await;
-    reply(&app, agent, &tickets[5], "internal: check logs", true).await;
-    let row = page(&app, agent, "?limit=1").await.items.remove(0);
+    app.reply(agent, tickets[5].id, "We are looking into it now.", false)
+        .await;
+    app.reply(agent, tickets[5].id, "internal: check logs", true).await;
+    let row = app.tickets_as(agent, "?limit=1").await.items.remove(0);
     assert_eq!(row.preview.as_deref(), Some("We are looking into it now."));
 
     let customer = app.get("/api/v1/tickets/counts", &acme.customer().token).await;
