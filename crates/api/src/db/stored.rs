@@ -5,7 +5,6 @@
 use ferrodesk_shared::Role;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::{BreachAction, BreachKind};
-use ferrodesk_shared::tickets::Priority;
 use ferrodesk_shared::workspaces::Plan;
 use sea_orm::entity::prelude::*;
 
@@ -46,11 +45,6 @@ stored_enum! {
 stored_enum! {
     /// `workspaces.plan`.
     StoredPlan <=> Plan { Free, Pro }
-}
-
-stored_enum! {
-    /// `sla_policies.priority`.
-    StoredPriority <=> Priority { Low, Normal, High, Urgent }
 }
 
 stored_enum! {
@@ -96,7 +90,6 @@ mod tests {
     fn twins_store_the_contract_names() {
         stores_the_contract_names::<StoredRole, Role>(|role| role.as_str().to_owned());
         stores_the_contract_names::<StoredPlan, Plan>(|plan| plan.as_str().to_owned());
-        stores_the_contract_names::<StoredPriority, Priority>(|priority| priority.as_str().to_owned());
         stores_the_contract_names::<StoredNotificationKind, NotificationKind>(|kind| kind.as_str().to_owned());
         // The breach enums have no `as_str`; the strings stored were their serde names.
         stores_the_contract_names::<StoredBreachKind, BreachKind>(serde_name);

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-use crate::db::stored::StoredPriority;
+// The same column type as tickets.priority, so one twin of the contract's Priority.
+use super::tickets::Priority;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sla_policies")]
@@ -8,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub workspace_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub priority: StoredPriority,
+    pub priority: Priority,
     pub first_response_minutes: i32,
     pub resolution_minutes: i32,
     pub updated_at: DateTimeUtc,
