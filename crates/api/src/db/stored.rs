@@ -3,8 +3,10 @@
 //! `as_str()` gives (so no row changes), converted both ways by exhaustive matches.
 
 use ferrodesk_shared::Role;
+use ferrodesk_shared::ai::CategorySource;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::{BreachAction, BreachKind};
+use ferrodesk_shared::tickets::{Priority, TicketStatus};
 use ferrodesk_shared::workspaces::Plan;
 use sea_orm::entity::prelude::*;
 
@@ -58,6 +60,21 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// `tickets.status`.
+    StoredStatus <=> TicketStatus { New, Open, Pending, Solved, Closed }
+}
+
+stored_enum! {
+    /// `tickets.priority`, `sla_policies.priority`.
+    StoredPriority <=> Priority { Low, Normal, High, Urgent }
+}
+
+stored_enum! {
+    /// `tickets.category_source`: who set the category.
+    StoredCategorySource <=> CategorySource { Ai, Agent }
+}
+
+stored_enum! {
     /// `notifications.kind`.
     StoredNotificationKind <=> NotificationKind { TicketCreated, TicketAssigned, CustomerReplied, TicketEscalated }
 }
@@ -91,6 +108,9 @@ mod tests {
         stores_the_contract_names::<StoredRole, Role>(|role| role.as_str().to_owned());
         stores_the_contract_names::<StoredPlan, Plan>(|plan| plan.as_str().to_owned());
         stores_the_contract_names::<StoredNotificationKind, NotificationKind>(|kind| kind.as_str().to_owned());
+        stores_the_contract_names::<StoredStatus, TicketStatus>(|status| status.as_str().to_owned());
+        stores_the_contract_names::<StoredPriority, Priority>(|priority| priority.as_str().to_owned());
+        stores_the_contract_names::<StoredCategorySource, CategorySource>(serde_name);
         // The breach enums have no `as_str`; the strings stored were their serde names.
         stores_the_contract_names::<StoredBreachKind, BreachKind>(serde_name);
         stores_the_contract_names::<StoredBreachAction, BreachAction>(serde_name);

@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::StringLen;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -215,13 +215,16 @@ pub async fn recent(
     if let Some(to_address) = to_address {
         query = query.filter(outbox::Column::ToAddress.eq(to_address));
     }
-    let count = query.clone().count(conn).await?;
-    let oldest = query
-        .order_by_asc(outbox::Column::CreatedAt)
+    // One round trip: quotas run inside the change's transaction, before its lock.
+    let counted: Option<(i64, Option<DateTime<Utc>>)> = query
+        .select_only()
+        .column_as(outbox::Column::Id.count(), "sent")
+        .column_as(outbox::Column::CreatedAt.min(), "oldest")
+        .into_tuple()
         .one(conn)
-        .await?
-        .map(|row| row.created_at);
-    Ok((count, oldest))
+        .await?;
+    let (count, oldest) = counted.unwrap_or((0, None));
+    Ok((u64::try_from(count).unwrap_or(0), oldest))
 }
 
 #[cfg(test)]

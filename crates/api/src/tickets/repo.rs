@@ -12,8 +12,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::{TicketVisibility, WorkspaceScope};
-use crate::db::entities::tickets::Status;
 use crate::db::entities::{idempotency_keys, messages, tickets};
+use crate::db::stored::{StoredPriority, StoredStatus as Status};
 use crate::error::{ApiError, ApiResult};
 
 use super::domain::Cursor;
@@ -319,7 +319,7 @@ fn filtered(scope: &WorkspaceScope, filter: &ListFilter) -> Select<tickets::Enti
         None => {}
     }
     if let Some(priority) = filter.priority {
-        query = query.filter(tickets::Column::Priority.eq(tickets::Priority::from(priority)));
+        query = query.filter(tickets::Column::Priority.eq(StoredPriority::from(priority)));
     }
     if let Some(category) = &filter.category {
         query = query.filter(tickets::Column::Category.eq(category.as_str()));

@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use ferrodesk::auth::links::Purpose;
 use ferrodesk::db::entities::{
-    invitations, notifications, outbox, sign_in_links, sla_breaches, sla_policies, tickets, users, workspaces,
+    invitations, notifications, outbox, sign_in_links, sla_breaches, sla_policies, users, workspaces,
 };
 use ferrodesk::db::stored::{StoredBreachAction, StoredBreachKind, StoredNotificationKind, StoredPlan, StoredRole};
 use ferrodesk::mail::MailKind;
@@ -211,7 +211,7 @@ async fn typed_columns_keep_the_stored_strings_both_ways() {
     assert_eq!((mail.kind, mail.status), (MailKind::AgentReplied, OutboxStatus::Dead));
     let link = sign_in_links::Entity::find_by_id(link).one(db).await.unwrap().unwrap();
     assert_eq!(link.purpose, Purpose::SignIn);
-    let policy = sla_policies::Entity::find_by_id((workspace, tickets::Priority::Urgent))
+    let policy = sla_policies::Entity::find_by_id((workspace, ferrodesk::db::stored::StoredPriority::Urgent))
         .one(db)
         .await
         .unwrap()

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 // The same column type as tickets.priority, so one twin of the contract's Priority.
-use super::tickets::Priority;
+use crate::db::stored::StoredPriority as Priority;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sla_policies")]
