@@ -20,7 +20,6 @@
 #![allow(clippy::print_stdout)]
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,18 +27,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
+use ferrodesk_dev::ThrowawayDatabase;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
 use ferrodesk_shared::events::{ClientEvent, ServerEvent};
 use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
 use ferrodesk_shared::{Role, TicketId};
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ConnectionTrait, Database};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as Frame;
-use uuid::Uuid;
 
 mod support;
 
@@ -169,7 +167,7 @@ fn ensure_open_files(needed: u64) -> Result<()> {
 async fn run(options: Options) -> Result<()> {
     // reqwest is built without a TLS provider of its own; the server installs ring the same way.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let database = BenchDatabase::create().await?;
+    let database = bench_database().await?;
     let outcome = async {
         let mut server = Server::start(&database).await?;
         let result = measure(&server, &database, &options).await;
@@ -187,71 +185,15 @@ async fn run(options: Options) -> Result<()> {
     outcome
 }
 
-/// A fresh data folder, and a fresh PostgreSQL database when `BENCH_DATABASE_URL` names a server.
-struct BenchDatabase {
-    dir: PathBuf,
-    /// `(admin url, database name, url of the new database)`.
-    postgres: Option<(String, String, String)>,
-}
-
-impl BenchDatabase {
-    async fn create() -> Result<BenchDatabase> {
-        // Built first, so that its `Drop` cleans up after a failure below.
-        let mut database = BenchDatabase {
-            dir: std::env::temp_dir().join(format!("ferrodesk-bench-{}", Uuid::now_v7().simple())),
-            postgres: None,
-        };
-        std::fs::create_dir_all(database.dir.join("web")).context("creating the data folder")?;
-        // A stand-in web app, so the server does not warn that none is built.
-        std::fs::write(
-            database.dir.join("web/index.html"),
-            "<!doctype html><title>bench</title>",
-        )?;
-        let admin_url = std::env::var("BENCH_DATABASE_URL").ok().filter(|url| !url.is_empty());
-        let Some(admin_url) = admin_url else {
-            return Ok(database);
-        };
-        if !admin_url.starts_with("postgres") {
-            bail!("BENCH_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)");
-        }
-        let Some((server, _)) = admin_url.rsplit_once('/') else {
-            bail!("BENCH_DATABASE_URL must end with a database name, like postgres://postgres@127.0.0.1:5432/postgres");
-        };
-        let name = format!("ferrodesk_bench_{}", Uuid::now_v7().simple());
-        let admin = Database::connect(&admin_url)
-            .await
-            .context("connecting to BENCH_DATABASE_URL")?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .context("creating the benchmark database")?;
-        admin.close().await.ok();
-        let url = format!("{server}/{name}");
-        database.postgres = Some((admin_url, name, url));
-        Ok(database)
-    }
-
-    fn describe(&self) -> String {
-        match &self.postgres {
-            Some((_, name, url)) => {
-                let host = url.rsplit_once('@').map_or(url.as_str(), |(_, host)| host);
-                let host = host.rsplit_once('/').map_or(host, |(host, _)| host);
-                format!("PostgreSQL (fresh database {name} on {host})")
-            }
-            None => "SQLite (fresh file in a temporary folder, WAL)".to_owned(),
-        }
-    }
-}
-
-/// Removes the folder and the PostgreSQL database on every way out, a panic included.
-impl Drop for BenchDatabase {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.dir).ok();
-        let Some((admin_url, name, _)) = self.postgres.take() else {
-            return;
-        };
-        support::drop_database(admin_url, name);
-    }
+/// A fresh data folder, and a fresh PostgreSQL database when `BENCH_DATABASE_URL` names a server;
+/// both removed on every way out, a panic included.
+async fn bench_database() -> Result<ThrowawayDatabase> {
+    let admin_url = std::env::var("BENCH_DATABASE_URL").ok().filter(|url| !url.is_empty());
+    let database = ThrowawayDatabase::create("bench", admin_url.as_deref())
+        .await
+        .context("BENCH_DATABASE_URL (a postgres:// URL; leave it unset for SQLite)")?;
+    support::stand_in_web_app(&database.dir)?;
+    Ok(database)
 }
 
 /// The server binary as a child process; killed when dropped, so also on every error path.
@@ -263,9 +205,15 @@ struct Server {
 }
 
 impl Server {
-    async fn start(database: &BenchDatabase) -> Result<Server> {
-        let url = database.postgres.as_ref().map(|(_, _, url)| url.as_str());
-        let spawned = support::spawn_server(&database.dir, url, Duration::from_secs(30), STARTUP_TIMEOUT).await?;
+    async fn start(database: &ThrowawayDatabase) -> Result<Server> {
+        let spawned = support::spawn_server(
+            &database.dir,
+            Some(&database.url),
+            &[],
+            Duration::from_secs(30),
+            STARTUP_TIMEOUT,
+        )
+        .await?;
         let pid = spawned.child.id().ok_or_else(|| anyhow!("the server exited at once"))?;
         Ok(Server {
             child: spawned.child,
@@ -569,7 +517,7 @@ struct Report {
     server_warnings: Vec<String>,
 }
 
-async fn measure(server: &Server, database: &BenchDatabase, options: &Options) -> Result<Report> {
+async fn measure(server: &Server, database: &ThrowawayDatabase, options: &Options) -> Result<Report> {
     let fresh = server.memory()?;
     let workspace = set_up_workspace(server, options.agents).await?;
     // One ticket before measuring, so the pools, caches and workers the ticket path uses are warm.
@@ -682,7 +630,7 @@ struct AnalysisInput {
     logs: Vec<(usize, SocketLog)>,
 }
 
-fn analyse(options: &Options, database: &BenchDatabase, input: AnalysisInput) -> Report {
+fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput) -> Report {
     let wanted: HashMap<TicketId, (usize, &Created)> = input
         .tickets
         .iter()
@@ -809,7 +757,7 @@ fn mib(kib: u64) -> String {
 }
 
 impl Report {
-    fn print(&self, options: &Options, database: &BenchDatabase, server: &Server) {
+    fn print(&self, options: &Options, database: &ThrowawayDatabase, server: &Server) {
         let per_connection = (self.idle.rss_kib as f64 - self.before.rss_kib as f64) / self.sockets as f64;
         let round_trips: Vec<f64> = self.tickets.iter().map(|created| millis(created.round_trip)).collect();
         let inconsistent = self.tickets.iter().filter(|created| !created.clock_consistent).count();

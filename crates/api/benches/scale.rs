@@ -1,6 +1,6 @@
 //! The dashboard and the inbox on a workspace of a million tickets: `cargo bench -p ferrodesk --bench scale`.
 //!
-//! Seeds a fresh database with `ferrodesk::scale` (what `ferrodesk seed-scale` runs): SQLite in a
+//! Seeds a fresh database with `ferrodesk_dev::scale` (what `seed-scale` runs): SQLite in a
 //! temporary folder, or a fresh PostgreSQL database when `BENCH_DATABASE_URL=postgres://...` names a
 //! server (created for the run, dropped after it). Then starts the release server binary on a free
 //! loopback port against it, signs in as the supervisor (and an agent, for `view=mine`), and times
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{Days, Utc};
 use chrono_tz::Tz;
-use ferrodesk::scale::{self, ScaleOptions, ScaleReport};
+use ferrodesk_dev::scale::{self, ScaleOptions, ScaleReport};
 use ferrodesk_shared::auth::{AuthResponse, LoginRequest};
 use ferrodesk_shared::reports::Overview;
 use ferrodesk_shared::tickets::{InboxCounts, TicketPage};
@@ -129,12 +129,7 @@ impl BenchDatabase {
             keep_dir: keep_env || given_dir.is_some(),
             keep_database: keep_env,
         };
-        std::fs::create_dir_all(database.dir.join("web")).context("creating the data folder")?;
-        // A stand-in web app, so the server does not warn that none is built.
-        std::fs::write(
-            database.dir.join("web/index.html"),
-            "<!doctype html><title>bench</title>",
-        )?;
+        support::stand_in_web_app(&database.dir)?;
         if let Some(url) = std::env::var("SCALE_DATABASE_URL").ok().filter(|url| !url.is_empty()) {
             if !url.starts_with("postgres") {
                 bail!("SCALE_DATABASE_URL must be a postgres:// URL");
@@ -147,22 +142,10 @@ impl BenchDatabase {
         let Some(admin_url) = std::env::var("BENCH_DATABASE_URL").ok().filter(|url| !url.is_empty()) else {
             return Ok(database);
         };
-        if !admin_url.starts_with("postgres") {
-            bail!("BENCH_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)");
-        }
-        let Some((server, _)) = admin_url.rsplit_once('/') else {
-            bail!("BENCH_DATABASE_URL must end with a database name, like postgres://postgres@127.0.0.1:5432/postgres");
-        };
         let name = format!("ferrodesk_scale_{}", Uuid::now_v7().simple());
-        let admin = Database::connect(&admin_url)
+        let url = ferrodesk_dev::throwaway::create_database(&admin_url, &name)
             .await
-            .context("connecting to BENCH_DATABASE_URL")?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .context("creating the benchmark database")?;
-        admin.close().await.ok();
-        let url = format!("{server}/{name}");
+            .context("BENCH_DATABASE_URL (a postgres:// URL; leave it unset for SQLite)")?;
         database.postgres = Some((Some(admin_url), name, url));
         Ok(database)
     }
@@ -244,7 +227,7 @@ impl Drop for BenchDatabase {
         let Some((Some(admin_url), name, _)) = self.postgres.take() else {
             return;
         };
-        support::drop_database(admin_url, name);
+        ferrodesk_dev::throwaway::drop_database(admin_url, name);
     }
 }
 
@@ -258,7 +241,7 @@ struct Server {
 impl Server {
     async fn start(database: &BenchDatabase) -> Result<Server> {
         let url = database.postgres.as_ref().map(|(_, _, url)| url.as_str());
-        let spawned = support::spawn_server(&database.dir, url, REQUEST_TIMEOUT, STARTUP_TIMEOUT).await?;
+        let spawned = support::spawn_server(&database.dir, url, &[], REQUEST_TIMEOUT, STARTUP_TIMEOUT).await?;
         Ok(Server {
             child: spawned.child,
             address: spawned.address,

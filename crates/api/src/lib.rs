@@ -17,7 +17,6 @@ pub mod openapi;
 pub mod realtime;
 pub mod reports;
 pub mod routes;
-pub mod scale;
 pub mod scheduler;
 pub mod sla;
 pub mod spa;

@@ -1,5 +1,5 @@
-//! What the benchmarks share: the server binary as a child process on a free loopback port, and
-//! dropping the throwaway PostgreSQL database a run made.
+//! What the benchmarks share: the server binary as a child process on a free loopback port. Their
+//! throwaway databases come from `ferrodesk_dev::throwaway`, as the integration tests' do.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database};
 
 /// A started server: its process (killed when dropped), its address and a client for it.
 pub struct Spawned {
@@ -16,11 +15,12 @@ pub struct Spawned {
     pub client: reqwest::Client,
 }
 
-/// Starts the release server on data folder `dir` (its log in `dir/server.log`), on PostgreSQL when
-/// `database_url` is given, and waits until `/readyz` answers.
+/// Starts the release server on data folder `dir` (its log in `dir/server.log`), on `database_url`
+/// when given (else SQLite in `dir`), with the extra environment `env`, and waits until `/readyz` answers.
 pub async fn spawn_server(
     dir: &Path,
     database_url: Option<&str>,
+    env: &[(&str, String)],
     request_timeout: Duration,
     startup_timeout: Duration,
 ) -> Result<Spawned> {
@@ -50,6 +50,9 @@ pub async fn spawn_server(
     if let Some(url) = database_url {
         command.env("DATABASE_URL", url);
     }
+    for (name, value) in env {
+        command.env(name, value);
+    }
     let mut child = command.spawn().context("starting the ferrodesk binary")?;
     let address = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().timeout(request_timeout).build()?;
@@ -71,27 +74,11 @@ pub async fn spawn_server(
     Ok(Spawned { child, address, client })
 }
 
-/// Drops database `name` through `admin_url`; for `Drop` impls, so it never panics and reports a
-/// failure on stderr (stdout may be the broken pipe being unwound from).
-pub fn drop_database(admin_url: String, name: String) {
-    // Drop may run inside the benchmark's runtime, which cannot block on itself: use a thread.
-    let shown = name.clone();
-    let dropped = std::thread::spawn(move || -> Result<()> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        runtime.block_on(async {
-            let admin = Database::connect(&admin_url).await?;
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await?;
-            admin.close().await.ok();
-            Ok(())
-        })
-    })
-    .join();
-    if !matches!(dropped, Ok(Ok(()))) {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "could not drop the benchmark database {shown}");
-    }
+/// A stand-in web app in the data folder `dir`, so the server does not warn that none is built.
+pub fn stand_in_web_app(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir.join("web")).context("creating the data folder")?;
+    std::fs::write(dir.join("web/index.html"), "<!doctype html><title>bench</title>")?;
+    Ok(())
 }
 
 pub fn print_log_tail(path: &Path) {

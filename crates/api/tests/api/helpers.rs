@@ -1,22 +1,19 @@
 //! `spawn_app()` and typed helpers per endpoint.
 
-use std::path::PathBuf;
-
 use ferrodesk::config::{
     AiConfig, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit,
-    RealtimeSettings, Secret, Settings, sqlite_url,
+    RealtimeSettings, Secret, Settings,
 };
 use ferrodesk::startup::Application;
+use ferrodesk_dev::ThrowawayDatabase;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
 use ferrodesk_shared::tickets::{Message, NewTicket, Ticket, TicketDetail, TicketPage};
 use ferrodesk_shared::users::{User, UserList};
 use ferrodesk_shared::{ErrorBody, ErrorCode, Role, TicketId};
 use reqwest::{Method, Response, StatusCode};
-use sea_orm::{ConnectionTrait, Database};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use uuid::Uuid;
 
 /// The signing secret of every test app, so tests can forge tokens that the app must refuse.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
@@ -492,76 +489,25 @@ pub async fn expect_error(response: Response, status: StatusCode, code: ErrorCod
     body
 }
 
-/// A database of its own for one test, removed when the test ends.
-pub struct TestDatabase {
-    pub url: String,
-    dir: PathBuf,
-    postgres: Option<(String, String)>,
-}
+/// A database of its own for one test, removed when the test ends: a throwaway database
+/// (`ferrodesk_dev::throwaway`, shared with the benchmarks), on PostgreSQL when `TEST_DATABASE_URL`
+/// names a server, else SQLite; `url`, `dir` and `is_postgres()` come from it.
+pub struct TestDatabase(ThrowawayDatabase);
 
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
-        let dir = std::env::temp_dir().join(format!("ferrodesk-test-{}", Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        match std::env::var("TEST_DATABASE_URL")
+        let admin_url = std::env::var("TEST_DATABASE_URL")
             .ok()
-            .filter(|url| url.starts_with("postgres"))
-        {
-            Some(admin_url) => {
-                let name = format!("ferrodesk_test_{}", Uuid::now_v7().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("PostgreSQL at TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .unwrap();
-                admin.close().await.ok();
-                let url = match admin_url.rsplit_once('/') {
-                    Some((server, _)) => format!("{server}/{name}"),
-                    None => panic!("TEST_DATABASE_URL must end with a database name"),
-                };
-                TestDatabase {
-                    url,
-                    dir,
-                    postgres: Some((admin_url, name)),
-                }
-            }
-            None => TestDatabase {
-                url: sqlite_url(&dir.join("ferrodesk.db")),
-                dir,
-                postgres: None,
-            },
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.postgres.is_some()
+            .filter(|url| url.starts_with("postgres"));
+        let database = ThrowawayDatabase::create("test", admin_url.as_deref()).await;
+        TestDatabase(database.expect("a throwaway database (PostgreSQL at TEST_DATABASE_URL?)"))
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.dir).ok();
-        if let Some((admin_url, name)) = self.postgres.take() {
-            // Drop runs inside the test's runtime, which cannot block on itself: use a thread of its own.
-            std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    if let Ok(admin) = Database::connect(&admin_url).await {
-                        admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .await
-                            .ok();
-                        admin.close().await.ok();
-                    }
-                });
-            })
-            .join()
-            .ok();
-        }
+impl std::ops::Deref for TestDatabase {
+    type Target = ThrowawayDatabase;
+
+    fn deref(&self) -> &ThrowawayDatabase {
+        &self.0
     }
 }

@@ -1,5 +1,6 @@
-//! `ferrodesk seed-scale`: a workspace with a million tickets, made in minutes, to measure the
-//! dashboard and the inbox at scale (`cargo bench -p ferrodesk --bench scale` uses it).
+//! `seed-scale`: a workspace with a million tickets, made in minutes, to measure the dashboard and
+//! the inbox at scale (`cargo bench -p ferrodesk --bench scale` uses it; `cargo run --release -p
+//! ferrodesk-dev --bin seed-scale` runs it by hand). Dev-only: the server's library does not ship it.
 //!
 //! Unlike `--demo`, nothing goes through the services: the people and the tickets are written with
 //! multi-row INSERTs (1,000 tickets a statement, 50,000 a transaction) from data generated here,
@@ -30,12 +31,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::password::{Password, Passwords};
-use crate::clock;
-use crate::config::PasswordHashing;
-use crate::db::{self, entities::tickets, entities::users, entities::workspaces, placeholder};
-use crate::sla::domain::{self, SlaState};
-use crate::workspaces::domain::Slug;
+use ferrodesk::auth::password::{Password, Passwords};
+use ferrodesk::clock;
+use ferrodesk::config::PasswordHashing;
+use ferrodesk::db::{self, entities::tickets, entities::users, entities::workspaces, placeholder};
+use ferrodesk::sla::domain::{self, SlaState};
+use ferrodesk::workspaces::domain::Slug;
 
 /// Every staff account of a scale workspace signs in with this password.
 pub const PASSWORD: &str = "ferrodesk-scale";
@@ -420,7 +421,7 @@ fn insert_sql(backend: DbBackend, table: &str, columns: &[&str], rows: usize) ->
 }
 
 async fn workspace(db: &DatabaseConnection, slug: &str, founded: DateTime<Utc>) -> anyhow::Result<workspaces::Model> {
-    if let Some(found) = crate::workspaces::repo::find_by_slug(db, slug).await? {
+    if let Some(found) = ferrodesk::workspaces::repo::find_by_slug(db, slug).await? {
         return Ok(found);
     }
     let model = workspaces::Model {
@@ -1061,7 +1062,7 @@ impl Generator {
             updated_at: updated_at.min(now),
             first_response_at,
             solved_at,
-            preview: crate::tickets::domain::excerpt(&preview),
+            preview: ferrodesk::tickets::domain::excerpt(&preview),
             first_response_due_at: due.first_response_due_at,
             resolution_due_at: due.resolution_due_at,
             next_due_at: due.next_due_at,
