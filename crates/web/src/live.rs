@@ -15,6 +15,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::api::Api;
+use crate::api::realtime::socket_url;
 use crate::session::Session;
 
 /// How many recent events are kept for subscribers that have not run yet.
@@ -121,16 +122,6 @@ pub fn provide_live(api: Api, session: Session) -> Live {
         });
     });
     live
-}
-
-fn socket_url() -> Option<String> {
-    let location = window().location();
-    let scheme = if location.protocol().ok()? == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    Some(format!("{scheme}://{}/api/v1/ws", location.host().ok()?))
 }
 
 fn open(api: Api, session: Session, live: Live, generation: u32, attempt: u32) {

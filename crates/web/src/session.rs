@@ -61,7 +61,7 @@ impl Session {
         let api = self.api;
         let current = self.current;
         spawn_local(async move {
-            let _ = api.post::<(), ()>("/api/v1/auth/logout", &()).await;
+            let _ = api.auth().logout().await;
             api.set_token(None);
             current.set(None);
         });

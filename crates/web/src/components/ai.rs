@@ -73,7 +73,9 @@ pub fn category_choices(known: &[CategoryDef], current: Option<&str>) -> Vec<(St
 pub fn CategoryField(ticket: RwSignal<Ticket>, set_category: Callback<Option<String>>) -> impl IntoView {
     let api = use_api();
     let known =
-        LocalResource::new(move || async move { api.ai_categories().await.map(|list| list.items).unwrap_or_default() });
+        LocalResource::new(
+            move || async move { api.ai().categories().await.map(|list| list.items).unwrap_or_default() },
+        );
     let current = move || ticket.with(|t| t.category.clone());
     let badge = move || {
         ticket.with(|t| {

@@ -1,7 +1,7 @@
 //! The notification bell: the unread count, live; a click opens the latest notifications.
 
 use ferrodesk_shared::events::ServerEvent;
-use ferrodesk_shared::notifications::{Notification, NotificationPage, UnreadCount};
+use ferrodesk_shared::notifications::{Notification, NotificationQuery};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -25,7 +25,11 @@ pub fn Bell() -> impl IntoView {
 
     let reload = move || {
         spawn_local(async move {
-            if let Ok(page) = api.get::<NotificationPage>("/api/v1/notifications?limit=10").await {
+            let query = NotificationQuery {
+                limit: Some(10),
+                cursor: None,
+            };
+            if let Ok(page) = api.notifications().list(query).await {
                 unread.set(page.unread_count);
                 items.set(page.items);
             }
@@ -53,7 +57,7 @@ pub fn Bell() -> impl IntoView {
 
     let read_all = move |_| {
         spawn_local(async move {
-            if let Ok(count) = api.post::<_, UnreadCount>("/api/v1/notifications/read-all", &()).await {
+            if let Ok(count) = api.notifications().read_all().await {
                 unread.set(count.unread_count);
                 reload();
             }
@@ -63,9 +67,7 @@ pub fn Bell() -> impl IntoView {
         open.set(false);
         spawn_local(async move {
             if notification.read_at.is_none()
-                && let Ok(count) = api
-                    .post::<_, UnreadCount>(&format!("/api/v1/notifications/{}/read", notification.id), &())
-                    .await
+                && let Ok(count) = api.notifications().read(notification.id).await
             {
                 unread.set(count.unread_count);
             }

@@ -13,11 +13,7 @@ pub fn ConfirmEmailBanner() -> impl IntoView {
     let sent = RwSignal::new(false);
     let resend = move |_| {
         spawn_local(async move {
-            if api
-                .post::<_, ()>("/api/v1/auth/confirm-email/resend", &())
-                .await
-                .is_ok()
-            {
+            if api.auth().resend_confirmation().await.is_ok() {
                 sent.set(true);
             }
         });

@@ -8,9 +8,8 @@ use ferrodesk_shared::ai::{
 };
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{ApiError, use_api};
+use crate::api::{ApiError, use_api, use_submit};
 use crate::components::ai::percent;
 use crate::components::time::Time;
 use crate::components::toast::use_toasts;
@@ -216,44 +215,26 @@ fn AiSettingsPage() -> impl IntoView {
     let toasts = use_toasts();
     let form = Form::new();
     let saved = RwSignal::new(None::<AiSettings>);
-    let load_error = RwSignal::new(None::<ApiError>);
+    let loading = use_submit();
+    let load_error = loading.error();
     let reload = move || {
-        load_error.set(None);
-        spawn_local(async move {
-            match api.ai_settings().await {
-                Ok(settings) => {
-                    form.fill(&settings);
-                    saved.set(Some(settings));
-                }
-                Err(error) => {
-                    let _ = load_error.try_set(Some(error));
-                }
-            }
+        loading.dispatch(api.ai().settings(), move |settings| {
+            form.fill(&settings);
+            saved.set(Some(settings));
         });
     };
     reload();
 
     let changed = move || saved.with(|saved| saved.as_ref().is_some_and(|saved| as_update(saved) != form.read()));
-    let saving = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let saving = use_submit();
+    let error = saving.error();
     let field = move |name: &'static str| move || error.get().and_then(|error| error.field(name));
     let on_submit = move |event: ev::SubmitEvent| {
         event.prevent_default();
-        error.set(None);
-        let update = form.read();
-        saving.set(true);
-        spawn_local(async move {
-            match api.save_ai_settings(&update).await {
-                Ok(settings) => {
-                    form.fill(&settings);
-                    saved.set(Some(settings));
-                    toasts.info("AI settings saved.");
-                }
-                Err(failure) => {
-                    let _ = error.try_set(Some(failure));
-                }
-            }
-            let _ = saving.try_set(false);
+        saving.dispatch(api.ai().save_settings(form.read()), move |settings| {
+            form.fill(&settings);
+            saved.set(Some(settings));
+            toasts.info("AI settings saved.");
         });
     };
     let builtins = move || {
@@ -491,8 +472,8 @@ fn AiSettingsPage() -> impl IntoView {
                     <div class="alert error" role="alert" data-testid="ai-settings-error">{form_problem(&error)}</div>
                 })}
                 <div class="row">
-                    <button class="button primary" type="submit" disabled=move || saving.get() || saved.with(Option::is_none)>
-                        {move || if saving.get() { "Saving…" } else { "Save AI settings" }}
+                    <button class="button primary" type="submit" disabled=move || saving.pending() || saved.with(Option::is_none)>
+                        {move || if saving.pending() { "Saving…" } else { "Save AI settings" }}
                     </button>
                     <span class="spacer"></span>
                     {move || changed().then(|| view! { <span class="small muted" data-testid="unsaved">"Unsaved changes"</span> })}

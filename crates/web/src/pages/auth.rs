@@ -1,18 +1,18 @@
 //! Sign in, sign up (a company and its owner), a customer's help-centre sign-up, and accepting an
 //! invitation: centred cards with one primary action and errors next to their fields.
 
+use std::future::Future;
+
 use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::auth::{
-    AcceptInvitationRequest, AuthResponse, InvitationLookup, InvitationPreview, LinkRenewal,
-    LinkSignIn as LinkSignInRequest, LoginRequest, RegisterRequest, RegistrationAccepted, SignInLinkRequest,
-    SignupRequest,
+    AcceptInvitationRequest, AuthResponse, InvitationLookup, LinkRenewal, LinkSignIn as LinkSignInRequest,
+    LoginRequest, RegisterRequest, RegistrationAccepted, SignInLinkRequest, SignupRequest,
 };
-use ferrodesk_shared::workspaces::WorkspacePublic;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use crate::api::{ApiError, use_api};
+use crate::api::{ApiError, Submit, use_api, use_submit};
 use crate::components::form::{FormError, TextField};
 use crate::session::use_session;
 
@@ -27,26 +27,12 @@ fn Brand() -> impl IntoView {
 }
 
 /// Sends a sign-in request and, when it works, starts the session and goes home.
-fn submit_auth<B: serde::Serialize + 'static>(
-    path: &'static str,
-    body: B,
-    pending: RwSignal<bool>,
-    error: RwSignal<Option<ApiError>>,
-) {
-    let api = use_api();
+fn submit_auth(submit: Submit, call: impl Future<Output = Result<AuthResponse, ApiError>> + 'static) {
     let session = use_session();
     let navigate = use_navigate();
-    pending.set(true);
-    error.set(None);
-    spawn_local(async move {
-        match api.post::<B, AuthResponse>(path, &body).await {
-            Ok(auth) => {
-                session.start(auth);
-                navigate("/", Default::default());
-            }
-            Err(failure) => error.set(Some(failure)),
-        }
-        pending.set(false);
+    submit.dispatch(call, move |auth| {
+        session.start(auth);
+        navigate("/", Default::default());
     });
 }
 
@@ -56,8 +42,10 @@ pub fn SignIn() -> impl IntoView {
     let workspace = RwSignal::new(query.with_untracked(|query| query.get("workspace").unwrap_or_default()));
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let api = use_api();
+    let submit = use_submit();
+    // The emailed link is a second way in: its refusal shows in the same place as the password's.
+    let link = use_submit();
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let body = LoginRequest {
@@ -65,22 +53,17 @@ pub fn SignIn() -> impl IntoView {
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        submit_auth("/api/v1/auth/login", body, pending, error);
+        link.clear();
+        submit_auth(submit, api.auth().login(body));
     };
-    let errors = Signal::derive(move || error.get());
+    let errors = Signal::derive(move || link.error().get().or_else(|| submit.error().get()));
     let link_sent = RwSignal::new(false);
-    let api = use_api();
     let email_link = move |_| {
         let request = SignInLinkRequest {
             workspace_slug: workspace.get_untracked(),
             email: email.get_untracked(),
         };
-        spawn_local(async move {
-            match api.post::<_, ()>("/api/v1/auth/link-request", &request).await {
-                Ok(()) => link_sent.set(true),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        link.dispatch(api.auth().request_link(request), move |()| link_sent.set(true));
     };
     view! {
         <main class="auth-page">
@@ -95,8 +78,8 @@ pub fn SignIn() -> impl IntoView {
                     <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
                     <TextField label="Password" name="password" value=password error=errors kind="password"
                         autocomplete="current-password" />
-                    <button class="button primary wide" type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    <button class="button primary wide" type="submit" disabled=move || submit.pending()>
+                        {move || if submit.pending() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
                 <p class="switch">
@@ -122,8 +105,8 @@ pub fn SignUp() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let api = use_api();
+    let submit = use_submit();
     // Suggest a slug from the company name until the person edits it.
     let slug_edited = RwSignal::new(false);
     Effect::new(move |_| {
@@ -141,9 +124,9 @@ pub fn SignUp() -> impl IntoView {
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        submit_auth("/api/v1/signup", body, pending, error);
+        submit_auth(submit, api.auth().signup(body));
     };
-    let errors = Signal::derive(move || error.get());
+    let errors = submit.error();
     view! {
         <main class="auth-page">
             <div class="auth-card">
@@ -162,8 +145,8 @@ pub fn SignUp() -> impl IntoView {
                     <TextField label="Work email" name="email" value=email error=errors kind="email" autocomplete="email" />
                     <TextField label="Password" name="password" value=password error=errors kind="password"
                         autocomplete="new-password" hint="At least 10 characters." />
-                    <button class="button primary wide" type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create workspace" }}
+                    <button class="button primary wide" type="submit" disabled=move || submit.pending()>
+                        {move || if submit.pending() { "Creating…" } else { "Create workspace" }}
                     </button>
                 </form>
                 <p class="switch">"Already have one? " <a href="/signin">"Sign in"</a></p>
@@ -192,17 +175,12 @@ pub fn Register() -> impl IntoView {
     let api = use_api();
     let workspace = LocalResource::new(move || {
         let slug = slug();
-        async move {
-            api.get::<WorkspacePublic>(&format!("/api/v1/workspaces/{slug}"))
-                .await
-                .ok()
-        }
+        async move { api.workspaces().public(&slug).await.ok() }
     });
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let submit = use_submit();
     // The server answers the same whether or not the address had an account: the inbox tells.
     let accepted = RwSignal::new(None::<RegistrationAccepted>);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -213,20 +191,9 @@ pub fn Register() -> impl IntoView {
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        pending.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api
-                .post::<_, RegistrationAccepted>("/api/v1/auth/register", &body)
-                .await
-            {
-                Ok(answer) => accepted.set(Some(answer)),
-                Err(failure) => error.set(Some(failure)),
-            }
-            pending.set(false);
-        });
+        submit.dispatch(api.auth().register(body), move |answer| accepted.set(Some(answer)));
     };
-    let errors = Signal::derive(move || error.get());
+    let errors = submit.error();
     let title = move || match workspace.get().flatten() {
         Some(workspace) => format!("{} support", workspace.name),
         None => "Help centre".to_owned(),
@@ -253,8 +220,8 @@ pub fn Register() -> impl IntoView {
                             <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
                             <TextField label="Password" name="password" value=password error=errors kind="password"
                                 autocomplete="new-password" hint="At least 10 characters; a few uncommon words work well." />
-                            <button class="button primary wide" type="submit" disabled=move || pending.get()>
-                                {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                            <button class="button primary wide" type="submit" disabled=move || submit.pending()>
+                                {move || if submit.pending() { "Creating account…" } else { "Create account" }}
                             </button>
                         </form>
                     }
@@ -277,15 +244,11 @@ pub fn AcceptInvitation() -> impl IntoView {
     let api = use_api();
     let preview = LocalResource::new(move || {
         let token = token();
-        async move {
-            api.post::<_, InvitationPreview>("/api/v1/invitations/lookup", &InvitationLookup { token })
-                .await
-        }
+        async move { api.invitations().preview(InvitationLookup { token }).await }
     });
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let submit = use_submit();
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let body = AcceptInvitationRequest {
@@ -293,9 +256,9 @@ pub fn AcceptInvitation() -> impl IntoView {
             name: name.get_untracked(),
             password: password.get_untracked(),
         };
-        submit_auth("/api/v1/invitations/accept", body, pending, error);
+        submit_auth(submit, api.invitations().accept(body));
     };
-    let errors = Signal::derive(move || error.get());
+    let errors = submit.error();
     view! {
         <main class="auth-page">
             <div class="auth-card">
@@ -320,8 +283,8 @@ pub fn AcceptInvitation() -> impl IntoView {
                             <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
                             <TextField label="Password" name="password" value=password error=errors kind="password"
                                 autocomplete="new-password" hint="At least 10 characters." />
-                            <button class="button primary wide" type="submit" disabled=move || pending.get()>
-                                {move || if pending.get() { "Joining…" } else { "Join the team" }}
+                            <button class="button primary wide" type="submit" disabled=move || submit.pending()>
+                                {move || if submit.pending() { "Joining…" } else { "Join the team" }}
                             </button>
                         </form>
                     }
@@ -365,10 +328,7 @@ pub fn LinkSignIn() -> impl IntoView {
         .unwrap_or_else(|| "/".to_owned());
     let opening = token.clone();
     spawn_local(async move {
-        match api
-            .post::<_, AuthResponse>("/api/v1/auth/link", &LinkSignInRequest { token: opening })
-            .await
-        {
+        match api.auth().open_link(LinkSignInRequest { token: opening }).await {
             Ok(auth) => {
                 session.start(auth);
                 navigate(&to, Default::default());
@@ -388,9 +348,7 @@ pub fn LinkSignIn() -> impl IntoView {
         let token = token.clone();
         spawn_local(async move {
             // Always 202: the new link goes to the inbox the old one was sent to.
-            let _ = api
-                .post::<_, ()>("/api/v1/auth/link/renew", &LinkRenewal { token })
-                .await;
+            let _ = api.auth().renew_link(LinkRenewal { token }).await;
             state.set(LinkState::Renewed);
         });
     };

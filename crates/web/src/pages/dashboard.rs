@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::{ApiError, query_string, use_api};
+use crate::api::{ApiError, use_api};
 use crate::components::badges::{Avatar, StatusPill};
 use crate::components::charts::{Bar, BarChart, LineChart, Series};
 use crate::live::use_live;
@@ -167,9 +167,7 @@ fn DashboardPage() -> impl IntoView {
         loading.set(true);
         let request = ReportQuery { from, to, tz: Some(tz) };
         spawn_local(async move {
-            let result = api
-                .get::<Overview>(&format!("/api/v1/reports/overview{}", query_string(&request)))
-                .await;
+            let result = api.reports().overview(request).await;
             if generation.try_get_value() != Some(this) {
                 return;
             }

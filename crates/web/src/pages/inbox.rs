@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::sla::TicketSla;
-use ferrodesk_shared::tickets::{InboxView, Priority, Ticket, TicketListQuery, TicketPage, TicketSort, TicketStatus};
+use ferrodesk_shared::tickets::{InboxView, Priority, Ticket, TicketListQuery, TicketSort, TicketStatus};
 use ferrodesk_shared::{TicketId, UserId};
 use leptos::ev;
 use leptos::prelude::*;
@@ -17,7 +17,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::api::{query_string, use_api};
+use crate::api::use_api;
 use crate::components::badges::{Avatar, PriorityMarker, StatusPill};
 use crate::components::time::{Time, exact, now};
 use crate::live::use_live;
@@ -104,9 +104,7 @@ fn InboxFrame() -> impl IntoView {
         generation.set_value(this);
         loading.set(true);
         spawn_local(async move {
-            let result = api
-                .get::<TicketPage>(&format!("/api/v1/tickets{}", query_string(&request)))
-                .await;
+            let result = api.tickets().list(request).await;
             if generation.get_value() != this {
                 return;
             }

@@ -1,11 +1,10 @@
 //! A ticket opened by staff on a customer's behalf (a phone call, a chat, an email forwarded by hand).
 
-use ferrodesk_shared::tickets::{NewTicket, Priority, TicketDetail};
+use ferrodesk_shared::tickets::{NewTicket, Priority};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{ApiError, use_api};
+use crate::api::{use_api, use_submit};
 use crate::components::form::{FormError, TextField};
 use crate::pages::shell::{Rail, StaffOnly, use_inbox_refresh};
 
@@ -31,9 +30,8 @@ fn NewTicketForm() -> impl IntoView {
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let priority = RwSignal::new(Priority::Normal);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let errors = Signal::derive(move || error.get());
+    let submit = use_submit();
+    let errors = submit.error();
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let request = NewTicket {
@@ -43,21 +41,13 @@ fn NewTicketForm() -> impl IntoView {
             requester_email: Some(email.get_untracked()),
             requester_name: Some(name.get_untracked()).filter(|name| !name.trim().is_empty()),
         };
-        pending.set(true);
-        error.set(None);
         let navigate = navigate.clone();
-        spawn_local(async move {
-            match api.post::<_, TicketDetail>("/api/v1/tickets", &request).await {
-                Ok(created) => {
-                    refresh.0.update(|n| *n += 1);
-                    navigate(&format!("/inbox/{}?view=all", created.ticket.id), Default::default());
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            pending.set(false);
+        submit.dispatch(api.tickets().create(request), move |created| {
+            refresh.0.update(|n| *n += 1);
+            navigate(&format!("/inbox/{}?view=all", created.ticket.id), Default::default());
         });
     };
-    let body_error = move || error.get().and_then(|error| error.field("body"));
+    let body_error = move || errors.get().and_then(|error| error.field("body"));
     view! {
         <main class="page">
             <div class="page-head"><h1>"New ticket"</h1></div>
@@ -89,8 +79,8 @@ fn NewTicketForm() -> impl IntoView {
                 <div class="row">
                     <span class="spacer"></span>
                     <a class="button" href="/inbox">"Cancel"</a>
-                    <button class="button primary" type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create ticket" }}
+                    <button class="button primary" type="submit" disabled=move || submit.pending()>
+                        {move || if submit.pending() { "Creating…" } else { "Create ticket" }}
                     </button>
                 </div>
             </form>

@@ -1,15 +1,14 @@
 //! The customer's side: their requests, one request's conversation with a reply box, and a new
 //! request. Plain and friendly, in one column, with none of the team's vocabulary.
 
-use ferrodesk_shared::Role;
 use ferrodesk_shared::events::ServerEvent;
-use ferrodesk_shared::tickets::{Message, NewMessage, NewTicket, TicketDetail, TicketPage, TicketStatus};
+use ferrodesk_shared::tickets::{NewMessage, NewTicket, TicketListQuery, TicketStatus};
+use ferrodesk_shared::{Role, TicketId};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api::{ApiError, use_api};
+use crate::api::{ApiError, use_api, use_submit};
 use crate::components::confirm::ConfirmEmailBanner;
 use crate::components::form::{FormError, TextField};
 use crate::components::markdown::MessageText;
@@ -73,7 +72,11 @@ fn RequestList() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let page = LocalResource::new(move || {
         reload.track();
-        async move { api.get::<TicketPage>("/api/v1/tickets?limit=100").await }
+        let query = TicketListQuery {
+            limit: Some(100),
+            ..Default::default()
+        };
+        async move { api.tickets().list(query).await }
     });
     // Our answers and status changes show up without a reload.
     use_live().subscribe(move |event| {
@@ -127,9 +130,8 @@ fn NewRequestForm() -> impl IntoView {
     let navigate = use_navigate();
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let errors = Signal::derive(move || error.get());
+    let submit = use_submit();
+    let errors = submit.error();
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let request = NewTicket {
@@ -139,18 +141,12 @@ fn NewRequestForm() -> impl IntoView {
             requester_email: None,
             requester_name: None,
         };
-        pending.set(true);
-        error.set(None);
         let navigate = navigate.clone();
-        spawn_local(async move {
-            match api.post::<_, TicketDetail>("/api/v1/tickets", &request).await {
-                Ok(created) => navigate(&format!("/requests/{}", created.ticket.id), Default::default()),
-                Err(failure) => error.set(Some(failure)),
-            }
-            pending.set(false);
+        submit.dispatch(api.tickets().create(request), move |created| {
+            navigate(&format!("/requests/{}", created.ticket.id), Default::default())
         });
     };
-    let body_error = move || error.get().and_then(|error| error.field("body"));
+    let body_error = move || errors.get().and_then(|error| error.field("body"));
     view! {
         <h1>"How can we help?"</h1>
         <form class="stack" style="margin-top: 16px" on:submit=on_submit novalidate>
@@ -166,8 +162,8 @@ fn NewRequestForm() -> impl IntoView {
             <div class="row">
                 <span class="spacer"></span>
                 <a class="button" href="/requests">"Cancel"</a>
-                <button class="button primary" type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Sending…" } else { "Send request" }}
+                <button class="button primary" type="submit" disabled=move || submit.pending()>
+                    {move || if submit.pending() { "Sending…" } else { "Send request" }}
                 </button>
             </div>
         </form>
@@ -182,18 +178,24 @@ pub fn RequestView() -> impl IntoView {
 #[component]
 fn Conversation() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|params| params.get("id").unwrap_or_default()));
+    // Not an id at all (a mistyped address) reads like one that does not exist.
+    let id = Memo::new(move |_| params.with(|params| params.get("id").and_then(|id| id.parse::<TicketId>().ok())));
     let api = use_api();
     let reload = RwSignal::new(0u32);
     let detail = LocalResource::new(move || {
         reload.track();
         let id = id.get();
-        async move { api.get::<TicketDetail>(&format!("/api/v1/tickets/{id}")).await }
+        async move {
+            match id {
+                Some(id) => api.tickets().get(id).await,
+                None => Err(ApiError::not_found()),
+            }
+        }
     });
     use_live().subscribe(move |event| {
         let concerns_this = match event {
             ServerEvent::MessageCreated { ticket, .. } | ServerEvent::TicketUpdated { ticket, .. } => {
-                ticket.id.to_string() == id.get_untracked()
+                Some(ticket.id) == id.get_untracked()
             }
             _ => false,
         };
@@ -202,33 +204,22 @@ fn Conversation() -> impl IntoView {
         }
     });
     let draft = RwSignal::new(String::new());
-    let sending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let sending = use_submit();
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let body = draft.get_untracked();
+        // The form shows only once the request has loaded, so the id is there.
+        let Some(id) = id.get_untracked() else { return };
         if body.trim().is_empty() {
             return;
         }
-        sending.set(true);
-        error.set(None);
-        let id = id.get_untracked();
-        spawn_local(async move {
-            let request = NewMessage { body, internal: false };
-            match api
-                .post::<_, Message>(&format!("/api/v1/tickets/{id}/messages"), &request)
-                .await
-            {
-                Ok(_) => {
-                    draft.set(String::new());
-                    reload.update(|n| *n += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            sending.set(false);
+        let request = NewMessage { body, internal: false };
+        sending.dispatch(api.tickets().reply(id, request), move |_| {
+            draft.set(String::new());
+            reload.update(|n| *n += 1);
         });
     };
-    let errors = Signal::derive(move || error.get());
+    let errors = sending.error();
     view! {
         <p><a href="/requests">"← All your requests"</a></p>
         {move || match detail.get() {
@@ -269,8 +260,8 @@ fn Conversation() -> impl IntoView {
                                     on:input=move |event| draft.set(event_target_value(&event))></textarea>
                                 <div class="row">
                                     <span class="spacer"></span>
-                                    <button class="button primary" type="submit" disabled=move || sending.get()>
-                                        {move || if sending.get() { "Sending…" } else { "Send reply" }}
+                                    <button class="button primary" type="submit" disabled=move || sending.pending()>
+                                        {move || if sending.pending() { "Sending…" } else { "Send reply" }}
                                     </button>
                                 </div>
                             </form>

@@ -2,7 +2,7 @@
 //! the guard that keeps customers and signed-out visitors out of staff pages.
 
 use ferrodesk_shared::events::ServerEvent;
-use ferrodesk_shared::tickets::{InboxCounts, InboxView};
+use ferrodesk_shared::tickets::InboxView;
 use ferrodesk_shared::{Permission, Role};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -121,7 +121,7 @@ pub fn Rail() -> impl IntoView {
         refresh.0.track();
         changes.track();
         live.resyncs().track();
-        async move { api.get::<InboxCounts>("/api/v1/tickets/counts").await.ok() }
+        async move { api.tickets().counts().await.ok() }
     });
     let location = use_location();
     let query = use_query_map();

@@ -5,9 +5,8 @@ use ferrodesk_shared::sla::{SlaPolicies, SlaPolicy};
 use ferrodesk_shared::tickets::Priority;
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{Api, ApiError, use_api};
+use crate::api::{use_api, use_submit};
 use crate::components::toast::use_toasts;
 use crate::pages::dashboard::duration;
 use crate::pages::shell::{Rail, StaffOnly, SupervisorOnly};
@@ -93,12 +92,6 @@ impl PolicyFields {
     }
 }
 
-/// `PUT /api/v1/sla/policies`. The shared client has no PUT yet, so this sends it the same way:
-/// with the access token, and once more after a silent refresh when the token had expired.
-async fn put_policies(api: Api, policies: &SlaPolicies) -> Result<SlaPolicies, ApiError> {
-    api.put("/api/v1/sla/policies", policies).await
-}
-
 fn capitalised(word: &str) -> String {
     let mut letters = word.chars();
     match letters.next() {
@@ -135,17 +128,12 @@ fn SlaSettingsPage() -> impl IntoView {
 
     // What the server holds, to tell unsaved changes apart.
     let saved = RwSignal::new(None::<Vec<SlaPolicy>>);
-    let load_error = RwSignal::new(None::<ApiError>);
+    let loading = use_submit();
+    let load_error = loading.error();
     let reload = move || {
-        load_error.set(None);
-        spawn_local(async move {
-            match api.get::<SlaPolicies>("/api/v1/sla/policies").await {
-                Ok(policies) => {
-                    fill(&policies.items);
-                    saved.set(Some(policies.items));
-                }
-                Err(error) => load_error.set(Some(error)),
-            }
+        loading.dispatch(api.sla().policies(), move |policies| {
+            fill(&policies.items);
+            saved.set(Some(policies.items));
         });
     };
     reload();
@@ -161,12 +149,12 @@ fn SlaSettingsPage() -> impl IntoView {
         }
     };
 
-    let saving = RwSignal::new(false);
+    let saving = use_submit();
     let local_error = RwSignal::new(None::<String>);
-    let server_error = RwSignal::new(None::<ApiError>);
+    let server_error = saving.error();
     let on_submit = move |event: ev::SubmitEvent| {
         event.prevent_default();
-        server_error.set(None);
+        saving.clear();
         let items = match read_all() {
             Ok(items) => items,
             Err(problem) => {
@@ -175,24 +163,17 @@ fn SlaSettingsPage() -> impl IntoView {
             }
         };
         local_error.set(None);
-        saving.set(true);
-        spawn_local(async move {
-            match put_policies(api, &SlaPolicies { items }).await {
-                Ok(policies) => {
-                    fill(&policies.items);
-                    saved.set(Some(policies.items));
-                    toasts.info("SLA targets saved. New tickets use them from now on.");
-                }
-                Err(error) => server_error.set(Some(error)),
-            }
-            saving.set(false);
+        saving.dispatch(api.sla().save_policies(SlaPolicies { items }), move |policies| {
+            fill(&policies.items);
+            saved.set(Some(policies.items));
+            toasts.info("SLA targets saved. New tickets use them from now on.");
         });
     };
     let reset = move |_| {
         let defaults: Vec<SlaPolicy> = ORDER.into_iter().map(SlaPolicy::default_for).collect();
         fill(&defaults);
         local_error.set(None);
-        server_error.set(None);
+        saving.clear();
     };
     let problem = move || {
         local_error.get().or_else(|| {
@@ -248,8 +229,8 @@ fn SlaSettingsPage() -> impl IntoView {
                     <div class="alert error" role="alert" data-testid="sla-error">{problem}</div>
                 })}
                 <div class="row">
-                    <button class="button primary" type="submit" disabled=move || saving.get() || saved.with(Option::is_none)>
-                        {move || if saving.get() { "Saving…" } else { "Save targets" }}
+                    <button class="button primary" type="submit" disabled=move || saving.pending() || saved.with(Option::is_none)>
+                        {move || if saving.pending() { "Saving…" } else { "Save targets" }}
                     </button>
                     <button class="button ghost" type="button" on:click=reset>"Use the defaults"</button>
                     <span class="spacer"></span>

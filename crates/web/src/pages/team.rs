@@ -1,12 +1,12 @@
 //! The team: who is in the workspace, invitations (sent and pending), and role changes (owners).
 
-use ferrodesk_shared::auth::{InvitationCreated, InvitationList, InvitationRequest};
-use ferrodesk_shared::users::{UpdateUserRequest, User, UserList};
-use ferrodesk_shared::{Permission, Role};
+use ferrodesk_shared::auth::{InvitationCreated, InvitationRequest};
+use ferrodesk_shared::users::{UpdateUserRequest, User, UserListQuery};
+use ferrodesk_shared::{InvitationId, Permission, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{ApiError, use_api};
+use crate::api::{use_api, use_submit};
 use crate::components::badges::Avatar;
 use crate::components::form::{FormError, TextField};
 use crate::components::time::Time;
@@ -34,12 +34,13 @@ fn TeamPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let users = LocalResource::new(move || {
         reload.track();
-        async move { api.get::<UserList>("/api/v1/users").await }
+        async move { api.users().list(UserListQuery::default()).await }
     });
     let invitations = LocalResource::new(move || {
         reload.track();
         async move {
-            api.get::<InvitationList>("/api/v1/invitations")
+            api.invitations()
+                .list()
                 .await
                 .map(|list| list.items)
                 .unwrap_or_default()
@@ -54,8 +55,8 @@ fn TeamPage() -> impl IntoView {
 
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Agent);
-    let error = RwSignal::new(None::<ApiError>);
-    let errors = Signal::derive(move || error.get());
+    let inviting = use_submit();
+    let errors = inviting.error();
     let created = RwSignal::new(None::<InvitationCreated>);
     let invite = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -63,33 +64,25 @@ fn TeamPage() -> impl IntoView {
             email: email.get_untracked(),
             role: role.get_untracked(),
         };
-        error.set(None);
-        spawn_local(async move {
-            match api.post::<_, InvitationCreated>("/api/v1/invitations", &request).await {
-                Ok(invitation) => {
-                    email.set(String::new());
-                    created.set(Some(invitation));
-                    reload.update(|n| *n += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
+        inviting.dispatch(api.invitations().create(request), move |invitation| {
+            email.set(String::new());
+            created.set(Some(invitation));
+            reload.update(|n| *n += 1);
         });
     };
+    // Role changes and withdrawals say how they went in a toast, and the tables reload either way.
     let change_role = move |user: User, next: Role| {
         spawn_local(async move {
-            match api
-                .patch::<_, User>(&format!("/api/v1/users/{}", user.id), &UpdateUserRequest { role: next })
-                .await
-            {
+            match api.users().update(user.id, UpdateUserRequest { role: next }).await {
                 Ok(updated) => toasts.info(format!("{} is now {}.", updated.name, updated.role)),
                 Err(failure) => toasts.error(failure.message()),
             }
             reload.update(|n| *n += 1);
         });
     };
-    let revoke = move |id: ferrodesk_shared::InvitationId| {
+    let revoke = move |id: InvitationId| {
         spawn_local(async move {
-            match api.delete(&format!("/api/v1/invitations/{id}")).await {
+            match api.invitations().revoke(id).await {
                 Ok(()) => toasts.info("Invitation withdrawn."),
                 Err(failure) => toasts.error(failure.message()),
             }

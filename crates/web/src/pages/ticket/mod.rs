@@ -6,14 +6,14 @@ use ferrodesk_shared::ai::{CategorySource, SuggestedReply};
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach};
 use ferrodesk_shared::tickets::{Message, NewMessage, Priority, Ticket, TicketDetail, TicketPatch, TicketStatus};
-use ferrodesk_shared::users::{UserList, UserSummary};
+use ferrodesk_shared::users::{UserListQuery, UserSummary};
 use ferrodesk_shared::{MessageId, Permission, TicketId, UserId};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::use_api;
+use crate::api::{ApiError, use_api, use_submit};
 use crate::components::ai::{CategoryField, DraftOrigin, first_placeholder, suggest_error, unfilled};
 use crate::components::badges::{Avatar, StatusPill};
 use crate::components::icons::LockIcon;
@@ -98,11 +98,17 @@ fn breach_text(breach: &SlaBreach) -> (&'static str, &'static str) {
 #[component]
 pub fn TicketPane() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|params| params.get("id").unwrap_or_default()));
+    // Not an id at all (a mistyped address) reads like one that does not exist.
+    let id = Memo::new(move |_| params.with(|params| params.get("id").and_then(|id| id.parse::<TicketId>().ok())));
     let api = use_api();
     let detail = LocalResource::new(move || {
         let id = id.get();
-        async move { api.get::<TicketDetail>(&format!("/api/v1/tickets/{id}")).await }
+        async move {
+            match id {
+                Some(id) => api.tickets().get(id).await,
+                None => Err(ApiError::not_found()),
+            }
+        }
     });
     view! {
         <section class="ticket-pane" aria-label="Ticket">
@@ -143,7 +149,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     // A missed target changes the ticket (assignee, priority) and adds a line to the timeline.
     let reload_breaches = move || {
         spawn_local(async move {
-            if let Ok(fresh) = api.get::<TicketDetail>(&format!("/api/v1/tickets/{ticket_id}")).await {
+            if let Ok(fresh) = api.tickets().get(ticket_id).await {
                 breaches.set(fresh.breaches);
             }
         });
@@ -211,9 +217,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     let save = move |patch: TicketPatch| {
         in_flight.update(|count| *count += 1);
         spawn_local(async move {
-            let result = api
-                .patch::<_, Ticket>(&format!("/api/v1/tickets/{ticket_id}"), &patch)
-                .await;
+            let result = api.tickets().update(ticket_id, patch).await;
             in_flight.update(|count| *count = count.saturating_sub(1));
             match result {
                 Ok(updated) => {
@@ -246,7 +250,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
         });
         in_flight.update(|count| *count += 1);
         spawn_local(async move {
-            let result = api.set_ticket_category(ticket_id, category).await;
+            let result = api.tickets().set_category(ticket_id, category).await;
             in_flight.update(|count| *count = count.saturating_sub(1));
             match result {
                 Ok(updated) => {
@@ -267,7 +271,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     // A sent message can change the ticket (the first reply opens a new one): show what the server holds.
     let reload_ticket = move || {
         spawn_local(async move {
-            if let Ok(fresh) = api.get::<TicketDetail>(&format!("/api/v1/tickets/{ticket_id}")).await {
+            if let Ok(fresh) = api.tickets().get(ticket_id).await {
                 if let Some(list) = list {
                     list.replace(&fresh.ticket);
                 }
@@ -286,18 +290,13 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     // "Suggest reply": a draft in the reply box for the agent to edit; it is never sent by itself.
     let suggestion = RwSignal::new(None::<SuggestedReply>);
     let replaced = RwSignal::new(None::<String>);
-    let suggesting = RwSignal::new(false);
+    // Its answer is dropped when the agent has moved to another ticket meanwhile.
+    let suggesting = use_submit();
     let suggest = move || {
-        if suggesting.get_untracked() {
+        if suggesting.pending_untracked() {
             return;
         }
-        suggesting.set(true);
-        spawn_local(async move {
-            let result = api.suggest_reply(ticket_id).await;
-            // The agent may have moved to another ticket meanwhile.
-            if suggesting.try_set(false).is_some() {
-                return;
-            }
+        suggesting.dispatch_with(api.ai().suggest_reply(ticket_id), move |result| {
             match result {
                 Ok(reply) => {
                     let before = draft.get_untracked();
@@ -468,11 +467,11 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     <span class="spacer"></span>
                     <button type="button" class="button small suggest" data-testid="suggest-reply"
                         title="Draft a reply from similar solved tickets; you edit it before sending"
-                        aria-busy=move || suggesting.get().to_string()
-                        disabled=move || suggesting.get()
+                        aria-busy=move || suggesting.pending().to_string()
+                        disabled=move || suggesting.pending()
                         on:click=move |_| suggest()>
                         <span class="ai-mark" aria-hidden="true">"✦"</span>
-                        {move || if suggesting.get() { "Drafting…" } else { "Suggest reply" }}
+                        {move || if suggesting.pending() { "Drafting…" } else { "Suggest reply" }}
                     </button>
                 </div>
                 <textarea class="textarea" node_ref=composer data-testid="composer" class:drafted=move || suggestion.with(Option::is_some)
@@ -522,9 +521,7 @@ fn post_message(
     done: impl FnOnce(bool) + 'static,
 ) {
     spawn_local(async move {
-        let result = api
-            .post::<_, Message>(&format!("/api/v1/tickets/{ticket_id}/messages"), &request)
-            .await;
+        let result = api.tickets().reply(ticket_id, request).await;
         let sent = result.is_ok();
         thread.update(|items| {
             if let Some(item) = items.iter_mut().find(|item| item.message.id == local_id) {
@@ -608,7 +605,8 @@ fn Properties(
     let api = use_api();
     let session = use_session();
     let staff = LocalResource::new(move || async move {
-        api.get::<UserList>("/api/v1/users")
+        api.users()
+            .list(UserListQuery::default())
             .await
             .map(|list| {
                 list.items

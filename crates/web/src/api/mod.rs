@@ -1,10 +1,24 @@
-//! The one typed client of the REST API. Every call sends the access token; a 401 triggers one
-//! silent refresh through the httpOnly cookie and a retry, and signs out if that fails too.
+//! The one typed client of the REST API, one file per feature as the server's routes are, one method
+//! per endpoint taking and returning `ferrodesk_shared` types; pages never spell a path. Every call
+//! sends the access token; a 401 triggers one silent refresh through the httpOnly cookie and a
+//! retry, and signs out if that fails too.
 
-use ferrodesk_shared::ai::{AiSettings, AiSettingsUpdate, CategoryList, SuggestedReply};
+mod ai;
+mod auth;
+mod invitations;
+mod notifications;
+pub mod realtime;
+mod reports;
+mod sla;
+mod submit;
+mod tickets;
+mod users;
+mod workspaces;
+
+pub use submit::{Submit, use_submit};
+
 use ferrodesk_shared::auth::AuthResponse;
-use ferrodesk_shared::tickets::{Ticket, TicketPatch};
-use ferrodesk_shared::{ErrorBody, ErrorCode, TicketId};
+use ferrodesk_shared::{ErrorBody, ErrorCode};
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
 use serde::Serialize;
@@ -20,6 +34,15 @@ pub struct ApiError {
 impl ApiError {
     fn network() -> Self {
         ApiError { status: 0, body: None }
+    }
+
+    /// What the server answers for an id that is not one (a mistyped address): the page says
+    /// "does not exist" without asking it.
+    pub fn not_found() -> Self {
+        ApiError {
+            status: 404,
+            body: None,
+        }
     }
 
     /// Words a person understands, never a bare status code.
@@ -79,23 +102,23 @@ impl Api {
         self.signed_out.update(|count| *count += 1);
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         self.call(Method::GET, path, None::<&()>).await
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
         self.call(Method::POST, path, Some(body)).await
     }
 
-    pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+    async fn patch<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
         self.call(Method::PATCH, path, Some(body)).await
     }
 
-    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
         self.call(Method::PUT, path, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> Result<(), ApiError> {
+    async fn delete(&self, path: &str) -> Result<(), ApiError> {
         self.call::<(), ()>(Method::DELETE, path, None).await
     }
 
@@ -147,43 +170,12 @@ impl Api {
         }
     }
 
-    /// Trades the refresh cookie for a new access token.
+    /// `POST /api/v1/auth/refresh`: trades the refresh cookie for a new access token (the session
+    /// restored on reload, and the retry after a 401).
     pub async fn refresh(&self) -> Result<AuthResponse, ApiError> {
         let auth: AuthResponse = self.send(Method::POST, "/api/v1/auth/refresh", None::<&()>).await?;
         self.token.set(Some(auth.access_token.clone()));
         Ok(auth)
-    }
-}
-
-/// AI: the categories an agent may pick, the owner's settings, and reply drafts.
-impl Api {
-    /// `GET /api/v1/ai/categories` (staff): the built-in categories, then the workspace's own.
-    pub async fn ai_categories(&self) -> Result<CategoryList, ApiError> {
-        self.get("/api/v1/ai/categories").await
-    }
-
-    /// `GET /api/v1/ai/settings` (owner).
-    pub async fn ai_settings(&self) -> Result<AiSettings, ApiError> {
-        self.get("/api/v1/ai/settings").await
-    }
-
-    /// `PUT /api/v1/ai/settings` (owner): the whole settings, replaced; 422 names the fields.
-    pub async fn save_ai_settings(&self, update: &AiSettingsUpdate) -> Result<AiSettings, ApiError> {
-        self.put("/api/v1/ai/settings", update).await
-    }
-
-    /// `POST /api/v1/tickets/{id}/suggest-reply` (staff): a draft for the agent to edit, never sent.
-    pub async fn suggest_reply(&self, ticket: TicketId) -> Result<SuggestedReply, ApiError> {
-        self.post(&format!("/api/v1/tickets/{ticket}/suggest-reply"), &()).await
-    }
-
-    /// Sets (or clears) a ticket's category: a person's choice, which the classifier learns from.
-    pub async fn set_ticket_category(&self, ticket: TicketId, category: Option<String>) -> Result<Ticket, ApiError> {
-        let patch = TicketPatch {
-            category: Some(category),
-            ..Default::default()
-        };
-        self.patch(&format!("/api/v1/tickets/{ticket}"), &patch).await
     }
 }
 
@@ -192,7 +184,7 @@ pub fn use_api() -> Api {
 }
 
 /// A query string from a serialisable struct (`?a=1&b=2`, or nothing).
-pub fn query_string<Q: Serialize>(query: &Q) -> String {
+fn query_string<Q: Serialize>(query: &Q) -> String {
     match serde_urlencoded::to_string(query) {
         Ok(encoded) if !encoded.is_empty() => format!("?{encoded}"),
         _ => String::new(),
