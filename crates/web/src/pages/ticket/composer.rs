@@ -1,0 +1,216 @@
+//! The reply box: "Reply" or "Internal note" (a clear colour change), "Suggest reply" (a draft the
+//! agent edits, never sent by itself), Ctrl+Enter to send, and "then set status" in the same action.
+//! A sent message shows at once, marked sending, then confirmed or failed with a retry.
+
+use ferrodesk_shared::ai::SuggestedReply;
+use ferrodesk_shared::tickets::{Message, NewMessage, TicketPatch, TicketStatus};
+use ferrodesk_shared::users::UserSummary;
+use ferrodesk_shared::{MessageId, Permission, TicketId};
+use leptos::ev;
+use leptos::prelude::*;
+
+use super::thread::{Delivery, ThreadItem, post_message};
+use crate::api::{use_api, use_submit};
+use crate::components::ai::{DraftOrigin, first_placeholder, suggest_error, unfilled};
+use crate::components::icons::LockIcon;
+use crate::components::time::now;
+use crate::components::toast::use_toasts;
+use crate::pages::inbox::typing_in_a_field;
+use crate::session::use_session;
+
+/// `save` sets the status chosen for after sending; otherwise `reload_ticket` shows what the
+/// message changed (the first reply opens a new ticket).
+#[component]
+pub(super) fn Composer(
+    ticket_id: TicketId,
+    thread: RwSignal<Vec<ThreadItem>>,
+    save: Callback<TicketPatch>,
+    reload_ticket: Callback<()>,
+) -> impl IntoView {
+    let api = use_api();
+    let toasts = use_toasts();
+    let session = use_session();
+    let internal = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let after_send = RwSignal::new(String::new());
+    let composer = NodeRef::<leptos::html::Textarea>::new();
+
+    // "Suggest reply": a draft in the reply box for the agent to edit; it is never sent by itself.
+    let suggestion = RwSignal::new(None::<SuggestedReply>);
+    let replaced = RwSignal::new(None::<String>);
+    // Its answer is dropped when the agent has moved to another ticket meanwhile.
+    let suggesting = use_submit();
+    let suggest = move || {
+        if suggesting.pending_untracked() {
+            return;
+        }
+        suggesting.dispatch_with(api.ai().suggest_reply(ticket_id), move |result| {
+            match result {
+                Ok(reply) => {
+                    let before = draft.get_untracked();
+                    internal.set(false);
+                    replaced.set((!before.trim().is_empty() && before != reply.draft).then_some(before));
+                    draft.set(reply.draft.clone());
+                    // Straight to the first blank, selected, so typing fills it in.
+                    if let Some(textarea) = composer.get_untracked() {
+                        textarea.set_value(&reply.draft);
+                        let _ = textarea.focus();
+                        if let Some((start, end)) = first_placeholder(&reply.draft) {
+                            let _ = textarea.set_selection_range(start, end);
+                        }
+                    }
+                    suggestion.set(Some(reply));
+                }
+                Err(error) => toasts.error(suggest_error(&error)),
+            }
+        });
+    };
+
+    let send = move || {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        let internal_note = internal.get_untracked();
+        // A drafted reply with blanks left would reach the customer as "{{amount}}".
+        let blanks = suggestion.with_untracked(|suggestion| {
+            suggestion
+                .as_ref()
+                .map(|suggestion| unfilled(&suggestion.placeholders, &body))
+                .unwrap_or_default()
+        });
+        if !internal_note && !blanks.is_empty() {
+            toasts.error(format!("Fill in {} before sending.", blanks.join(", ")));
+            return;
+        }
+        let then_status = after_send.get_untracked().parse::<TicketStatus>().ok();
+        let Some(me) = session.user() else { return };
+        let local_id = MessageId(uuid::Uuid::from_u64_pair(0, js_sys::Date::now() as u64));
+        let optimistic = Message {
+            id: local_id,
+            ticket_id,
+            author: UserSummary {
+                id: me.id,
+                name: me.name.clone(),
+                email: me.email.clone(),
+                role: me.role,
+            },
+            body: body.clone(),
+            internal: internal_note,
+            created_at: now(),
+        };
+        thread.update(|items| {
+            items.push(ThreadItem {
+                message: optimistic,
+                state: Delivery::Sending,
+            })
+        });
+        draft.set(String::new());
+        after_send.set(String::new());
+        suggestion.set(None);
+        replaced.set(None);
+        post_message(
+            api,
+            thread,
+            local_id,
+            ticket_id,
+            NewMessage {
+                body,
+                internal: internal_note,
+            },
+            move |sent| {
+                if sent {
+                    if let Some(status) = then_status {
+                        save.run(TicketPatch {
+                            status: Some(status),
+                            ..Default::default()
+                        });
+                    } else {
+                        reload_ticket.run(());
+                    }
+                }
+            },
+        );
+    };
+
+    // r: reply, n: internal note (when not already typing somewhere).
+    let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
+        if event.ctrl_key() || event.meta_key() || event.alt_key() || typing_in_a_field() {
+            return;
+        }
+        let note = match event.key().as_str() {
+            "r" => false,
+            "n" => true,
+            _ => return,
+        };
+        event.prevent_default();
+        internal.set(note);
+        if let Some(textarea) = composer.get_untracked() {
+            let _ = textarea.focus();
+        }
+    });
+    on_cleanup(move || keys.remove());
+
+    let can_note = move || {
+        session
+            .role()
+            .is_some_and(|role| role.can(Permission::WriteInternalNote))
+    };
+
+    view! {
+        <form class="composer" class:internal=move || internal.get()
+            on:submit=move |event: ev::SubmitEvent| { event.prevent_default(); send(); }>
+            <div class="row composer-head">
+                <div class="tabs" role="tablist">
+                    <button type="button" class="tab" role="tab" aria-selected=move || (!internal.get()).to_string()
+                        on:click=move |_| internal.set(false)>"Reply"</button>
+                    <Show when=can_note>
+                        <button type="button" class="tab note" role="tab" aria-selected=move || internal.get().to_string()
+                            on:click=move |_| internal.set(true)><LockIcon /> " Internal note"</button>
+                    </Show>
+                </div>
+                <span class="spacer"></span>
+                <button type="button" class="button small suggest" data-testid="suggest-reply"
+                    title="Draft a reply from similar solved tickets; you edit it before sending"
+                    aria-busy=move || suggesting.pending().to_string()
+                    disabled=move || suggesting.pending()
+                    on:click=move |_| suggest()>
+                    <span class="ai-mark" aria-hidden="true">"✦"</span>
+                    {move || if suggesting.pending() { "Drafting…" } else { "Suggest reply" }}
+                </button>
+            </div>
+            <textarea class="textarea" node_ref=composer data-testid="composer" class:drafted=move || suggestion.with(Option::is_some)
+                aria-label=move || if internal.get() { "Internal note, only your team sees it" } else { "Reply to the customer" }
+                placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send)" }
+                prop:value=move || draft.get()
+                on:input=move |event| draft.set(event_target_value(&event))
+                on:keydown=move |event: ev::KeyboardEvent| {
+                    if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
+                        event.prevent_default();
+                        send();
+                    }
+                }></textarea>
+            {move || suggestion.get().map(|reply| view! {
+                <DraftOrigin suggestion=reply draft=draft replaced=replaced
+                    dismiss=Callback::new(move |()| suggestion.set(None)) />
+            })}
+            <div class="row">
+                <span class="small muted">
+                    {move || if internal.get() { "Visible to your team only." } else { "The customer will see this reply." }}
+                </span>
+                <span class="spacer"></span>
+                <select class="select" style="width: auto" aria-label="Then set status"
+                    prop:value=move || after_send.get()
+                    on:change=move |event| after_send.set(event_target_value(&event))>
+                    <option value="">"Keep status"</option>
+                    <option value="pending">"Then pending"</option>
+                    <option value="solved">"Then solved"</option>
+                </select>
+                <button type="submit" class=move || if internal.get() { "button note" } else { "button primary" }
+                    disabled=move || draft.with(|draft| draft.trim().is_empty())>
+                    {move || if internal.get() { "Add note" } else { "Send reply" }}
+                </button>
+            </div>
+        </form>
+    }
+}
