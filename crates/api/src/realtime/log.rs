@@ -182,12 +182,28 @@ pub async fn record(
     if drafts.is_empty() {
         return Ok(());
     }
+    notify_on_commit(conn, scope).await?;
     let first = workspaces_repo::next_event_seqs(conn, scope, drafts.len() as i64).await?;
     record_numbered(conn, scope, drafts, first, now).await
 }
 
+/// Queues, in the caller's transaction, the PostgreSQL notification that wakes every instance's hub
+/// for this workspace; delivered when (and only if) the transaction commits, whenever in the
+/// transaction it was queued, so callers queue it before taking the workspace's lock.
+pub async fn notify_on_commit(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<()> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [super::listener::CHANNEL.into(), scope.uuid().to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// `record` with numbers already reserved (`workspaces::repo::allocate`, `drafts.len()` of them
-/// from `first`): one INSERT for all of them.
+/// from `first`): one INSERT for all of them. The caller queues `notify_on_commit` itself.
 pub async fn record_numbered(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
@@ -218,14 +234,6 @@ pub async fn record_numbered(
         });
     }
     events::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [super::listener::CHANNEL.into(), scope.uuid().to_string().into()],
-        ))
-        .await?;
-    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ use crate::clock;
 use crate::db::{self, entities::idempotency_keys, entities::users};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
+use crate::realtime;
 use crate::sla::repo as sla_repo;
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
@@ -171,6 +172,7 @@ pub async fn create(
         arriving = state::apply(&arriving, &verdict, &policies, now)?.state;
     }
 
+    realtime::log::notify_on_commit(&txn, scope).await?;
     let events = 1 + team.len() as i64;
     let numbers = workspaces_repo::allocate(&txn, scope, 1, events).await?;
     let record = TicketRecord {
@@ -410,6 +412,7 @@ async fn finish(
     outbound: Outbound,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    realtime::log::notify_on_commit(conn, scope).await?;
     let numbers = workspaces_repo::allocate(conn, scope, 0, outbound.event_count()).await?;
     effects::write(conn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await
 }

@@ -94,12 +94,15 @@ pub async fn insert_or_find(
         updated_at: Set(now),
         email_verified_at: Set(user.email_verified.then_some(now)),
     };
-    users::Entity::insert(row)
+    let inserted = users::Entity::insert(row)
         .on_conflict_do_nothing_on([users::Column::WorkspaceId, users::Column::Email])
-        .exec_without_returning(conn)
+        .exec_with_returning(conn)
         .await?;
-    // On PostgreSQL the statement above waited for a concurrent inserter to commit, and this new
-    // statement's snapshot sees its row.
+    if let sea_orm::TryInsertResult::Inserted(user) = inserted {
+        return Ok(user);
+    }
+    // Someone else's row: on PostgreSQL the statement above waited for a concurrent inserter to
+    // commit, and this new statement's snapshot sees its row.
     find_by_email(conn, scope, &email)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the requester vanished right after its upsert")))
