@@ -14,6 +14,7 @@ mod m20261124_000008_ai;
 mod m20261205_000001_identity;
 mod m20261205_000002_event_projections;
 mod m20261205_000003_quotas;
+mod m20261205_000004_categorise_queue;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_identity::Migration),
             Box::new(m20261205_000002_event_projections::Migration),
             Box::new(m20261205_000003_quotas::Migration),
+            Box::new(m20261205_000004_categorise_queue::Migration),
         ]
     }
 }

@@ -111,6 +111,11 @@ pub struct AiConfig {
     pub allow_local_providers: bool,
     /// How long a provider may take before the draft falls back to retrieval.
     pub provider_timeout: std::time::Duration,
+    /// `FERRODESK_EMBEDDER_THREADS`, default 2 (1 on a one-core machine): forward passes that run at
+    /// once when the categorisation queue has a backlog (see `ai::engine`).
+    pub embedder_threads: usize,
+    /// Whether this process runs the categorisation worker (tests drain the queue by hand).
+    pub categorise_worker: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -309,6 +314,11 @@ impl Settings {
                     "FERRODESK_AI_PROVIDER_TIMEOUT_SECONDS",
                     20,
                 )?),
+                embedder_threads: match parse_or(&lookup, "FERRODESK_EMBEDDER_THREADS", 0usize)? {
+                    0 => std::thread::available_parallelism().map_or(1, |cores| cores.get().min(2)),
+                    threads => threads,
+                },
+                categorise_worker: true,
             },
             limits: limits_from(&lookup)?,
             realtime: RealtimeSettings {

@@ -13,12 +13,14 @@ use crate::config::Settings;
 use crate::edge::{self, Drain, SecurityHeaders};
 use crate::realtime::Hub;
 use crate::state::AppState;
-use crate::{db, mail, routes};
+use crate::{ai, db, mail, routes};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// The categorisation worker, stopped with the server.
+    categorise: ai::categorise::Worker,
     /// Kept for the server's life: dropping it would stop the jobs.
     _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
@@ -41,6 +43,11 @@ impl Application {
                 std::time::Duration::from_secs(5),
             );
         }
+        let categorise = if state.settings.ai.categorise_worker {
+            ai::categorise::spawn_worker(state.clone(), state.ai.wake(), std::time::Duration::from_secs(10))
+        } else {
+            ai::categorise::Worker::none()
+        };
         let scheduler = crate::scheduler::start(state.clone()).await?;
         let server = serve(listener, state.clone())?;
         tracing::info!(
@@ -52,6 +59,7 @@ impl Application {
             port,
             server,
             state,
+            categorise,
             _scheduler: scheduler,
         })
     }
@@ -70,6 +78,7 @@ impl Application {
             server: self.server.handle(),
             realtime: self.state.realtime.clone(),
             drain: self.state.drain.clone(),
+            categorise: self.categorise.clone(),
         }
     }
 
@@ -101,6 +110,7 @@ pub struct Stopper {
     server: ServerHandle,
     realtime: Hub,
     drain: Drain,
+    categorise: ai::categorise::Worker,
 }
 
 impl Stopper {
@@ -109,6 +119,8 @@ impl Stopper {
         // The sockets first, with a close frame: actix's graceful stop would wait the whole
         // timeout for them (they never end by themselves), then drop them without a word.
         self.realtime.shut_down();
+        // The categorisation worker finishes the batch it is writing, while the database is still open.
+        self.categorise.stop().await;
         // Then the requests: `/readyz` turns 503 and answers ask clients to close; once none has
         // run for a moment, the server stops accepting. actix-web's own stop drops a request it
         // has read but not started, so it must come last.

@@ -38,6 +38,7 @@ impl AppState {
         crate::realtime::listener::start(&db, realtime.clone());
         let ai = AiEngine::start(
             ferrodesk_ai::load_embedder(&settings.ai.model_dir),
+            settings.ai.embedder_threads,
             KeyBox::new(&settings.ai.encryption_key),
             crate::ai::provider::client(settings.ai.allow_local_providers, settings.ai.provider_timeout)?,
         );

@@ -1,65 +1,367 @@
-//! A new ticket's category: the workspace's classifier over the ticket's embedding. Runs before the
-//! ticket's transaction (it is pure computation, no outside service), so the ticket is stored with
-//! its category and embedding at once, or not at all.
+//! A new ticket's category, off the request path. The ticket's transaction only enqueues it (one
+//! row in `categorise_queue`); `drain` claims queued tickets in batches (a lease, `FOR UPDATE SKIP
+//! LOCKED` on PostgreSQL, so instances share the queue and a crashed one's claim is taken again),
+//! embeds each batch in one pass, asks the workspace's classifier, and stores the embedding and the
+//! verdict, deleting the queue row in the same transaction: a ticket is categorised once, and its
+//! category is announced as `ticket.updated`.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
 
+use chrono::{DateTime, Duration, Utc};
 use ferrodesk_ai::Classifier;
+use ferrodesk_shared::WorkspaceId;
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
-use crate::db::entities::ai_settings;
+use crate::clock;
+use crate::db::{self, entities::ai_settings, entities::categorise_queue, entities::messages, entities::tickets};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::tickets::service as tickets_service;
 
-use super::{Categorised, categories_of, learn, require_ai};
+use super::engine::lock;
+use super::{Categorised, categories_of, learn, repo, require_ai};
 
-/// What AI made of a new ticket.
-pub struct Arrival {
-    pub categorised: Categorised,
-    pub embedding: Vec<f32>,
-    pub embedder: String,
-}
+/// How long a worker owns the tickets it claimed. A batch takes well under a second; the rest is
+/// room for a loaded machine. A crashed worker's tickets wait this long at most.
+pub const LEASE: Duration = Duration::seconds(60);
+/// Tickets per claim: one forward pass of the model (`engine::MAX_BATCH`).
+const BATCH: u64 = 32;
+/// A ticket claimed this many times without being stored is given up (logged), so one that always
+/// fails cannot hold the queue forever. It stays uncategorised, for a person to decide.
+const MAX_ATTEMPTS: i32 = 5;
+/// How long a stopping worker waits for the batch it is writing.
+const STOP_WAIT: StdDuration = StdDuration::from_secs(10);
 
-/// The text a ticket is embedded from, at arrival and when looking for similar ones.
+/// The text a ticket is embedded from, when it is categorised and when looking for similar ones.
 pub fn ticket_text(subject: &str, body: &str) -> String {
     format!("{subject}\n{body}")
 }
 
-/// Categorises a new ticket. Never fails the ticket: without AI (plan, owner's switch) or on an
-/// error (logged) the ticket simply arrives uncategorised.
-pub async fn on_arrival(state: &AppState, scope: &WorkspaceScope, subject: &str, body: &str) -> Option<Arrival> {
-    let settings = match require_ai(&state.db, scope).await {
-        Ok(settings) => settings,
-        Err(ApiError::UpgradeRequired(_) | ApiError::Forbidden(_)) => return None,
-        Err(error) => {
-            tracing::warn!(%error, "AI settings unreadable; the ticket arrives uncategorised");
-            return None;
-        }
-    };
-    match categorise(state, scope, &settings, &ticket_text(subject, body)).await {
-        Ok(arrival) => Some(arrival),
-        Err(error) => {
-            tracing::warn!(%error, "categorising a new ticket failed; it arrives uncategorised");
-            None
-        }
+/// Queues a new ticket for categorisation, in the ticket's own transaction: one INSERT.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ticket_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    categorise_queue::ActiveModel {
+        ticket_id: Set(ticket_id),
+        workspace_id: Set(scope.uuid()),
+        enqueued_at: Set(now),
+        attempts: Set(0),
+        claimed_by: Set(None),
+        claimed_until: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// What one `drain` did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DrainReport {
+    /// Tickets whose category the AI set (or would have, had a person not chosen one first).
+    pub categorised: usize,
+    /// Tickets the AI was not sure enough about: its guess is stored, the category left to a person.
+    pub abstained: usize,
+    /// Tickets of workspaces without AI (plan or owner's switch): dropped from the queue unread.
+    pub skipped: usize,
+    /// Tickets given up after `MAX_ATTEMPTS` claims.
+    pub given_up: usize,
+}
+
+impl std::ops::AddAssign for DrainReport {
+    fn add_assign(&mut self, other: DrainReport) {
+        self.categorised += other.categorised;
+        self.abstained += other.abstained;
+        self.skipped += other.skipped;
+        self.given_up += other.given_up;
     }
 }
 
-async fn categorise(
+/// Takes up to `limit` queued tickets for `worker` until `lease` runs out: one UPDATE over a
+/// sub-select that, on PostgreSQL, skips rows another worker is claiming at the same moment.
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    worker: Uuid,
+    now: DateTime<Utc>,
+    limit: u64,
+    lease: Duration,
+) -> ApiResult<Vec<categorise_queue::Model>> {
+    let mut free = Query::select();
+    free.column(categorise_queue::Column::TicketId)
+        .from(categorise_queue::Entity)
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(categorise_queue::Column::ClaimedUntil).is_null())
+                .add(Expr::col(categorise_queue::Column::ClaimedUntil).lt(now)),
+        )
+        .order_by(categorise_queue::Column::EnqueuedAt, sea_orm::Order::Asc)
+        .limit(limit);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        free.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    categorise_queue::Entity::update_many()
+        .col_expr(categorise_queue::Column::ClaimedBy, Expr::value(worker))
+        .col_expr(categorise_queue::Column::ClaimedUntil, Expr::value(now + lease))
+        .col_expr(
+            categorise_queue::Column::Attempts,
+            Expr::col(categorise_queue::Column::Attempts).add(1),
+        )
+        .filter(categorise_queue::Column::TicketId.in_subquery(free))
+        .exec(conn)
+        .await?;
+    Ok(categorise_queue::Entity::find()
+        .filter(categorise_queue::Column::ClaimedBy.eq(worker))
+        .filter(categorise_queue::Column::ClaimedUntil.gt(now))
+        .order_by_asc(categorise_queue::Column::EnqueuedAt)
+        .all(conn)
+        .await?)
+}
+
+/// Categorises every queued ticket (as of `now`), a batch per claim, with as many batches in flight
+/// as the engine has embedder threads, so the model keeps every thread busy while the database
+/// writes. Tests call it directly; the worker calls it when woken.
+pub async fn drain(state: &AppState, now: DateTime<Utc>) -> ApiResult<DrainReport> {
+    let (_never, running) = watch::channel(false);
+    drain_until(state, now, &running).await
+}
+
+async fn drain_until(state: &AppState, now: DateTime<Utc>, stop: &watch::Receiver<bool>) -> ApiResult<DrainReport> {
+    let started = std::time::Instant::now();
+    let lanes = (0..state.ai.threads()).map(|_| lane(state, now, started, stop));
+    let mut report = DrainReport::default();
+    for lane in futures_util::future::join_all(lanes).await {
+        report += lane?;
+    }
+    if report != DrainReport::default() {
+        tracing::info!(
+            categorised = report.categorised,
+            abstained = report.abstained,
+            skipped = report.skipped,
+            given_up = report.given_up,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "categorisation queue drained"
+        );
+    }
+    Ok(report)
+}
+
+/// Claims and stores one batch after another until the queue is empty (or the worker stops).
+async fn lane(
     state: &AppState,
+    now: DateTime<Utc>,
+    started: std::time::Instant,
+    stop: &watch::Receiver<bool>,
+) -> ApiResult<DrainReport> {
+    let worker = Uuid::now_v7();
+    let mut report = DrainReport::default();
+    while !*stop.borrow() {
+        // Batches take real time: later claims (and their leases) start from the clock as it is then.
+        let now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+        let batch = claim(&state.db, worker, now, BATCH, LEASE).await?;
+        if batch.is_empty() {
+            break;
+        }
+        match categorise_batch(state, worker, batch, now).await {
+            Ok(done) => report += done,
+            // The rows stay claimed until the lease runs out, then another try takes them.
+            Err(error) => tracing::warn!(%error, "categorising a batch failed; it is tried again later"),
+        }
+    }
+    Ok(report)
+}
+
+/// A claimed ticket, read.
+struct Pending {
+    ticket_id: Uuid,
+    text: String,
+}
+
+/// A workspace's share of a batch, with what it takes to categorise it.
+struct Share {
+    scope: WorkspaceScope,
+    classifier: Arc<Classifier>,
+    min_confidence: f32,
+    tickets: Vec<Pending>,
+}
+
+async fn categorise_batch(
+    state: &AppState,
+    worker: Uuid,
+    batch: Vec<categorise_queue::Model>,
+    now: DateTime<Utc>,
+) -> ApiResult<DrainReport> {
+    let mut report = DrainReport::default();
+    let mut by_workspace: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    let mut exhausted = Vec::new();
+    for row in batch {
+        if row.attempts > MAX_ATTEMPTS {
+            tracing::warn!(ticket = %row.ticket_id, attempts = row.attempts, "a ticket could not be categorised; left to a person");
+            exhausted.push(row.ticket_id);
+        } else {
+            by_workspace.entry(row.workspace_id).or_default().push(row.ticket_id);
+        }
+    }
+    if !exhausted.is_empty() {
+        report.given_up += release(&state.db, worker, &exhausted).await?;
+    }
+    let mut shares = Vec::new();
+    for (workspace, ticket_ids) in by_workspace {
+        let scope = WorkspaceScope::for_scheduled_job(WorkspaceId(workspace));
+        let settings = match require_ai(&state.db, &scope).await {
+            Ok(settings) => settings,
+            Err(ApiError::UpgradeRequired(_) | ApiError::Forbidden(_)) => {
+                report.skipped += release(&state.db, worker, &ticket_ids).await?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let classifier = classifier_for(state, &scope, &settings).await?;
+        let tickets = read(&state.db, &scope, &ticket_ids).await?;
+        shares.push(Share {
+            scope,
+            classifier,
+            min_confidence: settings.min_confidence as f32,
+            tickets,
+        });
+    }
+    // One pass of the model for the whole batch, whatever workspaces it spans: vectors are per text.
+    let texts: Vec<String> = shares
+        .iter()
+        .flat_map(|share| share.tickets.iter().map(|ticket| ticket.text.clone()))
+        .collect();
+    let mut vectors = state.ai.embed_many(texts).await?.into_iter();
+    for share in shares {
+        let mut verdicts = Vec::with_capacity(share.tickets.len());
+        for ticket in &share.tickets {
+            let embedding = vectors
+                .next()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the embedder returned too few vectors")))?;
+            let verdict = verdict(&share.classifier, &embedding, share.min_confidence)?;
+            verdicts.push((ticket.ticket_id, verdict, embedding));
+        }
+        report += store(state, worker, &share.scope, verdicts, now).await?;
+    }
+    Ok(report)
+}
+
+/// The subject and first message of each ticket of this workspace that is still there.
+async fn read(conn: &impl ConnectionTrait, scope: &WorkspaceScope, ticket_ids: &[Uuid]) -> ApiResult<Vec<Pending>> {
+    let subjects: HashMap<Uuid, String> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .column(tickets::Column::Subject)
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(tickets::Column::Id.is_in(ticket_ids.iter().copied()))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut first: HashMap<Uuid, String> = HashMap::new();
+    let bodies: Vec<(Uuid, String)> = messages::Entity::find()
+        .select_only()
+        .column(messages::Column::TicketId)
+        .column(messages::Column::Body)
+        .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(messages::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .order_by_asc(messages::Column::CreatedAt)
+        .order_by_asc(messages::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (ticket_id, body) in bodies {
+        first.entry(ticket_id).or_insert(body);
+    }
+    Ok(ticket_ids
+        .iter()
+        .filter_map(|id| {
+            let subject = subjects.get(id)?;
+            let body = first.get(id).map_or("", String::as_str);
+            Some(Pending {
+                ticket_id: *id,
+                text: ticket_text(subject, body),
+            })
+        })
+        .collect())
+}
+
+/// Stores a workspace's verdicts in one transaction that first takes the queue rows this worker
+/// still holds (a row another worker took over after the lease ran out is theirs now), then writes
+/// each ticket's embedding and verdict (with its `ticket.updated`), and deletes the rows.
+async fn store(
+    state: &AppState,
+    worker: Uuid,
     scope: &WorkspaceScope,
-    settings: &ai_settings::Model,
-    text: &str,
-) -> ApiResult<Arrival> {
-    let embedding = state.ai.embed(text.to_owned()).await?;
-    let classifier = classifier_for(state, scope, settings).await?;
-    let categorised = verdict(&classifier, &embedding, settings.min_confidence as f32)?;
-    Ok(Arrival {
-        categorised,
-        embedding,
-        embedder: state.ai.embedder().to_owned(),
-    })
+    verdicts: Vec<(Uuid, Categorised, Vec<f32>)>,
+    now: DateTime<Utc>,
+) -> ApiResult<DrainReport> {
+    let mut report = DrainReport::default();
+    let txn = db::begin_write(&state.db).await?;
+    let ids: Vec<Uuid> = verdicts.iter().map(|(id, _, _)| *id).collect();
+    let mut held = categorise_queue::Entity::find()
+        .select_only()
+        .column(categorise_queue::Column::TicketId)
+        .filter(categorise_queue::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(categorise_queue::Column::TicketId.is_in(ids))
+        .filter(categorise_queue::Column::ClaimedBy.eq(worker));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        held = held.lock_exclusive();
+    }
+    let held: Vec<Uuid> = held.into_tuple().all(&txn).await?;
+    let mut labelled = false;
+    for (ticket_id, verdict, embedding) in verdicts {
+        if !held.contains(&ticket_id) {
+            continue;
+        }
+        let assigned = verdict.assigned;
+        // The verdict through the tickets service: its `ticket.updated` is logged in this transaction.
+        let Some(ticket) = tickets_service::categorised(&txn, state, scope, ticket_id, verdict, now).await? else {
+            continue;
+        };
+        repo::upsert_embedding(&txn, scope, ticket_id, state.ai.embedder(), &embedding, now).await?;
+        // A category a person chose before the embedding existed is a label the classifier can
+        // only learn from now.
+        labelled |= ticket.category_source == Some(ferrodesk_shared::ai::CategorySource::Agent);
+        if assigned {
+            report.categorised += 1;
+        } else {
+            report.abstained += 1;
+        }
+    }
+    categorise_queue::Entity::delete_many()
+        .filter(categorise_queue::Column::TicketId.is_in(held))
+        .filter(categorise_queue::Column::ClaimedBy.eq(worker))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    state.realtime.wake(scope.uuid());
+    if labelled {
+        learn::retrain_soon(state, scope);
+    }
+    Ok(report)
+}
+
+/// Drops this worker's queue rows for `ticket_ids` without categorising them; how many it dropped.
+async fn release(conn: &impl ConnectionTrait, worker: Uuid, ticket_ids: &[Uuid]) -> ApiResult<usize> {
+    let deleted = categorise_queue::Entity::delete_many()
+        .filter(categorise_queue::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .filter(categorise_queue::Column::ClaimedBy.eq(worker))
+        .exec(conn)
+        .await?;
+    Ok(deleted.rows_affected as usize)
 }
 
 /// The best category and whether it clears the workspace's threshold (applied here, not at training,
@@ -121,4 +423,60 @@ pub async fn classifier_for(
     let classifier = Arc::new(classifier);
     state.ai.cache_classifier(scope.uuid(), key, classifier.clone());
     Ok(classifier)
+}
+
+/// The running worker, for a graceful stop.
+#[derive(Clone)]
+pub struct Worker {
+    stop: Arc<watch::Sender<bool>>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl Worker {
+    /// No worker (tests drain by hand); `stop` returns at once.
+    pub fn none() -> Worker {
+        Worker {
+            stop: Arc::new(watch::channel(false).0),
+            task: Arc::default(),
+        }
+    }
+
+    /// Stops claiming, lets the batches in flight finish (up to `STOP_WAIT`) and returns. A batch
+    /// cut short loses nothing: its tickets stay queued and are taken again when the lease runs out.
+    pub async fn stop(&self) {
+        self.stop.send_replace(true);
+        let task = lock(&self.task).take();
+        if let Some(task) = task
+            && tokio::time::timeout(STOP_WAIT, task).await.is_err()
+        {
+            tracing::warn!("the categorisation worker did not stop in time");
+        }
+    }
+}
+
+/// Runs `drain` until stopped: at once when a change nudges it (`AiEngine::nudge`, after a ticket's
+/// transaction committed), and every `every` to pick up what other instances, or a crash, left.
+pub fn spawn_worker(state: AppState, wake: Arc<Notify>, every: StdDuration) -> Worker {
+    let (stop, mut stopping) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        while !*stopping.borrow() {
+            if let Err(error) = drain_until(&state, clock::now(), &stopping).await {
+                // The database may be restarting: the tickets stay queued and are tried again.
+                tracing::warn!(%error, "the categorisation worker could not read its queue");
+            }
+            tokio::select! {
+                changed = stopping.changed() => {
+                    // The handle is gone with the app: nobody can stop this worker any more, so it ends.
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                _ = tokio::time::timeout(every, wake.notified()) => {}
+            }
+        }
+    });
+    Worker {
+        stop: Arc::new(stop),
+        task: Arc::new(Mutex::new(Some(task))),
+    }
 }

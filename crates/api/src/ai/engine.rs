@@ -1,13 +1,14 @@
-//! The embedded engine: one embedder for the process, run on a thread of its own that gathers
+//! The embedded engine: one embedder for the process, run on threads of its own that gather
 //! concurrent requests into batches (one forward pass for several tickets is cheaper than several),
-//! so model inference never blocks an async worker.
+//! so model inference never blocks an async worker. With a backlog (the categorisation queue keeps
+//! one batch in flight per thread) every thread runs a forward pass of its own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ferrodesk_ai::{Classifier, Embedder, EmbedderKind, LoadedEmbedder};
 use ferrodesk_shared::ai::{self as wire, EngineStatus};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use uuid::Uuid;
 
 use super::clip;
@@ -18,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 /// fallback gains nothing from a whole log file pasted into a ticket.
 const MAX_TEXT_CHARS: usize = 2_000;
 /// At most this many texts go through the model in one pass.
-const MAX_BATCH: usize = 32;
+pub const MAX_BATCH: usize = 32;
 
 type Reply = oneshot::Sender<Result<Vec<Vec<f32>>, ferrodesk_ai::AiError>>;
 
@@ -41,6 +42,10 @@ pub struct AiEngine {
     kind: EmbedderKind,
     dimension: usize,
     notice: Option<String>,
+    /// Threads running the embedder.
+    threads: usize,
+    /// Wakes the categorisation worker (`categorise::spawn_worker`).
+    wake: Arc<Notify>,
     /// Embeddings of category descriptions, by text: they change only when an owner edits them.
     descriptions: Arc<Mutex<HashMap<String, Vec<f32>>>>,
     /// Per workspace: the classifier in use, so a new ticket does not parse it from JSON again.
@@ -52,9 +57,11 @@ pub struct AiEngine {
 }
 
 impl AiEngine {
-    /// Starts the worker thread for `loaded`; it stops when the last clone of the engine is dropped.
-    pub fn start(loaded: LoadedEmbedder, keys: KeyBox, http: reqwest::Client) -> AiEngine {
+    /// Starts `threads` embedder threads for `loaded`; they stop when the last clone of the engine
+    /// is dropped.
+    pub fn start(loaded: LoadedEmbedder, threads: usize, keys: KeyBox, http: reqwest::Client) -> AiEngine {
         let embedder = loaded.embedder;
+        let threads = threads.max(1);
         let (jobs, receiver) = mpsc::channel::<Job>(1024);
         let engine = AiEngine {
             jobs,
@@ -62,6 +69,8 @@ impl AiEngine {
             kind: embedder.kind(),
             dimension: embedder.dimension(),
             notice: loaded.fallback_reason,
+            threads,
+            wake: Arc::new(Notify::new()),
             descriptions: Arc::default(),
             classifiers: Arc::default(),
             retraining: Arc::default(),
@@ -70,15 +79,36 @@ impl AiEngine {
         };
         match &engine.notice {
             Some(reason) => tracing::warn!(embedder = %engine.name, %reason, "AI runs on the fallback embedder"),
-            None => tracing::info!(embedder = %engine.name, dimension = engine.dimension, "AI model loaded"),
+            None => tracing::info!(embedder = %engine.name, dimension = engine.dimension, threads, "AI model loaded"),
         }
-        let spawned = std::thread::Builder::new()
-            .name("ferrodesk-embedder".to_owned())
-            .spawn(move || work(embedder, receiver));
-        if let Err(error) = spawned {
-            tracing::error!(%error, "cannot start the embedder thread; AI requests will fail");
+        // The threads take turns at the queue: one waits for a job while the others embed.
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..threads {
+            let (embedder, receiver) = (embedder.clone(), receiver.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("ferrodesk-embedder-{index}"))
+                .spawn(move || work(embedder, receiver));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start an embedder thread; AI requests will fail");
+            }
         }
         engine
+    }
+
+    /// How many forward passes can run at once.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// What wakes the categorisation worker.
+    pub fn wake(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Tells the categorisation worker that tickets are queued (after the transaction that queued
+    /// them committed).
+    pub fn nudge(&self) {
+        self.wake.notify_one();
     }
 
     /// Seals and opens providers' API keys.
@@ -184,21 +214,29 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The worker: waits for one job, takes whatever else is already queued (up to `MAX_BATCH`
-/// texts), embeds them together and answers each job with its share.
-fn work(embedder: Arc<dyn Embedder>, mut receiver: mpsc::Receiver<Job>) {
-    while let Some(first) = receiver.blocking_recv() {
-        let mut batch = vec![first];
-        let mut count = batch[0].texts.len();
-        while count < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(job) => {
-                    count += job.texts.len();
-                    batch.push(job);
+/// One embedder thread: waits for a job, takes whatever else is already queued (up to
+/// `MAX_BATCH` texts), embeds them together and answers each job with its share.
+fn work(embedder: Arc<dyn Embedder>, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        // The lock is released before the batch runs, so another thread takes the next one.
+        let batch = {
+            let mut receiver = lock(&receiver);
+            let Some(first) = receiver.blocking_recv() else {
+                return;
+            };
+            let mut batch = vec![first];
+            let mut count = batch[0].texts.len();
+            while count < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => {
+                        count += job.texts.len();
+                        batch.push(job);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
-        }
+            batch
+        };
         let texts: Vec<&str> = batch
             .iter()
             .flat_map(|job| job.texts.iter().map(String::as_str))
@@ -270,6 +308,7 @@ mod tests {
                 embedder,
                 fallback_reason: Some("test".into()),
             },
+            1,
             KeyBox::new(&Secret::new("k".repeat(40))),
             reqwest::Client::new(),
         );

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use ferrodesk_ai::vector::{from_le_bytes, to_le_bytes};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
@@ -113,7 +113,8 @@ pub async fn save_classifier(
     Ok(())
 }
 
-pub async fn insert_embedding(
+/// Stores the ticket's embedding, replacing one it had (by an older embedder, say).
+pub async fn upsert_embedding(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     ticket_id: Uuid,
@@ -121,14 +122,23 @@ pub async fn insert_embedding(
     vector: &[f32],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    ticket_embeddings::ActiveModel {
+    ticket_embeddings::Entity::insert(ticket_embeddings::ActiveModel {
         ticket_id: Set(ticket_id),
         workspace_id: Set(scope.uuid()),
         embedder: Set(embedder.to_owned()),
         vector: Set(to_le_bytes(vector)),
         created_at: Set(now),
-    }
-    .insert(conn)
+    })
+    .on_conflict(
+        OnConflict::column(ticket_embeddings::Column::TicketId)
+            .update_columns([
+                ticket_embeddings::Column::Embedder,
+                ticket_embeddings::Column::Vector,
+                ticket_embeddings::Column::CreatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(conn)
     .await?;
     Ok(())
 }

@@ -138,6 +138,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoReport> {
     for (story, times) in &stories {
         timelines.push(play(state, &cast, story, times).await?);
     }
+    // What the categorisation worker does a moment after each ticket arrives, done now, so the
+    // demo is the same with or without the worker (and in tests, which run none).
+    crate::ai::categorise::drain(state, clock::now()).await?;
     let first_ticket = stories
         .iter()
         .filter_map(|(_, times)| times.first().copied())

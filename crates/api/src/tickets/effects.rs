@@ -284,8 +284,9 @@ pub fn categorised(ticket: &Ticket) -> Outbound {
     outbound
 }
 
-/// After the commit: push the new events and wake the mail worker.
+/// After the commit: push the new events, wake the mail worker and the categorisation worker.
 pub fn announce(state: &AppState, scope: &WorkspaceScope) {
     state.realtime.wake(scope.uuid());
     state.mail.nudge();
+    state.ai.nudge();
 }

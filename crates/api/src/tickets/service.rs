@@ -115,9 +115,6 @@ pub async fn create(
     let caller = principal.id().0;
     let now = clock::now();
     let ticket_id = Uuid::now_v7();
-    // Before the transaction: the model's work holds no lock. (Until the categorisation queue
-    // takes this off the request path.)
-    let arrival = crate::ai::categorise::on_arrival(state, scope, &subject, &body).await;
 
     let txn = db::begin_write(&state.db).await?;
     // Reads and the writes that need no number first; the workspace's lock comes last.
@@ -161,16 +158,12 @@ pub async fn create(
         None
     };
 
-    let mut arriving = TicketState::arriving(
+    let arriving = TicketState::arriving(
         request.priority.unwrap_or(Priority::Normal),
         &policies,
         excerpt(&body),
         now,
     );
-    if let Some(arrival) = &arrival {
-        let verdict = Change::Categorised(arrival.categorised.clone());
-        arriving = state::apply(&arriving, &verdict, &policies, now)?.state;
-    }
 
     realtime::log::notify_on_commit(&txn, scope).await?;
     let events = 1 + team.len() as i64;
@@ -184,9 +177,8 @@ pub async fn create(
         state: arriving,
     };
     repo::insert(&txn, scope, &record).await?;
-    if let Some(arrival) = &arrival {
-        crate::ai::repo::insert_embedding(&txn, scope, ticket_id, &arrival.embedder, &arrival.embedding, now).await?;
-    }
+    // Categorised a moment later, off the request path (see `ai::categorise`).
+    crate::ai::categorise::enqueue(&txn, scope, ticket_id, now).await?;
     let message = repo::insert_message(&txn, scope, ticket_id, caller, body, false, now).await?;
     if let Some(key) = &key
         && !repo::claim_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket_id, now).await?

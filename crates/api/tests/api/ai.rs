@@ -12,10 +12,24 @@ use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::ai::{AiSettings, CategoryList, CategorySource, ClassifierMethod, ReplyOrigin, SuggestedReply};
 use ferrodesk_shared::tickets::{Ticket, TicketDetail};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 
+use chrono::Utc;
+use ferrodesk::ai::categorise::{DrainReport, LEASE, drain};
+use ferrodesk::db::entities::{events, ticket_embeddings};
+use ferrodesk::startup::Application;
+use ferrodesk_shared::events::ServerEvent;
+use uuid::Uuid;
+
+use crate::live::Socket;
+
 use crate::helpers::{Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app, spawn_app_with};
+
+/// What the categorisation worker does a moment after a ticket arrives, done now.
+async fn categorise(app: &TestApp) -> DrainReport {
+    drain(&app.state, Utc::now()).await.expect("the queue drains")
+}
 
 async fn put_settings(app: &TestApp, owner: &Session, body: Value) -> reqwest::Response {
     app.send(Method::PUT, "/api/v1/ai/settings", Some(&owner.token), Some(&body))
@@ -63,6 +77,13 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
         billing.ticket.ai_category, None,
         "the guess is a hint for staff, not for the customer"
     );
+    assert_eq!(
+        categorise(&app).await,
+        DrainReport {
+            categorised: 1,
+            ..DrainReport::default()
+        }
+    );
     let seen = app.ticket_as(acme.agent(), billing.ticket.id).await;
     let guess = seen
         .ticket
@@ -87,6 +108,13 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
             "The delivery of my order is late and the tracking shows nothing.",
         )
         .await;
+    assert_eq!(
+        categorise(&app).await,
+        DrainReport {
+            abstained: 1,
+            ..DrainReport::default()
+        }
+    );
     let detail = app.ticket_as(acme.agent(), unsure.ticket.id).await;
     let guess = detail.ticket.ai_category.expect("a guess");
     assert_eq!(guess.category, "shipping");
@@ -100,6 +128,14 @@ async fn new_tickets_are_categorised_and_a_low_confidence_is_left_for_a_human() 
     let plain = app
         .create_ticket(acme.customer(), "Refund please", "I was charged twice.")
         .await;
+    assert_eq!(
+        categorise(&app).await,
+        DrainReport {
+            skipped: 1,
+            ..DrainReport::default()
+        },
+        "dropped from the queue unread"
+    );
     let detail = app.ticket_as(acme.agent(), plain.ticket.id).await;
     assert_eq!(detail.ticket.ai_category, None);
     expect_error(
@@ -141,6 +177,9 @@ async fn corrections_teach_the_workspace_and_no_other() {
         let theirs = app.create_ticket(globex.customer(), subject, body).await;
         set_category(&app, globex.agent(), &theirs, "technical").await;
     }
+    // The tickets' embeddings, which the labels are learnt with; the agents' categories stay.
+    let report = categorise(&app).await;
+    assert_eq!(report.categorised + report.abstained, 8, "{report:?}");
     // The job the corrections scheduled, run now rather than waited for.
     for workspace in [&acme, &globex] {
         ferrodesk::ai::learn::retrain_workspace(&app.state, workspace.owner.auth.workspace.id)
@@ -155,9 +194,11 @@ async fn corrections_teach_the_workspace_and_no_other() {
     let subject = "Printer broken";
     let body = "The printer jams and the paper is stuck.";
     let ours = app.create_ticket(acme.customer(), subject, body).await;
+    categorise(&app).await;
     let ours = app.ticket_as(acme.agent(), ours.ticket.id).await;
     assert_eq!(ours.ticket.ai_category.map(|g| g.category).as_deref(), Some("hardware"));
     let theirs = app.create_ticket(globex.customer(), subject, body).await;
+    categorise(&app).await;
     let theirs = app.ticket_as(globex.agent(), theirs.ticket.id).await;
     assert_eq!(
         theirs.ticket.ai_category.map(|g| g.category).as_deref(),
@@ -176,6 +217,7 @@ async fn corrections_teach_the_workspace_and_no_other() {
     let another = app
         .create_ticket(acme.customer(), "Printer smoke", "Smoke came out of the printer.")
         .await;
+    categorise(&app).await;
     set_category(&app, acme.agent(), &another, "hardware").await;
     let mut labels = 0;
     for _ in 0..100 {
@@ -218,6 +260,8 @@ async fn suggestions_adapt_a_similar_solved_ticket_of_the_same_workspace() {
         )
         .await;
     answer_and_solve(&app, acme.agent(), &unrelated, "Done, the invoice address is updated.").await;
+    // The solved tickets' embeddings, stored a moment after they arrived.
+    categorise(&app).await;
 
     let question = app
         .create_ticket(
@@ -524,6 +568,7 @@ async fn the_provider_drafts_and_every_failure_falls_back_to_retrieval() {
         .create_ticket(&acme.customers[1], "Refund for a double charge", "I was charged twice.")
         .await;
     answer_and_solve(&app, acme.agent(), &solved, "I refunded the second charge of $20.").await;
+    categorise(&app).await;
     let ticket = app
         .create_ticket(
             acme.customer(),
@@ -637,8 +682,414 @@ async fn with_the_real_model_tickets_are_understood_by_meaning() {
     ];
     for (subject, body, expected) in cases {
         let ticket = app.create_ticket(acme.customer(), subject, body).await;
+        categorise(&app).await;
         let detail = app.ticket_as(acme.agent(), ticket.ticket.id).await;
         let guess = detail.ticket.ai_category.expect("a guess");
         assert_eq!(guess.category, expected, "{subject}: {guess:?}");
     }
+}
+
+/// How many rows `sql` counts (a `SELECT COUNT(*) AS n ...`).
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(app.state.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// The `ticket.updated` events logged for `ticket` (in `workspace`'s log, when given).
+async fn updates_logged_in(app: &TestApp, ticket: &TicketDetail, workspace: Option<&TestWorkspace>) -> u64 {
+    let mut query = events::Entity::find()
+        .filter(events::Column::Kind.eq("ticket.updated"))
+        .filter(events::Column::TicketId.eq(ticket.ticket.id.0));
+    if let Some(workspace) = workspace {
+        query = query.filter(events::Column::WorkspaceId.eq(workspace.owner.auth.workspace.id.0));
+    }
+    query.count(&app.state.db).await.unwrap()
+}
+
+async fn updates_logged(app: &TestApp, ticket: &TicketDetail) -> u64 {
+    updates_logged_in(app, ticket, None).await
+}
+
+/// Whether `ticket` has an embedding stored.
+async fn embedded(app: &TestApp, ticket: &TicketDetail) -> bool {
+    ticket_embeddings::Entity::find_by_id(ticket.ticket.id.0)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// The ticket events among `events` (the team also gets notifications).
+fn ticket_events(events: Vec<ServerEvent>) -> Vec<ServerEvent> {
+    events
+        .into_iter()
+        .filter(|event| {
+            matches!(
+                event,
+                ServerEvent::TicketCreated { .. }
+                    | ServerEvent::TicketUpdated { .. }
+                    | ServerEvent::MessageCreated { .. }
+            )
+        })
+        .collect()
+}
+
+fn charged_twice() -> (&'static str, &'static str) {
+    (
+        "Charged twice on my invoice",
+        "My credit card was charged twice for the subscription. I need a refund of the second payment.",
+    )
+}
+
+#[tokio::test]
+async fn a_ticket_commits_at_once_and_its_category_arrives_as_ticket_updated() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let mut agent = Socket::connect(&app, acme.agent()).await;
+    let mut customer = Socket::connect(&app, acme.customer()).await;
+    let (subject, body) = charged_twice();
+    let created = app.create_ticket(acme.customer(), subject, body).await;
+
+    // Committed uncategorised, and queued.
+    let before = app.ticket_as(acme.agent(), created.ticket.id).await;
+    assert_eq!(before.ticket.ai_category, None);
+    assert_eq!(before.ticket.category, None);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM categorise_queue").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM ticket_embeddings").await, 0);
+    let first = ticket_events(agent.drain().await);
+    assert!(
+        matches!(first.as_slice(), [ServerEvent::TicketCreated { ticket, .. }] if ticket.ai_category.is_none()),
+        "{first:?}"
+    );
+    customer.drain().await;
+
+    assert_eq!(
+        categorise(&app).await,
+        DrainReport {
+            categorised: 1,
+            ..DrainReport::default()
+        }
+    );
+    let events = ticket_events(agent.drain().await);
+    let [ServerEvent::TicketUpdated { ticket, .. }] = events.as_slice() else {
+        panic!("one ticket.updated for the team: {events:?}");
+    };
+    assert_eq!(ticket.id, created.ticket.id);
+    assert_eq!(ticket.category.as_deref(), Some("billing"));
+    assert_eq!(ticket.category_source, Some(CategorySource::Ai));
+    let guess = ticket.ai_category.clone().expect("the guess, for staff");
+    assert!(guess.assigned && guess.category == "billing");
+    assert_eq!(
+        ticket.updated_at, before.ticket.updated_at,
+        "the category belongs to the arrival: the inbox order does not move"
+    );
+    let after = app.ticket_as(acme.agent(), created.ticket.id).await;
+    assert_eq!(&after.ticket, ticket, "the event and REST agree");
+    // The requester hears of it in their projection: no guess, no category.
+    let theirs = customer.drain().await;
+    let [ServerEvent::TicketUpdated { ticket: projected, .. }] = theirs.as_slice() else {
+        panic!("one ticket.updated for the requester: {theirs:?}");
+    };
+    assert_eq!(projected.ai_category, None);
+    assert_eq!(projected.category, None);
+    assert_eq!(
+        projected,
+        &app.ticket_as(acme.customer(), created.ticket.id).await.ticket
+    );
+
+    // Stored with its embedding, and gone from the queue: a second drain has nothing to do.
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM ticket_embeddings").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM categorise_queue").await, 0);
+    assert_eq!(categorise(&app).await, DrainReport::default());
+    assert_eq!(updates_logged(&app, &created).await, 1);
+}
+
+#[tokio::test]
+async fn a_restart_between_enqueue_and_drain_loses_nothing() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let (subject, body) = charged_twice();
+    let created = app.create_ticket(acme.customer(), subject, body).await;
+    app.stopper.stop().await;
+
+    // The next process on the same database finds the ticket queued.
+    let restarted = Application::build(app.settings.clone()).await.expect("restarts");
+    let state = restarted.state().clone();
+    let address = format!("http://127.0.0.1:{}", restarted.port());
+    let stopper = restarted.stopper();
+    tokio::spawn(restarted.run_until_stopped());
+    let report = drain(&state, Utc::now()).await.expect("drains");
+    assert_eq!(report.categorised, 1, "{report:?}");
+    let detail: TicketDetail = expect_json(
+        app.client
+            .get(format!("{address}/api/v1/tickets/{}", created.ticket.id))
+            .bearer_auth(&acme.agent().token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(detail.ticket.category.as_deref(), Some("billing"));
+    stopper.stop().await;
+}
+
+#[tokio::test]
+async fn a_crashed_workers_claim_is_taken_again_when_its_lease_runs_out() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let (subject, body) = charged_twice();
+    let created = app.create_ticket(acme.customer(), subject, body).await;
+    let now = Utc::now();
+    // A worker claims the ticket, then its process dies before storing anything.
+    let crashed = Uuid::now_v7();
+    let claimed = ferrodesk::ai::categorise::claim(&app.state.db, crashed, now, 32, LEASE)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+
+    assert_eq!(
+        drain(&app.state, now).await.unwrap(),
+        DrainReport::default(),
+        "the lease holds"
+    );
+    assert_eq!(
+        app.ticket_as(acme.agent(), created.ticket.id).await.ticket.category,
+        None
+    );
+    let later = now + LEASE + chrono::Duration::seconds(1);
+    assert_eq!(drain(&app.state, later).await.unwrap().categorised, 1, "taken again");
+    assert_eq!(
+        app.ticket_as(acme.agent(), created.ticket.id)
+            .await
+            .ticket
+            .category
+            .as_deref(),
+        Some("billing")
+    );
+    assert_eq!(updates_logged(&app, &created).await, 1);
+}
+
+#[tokio::test]
+async fn two_drains_at_once_categorise_each_ticket_once() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let (subject, body) = charged_twice();
+    let mut tickets = Vec::new();
+    for n in 0..40 {
+        let workspace = if n % 4 == 0 { &globex } else { &acme };
+        tickets.push(app.create_ticket(workspace.customer(), subject, body).await);
+    }
+    // This instance and another on the same database, each with its lanes, at the same moment.
+    let other = Application::build(app.settings.clone())
+        .await
+        .expect("a second instance");
+    let now = Utc::now();
+    let (ours, theirs) = tokio::join!(drain(&app.state, now), drain(other.state(), now));
+    let (ours, theirs) = (ours.unwrap(), theirs.unwrap());
+    assert_eq!(
+        ours.categorised + theirs.categorised,
+        40,
+        "ours {ours:?}, theirs {theirs:?}"
+    );
+    assert_eq!(ours.abstained + theirs.abstained + ours.skipped + theirs.skipped, 0);
+    for ticket in &tickets {
+        assert_eq!(updates_logged(&app, ticket).await, 1, "#{}", ticket.ticket.number);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM ticket_embeddings").await, 40);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM categorise_queue").await, 0);
+}
+
+#[tokio::test]
+async fn a_drain_touches_each_workspace_with_its_own_settings_and_no_other() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let initech = TestWorkspace::create(&app, "initech", 1).await;
+    // Acme has a category of its own and a low bar; initech turned AI off.
+    let custom = json!([{ "name": "hardware", "description": "printer jams paper stuck broken printer" }]);
+    assert_eq!(
+        put_settings(&app, &acme.owner, settings_body(0.2, custom, Value::Null))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let off = json!({ "enabled": false, "min_confidence": 0.5, "custom_categories": [], "provider": null });
+    assert_eq!(put_settings(&app, &initech.owner, off).await.status(), StatusCode::OK);
+    let (subject, body) = ("Printer jammed", "The printer jams and the paper is stuck.");
+    let ours = app.create_ticket(acme.customer(), subject, body).await;
+    let theirs = app.create_ticket(globex.customer(), subject, body).await;
+    let off = app.create_ticket(initech.customer(), subject, body).await;
+    let mut initech_socket = Socket::connect(&app, initech.agent()).await;
+
+    let report = categorise(&app).await;
+    assert_eq!(report.skipped, 1, "{report:?}");
+    let ours = app.ticket_as(acme.agent(), ours.ticket.id).await;
+    assert_eq!(
+        ours.ticket.ai_category.as_ref().map(|guess| guess.category.as_str()),
+        Some("hardware")
+    );
+    let theirs = app.ticket_as(globex.agent(), theirs.ticket.id).await;
+    let guess = theirs.ticket.ai_category.clone().expect("globex's own guess");
+    assert!(
+        guess.category != "hardware",
+        "acme's category never reaches globex: {guess:?}"
+    );
+    // Each event in its own workspace's log.
+    for (workspace, ticket) in [(&acme, &ours), (&globex, &theirs)] {
+        assert_eq!(updates_logged_in(&app, ticket, Some(workspace)).await, 1);
+    }
+    // The workspace without AI: nothing stored, nothing said.
+    let untouched = app.ticket_as(initech.agent(), off.ticket.id).await;
+    assert_eq!(untouched.ticket.ai_category, None);
+    assert_eq!(untouched.ticket.category, None);
+    assert_eq!(updates_logged(&app, &off).await, 0);
+    assert!(!embedded(&app, &off).await);
+    assert!(embedded(&app, &ours).await && embedded(&app, &theirs).await);
+    assert!(initech_socket.drain().await.is_empty());
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM categorise_queue").await, 0);
+}
+
+#[tokio::test]
+async fn an_agents_category_set_before_the_drain_is_kept_and_learnt() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let (subject, body) = charged_twice();
+    let created = app.create_ticket(acme.customer(), subject, body).await;
+    let chosen = set_category(&app, acme.agent(), &created, "account").await;
+    assert_eq!(chosen.category_source, Some(CategorySource::Agent));
+    let mut agent = Socket::connect(&app, acme.agent()).await;
+
+    assert_eq!(categorise(&app).await.categorised, 1);
+    let detail = app.ticket_as(acme.agent(), created.ticket.id).await;
+    assert_eq!(
+        detail.ticket.category.as_deref(),
+        Some("account"),
+        "the agent's choice stays"
+    );
+    assert_eq!(detail.ticket.category_source, Some(CategorySource::Agent));
+    let guess = detail.ticket.ai_category.clone().expect("the AI's guess, beside it");
+    assert_eq!(guess.category, "billing");
+    let events = ticket_events(agent.drain().await);
+    assert!(
+        matches!(events.as_slice(), [ServerEvent::TicketUpdated { ticket, .. }] if *ticket == detail.ticket),
+        "{events:?}"
+    );
+    // The label had no embedding when it was set; now it has, and the classifier learns it.
+    let mut labels = 0;
+    for _ in 0..100 {
+        let settings: AiSettings =
+            expect_json(app.get("/api/v1/ai/settings", &acme.owner.token).await, StatusCode::OK).await;
+        labels = settings.classifier.labels;
+        if labels == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(labels, 1);
+}
+
+/// A report, not a test: `FERRODESK_BURST=5000 cargo test -p ferrodesk --test api burst -- --ignored
+/// --nocapture` (with `FERRODESK_MODEL_DIR` for the model; the TF-IDF fallback otherwise, which shows
+/// what the queue and the database cost beside the embedding). Every ticket ends with its category or
+/// an explicit abstention.
+#[tokio::test]
+#[ignore]
+async fn a_burst_of_tickets_is_categorised_in_batches() {
+    let burst: usize = std::env::var("FERRODESK_BURST")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(500);
+    let model = std::env::var("FERRODESK_MODEL_DIR").ok().map(PathBuf::from);
+    let app = spawn_app_with(|settings| {
+        if let Some(dir) = model {
+            settings.ai.model_dir = dir;
+        }
+        settings.database_max_connections = 20;
+    })
+    .await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let subjects = [
+        charged_twice(),
+        (
+            "Where is my parcel?",
+            "The tracking page has shown the same status for ten days.",
+        ),
+        (
+            "Cannot log in",
+            "The password reset email never arrives, not even in spam.",
+        ),
+        (
+            "The app crashes",
+            "When I upload a photo the app closes. Version 4.2 on Android.",
+        ),
+        ("A question", "Do you have a discount for charities?"),
+    ];
+    let created = std::time::Instant::now();
+    let agent = acme.agent().clone();
+    let mut tasks = tokio::task::JoinSet::new();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for _ in 0..16 {
+        let (client, url, token, next) = (
+            app.client.clone(),
+            app.url("/api/v1/tickets"),
+            agent.token.clone(),
+            next.clone(),
+        );
+        tasks.spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n >= burst {
+                    return;
+                }
+                let (subject, body) = subjects[n % subjects.len()];
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({
+                        "subject": format!("{subject} ({n})"),
+                        "body": body,
+                        "requester_email": format!("customer{}@burst.example", n % 50),
+                    }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::CREATED);
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let creating = created.elapsed();
+    let started = std::time::Instant::now();
+    let report = categorise(&app).await;
+    let draining = started.elapsed();
+    eprintln!(
+        "{burst} tickets ({} embedder, {} threads, {}): created in {:.1} s; drained in {:.1} s = {:.0} tickets/s ({report:?})",
+        app.state.ai.embedder(),
+        app.state.ai.threads(),
+        if app.settings.database_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        creating.as_secs_f64(),
+        draining.as_secs_f64(),
+        burst as f64 / draining.as_secs_f64()
+    );
+    assert_eq!(report.categorised + report.abstained, burst, "{report:?}");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM categorise_queue").await, 0);
+    let decided = count(&app, "SELECT COUNT(*) AS n FROM tickets WHERE ai_category IS NOT NULL").await;
+    assert_eq!(
+        decided as usize, burst,
+        "a category or an explicit abstention for every ticket"
+    );
 }

@@ -82,6 +82,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             encryption_key: Secret::new("test-encryption-key-test-encryption-key-0123"),
             allow_local_providers: true,
             provider_timeout: std::time::Duration::from_secs(5),
+            embedder_threads: 2,
+            // Tests drain the categorisation queue themselves (`ai::categorise::drain`).
+            categorise_worker: false,
         },
         mail: MailSettings {
             smtp_url: None,

@@ -2,6 +2,7 @@
 //! and written as `db::stored` twins of the contract's enums, or as the feature's own enum.
 
 pub mod ai_settings;
+pub mod categorise_queue;
 pub mod events;
 pub mod idempotency_keys;
 pub mod invitations;
