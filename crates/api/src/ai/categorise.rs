@@ -132,7 +132,8 @@ pub async fn claim(
 
 /// Categorises every queued ticket (as of `now`), a batch per claim, with as many batches in flight
 /// as the engine has embedder threads, so the model keeps every thread busy while the database
-/// writes. Tests call it directly; the worker calls it when woken.
+/// writes. The batches take turns at the database (one connection at a time, however small the
+/// pool), and embed side by side. Tests call it directly; the worker calls it when woken.
 pub async fn drain(state: &AppState, now: DateTime<Utc>) -> ApiResult<DrainReport> {
     let (_never, running) = watch::channel(false);
     drain_until(state, now, &running).await
@@ -140,7 +141,8 @@ pub async fn drain(state: &AppState, now: DateTime<Utc>) -> ApiResult<DrainRepor
 
 async fn drain_until(state: &AppState, now: DateTime<Utc>, stop: &watch::Receiver<bool>) -> ApiResult<DrainReport> {
     let started = std::time::Instant::now();
-    let lanes = (0..state.ai.threads()).map(|_| lane(state, now, started, stop));
+    let turn = tokio::sync::Mutex::new(());
+    let lanes = (0..state.ai.threads()).map(|_| lane(state, now, started, stop, &turn));
     let mut report = DrainReport::default();
     for lane in futures_util::future::join_all(lanes).await {
         report += lane?;
@@ -164,17 +166,21 @@ async fn lane(
     now: DateTime<Utc>,
     started: std::time::Instant,
     stop: &watch::Receiver<bool>,
+    turn: &tokio::sync::Mutex<()>,
 ) -> ApiResult<DrainReport> {
     let worker = Uuid::now_v7();
     let mut report = DrainReport::default();
     while !*stop.borrow() {
         // Batches take real time: later claims (and their leases) start from the clock as it is then.
         let now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
-        let batch = claim(&state.db, worker, now, BATCH, LEASE).await?;
+        let batch = {
+            let _turn = turn.lock().await;
+            claim(&state.db, worker, now, BATCH, LEASE).await?
+        };
         if batch.is_empty() {
             break;
         }
-        match categorise_batch(state, worker, batch, now).await {
+        match categorise_batch(state, worker, batch, now, turn).await {
             Ok(done) => report += done,
             // The rows stay claimed until the lease runs out, then another try takes them.
             Err(error) => tracing::warn!(%error, "categorising a batch failed; it is tried again later"),
@@ -202,8 +208,10 @@ async fn categorise_batch(
     worker: Uuid,
     batch: Vec<categorise_queue::Model>,
     now: DateTime<Utc>,
+    turn: &tokio::sync::Mutex<()>,
 ) -> ApiResult<DrainReport> {
     let mut report = DrainReport::default();
+    let reading = turn.lock().await;
     let mut by_workspace: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     let mut exhausted = Vec::new();
     for row in batch {
@@ -237,12 +245,15 @@ async fn categorise_batch(
             tickets,
         });
     }
+    drop(reading);
     // One pass of the model for the whole batch, whatever workspaces it spans: vectors are per text.
+    // Meanwhile another batch has the database.
     let texts: Vec<String> = shares
         .iter()
         .flat_map(|share| share.tickets.iter().map(|ticket| ticket.text.clone()))
         .collect();
     let mut vectors = state.ai.embed_many(texts).await?.into_iter();
+    let _writing = turn.lock().await;
     for share in shares {
         let mut verdicts = Vec::with_capacity(share.tickets.len());
         for ticket in &share.tickets {
