@@ -996,9 +996,9 @@ async fn an_agents_category_set_before_the_drain_is_kept_and_learnt() {
     assert_eq!(labels, 1);
 }
 
-/// A report, not a test: `FERRODESK_BURST=5000 cargo test -p ferrodesk --test api burst -- --ignored
-/// --nocapture` (with `FERRODESK_MODEL_DIR` for the model; the TF-IDF fallback otherwise, which shows
-/// what the queue and the database cost beside the embedding). Every ticket ends with its category or
+/// A report, not a test: `FERRODESK_BURST=5000 cargo test -p ferrodesk --test api --release burst --
+/// --ignored --nocapture` (with `FERRODESK_MODEL_DIR` for the model, the TF-IDF fallback otherwise;
+/// `FERRODESK_EMBEDDER_THREADS` to compare thread counts). Every ticket ends with its category or
 /// an explicit abstention.
 #[tokio::test]
 #[ignore]
@@ -1008,9 +1008,15 @@ async fn a_burst_of_tickets_is_categorised_in_batches() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(500);
     let model = std::env::var("FERRODESK_MODEL_DIR").ok().map(PathBuf::from);
+    let threads = std::env::var("FERRODESK_EMBEDDER_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok());
     let app = spawn_app_with(|settings| {
         if let Some(dir) = model {
             settings.ai.model_dir = dir;
+        }
+        if let Some(threads) = threads {
+            settings.ai.embedder_threads = threads;
         }
         settings.database_max_connections = 20;
     })
