@@ -332,31 +332,34 @@ async fn store(
         held = held.lock_exclusive();
     }
     let held: Vec<Uuid> = held.into_tuple().all(&txn).await?;
-    let mut labelled = false;
+    // The writes that need no number first: the tickets service takes the workspace's lock last.
+    let mut mine = Vec::new();
     for (ticket_id, verdict, embedding) in verdicts {
         if !held.contains(&ticket_id) {
             continue;
         }
-        let assigned = verdict.assigned;
-        // The verdict through the tickets service: its `ticket.updated` is logged in this transaction.
-        let Some(ticket) = tickets_service::categorised(&txn, state, scope, ticket_id, verdict, now).await? else {
-            continue;
-        };
         repo::upsert_embedding(&txn, scope, ticket_id, state.ai.embedder(), &embedding, now).await?;
-        // A category a person chose before the embedding existed is a label the classifier can
-        // only learn from now.
-        labelled |= ticket.category_source == Some(ferrodesk_shared::ai::CategorySource::Agent);
-        if assigned {
-            report.categorised += 1;
-        } else {
-            report.abstained += 1;
-        }
+        mine.push((ticket_id, verdict));
     }
     categorise_queue::Entity::delete_many()
         .filter(categorise_queue::Column::TicketId.is_in(held))
         .filter(categorise_queue::Column::ClaimedBy.eq(worker))
         .exec(&txn)
         .await?;
+    let assigned: HashMap<Uuid, bool> = mine.iter().map(|(id, verdict)| (*id, verdict.assigned)).collect();
+    // The verdicts through the tickets service: their `ticket.updated` are logged in this transaction.
+    let tickets = tickets_service::categorised(&txn, state, scope, mine, now).await?;
+    let mut labelled = false;
+    for ticket in &tickets {
+        // A category a person chose before the embedding existed is a label the classifier can
+        // only learn from now.
+        labelled |= ticket.category_source == Some(ferrodesk_shared::ai::CategorySource::Agent);
+        if assigned.get(&ticket.id.0).copied().unwrap_or(false) {
+            report.categorised += 1;
+        } else {
+            report.abstained += 1;
+        }
+    }
     txn.commit().await?;
     state.realtime.wake(scope.uuid());
     if labelled {

@@ -216,7 +216,24 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// One embedder thread: waits for a job, takes whatever else is already queued (up to
 /// `MAX_BATCH` texts), embeds them together and answers each job with its share.
+/// How much lower than the server's threads the embedder runs (a nice value). Categorising a backlog
+/// is background work: with the model on every core, requests (and the database beside them on a
+/// small box) would otherwise wait behind it; at a lower priority it uses the CPU they leave.
+const EMBEDDER_NICENESS: i32 = 10;
+
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // On Linux a priority belongs to the thread; rayon's threads, started from here, inherit it.
+        let thread = Some(rustix::thread::gettid());
+        if let Err(error) = rustix::process::setpriority_process(thread, EMBEDDER_NICENESS) {
+            tracing::warn!(%error, "the embedder thread keeps the normal priority");
+        }
+    }
+}
+
 fn work(embedder: Arc<dyn Embedder>, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    lower_priority();
     loop {
         // The lock is released before the batch runs, so another thread takes the next one.
         let batch = {

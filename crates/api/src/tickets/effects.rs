@@ -277,10 +277,12 @@ pub fn breached(
     Ok(outbound)
 }
 
-/// Only the classifier's verdict: `ticket.updated`.
-pub fn categorised(ticket: &Ticket) -> Outbound {
+/// Only the classifier's verdicts: a `ticket.updated` for each ticket.
+pub fn categorised(tickets: &[Ticket]) -> Outbound {
     let mut outbound = Outbound::default();
-    outbound.event(updated_event(ticket));
+    for ticket in tickets {
+        outbound.event(updated_event(ticket));
+    }
     outbound
 }
 

@@ -132,6 +132,26 @@ pub async fn find_for_update(conn: &impl ConnectionTrait, scope: &WorkspaceScope
     record_of(query.one(conn).await?.ok_or(ApiError::NotFound)?)
 }
 
+/// The tickets `ids` of this workspace, locked like `find_for_update` (in id order, so two batches
+/// never wait on each other in a circle).
+pub async fn find_many_for_update(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ids: &[Uuid],
+) -> ApiResult<Vec<TicketRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = tickets::Entity::find()
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(tickets::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(tickets::Column::Id);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.all(conn).await?.into_iter().map(record_of).collect()
+}
+
 /// Writes what differs between `before` and `after` to the ticket `id` of this workspace, in one
 /// UPDATE (none when nothing differs). The only writer of a ticket's changing columns.
 pub async fn save(

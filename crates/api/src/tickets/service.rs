@@ -511,41 +511,50 @@ pub async fn breach(
     Ok(transition)
 }
 
-/// Stores the classifier's verdict on a ticket and announces it as `ticket.updated`, in the caller's
-/// transaction. `None` when the ticket is gone.
+/// Stores the classifier's verdicts on tickets of one workspace and announces each as
+/// `ticket.updated`, in the caller's transaction: one read of the tickets (locked), one UPDATE each,
+/// one read of their people, and the workspace's lock once, last. Tickets that are gone are skipped.
 pub async fn categorised(
     conn: &impl ConnectionTrait,
     state: &AppState,
     scope: &WorkspaceScope,
-    id: Uuid,
-    verdict: crate::ai::Categorised,
+    verdicts: Vec<(Uuid, crate::ai::Categorised)>,
     now: DateTime<Utc>,
-) -> ApiResult<Option<Ticket>> {
-    let record = match repo::find_for_update(conn, scope, id).await {
-        Ok(record) => record,
-        Err(ApiError::NotFound) => return Ok(None),
-        Err(other) => return Err(other),
-    };
-    let change = Change::Categorised(verdict);
-    let transition = state::apply(&record.state, &change, &policies(conn, scope).await?, now)?;
-    repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
-    let mut people = users_repo::by_ids(
-        conn,
-        scope,
-        [Some(record.requester_id), transition.state.assignee]
-            .into_iter()
-            .flatten(),
-    )
-    .await?;
-    let ticket = view_with(
-        TicketRecord {
+) -> ApiResult<Vec<Ticket>> {
+    let ids: Vec<Uuid> = verdicts.iter().map(|(id, _)| *id).collect();
+    let mut records: HashMap<Uuid, TicketRecord> = repo::find_many_for_update(conn, scope, &ids)
+        .await?
+        .into_iter()
+        .map(|record| (record.id, record))
+        .collect();
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let policies = policies(conn, scope).await?;
+    let mut changed = Vec::new();
+    for (id, verdict) in verdicts {
+        let Some(record) = records.remove(&id) else {
+            continue;
+        };
+        let transition = state::apply(&record.state, &Change::Categorised(verdict), &policies, now)?;
+        repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
+        changed.push(TicketRecord {
             state: transition.state,
             ..record
-        },
-        &mut people,
-    )?;
-    finish(conn, state, scope, effects::categorised(&ticket), now).await?;
-    Ok(Some(ticket))
+        });
+    }
+    let people_ids: Vec<Uuid> = changed
+        .iter()
+        .flat_map(|record| [Some(record.requester_id), record.state.assignee])
+        .flatten()
+        .collect();
+    let mut people = users_repo::by_ids(conn, scope, people_ids).await?;
+    let tickets = changed
+        .into_iter()
+        .map(|record| view_with(record, &mut people))
+        .collect::<ApiResult<Vec<_>>>()?;
+    finish(conn, state, scope, effects::categorised(&tickets), now).await?;
+    Ok(tickets)
 }
 
 /// A ticket the caller may see (`Principal::may_see_ticket`): any of the workspace for staff, their
