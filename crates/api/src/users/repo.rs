@@ -97,9 +97,12 @@ pub async fn insert_or_find(
     let inserted = users::Entity::insert(row)
         .on_conflict_do_nothing_on([users::Column::WorkspaceId, users::Column::Email])
         .exec_with_returning(conn)
-        .await?;
-    if let sea_orm::TryInsertResult::Inserted(user) = inserted {
-        return Ok(user);
+        .await;
+    match inserted {
+        Ok(sea_orm::TryInsertResult::Inserted(user)) => return Ok(user),
+        // A conflict returns no row; sea-orm 2.0 reports that as "not found" on this path.
+        Ok(_) | Err(sea_orm::DbErr::RecordNotFound(_)) => {}
+        Err(other) => return Err(other.into()),
     }
     // Someone else's row: on PostgreSQL the statement above waited for a concurrent inserter to
     // commit, and this new statement's snapshot sees its row.
