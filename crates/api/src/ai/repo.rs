@@ -274,7 +274,7 @@ pub async fn last_staff_replies(
 pub async fn latest_customer_message(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
-    ticket: &crate::tickets::repo::TicketRecord,
+    ticket: &crate::tickets::state::TicketRecord,
 ) -> ApiResult<Option<String>> {
     Ok(messages::Entity::find()
         .filter(messages::Column::WorkspaceId.eq(scope.uuid()))

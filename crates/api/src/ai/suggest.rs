@@ -12,7 +12,8 @@ use crate::db::entities::ai_settings;
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
 use crate::state::AppState;
-use crate::tickets::repo::{self as tickets_repo, TicketRecord};
+use crate::tickets::repo as tickets_repo;
+use crate::tickets::state::TicketRecord;
 
 use super::categorise::ticket_text;
 use super::provider::{OpenAiCompatible, validate_base_url};

@@ -60,15 +60,15 @@ async fn act(
         return Ok(None);
     };
     // Read again inside the transaction: someone may have answered since the scan's read.
-    let Some(due_at) = ticket.clock.next_due_at.filter(|due| *due <= now) else {
+    let Some(due_at) = ticket.state.clock.next_due_at.filter(|due| *due <= now) else {
         return Ok(None);
     };
-    let kind = if ticket.first_response_at.is_none() && !ticket.clock.breached_first_response {
+    let kind = if ticket.state.first_response_at.is_none() && !ticket.state.clock.breached_first_response {
         BreachKind::FirstResponse
     } else {
         BreachKind::Resolution
     };
-    let assignee = match ticket.assignee {
+    let assignee = match ticket.state.assignee {
         Some(_) => None,
         None => least_busy_agent(&txn, scope).await?,
     };
@@ -80,7 +80,7 @@ async fn act(
     if !repo::claim_breach(&txn, scope, ticket_id, kind, due_at, action, assignee, now).await? {
         return Ok(None);
     }
-    tickets::service::breach(&txn, state, scope, ticket_id, kind, assignee, now).await?;
+    tickets::service::breach(&txn, state, scope, ticket, kind, assignee, now).await?;
     txn.commit().await?;
     state.realtime.wake(scope.uuid());
     Ok(Some(action))

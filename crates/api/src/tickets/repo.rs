@@ -6,8 +6,8 @@ use ferrodesk_shared::ai::CategoryGuess;
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set,
 };
 use uuid::Uuid;
 
@@ -17,19 +17,7 @@ use crate::db::stored::{StoredPriority, StoredStatus as Status};
 use crate::error::{ApiError, ApiResult};
 
 use super::domain::Cursor;
-use super::state::{SlaClock, TicketState};
-
-/// A stored ticket: what never changes after creation, and its state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TicketRecord {
-    pub id: Uuid,
-    pub number: i64,
-    pub subject: String,
-    pub requester_id: Uuid,
-    /// Who wrote the first message (the requester, or the staff member who opened it for them).
-    pub created_by: Option<Uuid>,
-    pub state: TicketState,
-}
+use super::state::{SlaClock, TicketRecord, TicketState};
 
 /// The row as the service sees it: typed, tags parsed, the SLA clock together.
 pub fn record_of(row: tickets::Model) -> ApiResult<TicketRecord> {
@@ -418,26 +406,4 @@ pub async fn claim_idempotency_key(
     .exec_without_returning(conn)
     .await?;
     Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(1)))
-}
-
-pub async fn insert_idempotency_key(
-    conn: &impl ConnectionTrait,
-    scope: &WorkspaceScope,
-    user_id: Uuid,
-    key: String,
-    request_hash: String,
-    ticket_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    idempotency_keys::ActiveModel {
-        workspace_id: Set(scope.uuid()),
-        user_id: Set(user_id),
-        key: Set(key),
-        request_hash: Set(request_hash),
-        ticket_id: Set(ticket_id),
-        created_at: Set(now),
-    }
-    .insert(conn)
-    .await
-    .map(|_| ())
 }

@@ -36,8 +36,8 @@ use super::domain::{
 };
 use super::effects::{self, Outbound};
 use super::projection::for_viewer;
-use super::repo::{self, ListFilter, TicketRecord};
-use super::state::{self, Actor, Change, Effect, Patch, Policies, TicketState, Transition};
+use super::repo::{self, ListFilter};
+use super::state::{self, Actor, Change, Effect, Patch, Policies, TicketRecord, TicketState, Transition};
 
 /// A created ticket, and whether it is the replay of an earlier request with the same key.
 pub struct Created {
@@ -457,28 +457,32 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
     Ok(message)
 }
 
-/// What the SLA scheduler needs to decide on a ticket, read (and on PostgreSQL locked) in its
-/// transaction; `None` when the ticket is gone.
-pub async fn sla_view(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<Option<TicketState>> {
+/// The ticket as the SLA scheduler decides on it, read (and on PostgreSQL locked) in its
+/// transaction; `None` when the ticket is gone. Hand it back to `breach`.
+pub async fn sla_view(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    id: Uuid,
+) -> ApiResult<Option<TicketRecord>> {
     match repo::find_for_update(conn, scope, id).await {
-        Ok(record) => Ok(Some(record.state)),
+        Ok(record) => Ok(Some(record)),
         Err(ApiError::NotFound) => Ok(None),
         Err(other) => Err(other),
     }
 }
 
-/// Applies a missed target the scheduler has claimed (`sla::repo::claim_breach`), in its transaction:
-/// the ticket goes to `assign_to`, or is escalated; the agent or the supervisors are told.
+/// Applies a missed target the scheduler has claimed (`sla::repo::claim_breach`) to the ticket it
+/// read with `sla_view`, in its transaction: the ticket goes to `assign_to`, or is escalated; the
+/// agent or the supervisors are told.
 pub async fn breach(
     conn: &impl ConnectionTrait,
     state: &AppState,
     scope: &WorkspaceScope,
-    id: Uuid,
+    record: TicketRecord,
     kind: BreachKind,
     assign_to: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> ApiResult<Transition> {
-    let record = repo::find_for_update(conn, scope, id).await?;
     let change = Change::Breach { kind, assign_to };
     let transition = state::apply(&record.state, &change, &policies(conn, scope).await?, now)?;
     repo::save(conn, scope, record.id, &record.state, &transition.state).await?;

@@ -35,6 +35,18 @@ pub struct TicketState {
     pub clock: SlaClock,
 }
 
+/// A stored ticket: what never changes after creation, and its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRecord {
+    pub id: Uuid,
+    pub number: i64,
+    pub subject: String,
+    pub requester_id: Uuid,
+    /// Who wrote the first message (the requester, or the staff member who opened it for them).
+    pub created_by: Option<Uuid>,
+    pub state: TicketState,
+}
+
 /// The SLA's view of a ticket: its targets, the pending time that does not count, what was missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlaClock {
@@ -430,7 +442,7 @@ pub fn apply(
 }
 
 /// A missed target with nobody to take the ticket raises its priority one step.
-pub fn raised(priority: Priority) -> Priority {
+fn raised(priority: Priority) -> Priority {
     match priority {
         Priority::Low => Priority::Normal,
         Priority::Normal => Priority::High,
