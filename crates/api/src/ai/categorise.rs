@@ -14,8 +14,7 @@ use ferrodesk_ai::Classifier;
 use ferrodesk_shared::WorkspaceId;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
@@ -48,23 +47,30 @@ pub fn ticket_text(subject: &str, body: &str) -> String {
     format!("{subject}\n{body}")
 }
 
-/// Queues a new ticket for categorisation, in the ticket's own transaction: one INSERT.
+/// Queues new tickets for categorisation, in their own transaction: one INSERT.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
-    ticket_id: Uuid,
+    tickets: impl IntoIterator<Item = Uuid>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    categorise_queue::ActiveModel {
-        ticket_id: Set(ticket_id),
-        workspace_id: Set(scope.uuid()),
-        enqueued_at: Set(now),
-        attempts: Set(0),
-        claimed_by: Set(None),
-        claimed_until: Set(None),
+    let rows: Vec<categorise_queue::ActiveModel> = tickets
+        .into_iter()
+        .map(|ticket_id| categorise_queue::ActiveModel {
+            ticket_id: Set(ticket_id),
+            workspace_id: Set(scope.uuid()),
+            enqueued_at: Set(now),
+            attempts: Set(0),
+            claimed_by: Set(None),
+            claimed_until: Set(None),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
-    .insert(conn)
-    .await?;
+    categorise_queue::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

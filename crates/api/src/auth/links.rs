@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::{Role, UserId, WorkspaceId};
 use sea_orm::ConnectionTrait;
 use sea_orm::prelude::StringLen;
+use uuid::Uuid;
 
 use crate::clock;
 use crate::config::Settings;
@@ -73,21 +74,39 @@ pub async fn issue(
     to: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<Issued> {
-    let (token, token_hash) = new_opaque_token();
     let password_stamp = match purpose {
         Purpose::ConfirmEmail => user.password_hash.as_deref().map(password_stamp),
         Purpose::SignIn => None,
     };
+    let (link, issued) = new_link(settings, user.id, purpose, password_stamp, to, now);
+    repo::insert_links(conn, scope, vec![link], now).await?;
+    Ok(issued)
+}
+
+/// A sign-in link for `user_id` that the caller stores itself (`repo::insert_links`, many in one
+/// statement), for the ticket intake's receipts.
+pub fn sign_in_link(settings: &Settings, user_id: Uuid, to: &str, now: DateTime<Utc>) -> (NewLink, Issued) {
+    new_link(settings, user_id, Purpose::SignIn, None, to, now)
+}
+
+fn new_link(
+    settings: &Settings,
+    user_id: Uuid,
+    purpose: Purpose,
+    password_stamp: Option<String>,
+    to: &str,
+    now: DateTime<Utc>,
+) -> (NewLink, Issued) {
+    let (token, token_hash) = new_opaque_token();
     let link = NewLink {
-        user_id: user.id,
+        user_id,
         token_hash,
         purpose,
         password_stamp,
         expires_at: now + Duration::seconds(purpose.ttl_seconds(settings)),
     };
-    repo::insert_link(conn, scope, link, now).await?;
     let url = format!("{}/link?token={token}&to={to}", settings.public_url);
-    Ok(Issued { token, url })
+    (link, Issued { token, url })
 }
 
 /// Where a link takes its user after signing in: customers to their requests, staff home.

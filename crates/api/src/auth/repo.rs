@@ -242,13 +242,17 @@ pub struct NewLink {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert_link(
+/// Stores links in one statement.
+pub async fn insert_links(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
-    link: NewLink,
+    links: Vec<NewLink>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    sign_in_links::ActiveModel {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let rows = links.into_iter().map(|link| sign_in_links::ActiveModel {
         id: Set(Uuid::now_v7()),
         workspace_id: Set(scope.uuid()),
         user_id: Set(link.user_id),
@@ -258,9 +262,10 @@ pub async fn insert_link(
         created_at: Set(now),
         expires_at: Set(link.expires_at),
         used_at: Set(None),
-    }
-    .insert(conn)
-    .await?;
+    });
+    sign_in_links::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -39,30 +39,52 @@ pub async fn invitation(
     Ok(())
 }
 
-/// Whether a "we received your request" mail may go to `to_address` of this workspace now.
-/// Over the quota the ticket is still created (a real request is never lost, and the requester sees
-/// it in the portal); only the mail is left out, so nobody's inbox can be flooded through tickets.
-pub async fn ticket_confirmation(
+/// How many "we received your request" mails each address may still get this hour, read once for
+/// a batch of new tickets. Over the quota the ticket is still created (a real request is never
+/// lost, and the requester sees it in the portal); only the mail is left out, so nobody's inbox can
+/// be flooded through tickets.
+pub struct Receipts {
+    left: std::collections::HashMap<String, u64>,
+    max: u64,
+}
+
+impl Receipts {
+    /// Whether a receipt may go to `address` now; counts it when it may.
+    pub fn take(&mut self, address: &str) -> bool {
+        let left = self.left.entry(address.to_owned()).or_insert(self.max);
+        if *left == 0 {
+            tracing::info!("ticket confirmation quota reached for this requester; no mail");
+            return false;
+        }
+        *left -= 1;
+        true
+    }
+}
+
+pub async fn ticket_confirmations(
     conn: &impl ConnectionTrait,
     state: &AppState,
     scope: &WorkspaceScope,
-    to_address: &str,
+    addresses: &[&str],
     now: DateTime<Utc>,
-) -> ApiResult<bool> {
+) -> ApiResult<Receipts> {
     let limit = Limit::per_hour(state.settings.limits.ticket_confirmations_per_hour);
-    let (sent, _) = outbox::recent(
+    let max = u64::from(limit.max);
+    let sent = outbox::recent_by_address(
         conn,
         scope.uuid(),
         MailKind::TicketReceived,
-        Some(to_address),
+        addresses,
         now - limit.window,
     )
     .await?;
-    let allowed = sent < u64::from(limit.max);
-    if !allowed {
-        tracing::info!("ticket confirmation quota reached for this requester; no mail");
-    }
-    Ok(allowed)
+    Ok(Receipts {
+        left: sent
+            .into_iter()
+            .map(|(address, sent)| (address, max.saturating_sub(sent)))
+            .collect(),
+        max,
+    })
 }
 
 /// Whether another emailed link of `kind` (a sign-in link, an address confirmation, an "you already

@@ -55,18 +55,31 @@ pub async fn enqueue(
     email: &OutgoingEmail,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    outbox::ActiveModel {
+    enqueue_many(conn, workspace, vec![(kind, email.clone())], now).await
+}
+
+/// `enqueue` for several mails, in one statement.
+pub async fn enqueue_many(
+    conn: &impl ConnectionTrait,
+    workspace: Option<Uuid>,
+    mails: Vec<(MailKind, OutgoingEmail)>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let rows = mails.into_iter().map(|(kind, email)| outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         workspace_id: Set(workspace),
         kind: Set(kind),
-        to_address: Set(email.to_address.clone()),
-        to_name: Set(email.to_name.clone()),
-        from_name: Set(email.from_name.clone()),
-        subject: Set(email.subject.clone()),
-        body_text: Set(email.body_text.clone()),
-        message_id: Set(email.message_id.clone()),
-        in_reply_to: Set(email.in_reply_to.clone()),
-        references: Set(email.references.clone()),
+        to_address: Set(email.to_address),
+        to_name: Set(email.to_name),
+        from_name: Set(email.from_name),
+        subject: Set(email.subject),
+        body_text: Set(email.body_text),
+        message_id: Set(email.message_id),
+        in_reply_to: Set(email.in_reply_to),
+        references: Set(email.references),
         status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -75,9 +88,8 @@ pub async fn enqueue(
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
-    }
-    .insert(conn)
-    .await?;
+    });
+    outbox::Entity::insert_many(rows).exec_without_returning(conn).await?;
     Ok(())
 }
 
@@ -225,6 +237,36 @@ pub async fn recent(
         .await?;
     let (count, oldest) = counted.unwrap_or((0, None));
     Ok((u64::try_from(count).unwrap_or(0), oldest))
+}
+
+/// `recent` for several addresses in one read: how many mails of `kind` each got since `since`
+/// (addresses without any are absent).
+pub async fn recent_by_address(
+    conn: &impl ConnectionTrait,
+    workspace: Uuid,
+    kind: MailKind,
+    addresses: &[&str],
+    since: DateTime<Utc>,
+) -> ApiResult<std::collections::HashMap<String, u64>> {
+    if addresses.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let counted: Vec<(String, i64)> = outbox::Entity::find()
+        .filter(outbox::Column::WorkspaceId.eq(workspace))
+        .filter(outbox::Column::Kind.eq(kind))
+        .filter(outbox::Column::CreatedAt.gt(since))
+        .filter(outbox::Column::ToAddress.is_in(addresses.iter().copied()))
+        .select_only()
+        .column(outbox::Column::ToAddress)
+        .column_as(outbox::Column::Id.count(), "sent")
+        .group_by(outbox::Column::ToAddress)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(counted
+        .into_iter()
+        .map(|(address, sent)| (address, u64::try_from(sent).unwrap_or(0)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -29,9 +29,11 @@ pub async fn insert_all(conn: &impl ConnectionTrait, rows: Vec<notifications::Mo
     if rows.is_empty() {
         return Ok(());
     }
-    notifications::Entity::insert_many(rows.into_iter().map(notifications::ActiveModel::from))
-        .exec_without_returning(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
+        notifications::Entity::insert_many(chunk.iter().cloned().map(notifications::ActiveModel::from))
+            .exec_without_returning(conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -233,7 +233,11 @@ pub async fn record_numbered(
             created_at: Set(now),
         });
     }
-    events::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
+        events::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(conn)
+            .await?;
+    }
     Ok(())
 }
 

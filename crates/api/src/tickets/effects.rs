@@ -48,7 +48,7 @@ type Compose = Box<dyn FnOnce(&compose::Sender<'_>) -> OutgoingEmail + Send>;
 pub struct Outbound {
     events: Vec<EventDraft>,
     notifications: Vec<notifications::Model>,
-    mail: Option<(MailKind, Compose)>,
+    mail: Vec<(MailKind, Compose)>,
 }
 
 impl Outbound {
@@ -65,6 +65,13 @@ impl Outbound {
         self.notifications.extend(notifying.rows);
         self.events.extend(notifying.events);
     }
+
+    /// Adds `other`'s writes after these (several changes written together).
+    pub fn absorb(&mut self, other: Outbound) {
+        self.events.extend(other.events);
+        self.notifications.extend(other.notifications);
+        self.mail.extend(other.mail);
+    }
 }
 
 /// Writes what `outbound` gathered: the notifications, the events (numbered from `first_event`, as
@@ -80,15 +87,17 @@ pub async fn write(
 ) -> ApiResult<()> {
     notices::store(conn, outbound.notifications).await?;
     realtime::log::record_numbered(conn, scope, outbound.events, first_event, now).await?;
-    if let Some((kind, compose)) = outbound.mail {
-        let sender = compose::Sender {
-            workspace_name: &workspace.name,
-            public_url: &state.settings.public_url,
-            domain: state.mail.domain(),
-        };
-        outbox::enqueue(conn, Some(scope.uuid()), kind, &compose(&sender), now).await?;
-    }
-    Ok(())
+    let sender = compose::Sender {
+        workspace_name: &workspace.name,
+        public_url: &state.settings.public_url,
+        domain: state.mail.domain(),
+    };
+    let mails = outbound
+        .mail
+        .into_iter()
+        .map(|(kind, compose)| (kind, compose(&sender)))
+        .collect();
+    outbox::enqueue_many(conn, Some(scope.uuid()), mails, now).await
 }
 
 /// The customer's link into their request: a single-use, short-lived sign-in link. Opening it
@@ -140,7 +149,7 @@ pub fn ticket_created(
     )?);
     if let Some(link) = receipt_link {
         let ticket = ticket.clone();
-        outbound.mail = Some((
+        outbound.mail.push((
             MailKind::TicketReceived,
             Box::new(move |sender| compose::ticket_received(sender, &ticket, &ticket.requester, &link)),
         ));
@@ -216,7 +225,7 @@ pub fn message_created(
     if let Some(link) = reply_link {
         let ticket = ticket.clone();
         let message = message.clone();
-        outbound.mail = Some((
+        outbound.mail.push((
             MailKind::AgentReplied,
             Box::new(move |sender| compose::agent_replied(sender, &ticket, &message, &link)),
         ));

@@ -4,10 +4,13 @@
 pub mod domain;
 pub mod effects;
 pub mod handlers;
+pub mod intake;
 pub mod projection;
 pub mod repo;
 pub mod service;
 pub mod state;
+
+pub use intake::{Intake, IntakeStats};
 
 use actix_web::web;
 

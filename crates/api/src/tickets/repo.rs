@@ -64,40 +64,52 @@ fn tags_json(tags: &[String]) -> ApiResult<String> {
     serde_json::to_string(tags).map_err(|error| ApiError::Internal(anyhow::anyhow!("encoding tags: {error}")))
 }
 
-pub async fn insert(conn: &impl ConnectionTrait, scope: &WorkspaceScope, ticket: &TicketRecord) -> ApiResult<()> {
-    let state = &ticket.state;
-    tickets::Entity::insert(tickets::ActiveModel {
-        id: Set(ticket.id),
-        workspace_id: Set(scope.uuid()),
-        number: Set(ticket.number),
-        subject: Set(ticket.subject.clone()),
-        status: Set(state.status.into()),
-        priority: Set(state.priority.into()),
-        category: Set(state.category.clone()),
-        category_source: Set(state.category_source.map(Into::into)),
-        ai_category: Set(state.ai.as_ref().map(|ai| ai.category.clone())),
-        ai_confidence: Set(state.ai.as_ref().map(|ai| f64::from(ai.confidence))),
-        ai_assigned: Set(state.ai.as_ref().is_some_and(|ai| ai.assigned)),
-        tags: Set(tags_json(&state.tags)?),
-        requester_id: Set(ticket.requester_id),
-        created_by: Set(ticket.created_by),
-        assignee_id: Set(state.assignee),
-        created_at: Set(state.clock.created_at),
-        updated_at: Set(state.updated_at),
-        first_response_at: Set(state.first_response_at),
-        solved_at: Set(state.solved_at),
-        preview: Set(state.preview.clone()),
-        first_response_due_at: Set(state.clock.first_response_due_at),
-        resolution_due_at: Set(state.clock.resolution_due_at),
-        next_due_at: Set(state.clock.next_due_at),
-        pending_since: Set(state.clock.pending_since),
-        paused_seconds: Set(state.clock.paused.num_seconds()),
-        breached_first_response: Set(state.clock.breached_first_response),
-        breached_resolution: Set(state.clock.breached_resolution),
-        escalated: Set(state.clock.escalated),
-    })
-    .exec_without_returning(conn)
-    .await?;
+/// Inserts new tickets in one statement.
+pub async fn insert_many(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    tickets: &[TicketRecord],
+) -> ApiResult<()> {
+    if tickets.is_empty() {
+        return Ok(());
+    }
+    let rows = tickets
+        .iter()
+        .map(|ticket| -> ApiResult<tickets::ActiveModel> {
+            let state = &ticket.state;
+            Ok(tickets::ActiveModel {
+                id: Set(ticket.id),
+                workspace_id: Set(scope.uuid()),
+                number: Set(ticket.number),
+                subject: Set(ticket.subject.clone()),
+                status: Set(state.status.into()),
+                priority: Set(state.priority.into()),
+                category: Set(state.category.clone()),
+                category_source: Set(state.category_source.map(Into::into)),
+                ai_category: Set(state.ai.as_ref().map(|ai| ai.category.clone())),
+                ai_confidence: Set(state.ai.as_ref().map(|ai| f64::from(ai.confidence))),
+                ai_assigned: Set(state.ai.as_ref().is_some_and(|ai| ai.assigned)),
+                tags: Set(tags_json(&state.tags)?),
+                requester_id: Set(ticket.requester_id),
+                created_by: Set(ticket.created_by),
+                assignee_id: Set(state.assignee),
+                created_at: Set(state.clock.created_at),
+                updated_at: Set(state.updated_at),
+                first_response_at: Set(state.first_response_at),
+                solved_at: Set(state.solved_at),
+                preview: Set(state.preview.clone()),
+                first_response_due_at: Set(state.clock.first_response_due_at),
+                resolution_due_at: Set(state.clock.resolution_due_at),
+                next_due_at: Set(state.clock.next_due_at),
+                pending_since: Set(state.clock.pending_since),
+                paused_seconds: Set(state.clock.paused.num_seconds()),
+                breached_first_response: Set(state.clock.breached_first_response),
+                breached_resolution: Set(state.clock.breached_resolution),
+                escalated: Set(state.clock.escalated),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    tickets::Entity::insert_many(rows).exec_without_returning(conn).await?;
     Ok(())
 }
 
@@ -217,6 +229,17 @@ pub async fn insert_message(
         .exec_without_returning(conn)
         .await?;
     Ok(message)
+}
+
+/// Inserts messages in one statement.
+pub async fn insert_messages(conn: &impl ConnectionTrait, messages: Vec<messages::Model>) -> ApiResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    messages::Entity::insert_many(messages.into_iter().map(messages::ActiveModel::from))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
 }
 
 /// The thread, oldest first; internal notes only when `include_internal`.
@@ -378,32 +401,45 @@ pub async fn find_idempotency_key(
         .await?)
 }
 
-/// Claims `key` for the new ticket `ticket_id` (inserted before: the key refers to it): false when the
-/// key is already taken (on PostgreSQL a concurrent request's key is waited for). Not an error, so the
-/// caller decides what to undo.
-pub async fn claim_idempotency_key(
+/// The stored keys among `keys` (each a caller's id and key), in one read.
+pub async fn find_idempotency_keys(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
-    user_id: Uuid,
-    key: String,
-    request_hash: String,
-    ticket_id: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<bool> {
-    let inserted = idempotency_keys::Entity::insert(idempotency_keys::ActiveModel {
-        workspace_id: Set(scope.uuid()),
-        user_id: Set(user_id),
-        key: Set(key),
-        request_hash: Set(request_hash),
-        ticket_id: Set(ticket_id),
-        created_at: Set(now),
+    keys: &[(Uuid, &str)],
+) -> ApiResult<Vec<idempotency_keys::Model>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(idempotency_keys::Column::Key.is_in(keys.iter().map(|(_, key)| *key)))
+        .all(conn)
+        .await?;
+    // The same key from two callers is two keys: keep only the pairs asked for.
+    Ok(rows
+        .into_iter()
+        .filter(|row| keys.iter().any(|(user, key)| row.user_id == *user && row.key == *key))
+        .collect())
+}
+
+/// Claims idempotency keys for new tickets (inserted before: a key refers to its ticket), in one
+/// statement; returns how many were claimed. Fewer than given means a key was taken already (on
+/// PostgreSQL a concurrent request's key is waited for), which is not an error: the caller decides
+/// what to undo.
+pub async fn claim_idempotency_keys(conn: &impl ConnectionTrait, keys: Vec<idempotency_keys::Model>) -> ApiResult<u64> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let inserted = idempotency_keys::Entity::insert_many(keys.into_iter().map(idempotency_keys::ActiveModel::from))
+        .on_conflict_do_nothing_on([
+            idempotency_keys::Column::WorkspaceId,
+            idempotency_keys::Column::UserId,
+            idempotency_keys::Column::Key,
+        ])
+        .exec_without_returning(conn)
+        .await?;
+    Ok(match inserted {
+        sea_orm::TryInsertResult::Inserted(count) => count,
+        sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => 0,
     })
-    .on_conflict_do_nothing_on([
-        idempotency_keys::Column::WorkspaceId,
-        idempotency_keys::Column::UserId,
-        idempotency_keys::Column::Key,
-    ])
-    .exec_without_returning(conn)
-    .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(1)))
 }

@@ -21,12 +21,11 @@ use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::db::{self, entities::idempotency_keys, entities::users};
 use crate::error::{ApiError, ApiResult};
-use crate::limits::quotas;
 use crate::realtime;
 use crate::sla::repo as sla_repo;
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
-use crate::users::repo::{self as users_repo, NewUser};
+use crate::users::repo as users_repo;
 use crate::validation::Fields;
 use crate::workspaces::repo as workspaces_repo;
 
@@ -35,19 +34,15 @@ use super::domain::{
     parse_subject, parse_tags,
 };
 use super::effects::{self, Outbound};
+use super::intake::{self, Requester};
 use super::projection::for_viewer;
 use super::repo::{self, ListFilter};
-use super::state::{self, Actor, Change, Effect, Patch, Policies, TicketRecord, TicketState, Transition};
+use super::state::{self, Actor, Change, Effect, Patch, Policies, TicketRecord, Transition};
 
 /// A created ticket, and whether it is the replay of an earlier request with the same key.
 pub struct Created {
     pub detail: TicketDetail,
     pub replayed: bool,
-}
-
-enum Requester {
-    Caller,
-    ByEmail { email: Email, name: Option<String> },
 }
 
 fn actor(principal: &Principal) -> Actor {
@@ -57,7 +52,7 @@ fn actor(principal: &Principal) -> Actor {
     }
 }
 
-fn summary_of(principal: &Principal) -> UserSummary {
+pub(super) fn summary_of(principal: &Principal) -> UserSummary {
     UserSummary {
         id: principal.id(),
         name: principal.name().to_owned(),
@@ -111,101 +106,23 @@ pub async fn create(
         "{:x}",
         Sha256::digest(serde_json::to_vec(&request).context("hashing a request")?)
     );
-    let scope = principal.scope();
-    let caller = principal.id().0;
-    let now = clock::now();
-    let ticket_id = Uuid::now_v7();
-
-    let txn = db::begin_write(&state.db).await?;
-    // Reads and the writes that need no number first; the workspace's lock comes last.
-    let requester = match requester {
-        Requester::Caller => None,
-        Requester::ByEmail { email, name } => Some(match users_repo::find_by_email(&txn, scope, &email).await? {
-            Some(existing) => existing,
-            None => {
-                let name = name.unwrap_or_else(|| email.local_part().to_owned());
-                let customer = NewUser {
-                    email,
-                    name,
-                    role: Role::Customer,
-                    password_hash: None,
-                    email_verified: false,
-                };
-                users_repo::insert_or_find(&txn, scope, customer, now).await?
-            }
-        }),
-    };
-    let requester_summary = match &requester {
-        Some(model) => users_repo::into_summary(model),
-        None => summary_of(principal),
-    };
-    let policies = policies(&txn, scope).await?;
-    let team: Vec<Uuid> = users_repo::staff_ids(&txn, scope)
-        .await?
-        .into_iter()
-        .filter(|user| *user != caller)
-        .collect();
-    // Staff who open a ticket for themselves need no receipt; only customers get mail.
-    let receipt_link = if requester_summary.role == Role::Customer
-        && quotas::ticket_confirmation(&txn, state, scope, &requester_summary.email, now).await?
-    {
-        let requester = match requester {
-            Some(model) => model,
-            None => users_repo::find(&txn, scope, principal.id()).await?,
-        };
-        Some(effects::customer_link(&txn, state, scope, &requester, ticket_id, now).await?)
-    } else {
-        None
-    };
-
-    let arriving = TicketState::arriving(
-        request.priority.unwrap_or(Priority::Normal),
-        &policies,
-        excerpt(&body),
-        now,
-    );
-
-    realtime::log::notify_on_commit(&txn, scope).await?;
-    let events = 1 + team.len() as i64;
-    let numbers = workspaces_repo::allocate(&txn, scope, 1, events).await?;
-    let record = TicketRecord {
-        id: ticket_id,
-        number: numbers.ticket_number,
+    let stored_hash = request_hash.clone();
+    let create = intake::Create {
+        principal: principal.clone(),
         subject,
-        requester_id: requester_summary.id.0,
-        created_by: Some(caller),
-        state: arriving,
+        body,
+        priority: request.priority.unwrap_or(Priority::Normal),
+        requester,
+        key,
+        request_hash,
     };
-    repo::insert(&txn, scope, &record).await?;
-    // Categorised a moment later, off the request path (see `ai::categorise`).
-    crate::ai::categorise::enqueue(&txn, scope, ticket_id, now).await?;
-    let message = repo::insert_message(&txn, scope, ticket_id, caller, body, false, now).await?;
-    if let Some(key) = &key
-        && !repo::claim_idempotency_key(&txn, scope, caller, key.clone(), request_hash.clone(), ticket_id, now).await?
-    {
-        // The key was used before (or by a concurrent request that committed first): undo ours and
-        // answer with that ticket.
-        drop(txn);
-        let existing = repo::find_idempotency_key(&state.db, scope, caller, key)
-            .await?
-            .ok_or_else(|| ApiError::conflict("A request with this Idempotency-Key is still in progress."))?;
-        return replay(state, principal, &existing, &request_hash).await;
+    match state.intake.submit(state, create).await? {
+        intake::Outcome::Created(detail) => Ok(Created {
+            detail: *detail,
+            replayed: false,
+        }),
+        intake::Outcome::Replay(stored) => replay(state, principal, &stored, &stored_hash).await,
     }
-    let ticket = view(record, requester_summary, None);
-    let outbound = effects::ticket_created(scope, &ticket, team, receipt_link, now)?;
-    effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
-    txn.commit().await?;
-    effects::announce(state, scope);
-    tracing::info!(ticket = %ticket.id, number = ticket.number, "ticket created");
-    let first = into_message(message, summary_of(principal));
-    Ok(Created {
-        detail: TicketDetail {
-            ticket: for_viewer(principal, ticket),
-            messages: vec![first],
-            breaches: Vec::new(),
-        },
-        replayed: false,
-    })
 }
 
 async fn replay(
@@ -643,7 +560,7 @@ fn view_with(record: TicketRecord, people: &mut HashMap<Uuid, users::Model>) -> 
 }
 
 /// The ticket as the API shows it (staff view; `projection` narrows it per audience).
-fn view(record: TicketRecord, requester: UserSummary, assignee: Option<UserSummary>) -> Ticket {
+pub(super) fn view(record: TicketRecord, requester: UserSummary, assignee: Option<UserSummary>) -> Ticket {
     let state = record.state;
     Ticket {
         id: TicketId(record.id),
@@ -666,7 +583,7 @@ fn view(record: TicketRecord, requester: UserSummary, assignee: Option<UserSumma
     }
 }
 
-fn into_message(row: crate::db::entities::messages::Model, author: UserSummary) -> Message {
+pub(super) fn into_message(row: crate::db::entities::messages::Model, author: UserSummary) -> Message {
     Message {
         id: MessageId(row.id),
         ticket_id: TicketId(row.ticket_id),

@@ -83,18 +83,7 @@ pub async fn insert_or_find(
     now: DateTime<Utc>,
 ) -> ApiResult<users::Model> {
     let email = user.email.clone();
-    let row = users::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(scope.uuid()),
-        email: Set(user.email.as_str().to_owned()),
-        name: Set(user.name),
-        role: Set(user.role.into()),
-        password_hash: Set(user.password_hash),
-        created_at: Set(now),
-        updated_at: Set(now),
-        email_verified_at: Set(user.email_verified.then_some(now)),
-    };
-    let inserted = users::Entity::insert(row)
+    let inserted = users::Entity::insert(users::ActiveModel::from(new_row(scope, user, now)))
         .on_conflict_do_nothing_on([users::Column::WorkspaceId, users::Column::Email])
         .exec_with_returning(conn)
         .await;
@@ -109,6 +98,56 @@ pub async fn insert_or_find(
     find_by_email(conn, scope, &email)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the requester vanished right after its upsert")))
+}
+
+/// The row a new user will have (its id chosen here), for `insert_new`.
+pub fn new_row(scope: &WorkspaceScope, user: NewUser, now: DateTime<Utc>) -> users::Model {
+    users::Model {
+        id: Uuid::now_v7(),
+        workspace_id: scope.uuid(),
+        email: user.email.as_str().to_owned(),
+        name: user.name,
+        role: user.role.into(),
+        password_hash: user.password_hash,
+        created_at: now,
+        updated_at: now,
+        email_verified_at: user.email_verified.then_some(now),
+    }
+}
+
+/// Inserts new users in one statement, skipping addresses that are already users of the workspace:
+/// returns how many were inserted, so the caller can tell whether another transaction got there first.
+pub async fn insert_new(conn: &impl ConnectionTrait, rows: Vec<users::Model>) -> ApiResult<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let inserted = users::Entity::insert_many(rows.into_iter().map(users::ActiveModel::from))
+        .on_conflict_do_nothing_on([users::Column::WorkspaceId, users::Column::Email])
+        .exec_without_returning(conn)
+        .await?;
+    Ok(match inserted {
+        sea_orm::TryInsertResult::Inserted(count) => count,
+        sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => 0,
+    })
+}
+
+/// The users of these addresses (already normalised), by address.
+pub async fn by_emails(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    emails: &[String],
+) -> ApiResult<HashMap<String, users::Model>> {
+    if emails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Email.is_in(emails.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|user| (user.email.clone(), user))
+        .collect())
 }
 
 /// Whether an insert failed because the email is already a user of this workspace.

@@ -467,3 +467,99 @@ async fn views_and_their_counts_agree() {
     let bad_view = app.get("/api/v1/tickets?view=everything", &agent.token).await;
     expect_error(bad_view, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
 }
+
+/// Concurrent creates in one workspace share transactions (`tickets::intake`), and sharing changes
+/// nothing a caller can see: every ticket gets its own number, with no gap, its event, its receipt
+/// and its place in the categorisation queue; a key used twice in one burst still makes one ticket;
+/// another workspace's burst keeps its own numbers.
+#[tokio::test]
+async fn a_burst_of_creates_shares_transactions_and_each_ticket_is_whole() {
+    use ferrodesk::db::entities::{categorise_queue, events, outbox, tickets};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let before = app.state.intake.committed();
+    let create = |workspace: &TestWorkspace, index: usize, key: String| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/tickets"))
+            .bearer_auth(&workspace.agent().token)
+            .header("Idempotency-Key", key)
+            .json(&json!({
+                "subject": format!("Order {index} did not arrive"),
+                "body": "It has been two weeks.",
+                "requester_email": format!("buyer-{index}@shop.example"),
+            }));
+        async move { request.send().await.unwrap() }
+    };
+    // 60 for acme (two of them with the same key), 20 for globex, all at once.
+    let acme_calls = (0..60)
+        .map(|index| index.min(58))
+        .map(|index| create(&acme, index, format!("acme-{index}")));
+    let globex_calls = (0..20).map(|index| create(&globex, index, format!("globex-{index}")));
+    let (acme_answers, globex_answers) = tokio::join!(
+        futures_util::future::join_all(acme_calls),
+        futures_util::future::join_all(globex_calls)
+    );
+    let mut numbers = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for answer in acme_answers {
+        let detail: TicketDetail = expect_json(answer, StatusCode::CREATED).await;
+        assert_eq!(detail.messages.len(), 1);
+        assert_eq!(detail.messages[0].author.id, acme.agent().id());
+        if ids.insert(detail.ticket.id) {
+            numbers.push(detail.ticket.number);
+        }
+    }
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=59).collect::<Vec<i64>>(),
+        "59 tickets, numbered without gaps"
+    );
+    let mut globex_numbers = Vec::new();
+    for answer in globex_answers {
+        let detail: TicketDetail = expect_json(answer, StatusCode::CREATED).await;
+        globex_numbers.push(detail.ticket.number);
+    }
+    globex_numbers.sort_unstable();
+    assert_eq!(globex_numbers, (1..=20).collect::<Vec<i64>>());
+
+    let db = &app.state.db;
+    let workspace = acme.owner.auth.workspace.id.0;
+    let stored = tickets::Entity::find()
+        .filter(tickets::Column::WorkspaceId.eq(workspace))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 59);
+    let created_events = events::Entity::find()
+        .filter(events::Column::WorkspaceId.eq(workspace))
+        .filter(events::Column::Kind.eq("ticket.created"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(created_events, 59, "one ticket.created per ticket");
+    let queued = categorise_queue::Entity::find()
+        .filter(categorise_queue::Column::WorkspaceId.eq(workspace))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 59);
+    let receipts = outbox::Entity::find()
+        .filter(outbox::Column::WorkspaceId.eq(workspace))
+        .filter(outbox::Column::Kind.eq(ferrodesk::mail::MailKind::TicketReceived))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(receipts, 59, "each new customer got their receipt");
+
+    let after = app.state.intake.committed();
+    assert_eq!(after.tickets - before.tickets, 79);
+    assert!(
+        after.batches - before.batches < 79,
+        "concurrent creates shared transactions: {before:?} -> {after:?}"
+    );
+}

@@ -1,0 +1,442 @@
+//! New tickets, gathered (group commit). Concurrent creates in one workspace share one transaction:
+//! its reads (idempotency keys, requesters, SLA policies, the team, receipt quotas) run once for all
+//! of them, each table gets one multi-row INSERT, and the workspace's lock (ticket and event numbers)
+//! is taken once, last. Why: that lock is held through the commit's flush, so one create per lock
+//! caps a workspace at the disk's flushes per second (about 700 on the box `benches/create.rs` ran
+//! on); one lock per batch does not.
+//!
+//! Each busy workspace has one task that writes its batches one after another: while a batch
+//! commits, the next creates queue, and the next batch takes all of them (at most `MAX_BATCH`). A
+//! request costs no more when it is alone: it is a batch of one. An idle workspace's task ends.
+//!
+//! A batch that meets a conflict (a requester or an idempotency key that another transaction wrote
+//! between our read and our write) is rolled back and its creates are written alone, where the
+//! conflict resolves into the other transaction's row or a replay.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use ferrodesk_shared::Role;
+use ferrodesk_shared::tickets::{Priority, TicketDetail};
+use ferrodesk_shared::users::UserSummary;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::auth::{self, Principal, WorkspaceScope};
+use crate::clock;
+use crate::db::{
+    self,
+    entities::{idempotency_keys, messages},
+};
+use crate::error::{ApiError, ApiResult};
+use crate::limits::quotas;
+use crate::realtime;
+use crate::sla::repo as sla_repo;
+use crate::state::AppState;
+use crate::users::domain::Email;
+use crate::users::repo::{self as users_repo, NewUser};
+use crate::workspaces::repo as workspaces_repo;
+
+use super::domain::excerpt;
+use super::effects::{self, Outbound};
+use super::projection::for_viewer;
+use super::repo;
+use super::service::{into_message, summary_of, view};
+use super::state::{Policies, TicketRecord, TicketState};
+
+/// The most creates one transaction writes: the widest multi-row INSERT (tickets, 28 columns) stays
+/// far below SQLite's bind-parameter limit, and a batch stays short.
+const MAX_BATCH: usize = 64;
+/// How long a workspace's task waits for the next create before it ends.
+const IDLE: Duration = Duration::from_secs(30);
+/// How often a create that keeps meeting conflicts is tried alone before it gives up.
+const ALONE_ATTEMPTS: usize = 3;
+
+/// Who the new ticket is for.
+pub enum Requester {
+    /// The caller (a customer writing in, or staff filing their own).
+    Caller,
+    /// A person by address (staff opening a ticket for a customer): found, or created as a customer.
+    ByEmail { email: Email, name: Option<String> },
+}
+
+/// A create that passed validation: everything its transaction needs from the request.
+pub struct Create {
+    pub principal: Principal,
+    pub subject: String,
+    pub body: String,
+    pub priority: Priority,
+    pub requester: Requester,
+    pub key: Option<String>,
+    pub request_hash: String,
+}
+
+/// What became of a create.
+pub enum Outcome {
+    Created(Box<TicketDetail>),
+    /// The caller used this idempotency key before: answer with that ticket.
+    Replay(idempotency_keys::Model),
+}
+
+struct Job {
+    create: Create,
+    answer: oneshot::Sender<ApiResult<Outcome>>,
+}
+
+/// The per-workspace queues of creates waiting for their batch (one per instance, in `AppState`).
+#[derive(Clone, Default)]
+pub struct Intake {
+    queues: Arc<Mutex<HashMap<Uuid, Queue>>>,
+    next_queue: Arc<AtomicU64>,
+    committed: Arc<Committed>,
+}
+
+/// What the intake has committed since start: how well creates share their transactions.
+#[derive(Debug, Default)]
+struct Committed {
+    batches: AtomicU64,
+    tickets: AtomicU64,
+}
+
+/// `Intake::committed`: transactions that created tickets, and the tickets they created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntakeStats {
+    pub batches: u64,
+    pub tickets: u64,
+}
+
+#[derive(Clone)]
+struct Queue {
+    id: u64,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Intake {
+    /// Writes `create` in the next batch of its workspace and waits for the commit.
+    pub async fn submit(&self, state: &AppState, create: Create) -> ApiResult<Outcome> {
+        let (answer, answered) = oneshot::channel();
+        let scope = *create.principal.scope();
+        let mut job = Job { create, answer };
+        loop {
+            let queue = self.queue(state, &scope);
+            match queue.jobs.send(job) {
+                Ok(()) => break,
+                // Its task ended between our lookup and our send: start another.
+                Err(mpsc::error::SendError(returned)) => {
+                    self.forget(scope.uuid(), queue.id);
+                    job = returned;
+                }
+            }
+        }
+        answered
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the ticket intake stopped before answering")))?
+    }
+
+    /// Transactions that created tickets, and how many tickets they created, since start.
+    pub fn committed(&self) -> IntakeStats {
+        IntakeStats {
+            batches: self.committed.batches.load(Ordering::Relaxed),
+            tickets: self.committed.tickets.load(Ordering::Relaxed),
+        }
+    }
+
+    fn queue(&self, state: &AppState, scope: &WorkspaceScope) -> Queue {
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        queues
+            .entry(scope.uuid())
+            .or_insert_with(|| {
+                let (jobs, waiting) = mpsc::unbounded_channel();
+                let id = self.next_queue.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(run(state.clone(), *scope, id, waiting));
+                Queue { id, jobs }
+            })
+            .clone()
+    }
+
+    /// Removes the workspace's queue if it is still the one numbered `id`.
+    fn forget(&self, workspace: Uuid, id: u64) {
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        if queues.get(&workspace).is_some_and(|queue| queue.id == id) {
+            queues.remove(&workspace);
+        }
+    }
+}
+
+/// A workspace's task: batches, one after another, until the workspace has been idle for `IDLE`.
+async fn run(state: AppState, scope: WorkspaceScope, id: u64, mut waiting: mpsc::UnboundedReceiver<Job>) {
+    loop {
+        let first = match tokio::time::timeout(IDLE, waiting.recv()).await {
+            Ok(Some(job)) => job,
+            Ok(None) => return,
+            Err(_idle) => {
+                // Leave the map first, so new creates start a new task; then write what arrived
+                // in the meantime (senders that still held our queue fail and go to the new one).
+                state.intake.forget(scope.uuid(), id);
+                waiting.close();
+                let mut rest = Vec::new();
+                while let Ok(job) = waiting.try_recv() {
+                    rest.push(job);
+                }
+                if !rest.is_empty() {
+                    write_jobs(&state, &scope, rest).await;
+                }
+                return;
+            }
+        };
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match waiting.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        write_jobs(&state, &scope, jobs).await;
+    }
+}
+
+async fn write_jobs(state: &AppState, scope: &WorkspaceScope, jobs: Vec<Job>) {
+    let creates: Vec<&Create> = jobs.iter().map(|job| &job.create).collect();
+    if jobs.len() > 1 {
+        match write(state, scope, &creates).await {
+            Ok(Some(outcomes)) => {
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    // A caller that went away does not stop the others.
+                    let _ = job.answer.send(Ok(outcome));
+                }
+                return;
+            }
+            Ok(None) => tracing::debug!(
+                creates = jobs.len(),
+                "a batch met a conflict; writing its creates alone"
+            ),
+            Err(error) => tracing::warn!(%error, creates = jobs.len(), "a batch failed; writing its creates alone"),
+        }
+    }
+    for job in jobs {
+        let outcome = alone(state, scope, &job.create).await;
+        let _ = job.answer.send(outcome);
+    }
+}
+
+async fn alone(state: &AppState, scope: &WorkspaceScope, create: &Create) -> ApiResult<Outcome> {
+    for _ in 0..ALONE_ATTEMPTS {
+        if let Some(mut outcomes) = write(state, scope, &[create]).await? {
+            return outcomes
+                .pop()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a batch of one answered nothing")));
+        }
+    }
+    Err(ApiError::conflict(
+        "This ticket met concurrent changes several times; try again.",
+    ))
+}
+
+/// One create of a batch, as its transaction decides it.
+struct Planned<'a> {
+    create: &'a Create,
+    record: TicketRecord,
+    requester: UserSummary,
+    message: messages::Model,
+    team: Vec<Uuid>,
+    receipt_link: Option<String>,
+}
+
+/// Writes the batch in one transaction: `None` (rolled back) when another transaction wrote a
+/// requester or an idempotency key of the batch first.
+async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) -> ApiResult<Option<Vec<Outcome>>> {
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+
+    // Replays first: a key used before answers with its ticket, and writes nothing.
+    let asked: Vec<(Uuid, &str)> = creates
+        .iter()
+        .filter_map(|create| Some((create.principal.id().0, create.key.as_deref()?)))
+        .collect();
+    let used: HashMap<(Uuid, String), idempotency_keys::Model> = repo::find_idempotency_keys(&txn, scope, &asked)
+        .await?
+        .into_iter()
+        .map(|row| ((row.user_id, row.key.clone()), row))
+        .collect();
+    let replays: Vec<Option<idempotency_keys::Model>> = creates
+        .iter()
+        .map(|create| {
+            let key = create.key.clone()?;
+            used.get(&(create.principal.id().0, key)).cloned()
+        })
+        .collect();
+    let fresh: Vec<&Create> = creates
+        .iter()
+        .zip(&replays)
+        .filter(|(_, replay)| replay.is_none())
+        .map(|(create, _)| *create)
+        .collect();
+
+    // Requesters by address: found, or new customers (one INSERT for all).
+    let addresses: Vec<String> = fresh
+        .iter()
+        .filter_map(|create| match &create.requester {
+            Requester::ByEmail { email, .. } => Some(email.as_str().to_owned()),
+            Requester::Caller => None,
+        })
+        .collect();
+    let mut people = users_repo::by_emails(&txn, scope, &addresses).await?;
+    let mut new_people = Vec::new();
+    for create in &fresh {
+        if let Requester::ByEmail { email, name } = &create.requester
+            && !people.contains_key(email.as_str())
+        {
+            let customer = users_repo::new_row(
+                scope,
+                NewUser {
+                    email: email.clone(),
+                    name: name.clone().unwrap_or_else(|| email.local_part().to_owned()),
+                    role: Role::Customer,
+                    password_hash: None,
+                    email_verified: false,
+                },
+                now,
+            );
+            people.insert(customer.email.clone(), customer.clone());
+            new_people.push(customer);
+        }
+    }
+    let expected = new_people.len() as u64;
+    if users_repo::insert_new(&txn, new_people).await? < expected {
+        return Ok(None);
+    }
+    let requesters = fresh
+        .iter()
+        .map(|create| match &create.requester {
+            Requester::Caller => Ok(summary_of(&create.principal)),
+            Requester::ByEmail { email, .. } => people
+                .get(email.as_str())
+                .map(users_repo::into_summary)
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a requester vanished from its batch"))),
+        })
+        .collect::<ApiResult<Vec<UserSummary>>>()?;
+
+    let policies = Policies(sla_repo::policies(&txn, scope).await?);
+    let staff = users_repo::staff_ids(&txn, scope).await?;
+    // Staff who open a ticket for themselves need no receipt; only customers get mail.
+    let customers: Vec<&str> = requesters
+        .iter()
+        .filter(|requester| requester.role == Role::Customer)
+        .map(|requester| requester.email.as_str())
+        .collect();
+    let mut receipts = quotas::ticket_confirmations(&txn, state, scope, &customers, now).await?;
+
+    let mut planned = Vec::with_capacity(fresh.len());
+    let mut links = Vec::new();
+    for (create, requester) in fresh.iter().zip(requesters) {
+        let ticket_id = Uuid::now_v7();
+        let receipt_link = (requester.role == Role::Customer && receipts.take(&requester.email)).then(|| {
+            let (link, issued) =
+                auth::links::sign_in_link(&state.settings, requester.id.0, &format!("/requests/{ticket_id}"), now);
+            links.push(link);
+            issued.url
+        });
+        let caller = create.principal.id().0;
+        planned.push(Planned {
+            create,
+            record: TicketRecord {
+                id: ticket_id,
+                number: 0,
+                subject: create.subject.clone(),
+                requester_id: requester.id.0,
+                created_by: Some(caller),
+                state: TicketState::arriving(create.priority, &policies, excerpt(&create.body), now),
+            },
+            requester,
+            message: messages::Model {
+                id: Uuid::now_v7(),
+                workspace_id: scope.uuid(),
+                ticket_id,
+                author_id: caller,
+                body: create.body.clone(),
+                internal: false,
+                created_at: now,
+            },
+            team: staff.iter().copied().filter(|user| *user != caller).collect(),
+            receipt_link,
+        });
+    }
+    auth::repo::insert_links(&txn, scope, links, now).await?;
+
+    // The workspace's lock, last: numbers for every ticket and event of the batch.
+    realtime::log::notify_on_commit(&txn, scope).await?;
+    let events: i64 = planned.iter().map(|plan| 1 + plan.team.len() as i64).sum();
+    let numbers = workspaces_repo::allocate(&txn, scope, planned.len() as i64, events).await?;
+    let mut outbound = Outbound::default();
+    let mut details = Vec::with_capacity(planned.len());
+    let mut records = Vec::with_capacity(planned.len());
+    let mut first_messages = Vec::with_capacity(planned.len());
+    let mut keys = Vec::new();
+    for (offset, plan) in planned.into_iter().enumerate() {
+        let Planned {
+            create,
+            mut record,
+            requester,
+            message,
+            team,
+            receipt_link,
+        } = plan;
+        record.number = numbers.ticket_number + offset as i64;
+        if let Some(key) = &create.key {
+            keys.push(idempotency_keys::Model {
+                workspace_id: scope.uuid(),
+                user_id: create.principal.id().0,
+                key: key.clone(),
+                request_hash: create.request_hash.clone(),
+                ticket_id: record.id,
+                created_at: now,
+            });
+        }
+        records.push(record.clone());
+        let ticket = view(record, requester, None);
+        outbound.absorb(effects::ticket_created(scope, &ticket, team, receipt_link, now)?);
+        details.push(TicketDetail {
+            ticket: for_viewer(&create.principal, ticket),
+            messages: vec![into_message(message.clone(), summary_of(&create.principal))],
+            breaches: Vec::new(),
+        });
+        first_messages.push(message);
+    }
+    repo::insert_many(&txn, scope, &records).await?;
+    repo::insert_messages(&txn, first_messages).await?;
+    // Categorised a moment later, off the request path (see `ai::categorise`).
+    crate::ai::categorise::enqueue(&txn, scope, records.iter().map(|record| record.id), now).await?;
+    let expected = keys.len() as u64;
+    if repo::claim_idempotency_keys(&txn, keys).await? < expected {
+        return Ok(None);
+    }
+    effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
+    txn.commit().await?;
+    effects::announce(state, scope);
+    if !details.is_empty() {
+        state.intake.committed.batches.fetch_add(1, Ordering::Relaxed);
+        state
+            .intake
+            .committed
+            .tickets
+            .fetch_add(details.len() as u64, Ordering::Relaxed);
+    }
+    for detail in &details {
+        tracing::info!(ticket = %detail.ticket.id, number = detail.ticket.number, "ticket created");
+    }
+
+    let mut details = details.into_iter();
+    replays
+        .into_iter()
+        .map(|replay| match replay {
+            Some(key) => Ok(Outcome::Replay(key)),
+            None => details
+                .next()
+                .map(|detail| Outcome::Created(Box::new(detail)))
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a batch lost a ticket"))),
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Some)
+}
