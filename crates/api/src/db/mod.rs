@@ -73,7 +73,12 @@ pub async fn connect_with(url: &str, pool: PoolSettings) -> anyhow::Result<Datab
     let started = std::time::Instant::now();
     loop {
         match Database::connect(options.clone()).await {
-            Ok(db) => return Ok(db),
+            Ok(db) => {
+                if db.get_database_backend() == DbBackend::Sqlite {
+                    sqlite_gate(&db, Some(pool.busy_timeout));
+                }
+                return Ok(db);
+            }
             Err(error) if is_unavailable(&error) && started.elapsed() < STARTUP_PATIENCE => {
                 tracing::warn!(%error, "the database cannot be reached yet; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -117,20 +122,104 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("database migrations failed")
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
-/// IMMEDIATE`): a deferred transaction that reads first and writes later can fail with
-/// `SQLITE_BUSY` when another writer got in between, which no busy timeout can cure.
 /// Rows per multi-row INSERT of the bulk writers (events, notifications): with their 8-9 columns
 /// far below SQLite's 32,766 bind parameters (and PostgreSQL's 65,535) whatever the team's size.
 pub const INSERT_CHUNK: usize = 1000;
 
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first and writes later can fail with
+/// `SQLITE_BUSY` when another writer got in between, which no busy timeout can cure. And it waits
+/// for the database's write gate first (see `WriteTxn`).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        let txn = db.begin().await?;
+        return Ok(WriteTxn { txn, _gate: None });
+    }
+    let (gate, wait) = sqlite_gate(db, None);
+    // As long as SQLite's own busy timeout would have let it wait, then 503 as before.
+    let gate = tokio::time::timeout(wait, gate.lock_owned())
+        .await
+        .map_err(|_| DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout))?;
     let options = TransactionOptions {
-        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
-            .then_some(SqliteTransactionMode::Immediate),
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
     };
-    db.begin_with_options(options).await
+    let txn = db.begin_with_options(options).await?;
+    Ok(WriteTxn { txn, _gate: Some(gate) })
+}
+
+/// A write transaction. On SQLite it also holds the process's write gate for that database file:
+/// writers queue there, first come first served, rather than in SQLite's busy handler, which polls
+/// in sleeps of up to 100 ms and so turns a queue of writers into long tails (a reply's p99 was
+/// 198 ms at 16 clients). SQLite has one writer at a time anyway; the busy timeout still covers
+/// writers outside the gate (single statements, another process).
+pub struct WriteTxn {
+    // Declared first, so it ends (rolls back if not committed) before the gate opens.
+    txn: DatabaseTransaction,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+/// The write gate of `db`'s database file and how long a writer may wait for it (the pool's busy
+/// timeout, registered by `connect_with` through `busy_timeout`).
+fn sqlite_gate(
+    db: &DatabaseConnection,
+    busy_timeout: Option<Duration>,
+) -> (std::sync::Arc<tokio::sync::Mutex<()>>, Duration) {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+    type Gates = HashMap<PathBuf, (Arc<tokio::sync::Mutex<()>>, Duration)>;
+    static GATES: LazyLock<Mutex<Gates>> = LazyLock::new(Default::default);
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let mut gates = GATES.lock().unwrap_or_else(PoisonError::into_inner);
+    let gate = gates
+        .entry(file)
+        .or_insert_with(|| (Arc::default(), Duration::from_secs(5)));
+    if let Some(wait) = busy_timeout {
+        gate.1 = wait;
+    }
+    gate.clone()
+}
+
+#[sea_orm::prelude::async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+
+    fn is_mock_connection(&self) -> bool {
+        self.txn.is_mock_connection()
+    }
 }
 
 /// Whether `error` broke the unique index `index` (named in PostgreSQL's message) on `columns`

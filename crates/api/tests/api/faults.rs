@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{TestApp, expect_error, expect_json, retry_after, spawn_app_with};
+use crate::helpers::{TestApp, another_process_writes, expect_error, expect_json, retry_after, spawn_app_with};
 
 /// A TCP proxy in front of PostgreSQL that a test can cut (every connection closed, new ones
 /// accepted and then left hanging, like a host that stopped answering) and restore.
@@ -156,7 +156,7 @@ async fn a_database_that_cannot_answer_gives_503_within_a_second_and_the_app_rec
         .await;
         let owner = app.signup("locked").await;
         let other = ferrodesk::db::connect(&app.settings.database_url, 1).await.unwrap();
-        let lock = ferrodesk::db::begin_write(&other).await.unwrap();
+        let lock = another_process_writes(&other).await;
 
         let (response, elapsed) = timed(
             app.client

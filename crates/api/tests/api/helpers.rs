@@ -514,3 +514,15 @@ impl std::ops::Deref for TestDatabase {
         &self.0
     }
 }
+
+/// A write transaction on SQLite as another process would hold it: SQLite's lock, without this
+/// process's write gate (`ferrodesk::db::WriteTxn`).
+pub async fn another_process_writes(db: &sea_orm::DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    use sea_orm::TransactionTrait;
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}

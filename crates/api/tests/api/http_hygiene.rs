@@ -252,7 +252,7 @@ async fn a_graceful_stop_answers_requests_in_flight_and_those_arriving_while_it_
         .unwrap();
         lock
     } else {
-        ferrodesk::db::begin_write(&other).await.unwrap()
+        crate::helpers::another_process_writes(&other).await
     };
     let slow = tokio::spawn({
         let (client, url, token) = (app.client.clone(), app.url("/api/v1/tickets"), owner.token.clone());
