@@ -24,8 +24,8 @@ pub struct AppState {
     /// Pushes committed events to the WebSockets of this instance.
     pub realtime: Hub,
     pub mail: Mail,
-    /// New tickets waiting for their workspace's next batch (`tickets::intake`).
-    pub intake: crate::tickets::Intake,
+    /// Ticket writes waiting for their workspace's next batch (`tickets::batch`).
+    pub batcher: crate::tickets::Batcher,
     /// The embedded AI engine (embedder thread, caches, provider client).
     pub ai: AiEngine,
     /// The built web app (its hashed assets, its inline scripts' hashes for the CSP).
@@ -47,7 +47,7 @@ impl AppState {
         Ok(AppState {
             ai,
             mail: Mail::new(&settings.mail)?,
-            intake: crate::tickets::Intake::default(),
+            batcher: crate::tickets::Batcher::default(),
             realtime,
             db,
             tokens: TokenService::new(&settings.auth),

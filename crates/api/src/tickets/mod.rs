@@ -1,16 +1,16 @@
 //! Tickets and their threads: creation (idempotent), the inbox query with keyset pagination,
 //! field changes along the status lifecycle, public replies and internal notes.
 
+pub mod batch;
 pub mod domain;
 pub mod effects;
 pub mod handlers;
-pub mod intake;
 pub mod projection;
 pub mod repo;
 pub mod service;
 pub mod state;
 
-pub use intake::{Intake, IntakeStats};
+pub use batch::{BatchStats, Batcher};
 
 use actix_web::web;
 

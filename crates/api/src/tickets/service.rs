@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
-use crate::db::{self, entities::idempotency_keys, entities::users};
+use crate::db::{WriteTxn, entities::idempotency_keys, entities::users};
 use crate::error::{ApiError, ApiResult};
 use crate::realtime;
 use crate::sla::repo as sla_repo;
@@ -29,12 +29,12 @@ use crate::users::repo as users_repo;
 use crate::validation::Fields;
 use crate::workspaces::repo as workspaces_repo;
 
+use super::batch::{self, BoxFuture, Changed, Requester};
 use super::domain::{
     AssigneeFilter, Cursor, excerpt, parse_body, parse_category, parse_idempotency_key, parse_limit, parse_search,
     parse_subject, parse_tags,
 };
 use super::effects::{self, Outbound};
-use super::intake::{self, Requester};
 use super::projection::for_viewer;
 use super::repo::{self, ListFilter};
 use super::state::{self, Actor, Change, Effect, Patch, Policies, TicketRecord, Transition};
@@ -107,7 +107,7 @@ pub async fn create(
         Sha256::digest(serde_json::to_vec(&request).context("hashing a request")?)
     );
     let stored_hash = request_hash.clone();
-    let create = intake::Create {
+    let create = batch::Create {
         principal: principal.clone(),
         subject,
         body,
@@ -116,12 +116,12 @@ pub async fn create(
         key,
         request_hash,
     };
-    match state.intake.submit(state, create).await? {
-        intake::Outcome::Created(detail) => Ok(Created {
+    match state.batcher.create(state, create).await? {
+        batch::Outcome::Created(detail) => Ok(Created {
             detail: *detail,
             replayed: false,
         }),
-        intake::Outcome::Replay(stored) => replay(state, principal, &stored, &stored_hash).await,
+        batch::Outcome::Replay(stored) => replay(state, principal, &stored, &stored_hash).await,
     }
 }
 
@@ -270,47 +270,80 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
             tags,
         },
     };
-    let scope = principal.scope();
-    let now = clock::now();
-    let txn = db::begin_write(&state.db).await?;
-    let record = repo::find_for_update(&txn, scope, id.0).await?;
-    let transition = state::apply(&record.state, &change, &policies(&txn, scope).await?, now)?;
-    let changed = transition.changed(&record.state);
-    let assignee = transition.state.assignee;
-    let mut people =
-        users_repo::by_ids(&txn, scope, [Some(record.requester_id), assignee].into_iter().flatten()).await?;
-    if let Some((_, Some(new))) = transition.assigned() {
-        match people.get(&new) {
-            None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
-            Some(user) if !users_repo::role_of(user).is_staff() => {
-                return Err(ApiError::invalid(
-                    "assignee_id",
-                    "must be an agent, supervisor or owner",
+    let patching = Patching {
+        principal: principal.clone(),
+        id: id.0,
+        change,
+    };
+    match state.batcher.change(state, *principal.scope(), patching).await? {
+        Changed::Ticket { ticket, labelled } => {
+            if labelled {
+                crate::ai::learn::retrain_soon(state, principal.scope());
+            }
+            Ok(*ticket)
+        }
+        Changed::Message(_) => Err(ApiError::Internal(anyhow::anyhow!("a patch answered with a message"))),
+    }
+}
+
+/// A patch, as its batch runs it (`batch::Change`).
+struct Patching {
+    principal: Principal,
+    id: Uuid,
+    change: Change,
+}
+
+impl batch::Change for Patching {
+    fn stage<'a>(&'a self, txn: &'a WriteTxn, _: &'a AppState) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
+        Box::pin(async move {
+            let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
+            let record = repo::find_for_update(txn, scope, self.id).await?;
+            let transition = state::apply(&record.state, &self.change, &policies(txn, scope).await?, now)?;
+            let changed = transition.changed(&record.state);
+            let assignee = transition.state.assignee;
+            let mut people =
+                users_repo::by_ids(txn, scope, [Some(record.requester_id), assignee].into_iter().flatten()).await?;
+            if let Some((_, Some(new))) = transition.assigned() {
+                match people.get(&new) {
+                    None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
+                    Some(user) if !users_repo::role_of(user).is_staff() => {
+                        return Err(ApiError::invalid(
+                            "assignee_id",
+                            "must be an agent, supervisor or owner",
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if !changed {
+                let ticket = Box::new(view_with(record, &mut people)?);
+                return Ok((
+                    Outbound::default(),
+                    Changed::Ticket {
+                        ticket,
+                        labelled: false,
+                    },
                 ));
             }
-            Some(_) => {}
-        }
+            repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
+            let labelled = transition.has(|effect| *effect == Effect::Labelled);
+            let updated = view_with(
+                TicketRecord {
+                    state: transition.state.clone(),
+                    ..record
+                },
+                &mut people,
+            )?;
+            let outbound = effects::ticket_updated(principal, &transition, &updated, now)?;
+            Ok((
+                outbound,
+                Changed::Ticket {
+                    ticket: Box::new(updated),
+                    labelled,
+                },
+            ))
+        })
     }
-    if !changed {
-        return view_with(record, &mut people);
-    }
-    repo::save(&txn, scope, record.id, &record.state, &transition.state).await?;
-    let labelled = transition.has(|effect| *effect == Effect::Labelled);
-    let updated = view_with(
-        TicketRecord {
-            state: transition.state.clone(),
-            ..record
-        },
-        &mut people,
-    )?;
-    let outbound = effects::ticket_updated(principal, &transition, &updated, now)?;
-    finish(&txn, state, scope, outbound, now).await?;
-    txn.commit().await?;
-    effects::announce(state, scope);
-    if labelled {
-        crate::ai::learn::retrain_soon(state, scope);
-    }
-    Ok(updated)
 }
 
 /// Writes the change's outbound effects after taking the workspace's lock (its event numbers).
@@ -332,46 +365,75 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
         principal.require(Permission::WriteInternalNote)?;
     }
     let body = parse_body(&request.body).map_err(|message| ApiError::invalid("body", message))?;
-    let scope = principal.scope();
-    let now = clock::now();
-    let txn = db::begin_write(&state.db).await?;
-    let record = visible_for_update(&txn, principal, id.0).await?;
-    let change = Change::Reply {
-        by: actor(principal),
+    let replying = Replying {
+        principal: principal.clone(),
+        id: id.0,
+        body,
         internal: request.internal,
-        preview: excerpt(&body),
     };
-    let transition = state::apply(&record.state, &change, &policies(&txn, scope).await?, now)?;
-    let message = repo::insert_message(&txn, scope, record.id, principal.id().0, body, request.internal, now).await?;
-    repo::save(&txn, scope, record.id, &record.state, &transition.state).await?;
-    let mut people = users_repo::by_ids(
-        &txn,
-        scope,
-        [Some(record.requester_id), transition.state.assignee]
-            .into_iter()
-            .flatten(),
-    )
-    .await?;
-    let requester = people.get(&record.requester_id).cloned();
-    let ticket = view_with(
-        TicketRecord {
-            state: transition.state,
-            ..record
-        },
-        &mut people,
-    )?;
-    let message = into_message(message, summary_of(principal));
-    let reply_link = match requester {
-        Some(requester) if effects::mails_customer(&ticket, &message) => {
-            Some(effects::customer_link(&txn, state, scope, &requester, ticket.id.0, now).await?)
-        }
-        _ => None,
-    };
-    let outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
-    finish(&txn, state, scope, outbound, now).await?;
-    txn.commit().await?;
-    effects::announce(state, scope);
-    Ok(message)
+    match state.batcher.change(state, *principal.scope(), replying).await? {
+        Changed::Message(message) => Ok(message),
+        Changed::Ticket { .. } => Err(ApiError::Internal(anyhow::anyhow!("a reply answered with a ticket"))),
+    }
+}
+
+/// A reply or note, as its batch runs it (`batch::Change`).
+struct Replying {
+    principal: Principal,
+    id: Uuid,
+    body: String,
+    internal: bool,
+}
+
+impl batch::Change for Replying {
+    fn stage<'a>(&'a self, txn: &'a WriteTxn, state: &'a AppState) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
+        Box::pin(async move {
+            let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
+            let record = visible_for_update(txn, principal, self.id).await?;
+            let change = Change::Reply {
+                by: actor(principal),
+                internal: self.internal,
+                preview: excerpt(&self.body),
+            };
+            let transition = state::apply(&record.state, &change, &policies(txn, scope).await?, now)?;
+            let message = repo::insert_message(
+                txn,
+                scope,
+                record.id,
+                principal.id().0,
+                self.body.clone(),
+                self.internal,
+                now,
+            )
+            .await?;
+            repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
+            let mut people = users_repo::by_ids(
+                txn,
+                scope,
+                [Some(record.requester_id), transition.state.assignee]
+                    .into_iter()
+                    .flatten(),
+            )
+            .await?;
+            let requester = people.get(&record.requester_id).cloned();
+            let ticket = view_with(
+                TicketRecord {
+                    state: transition.state,
+                    ..record
+                },
+                &mut people,
+            )?;
+            let message = into_message(message, summary_of(principal));
+            let reply_link = match requester {
+                Some(requester) if effects::mails_customer(&ticket, &message) => {
+                    Some(effects::customer_link(txn, state, scope, &requester, ticket.id.0, now).await?)
+                }
+                _ => None,
+            };
+            let outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
+            Ok((outbound, Changed::Message(message)))
+        })
+    }
 }
 
 /// The ticket as the SLA scheduler decides on it, read (and on PostgreSQL locked) in its

@@ -468,7 +468,7 @@ async fn views_and_their_counts_agree() {
     expect_error(bad_view, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
 }
 
-/// Concurrent creates in one workspace share transactions (`tickets::intake`), and sharing changes
+/// Concurrent creates in one workspace share transactions (`tickets::batch`), and sharing changes
 /// nothing a caller can see: every ticket gets its own number, with no gap, its event, its receipt
 /// and its place in the categorisation queue; a key used twice in one burst still makes one ticket;
 /// another workspace's burst keeps its own numbers.
@@ -480,7 +480,7 @@ async fn a_burst_of_creates_shares_transactions_and_each_ticket_is_whole() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 2).await;
     let globex = TestWorkspace::create(&app, "globex", 1).await;
-    let before = app.state.intake.committed();
+    let before = app.state.batcher.committed();
     let create = |workspace: &TestWorkspace, index: usize, key: String| {
         let request = app
             .client
@@ -556,10 +556,96 @@ async fn a_burst_of_creates_shares_transactions_and_each_ticket_is_whole() {
         .unwrap();
     assert_eq!(receipts, 59, "each new customer got their receipt");
 
-    let after = app.state.intake.committed();
+    let after = app.state.batcher.committed();
     assert_eq!(after.tickets - before.tickets, 79);
     assert!(
         after.batches - before.batches < 79,
         "concurrent creates shared transactions: {before:?} -> {after:?}"
+    );
+}
+
+/// Concurrent replies and patches in one workspace share transactions too, in arrival order: two
+/// replies on one ticket both land, a refused change
+/// (another workspace's ticket, assigning a customer as an agent) is refused alone without undoing
+/// the others, and every change has its event.
+#[tokio::test]
+async fn a_burst_of_changes_shares_transactions_and_a_refusal_stays_alone() {
+    use ferrodesk::db::entities::events;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let mut tickets = Vec::new();
+    for index in 0..4 {
+        tickets.push(
+            app.create_ticket(acme.customer(), &format!("Question {index}"), "Hello")
+                .await,
+        );
+    }
+    let foreign = app.create_ticket(globex.customer(), "Not yours", "Hello").await;
+    let workspace = acme.owner.auth.workspace.id.0;
+    let count_events = || async {
+        events::Entity::find()
+            .filter(events::Column::WorkspaceId.eq(workspace))
+            .count(&app.state.db)
+            .await
+            .unwrap()
+    };
+    let events_before = count_events().await;
+    let before = app.state.batcher.committed();
+
+    let (app, agent) = (&app, acme.agent());
+    let reply = |ticket: &TicketDetail, index: usize| {
+        let path = format!("/api/v1/tickets/{}/messages", ticket.ticket.id.0);
+        let body = json!({"body": format!("Answer {index}"), "internal": false});
+        async move { app.post(&path, Some(&agent.token), &body).await }
+    };
+    let patch = |ticket: &TicketDetail, body: serde_json::Value| {
+        let path = format!("/api/v1/tickets/{}", ticket.ticket.id.0);
+        async move { app.patch(&path, &agent.token, &body).await }
+    };
+    let replies = futures_util::future::join_all(
+        (0..24)
+            .map(|index| reply(&tickets[index % 4], index))
+            .collect::<Vec<_>>(),
+    );
+    let patches = futures_util::future::join_all(
+        (0..8)
+            .map(|index| {
+                patch(
+                    &tickets[index % 4],
+                    json!({"priority": if index % 2 == 0 { "high" } else { "low" }}),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let refused_foreign = reply(&foreign, 99);
+    let refused_assignee = patch(&tickets[0], json!({"assignee_id": acme.customer().id()}));
+    let (replies, patches, refused_foreign, refused_assignee) =
+        tokio::join!(replies, patches, refused_foreign, refused_assignee);
+    for response in replies {
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    for response in patches {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    expect_error(refused_foreign, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    expect_error(refused_assignee, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+
+    for ticket in &tickets {
+        let detail = app.ticket_as(agent, ticket.ticket.id).await;
+        assert_eq!(detail.messages.len(), 1 + 6, "the first message and six answers");
+    }
+    let foreign_now = app.ticket_as(globex.agent(), foreign.ticket.id).await;
+    assert_eq!(foreign_now.messages.len(), 1);
+    // Each reply: message.created (ticket.updated is not sent for a reply); each patch that changed
+    // something: ticket.updated. At least the 24 replies and the first patch per ticket.
+    assert!(count_events().await - events_before >= 24 + 4);
+    let after = app.state.batcher.committed();
+    assert!(after.changes - before.changes >= 24 + 8);
+    assert!(
+        after.batches - before.batches < after.changes - before.changes,
+        "concurrent changes shared transactions: {before:?} -> {after:?}"
     );
 }

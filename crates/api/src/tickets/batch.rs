@@ -1,25 +1,29 @@
-//! New tickets, gathered (group commit). Concurrent creates in one workspace share one transaction:
-//! its reads (idempotency keys, requesters, SLA policies, the team, receipt quotas) run once for all
-//! of them, each table gets one multi-row INSERT, and the workspace's lock (ticket and event numbers)
-//! is taken once, last. Why: that lock is held through the commit's flush, so one create per lock
-//! caps a workspace at the disk's flushes per second (about 700 on the box `benches/create.rs` ran
-//! on); one lock per batch does not.
+//! Ticket writes, gathered (group commit). Concurrent writes in one workspace share one
+//! transaction and take the workspace's lock (ticket and event numbers) once, last, for all of them.
+//! Why: that lock is held through the commit's flush, so one write per lock caps a workspace at the
+//! disk's flushes per second (about 700 on the box `benches/create.rs` ran on); one per batch does
+//! not. New tickets also share their reads (idempotency keys, requesters, SLA policies, the team,
+//! receipt quotas) and get one multi-row INSERT per table; a change to existing tickets (a reply, a
+//! patch) runs its own reads and writes in the shared transaction (`Change::stage`).
 //!
 //! Each busy workspace has one task that writes its batches one after another: while a batch
-//! commits, the next creates queue, and the next batch takes all of them (at most `MAX_BATCH`). A
-//! request costs no more when it is alone: it is a batch of one. An idle workspace's task ends.
+//! commits, the next writes queue, and the next batch takes all of them (at most `MAX_BATCH`, creates
+//! and changes in separate batches, in arrival order). A write costs no more when it is alone: it is
+//! a batch of one. An idle workspace's task ends.
 //!
-//! A batch that meets a conflict (a requester or an idempotency key that another transaction wrote
-//! between our read and our write) is rolled back and its creates are written alone, where the
-//! conflict resolves into the other transaction's row or a replay.
+//! A batch that fails in any way (a requester or an idempotency key another transaction wrote
+//! between our read and our write, a change refused, a deadlock) is rolled back and its writes are
+//! run alone, where each meets its own answer: the other transaction's row, a replay, its refusal.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ferrodesk_shared::Role;
-use ferrodesk_shared::tickets::{Priority, TicketDetail};
+use ferrodesk_shared::tickets::{Message, Priority, Ticket, TicketDetail};
 use ferrodesk_shared::users::UserSummary;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -27,7 +31,7 @@ use uuid::Uuid;
 use crate::auth::{self, Principal, WorkspaceScope};
 use crate::clock;
 use crate::db::{
-    self,
+    self, WriteTxn,
     entities::{idempotency_keys, messages},
 };
 use crate::error::{ApiError, ApiResult};
@@ -80,31 +84,63 @@ pub enum Outcome {
     Replay(idempotency_keys::Model),
 }
 
-struct Job {
+/// What a change answers.
+pub enum Changed {
+    /// A reply or note: the new message.
+    Message(Message),
+    /// A patch: the ticket as it is now, and whether a person set its category (the classifier
+    /// learns from that).
+    Ticket { ticket: Box<Ticket>, labelled: bool },
+}
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A change to existing tickets, written in its workspace's next batch. `stage` does its reads and
+/// writes before the workspace's lock, in the batch's transaction, and returns what the change tells
+/// others (written after the lock, with the batch's) and what it answers. It may run twice (a failed
+/// batch is rolled back and each change run alone), so it owns its inputs.
+pub trait Change: Send + Sync {
+    fn stage<'a>(&'a self, txn: &'a WriteTxn, state: &'a AppState) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>>;
+}
+
+struct CreateJob {
     create: Create,
     answer: oneshot::Sender<ApiResult<Outcome>>,
 }
 
-/// The per-workspace queues of creates waiting for their batch (one per instance, in `AppState`).
+struct ChangeJob {
+    change: Box<dyn Change>,
+    answer: oneshot::Sender<ApiResult<Changed>>,
+}
+
+enum Job {
+    Create(Box<CreateJob>),
+    Change(ChangeJob),
+}
+
+/// The per-workspace queues of writes waiting for their batch (one per instance, in `AppState`).
 #[derive(Clone, Default)]
-pub struct Intake {
+pub struct Batcher {
     queues: Arc<Mutex<HashMap<Uuid, Queue>>>,
     next_queue: Arc<AtomicU64>,
     committed: Arc<Committed>,
 }
 
-/// What the intake has committed since start: how well creates share their transactions.
+/// What has been committed since start: how well writes share their transactions.
 #[derive(Debug, Default)]
 struct Committed {
     batches: AtomicU64,
     tickets: AtomicU64,
+    changes: AtomicU64,
 }
 
-/// `Intake::committed`: transactions that created tickets, and the tickets they created.
+/// `Batcher::committed`: transactions that wrote tickets, the tickets they created and the changes
+/// they made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IntakeStats {
+pub struct BatchStats {
     pub batches: u64,
     pub tickets: u64,
+    pub changes: u64,
 }
 
 #[derive(Clone)]
@@ -113,12 +149,33 @@ struct Queue {
     jobs: mpsc::UnboundedSender<Job>,
 }
 
-impl Intake {
+impl Batcher {
     /// Writes `create` in the next batch of its workspace and waits for the commit.
-    pub async fn submit(&self, state: &AppState, create: Create) -> ApiResult<Outcome> {
+    pub async fn create(&self, state: &AppState, create: Create) -> ApiResult<Outcome> {
         let (answer, answered) = oneshot::channel();
         let scope = *create.principal.scope();
-        let mut job = Job { create, answer };
+        self.send(state, scope, Job::Create(Box::new(CreateJob { create, answer })));
+        answered
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the ticket writer stopped before answering")))?
+    }
+
+    /// Writes `change` in the next batch of the workspace and waits for the commit.
+    pub async fn change(
+        &self,
+        state: &AppState,
+        scope: WorkspaceScope,
+        change: impl Change + 'static,
+    ) -> ApiResult<Changed> {
+        let (answer, answered) = oneshot::channel();
+        let change = Box::new(change);
+        self.send(state, scope, Job::Change(ChangeJob { change, answer }));
+        answered
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the ticket writer stopped before answering")))?
+    }
+
+    fn send(&self, state: &AppState, scope: WorkspaceScope, mut job: Job) {
         loop {
             let queue = self.queue(state, &scope);
             match queue.jobs.send(job) {
@@ -130,16 +187,14 @@ impl Intake {
                 }
             }
         }
-        answered
-            .await
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the ticket intake stopped before answering")))?
     }
 
-    /// Transactions that created tickets, and how many tickets they created, since start.
-    pub fn committed(&self) -> IntakeStats {
-        IntakeStats {
+    /// Transactions that wrote tickets, the tickets they created and the changes they made, since start.
+    pub fn committed(&self) -> BatchStats {
+        BatchStats {
             batches: self.committed.batches.load(Ordering::Relaxed),
             tickets: self.committed.tickets.load(Ordering::Relaxed),
+            changes: self.committed.changes.load(Ordering::Relaxed),
         }
     }
 
@@ -167,29 +222,34 @@ impl Intake {
 
 /// A workspace's task: batches, one after another, until the workspace has been idle for `IDLE`.
 async fn run(state: AppState, scope: WorkspaceScope, id: u64, mut waiting: mpsc::UnboundedReceiver<Job>) {
+    let mut next = None;
     loop {
-        let first = match tokio::time::timeout(IDLE, waiting.recv()).await {
-            Ok(Some(job)) => job,
-            Ok(None) => return,
-            Err(_idle) => {
-                // Leave the map first, so new creates start a new task; then write what arrived
-                // in the meantime (senders that still held our queue fail and go to the new one).
-                state.intake.forget(scope.uuid(), id);
-                waiting.close();
-                let mut rest = Vec::new();
-                while let Ok(job) = waiting.try_recv() {
-                    rest.push(job);
+        let first = match next.take() {
+            Some(job) => job,
+            None => match tokio::time::timeout(IDLE, waiting.recv()).await {
+                Ok(Some(job)) => job,
+                Ok(None) => return,
+                Err(_idle) => {
+                    // Leave the map first, so new writes start a new task; then write what arrived
+                    // in the meantime (senders that still held our queue fail and go to the new one).
+                    state.batcher.forget(scope.uuid(), id);
+                    waiting.close();
+                    while let Ok(job) = waiting.try_recv() {
+                        write_jobs(&state, &scope, vec![job]).await;
+                    }
+                    return;
                 }
-                if !rest.is_empty() {
-                    write_jobs(&state, &scope, rest).await;
-                }
-                return;
-            }
+            },
         };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match waiting.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(job) if std::mem::discriminant(&job) == std::mem::discriminant(&jobs[0]) => jobs.push(job),
+                // The other kind starts the next batch.
+                Ok(job) => {
+                    next = Some(job);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -197,7 +257,121 @@ async fn run(state: AppState, scope: WorkspaceScope, id: u64, mut waiting: mpsc:
     }
 }
 
+/// Writes jobs of one kind.
 async fn write_jobs(state: &AppState, scope: &WorkspaceScope, jobs: Vec<Job>) {
+    let (mut creates, mut changes) = (Vec::new(), Vec::new());
+    for job in jobs {
+        match job {
+            Job::Create(job) => creates.push(*job),
+            Job::Change(job) => changes.push(job),
+        }
+    }
+    if !creates.is_empty() {
+        write_creates(state, scope, creates).await;
+    }
+    if !changes.is_empty() {
+        write_changes(state, scope, changes).await;
+    }
+}
+
+async fn write_changes(state: &AppState, scope: &WorkspaceScope, mut jobs: Vec<ChangeJob>) {
+    while jobs.len() > 1 {
+        let changes: Vec<&dyn Change> = jobs.iter().map(|job| job.change.as_ref()).collect();
+        match change(state, scope, &changes).await {
+            Ok(answers) => {
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    // A caller that went away does not stop the others.
+                    let _ = job.answer.send(Ok(answer));
+                }
+                return;
+            }
+            // A change the rules refused, where the batch ran it: that is its answer. The rest run
+            // again without it (what it did was rolled back with the batch).
+            Err(Failed::Refused { index, error }) => {
+                let _ = jobs.remove(index).answer.send(Err(error));
+            }
+            Err(Failed::Broke(error)) => {
+                tracing::debug!(%error, changes = jobs.len(), "a batch failed; writing its changes alone");
+                break;
+            }
+        }
+    }
+    for job in jobs {
+        let answer = change(state, scope, &[job.change.as_ref()])
+            .await
+            .map_err(Failed::into_error)
+            .and_then(|mut answers| {
+                answers
+                    .pop()
+                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a batch of one answered nothing")))
+            });
+        let _ = job.answer.send(answer);
+    }
+}
+
+/// Why a batch of changes was rolled back.
+enum Failed {
+    /// The change at `index` was refused (a 4xx: not found, not allowed, not valid).
+    Refused { index: usize, error: ApiError },
+    /// Anything else: the database, a deadlock between instances, a bug.
+    Broke(ApiError),
+}
+
+impl Failed {
+    fn into_error(self) -> ApiError {
+        match self {
+            Failed::Refused { error, .. } | Failed::Broke(error) => error,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for Failed {
+    fn from(error: sea_orm::DbErr) -> Failed {
+        Failed::Broke(error.into())
+    }
+}
+
+impl From<ApiError> for Failed {
+    fn from(error: ApiError) -> Failed {
+        Failed::Broke(error)
+    }
+}
+
+/// Runs `changes` in one transaction, one after another, then writes what they tell others after
+/// taking the workspace's lock once.
+async fn change(state: &AppState, scope: &WorkspaceScope, changes: &[&dyn Change]) -> Result<Vec<Changed>, Failed> {
+    let now = clock::now();
+    let txn = db::begin_write(&state.db).await?;
+    let mut outbound = Outbound::default();
+    let mut answers = Vec::with_capacity(changes.len());
+    for (index, change) in changes.iter().enumerate() {
+        let (tells, answer) = change.stage(&txn, state).await.map_err(|error| {
+            if actix_web::ResponseError::status_code(&error).is_client_error() {
+                Failed::Refused { index, error }
+            } else {
+                Failed::Broke(error)
+            }
+        })?;
+        outbound.absorb(tells);
+        answers.push(answer);
+    }
+    if outbound.event_count() > 0 {
+        realtime::log::notify_on_commit(&txn, scope).await?;
+        let numbers = workspaces_repo::allocate(&txn, scope, 0, outbound.event_count()).await?;
+        effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
+    }
+    txn.commit().await?;
+    effects::announce(state, scope);
+    state.batcher.committed.batches.fetch_add(1, Ordering::Relaxed);
+    state
+        .batcher
+        .committed
+        .changes
+        .fetch_add(changes.len() as u64, Ordering::Relaxed);
+    Ok(answers)
+}
+
+async fn write_creates(state: &AppState, scope: &WorkspaceScope, jobs: Vec<CreateJob>) {
     let creates: Vec<&Create> = jobs.iter().map(|job| &job.create).collect();
     if jobs.len() > 1 {
         match write(state, scope, &creates).await {
@@ -416,9 +590,9 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
     txn.commit().await?;
     effects::announce(state, scope);
     if !details.is_empty() {
-        state.intake.committed.batches.fetch_add(1, Ordering::Relaxed);
+        state.batcher.committed.batches.fetch_add(1, Ordering::Relaxed);
         state
-            .intake
+            .batcher
             .committed
             .tickets
             .fetch_add(details.len() as u64, Ordering::Relaxed);
