@@ -41,7 +41,47 @@ pub struct Settings {
     pub sla_schedule: Option<String>,
     pub ai: AiConfig,
     pub limits: LimitSettings,
+    pub api_rate_limits: ApiRateLimitSettings,
     pub realtime: RealtimeSettings,
+}
+
+/// The token buckets every authenticated API request draws from (README, "Rate limits"). They live
+/// in each instance's memory; `instances` divides every size so the instances together allow the
+/// configured rate (see `limits::buckets` for why not the database).
+#[derive(Clone, Copy, Debug)]
+pub struct ApiRateLimitSettings {
+    /// `FERRODESK_RATE_LIMIT_CALLER_PER_MINUTE` (default 1200) and `FERRODESK_RATE_LIMIT_CALLER_BURST`
+    /// (default 300): one signed-in user's (later: one API key's) requests.
+    pub caller: BucketSize,
+    /// `FERRODESK_RATE_LIMIT_WORKSPACE_PER_MINUTE` (default 6000) and
+    /// `FERRODESK_RATE_LIMIT_WORKSPACE_BURST` (default 1500): all of one workspace's requests together.
+    /// The plan will set these per workspace (the hook is `limits::buckets`'s `workspace_limiter`).
+    pub workspace: BucketSize,
+    /// `FERRODESK_INSTANCES`, default 1: how many instances serve the same database behind one balancer.
+    pub instances: u32,
+}
+
+/// A token bucket: refilled at `per_minute`, holding at most `burst` requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BucketSize {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for ApiRateLimitSettings {
+    fn default() -> Self {
+        ApiRateLimitSettings {
+            caller: BucketSize {
+                per_minute: 1200,
+                burst: 300,
+            },
+            workspace: BucketSize {
+                per_minute: 6000,
+                burst: 1500,
+            },
+            instances: 1,
+        }
+    }
 }
 
 /// Abuse limits and quotas (README, "Abuse limits"). Each is per key in a sliding window, counted
@@ -324,6 +364,7 @@ impl Settings {
                 categorise_worker: true,
             },
             limits: limits_from(&lookup)?,
+            api_rate_limits: api_rate_limits_from(&lookup)?,
             realtime: RealtimeSettings {
                 max_sockets_per_user: parse_or(&lookup, "FERRODESK_WS_MAX_PER_USER", 20)?,
                 max_sockets_per_address: parse_or(&lookup, "FERRODESK_WS_MAX_PER_ADDRESS", 100)?,
@@ -388,6 +429,29 @@ fn limits_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Limit
             "FERRODESK_PASSWORD_HASHING_WAIT_MS",
             2000,
         )?),
+    })
+}
+
+fn api_rate_limits_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<ApiRateLimitSettings> {
+    let defaults = ApiRateLimitSettings::default();
+    let bucket = |prefix: &str, default: BucketSize| -> anyhow::Result<BucketSize> {
+        let size = BucketSize {
+            per_minute: parse_or(lookup, &format!("{prefix}_PER_MINUTE"), default.per_minute)?,
+            burst: parse_or(lookup, &format!("{prefix}_BURST"), default.burst)?,
+        };
+        if size.per_minute == 0 || size.burst == 0 {
+            anyhow::bail!("{prefix}_PER_MINUTE and {prefix}_BURST must be at least 1");
+        }
+        Ok(size)
+    };
+    let instances = parse_or(lookup, "FERRODESK_INSTANCES", defaults.instances)?;
+    if instances == 0 {
+        anyhow::bail!("FERRODESK_INSTANCES must be at least 1");
+    }
+    Ok(ApiRateLimitSettings {
+        caller: bucket("FERRODESK_RATE_LIMIT_CALLER", defaults.caller)?,
+        workspace: bucket("FERRODESK_RATE_LIMIT_WORKSPACE", defaults.workspace)?,
+        instances,
     })
 }
 

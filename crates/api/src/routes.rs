@@ -26,6 +26,8 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
         .service(
             web::scope("/api/v1")
                 .wrap(json_errors())
+                // Outside `json_errors`, which rebuilds some answers: the headers go on the final one.
+                .wrap(actix_web::middleware::from_fn(crate::limits::buckets::headers))
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)

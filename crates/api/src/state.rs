@@ -20,6 +20,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Shared by every worker, so the limit is per process, not per thread.
     pub auth_rate_limit: AuthRateLimit,
+    /// The per-caller and per-workspace request buckets of the authenticated API.
+    pub request_limits: Arc<crate::limits::buckets::RequestLimits>,
     pub settings: Arc<Settings>,
     /// Pushes committed events to the WebSockets of this instance.
     pub realtime: Hub,
@@ -57,6 +59,7 @@ impl AppState {
                 settings.limits.password_hashing_wait,
             )?,
             auth_rate_limit: rate_limit::build(settings.auth.rate_limit)?,
+            request_limits: Arc::new(crate::limits::buckets::RequestLimits::new(&settings.api_rate_limits)?),
             web: Arc::new(crate::spa::WebApp::load(&settings.web_dir)),
             drain: crate::edge::Drain::default(),
             settings: Arc::new(settings),

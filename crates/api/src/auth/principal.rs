@@ -161,12 +161,15 @@ impl<R: RoleGuard + 'static> FromRequest for Auth<R> {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(request);
+        let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))?;
             let token = token.ok_or(ApiError::Unauthenticated(
                 "Sign in first: send `Authorization: Bearer <access token>`.",
             ))?;
             let principal = authenticate(&state, &token).await?;
+            // Every authenticated request counts, a refused one too: the buckets measure load.
+            state.request_limits.admit(&request, &principal)?;
             if principal.role < R::MINIMUM {
                 return Err(ApiError::forbidden("Your role does not allow this."));
             }

@@ -3,6 +3,7 @@
 //! a row in `limit_hits`, so every instance sees the same count; over a limit answers
 //! `429 rate_limited` with `Retry-After`, the seconds until the oldest counted action leaves the window.
 
+pub mod buckets;
 pub mod quotas;
 pub mod repo;
 

@@ -1,7 +1,7 @@
 //! `spawn_app()` and typed helpers per endpoint.
 
 use ferrodesk::config::{
-    AiConfig, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit,
+    AiConfig, ApiRateLimitSettings, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit,
     RealtimeSettings, Secret, Settings,
 };
 use ferrodesk::startup::Application;
@@ -94,6 +94,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             send_timeout: std::time::Duration::from_secs(30),
         },
         limits: LimitSettings::default(),
+        api_rate_limits: ApiRateLimitSettings::default(),
         realtime: RealtimeSettings {
             max_sockets_per_user: 20,
             max_sockets_per_address: 100,
