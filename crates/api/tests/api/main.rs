@@ -17,6 +17,7 @@ mod live;
 mod live_guards;
 mod mail;
 mod migrations;
+mod rate_limits;
 mod reports;
 mod roles;
 mod sla;
