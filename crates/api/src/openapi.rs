@@ -1,7 +1,11 @@
 //! The OpenAPI document, generated from the handlers' annotations, served at `/api/openapi.json`
 //! with Swagger UI at `/api/docs` (its assets are compiled in: no CDN).
 
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -12,7 +16,10 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
     info(
         title = "Ferrodesk API",
         description = "The REST API of Ferrodesk, a multi-tenant helpdesk. Every error answers `{code, message}`; \
-                       timestamps are RFC 3339 in UTC; an object of another workspace answers 404.",
+                       timestamps are RFC 3339 in UTC; an object of another workspace answers 404. Authenticated \
+                       requests draw from a per-caller and a per-workspace token bucket: every answer carries \
+                       `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`, and a spent bucket answers \
+                       `429 rate_limited` with `Retry-After`.",
         license(name = "AGPL-3.0-only"),
     ),
     paths(
@@ -60,7 +67,7 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
         ferrodesk_shared::tickets::InboxView,
         ferrodesk_shared::tickets::TicketSort
     )),
-    modifiers(&BearerAuth),
+    modifiers(&SecuritySchemes, &ErrorStatuses),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and invitations"),
         (name = "users", description = "The people of a workspace"),
@@ -74,20 +81,158 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
+/// The two ways to call the API. Both travel as `Authorization: Bearer ...`; the token's shape tells
+/// them apart (`fd_` starts an API key).
+struct SecuritySchemes;
 
-impl Modify for BearerAuth {
+pub const SESSION_SCHEME: &str = "session";
+pub const API_KEY_SCHEME: &str = "api_key";
+
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "bearer",
+            SESSION_SCHEME,
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "The access token of a signed-in person (`POST /api/v1/auth/login`, `/api/v1/signup`): \
+                         it lives 15 minutes and `POST /api/v1/auth/refresh` renews it.",
+                    ))
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            API_KEY_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("fd_<key>")
+                    .description(Some(
+                        "An API key of one workspace, sent as `Authorization: Bearer fd_...` (never in the \
+                         query string). An operation that accepts keys names the scopes the key needs.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// What every operation can answer besides its own statuses, derived from its shape so no
+/// handler can forget one: a body can be malformed (400), too slow (408), too large (413) or not
+/// JSON (415); a query string can be malformed (400); a path id that is not an id is 404; an
+/// authenticated call can lack or have a dead token (401) and spends the rate-limit buckets (the
+/// `RateLimit-*` fields on every answer, 429 with `Retry-After`); any call can meet a busy database
+/// (503 with `Retry-After`) or a bug (500). Every error answers `ErrorBody`.
+struct ErrorStatuses;
+
+impl Modify for ErrorStatuses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                complete(operation);
+            }
+        }
+    }
+}
+
+fn complete(operation: &mut Operation) {
+    let secured = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+    let has_body = operation.request_body.is_some();
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let has_query = parameters.iter().any(|parameter| parameter.parameter_in == ParameterIn::Query);
+    let has_path = parameters.iter().any(|parameter| parameter.parameter_in == ParameterIn::Path);
+    let mut statuses = vec![500, 503];
+    if has_body || has_query {
+        statuses.push(400);
+    }
+    if has_body {
+        statuses.extend([408, 413, 415]);
+    }
+    if has_path {
+        statuses.push(404);
+    }
+    if secured {
+        statuses.extend([401, 429]);
+    }
+    let responses = &mut operation.responses.responses;
+    for status in statuses {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(Response::new(error_description(status))));
+    }
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        let status: u16 = status.parse().unwrap_or_default();
+        if response.description.is_empty() {
+            response.description = error_description(status).to_owned();
+        }
+        if status >= 400 && response.content.is_empty() {
+            response.content.insert(
+                "application/json".to_owned(),
+                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+            );
+        }
+        if secured {
+            for (name, description) in RATE_LIMIT_HEADERS {
+                response.headers.insert(name.to_owned(), integer_header(description));
+            }
+        }
+        if matches!(status, 429 | 503) {
+            response.headers.insert(
+                "Retry-After".to_owned(),
+                integer_header("Seconds to wait before trying again."),
+            );
+        }
+    }
+}
+
+const RATE_LIMIT_HEADERS: [(&str, &str); 3] = [
+    (
+        "RateLimit-Limit",
+        "The size of the bucket this request drew from (the caller's or the workspace's, whichever is closer to empty).",
+    ),
+    ("RateLimit-Remaining", "Requests left in that bucket now."),
+    ("RateLimit-Reset", "Seconds until that bucket is full again."),
+];
+
+fn integer_header(description: &str) -> Header {
+    let mut header = Header::new(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)));
+    header.description = Some(description.to_owned());
+    header
+}
+
+/// The words for a status that its operation did not describe.
+fn error_description(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "Done; no body",
+        400 => "`bad_request`: the body or query string is not valid JSON of the documented shape",
+        401 => "`unauthenticated`: no token, or an expired or revoked one",
+        402 => "`upgrade_required`: the workspace's plan does not include this",
+        403 => "`forbidden`: your role (or your key's scopes) does not allow this",
+        404 => "`not_found`: it does not exist, or belongs to another workspace",
+        408 => "`request_timeout`: the body did not arrive in time",
+        409 => "`conflict`: it conflicts with the current state",
+        410 => "`link_expired`: already used or too old",
+        413 => "`payload_too_large`: the body is over the size limit",
+        415 => "`unsupported_media_type`: send the body as application/json",
+        422 => "`validation_failed`: some fields are not valid (see `fields`)",
+        429 => "`rate_limited`: too many requests; see Retry-After",
+        500 => "`internal`: something went wrong on our side",
+        503 => "`service_unavailable`: the database or a worker pool is busy; see Retry-After",
+        _ => "See `code`",
     }
 }
 

@@ -73,6 +73,8 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With `validation_failed`: the messages of each field that is not valid, by the field's name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Vec<String>>))]
     pub fields: FieldErrors,
 }

@@ -20,8 +20,8 @@ use super::{categories_of, learn, repo, suggest};
 const MAX_CUSTOM_CATEGORIES: usize = 30;
 
 /// The categories an agent can pick: the built-in ones, then the workspace's own.
-#[utoipa::path(get, path = "/api/v1/ai/categories", tag = "ai",
-    responses((status = 200, body = CategoryList), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/ai/categories", tag = "ai", operation_id = "listCategories",
+    responses((status = 200, body = CategoryList), (status = 403, body = ErrorBody)), security(("session" = [])))]
 pub async fn categories(state: web::Data<AppState>, agent: Agent) -> ApiResult<Json<CategoryList>> {
     let settings = repo::settings(&state.db, agent.scope()).await?;
     Ok(Json(CategoryList {
@@ -30,17 +30,17 @@ pub async fn categories(state: web::Data<AppState>, agent: Agent) -> ApiResult<J
 }
 
 /// The workspace's AI settings, its classifier's progress and the server's engine (owner).
-#[utoipa::path(get, path = "/api/v1/ai/settings", tag = "ai",
-    responses((status = 200, body = AiSettings), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/ai/settings", tag = "ai", operation_id = "getAiSettings",
+    responses((status = 200, body = AiSettings), (status = 403, body = ErrorBody)), security(("session" = [])))]
 pub async fn settings(state: web::Data<AppState>, owner: Owner) -> ApiResult<Json<AiSettings>> {
     Ok(Json(view(&state, owner.scope()).await?))
 }
 
 /// Replace the AI settings (owner). The API key is stored encrypted; omit it to keep the stored one
 /// (only while the provider's scheme, host and port stay the same: a new origin needs the key again).
-#[utoipa::path(put, path = "/api/v1/ai/settings", tag = "ai", request_body = AiSettingsUpdate,
+#[utoipa::path(put, path = "/api/v1/ai/settings", tag = "ai", operation_id = "updateAiSettings", request_body = AiSettingsUpdate,
     responses((status = 200, body = AiSettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn update_settings(
     state: web::Data<AppState>,
     owner: Owner,
@@ -135,12 +135,12 @@ pub async fn update_settings(
 }
 
 /// A draft reply to the ticket's latest customer message, for the agent to edit (never sent).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/suggest-reply", tag = "ai",
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/suggest-reply", tag = "ai", operation_id = "suggestReply",
     params(("id" = TicketId, Path)),
     responses((status = 200, body = SuggestedReply), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "This user's provider drafts for the hour are used up")),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn suggest_reply(
     state: web::Data<AppState>,
     agent: Agent,

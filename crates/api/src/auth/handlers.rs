@@ -24,10 +24,11 @@ use super::service::{self, SignedIn};
 use super::{Member, REFRESH_COOKIE, REFRESH_COOKIE_PATH, Supervisor};
 
 /// Create a workspace and its owner in one step.
-#[utoipa::path(post, path = "/api/v1/signup", tag = "auth", request_body = SignupRequest,
+#[utoipa::path(post, path = "/api/v1/signup", tag = "auth", operation_id = "signUp", request_body = SignupRequest,
     responses((status = 201, body = AuthResponse, description = "Signed in as the owner; sets the refresh cookie"),
         (status = 409, body = ErrorBody, description = "The slug is taken"),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many attempts from this address; see Retry-After")))]
 pub async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> ApiResult<HttpResponse> {
     let signed_in = service::signup(&state, body.into_inner()).await?;
     Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
@@ -37,9 +38,10 @@ pub async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> Ap
 /// email already has an account; a confirmation (or, for a known address, an "you already have an
 /// account") email follows. Sign in with the link in it, or with the password (the account sees
 /// only its own requests until the address is confirmed).
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "registerCustomer", request_body = RegisterRequest,
     responses((status = 202, body = RegistrationAccepted, description = "Check the inbox"),
-        (status = 422, body = ErrorBody, description = "A field is not valid (a weak password, an unknown workspace)")))]
+        (status = 422, body = ErrorBody, description = "A field is not valid (a weak password, an unknown workspace)"),
+        (status = 429, body = ErrorBody, description = "Too many attempts from this address; see Retry-After")))]
 pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> ApiResult<HttpResponse> {
     let registration = service::register(&state, body.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(registration.accepted))
@@ -47,7 +49,7 @@ pub async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -
 
 /// Sign in with a password. Failures are counted per account and per client address; too many
 /// in the window answer 429 (a right password costs nothing).
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "signIn", request_body = LoginRequest,
     responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "Too many failures for this account or address; see Retry-After"),
         (status = 503, body = ErrorBody, description = "Too many sign-ins at once; see Retry-After")))]
@@ -62,7 +64,7 @@ pub async fn login(
 }
 
 /// Rotate the refresh cookie and get a new access token.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refreshSession",
     responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
 pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     let token = request
@@ -80,7 +82,7 @@ pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiRes
 }
 
 /// End the session: the refresh cookie and the access token stop working.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "signOut", responses((status = 204)))]
 pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     let refresh = request.cookie(REFRESH_COOKIE).map(|cookie| cookie.value().to_owned());
     let principal = match bearer_token(&request) {
@@ -93,18 +95,18 @@ pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> ApiResu
     Ok(response)
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", operation_id = "getMe",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("session" = [])))]
 pub async fn me(state: web::Data<AppState>, member: Member) -> ApiResult<Json<Me>> {
     Ok(Json(service::me(&state, &member).await?))
 }
 
 /// Invite a colleague. Owners invite any staff role; supervisors invite agents. The token is shown once.
-#[utoipa::path(post, path = "/api/v1/invitations", tag = "auth", request_body = InvitationRequest,
+#[utoipa::path(post, path = "/api/v1/invitations", tag = "auth", operation_id = "createInvitation", request_body = InvitationRequest,
     responses((status = 201, body = InvitationCreated), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "The workspace's invitations for today are used up")),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn invite(
     state: web::Data<AppState>,
     supervisor: Supervisor,
@@ -115,18 +117,18 @@ pub async fn invite(
 }
 
 /// The invitations that can still be accepted.
-#[utoipa::path(get, path = "/api/v1/invitations", tag = "auth",
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "auth", operation_id = "listInvitations",
     responses((status = 200, body = InvitationList), (status = 403, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn list_invitations(state: web::Data<AppState>, supervisor: Supervisor) -> ApiResult<Json<InvitationList>> {
     Ok(Json(service::list_invitations(&state, &supervisor).await?))
 }
 
 /// Withdraw an invitation before it is accepted; its link stops working.
-#[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "auth",
+#[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "auth", operation_id = "revokeInvitation",
     params(("id" = InvitationId, Path, description = "The invitation")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,
     supervisor: Supervisor,
@@ -137,8 +139,9 @@ pub async fn revoke_invitation(
 }
 
 /// What an invitation link offers (workspace, email, role), before accepting it.
-#[utoipa::path(post, path = "/api/v1/invitations/lookup", tag = "auth", request_body = InvitationLookup,
-    responses((status = 200, body = InvitationPreview), (status = 404, body = ErrorBody, description = "Unknown, used or expired")))]
+#[utoipa::path(post, path = "/api/v1/invitations/lookup", tag = "auth", operation_id = "previewInvitation", request_body = InvitationLookup,
+    responses((status = 200, body = InvitationPreview), (status = 404, body = ErrorBody, description = "Unknown, used or expired"),
+        (status = 429, body = ErrorBody, description = "Too many attempts from this address; see Retry-After")))]
 pub async fn preview_invitation(
     state: web::Data<AppState>,
     body: Json<InvitationLookup>,
@@ -147,9 +150,10 @@ pub async fn preview_invitation(
 }
 
 /// Accept an invitation: creates the account and signs it in. Each token works once, until it expires.
-#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "auth", request_body = AcceptInvitationRequest,
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "auth", operation_id = "acceptInvitation", request_body = AcceptInvitationRequest,
     responses((status = 201, body = AuthResponse), (status = 404, body = ErrorBody, description = "Unknown, used or expired"),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many attempts from this address; see Retry-After")))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
     body: Json<AcceptInvitationRequest>,
@@ -175,10 +179,11 @@ fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
 }
 
 /// Sign in with the link from an email; sets the refresh cookie like a password sign-in.
-#[utoipa::path(post, path = "/api/v1/auth/link", tag = "auth", request_body = LinkSignIn,
+#[utoipa::path(post, path = "/api/v1/auth/link", tag = "auth", operation_id = "signInWithLink", request_body = LinkSignIn,
     responses((status = 200, body = AuthResponse),
         (status = 401, body = ErrorBody, description = "Not a link of ours"),
-        (status = 410, body = ErrorBody, description = "`link_expired`: already used or too old; ask for a new one")))]
+        (status = 410, body = ErrorBody, description = "`link_expired`: already used or too old; ask for a new one"),
+        (status = 429, body = ErrorBody, description = "Too many attempts from this address; see Retry-After")))]
 pub async fn link(state: web::Data<AppState>, body: Json<LinkSignIn>) -> ApiResult<HttpResponse> {
     let signed_in = service::sign_in_with_link(&state, body.into_inner()).await?;
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))
@@ -186,7 +191,7 @@ pub async fn link(state: web::Data<AppState>, body: Json<LinkSignIn>) -> ApiResu
 
 /// Email me a sign-in link (customers). Always 202: the answer never tells whether the email is known.
 /// A few per address per hour, counted whether or not it is known.
-#[utoipa::path(post, path = "/api/v1/auth/link-request", tag = "auth", request_body = SignInLinkRequest,
+#[utoipa::path(post, path = "/api/v1/auth/link-request", tag = "auth", operation_id = "requestSignInLink", request_body = SignInLinkRequest,
     responses((status = 202, description = "If the email belongs to a customer, a link is on its way"),
         (status = 429, body = ErrorBody, description = "Too many links asked for this address; see Retry-After")))]
 pub async fn request_link(state: web::Data<AppState>, body: Json<SignInLinkRequest>) -> ApiResult<HttpResponse> {
@@ -197,18 +202,19 @@ pub async fn request_link(state: web::Data<AppState>, body: Json<SignInLinkReque
 
 /// Email me a new link in place of a used or expired one. Always 202: the new link goes to the
 /// old link's owner, never to the caller.
-#[utoipa::path(post, path = "/api/v1/auth/link/renew", tag = "auth", request_body = LinkRenewal,
-    responses((status = 202, description = "If the old link was ours, a new one is on its way to the same inbox")))]
+#[utoipa::path(post, path = "/api/v1/auth/link/renew", tag = "auth", operation_id = "renewSignInLink", request_body = LinkRenewal,
+    responses((status = 202, description = "If the old link was ours, a new one is on its way to the same inbox"),
+        (status = 429, body = ErrorBody, description = "Too many attempts from this address; see Retry-After")))]
 pub async fn renew_link(state: web::Data<AppState>, body: Json<LinkRenewal>) -> ApiResult<HttpResponse> {
     links::renew(&state, &body.token).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
 /// Email me a new link to confirm my address (while it is unconfirmed; otherwise nothing is sent).
-#[utoipa::path(post, path = "/api/v1/auth/confirm-email/resend", tag = "auth",
+#[utoipa::path(post, path = "/api/v1/auth/confirm-email/resend", tag = "auth", operation_id = "resendEmailConfirmation",
     responses((status = 202, description = "A confirmation is on its way, unless the address is already confirmed"),
         (status = 401, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn resend_confirmation(state: web::Data<AppState>, member: Member) -> ApiResult<HttpResponse> {
     service::resend_confirmation(&state, &member).await?;
     Ok(HttpResponse::Accepted().finish())

@@ -11,9 +11,9 @@ use crate::state::AppState;
 use super::service;
 
 /// Your notifications: unread first, then newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", operation_id = "list_notifications", params(NotificationQuery),
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", operation_id = "listNotifications", params(NotificationQuery),
     responses((status = 200, body = NotificationPage), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     member: Member,
@@ -22,17 +22,17 @@ pub async fn list(
     Ok(Json(service::list(&state, &member, query.into_inner()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications",
-    responses((status = 200, body = UnreadCount)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications", operation_id = "countUnreadNotifications",
+    responses((status = 200, body = UnreadCount)), security(("session" = [])))]
 pub async fn unread_count(state: web::Data<AppState>, member: Member) -> ApiResult<Json<UnreadCount>> {
     Ok(Json(service::unread_count(&state, &member).await?))
 }
 
 /// Mark one notification read; answers the new unread count.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", operation_id = "markNotificationRead",
     params(("id" = NotificationId, Path, description = "The notification")),
     responses((status = 200, body = UnreadCount), (status = 404, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn read(
     state: web::Data<AppState>,
     member: Member,
@@ -42,8 +42,8 @@ pub async fn read(
 }
 
 /// Mark all your notifications read.
-#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications",
-    responses((status = 200, body = UnreadCount)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", operation_id = "markAllNotificationsRead",
+    responses((status = 200, body = UnreadCount)), security(("session" = [])))]
 pub async fn read_all(state: web::Data<AppState>, member: Member) -> ApiResult<Json<UnreadCount>> {
     Ok(Json(service::read_all(&state, &member).await?))
 }

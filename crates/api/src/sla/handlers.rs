@@ -13,8 +13,8 @@ use crate::state::AppState;
 use super::repo;
 
 /// The workspace's targets, one per priority (the defaults until a supervisor changes them).
-#[utoipa::path(get, path = "/api/v1/sla/policies", tag = "sla",
-    responses((status = 200, body = SlaPolicies), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/sla/policies", tag = "sla", operation_id = "getSlaPolicies",
+    responses((status = 200, body = SlaPolicies), (status = 403, body = ErrorBody)), security(("session" = [])))]
 pub async fn policies(state: web::Data<AppState>, agent: Agent) -> ApiResult<Json<SlaPolicies>> {
     Ok(Json(SlaPolicies {
         items: repo::policies(&state.db, agent.scope()).await?,
@@ -23,9 +23,9 @@ pub async fn policies(state: web::Data<AppState>, agent: Agent) -> ApiResult<Jso
 
 /// Change targets (supervisors). Tickets created from now on use them; a ticket's priority change
 /// recomputes its due times.
-#[utoipa::path(put, path = "/api/v1/sla/policies", tag = "sla", request_body = SlaPolicies,
+#[utoipa::path(put, path = "/api/v1/sla/policies", tag = "sla", operation_id = "updateSlaPolicies", request_body = SlaPolicies,
     responses((status = 200, body = SlaPolicies), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn update_policies(
     state: web::Data<AppState>,
     supervisor: Supervisor,

@@ -17,10 +17,11 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// Create a ticket. Customers write their own; staff write for a requester (created as a customer if new).
 /// With an `Idempotency-Key`, a retry returns the first ticket instead of making a second.
-#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = NewTicket,
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", operation_id = "createTicket", request_body = NewTicket,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
-    responses((status = 201, body = TicketDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    responses((status = 201, body = TicketDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "A request with this Idempotency-Key is still in progress")),
+    security(("session" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
     member: Member,
@@ -40,9 +41,9 @@ pub async fn create(
 }
 
 /// The inbox: newest first, filtered, one page at a time. Customers see only their own tickets.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", operation_id = "list_tickets", params(TicketListQuery),
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", operation_id = "listTickets", params(TicketListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     member: Member,
@@ -52,28 +53,28 @@ pub async fn list(
 }
 
 /// How many tickets each inbox view holds (staff).
-#[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets",
+#[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets", operation_id = "countTickets",
     responses((status = 200, body = InboxCounts), (status = 403, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn counts(state: web::Data<AppState>, agent: Agent) -> ApiResult<Json<InboxCounts>> {
     Ok(Json(service::counts(&state, &agent).await?))
 }
 
 /// A ticket with its thread. Customers never receive internal notes.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "getTicket",
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn get(state: web::Data<AppState>, member: Member, id: Path<TicketId>) -> ApiResult<Json<TicketDetail>> {
     Ok(Json(service::get(&state, &member, id.into_inner()).await?))
 }
 
 /// Change status, priority, assignee, category or tags (staff). `null` clears assignee or category.
-#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "update_ticket", request_body = TicketPatch,
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "updateTicket", request_body = TicketPatch,
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Not a valid status change"), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     member: Member,
@@ -86,11 +87,11 @@ pub async fn update(
 }
 
 /// Reply publicly, or (staff) add an internal note. A customer's reply reopens a solved ticket.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", request_body = NewMessage,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", operation_id = "replyToTicket", request_body = NewMessage,
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 201, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The ticket is closed"), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn reply(
     state: web::Data<AppState>,
     member: Member,

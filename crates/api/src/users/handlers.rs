@@ -11,19 +11,19 @@ use crate::state::AppState;
 use super::service;
 
 /// The workspace's users, by name. Agents use it to pick an assignee.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "list_users", params(UserListQuery),
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "listUsers", params(UserListQuery),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn list(state: web::Data<AppState>, agent: Agent, query: Query<UserListQuery>) -> ApiResult<Json<UserList>> {
     Ok(Json(service::list(&state, &agent, query.into_inner()).await?))
 }
 
 /// Change a user's role (owners only). The last owner cannot be demoted.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "update_user", request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "updateUser", request_body = UpdateUserRequest,
     params(("id" = UserId, Path, description = "The user")),
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "It would leave the workspace without an owner")),
-    security(("bearer" = [])))]
+    security(("session" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     owner: Owner,

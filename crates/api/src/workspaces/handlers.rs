@@ -10,7 +10,7 @@ use crate::state::AppState;
 use super::repo;
 
 /// A workspace's name by its slug, for its help centre's sign-up page. No sign-in needed.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}", tag = "workspaces",
+#[utoipa::path(get, path = "/api/v1/workspaces/{slug}", tag = "workspaces", operation_id = "getPublicWorkspace",
     params(("slug" = String, Path, description = "The workspace's address")),
     responses((status = 200, body = WorkspacePublic), (status = 404, body = ErrorBody)))]
 pub async fn public(state: web::Data<AppState>, slug: Path<String>) -> ApiResult<Json<WorkspacePublic>> {

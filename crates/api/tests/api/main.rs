@@ -5,6 +5,7 @@
 
 mod ai;
 mod auth;
+mod contract;
 mod demo;
 mod errors;
 mod faults;
