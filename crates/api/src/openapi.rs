@@ -146,11 +146,18 @@ impl Modify for ErrorStatuses {
 }
 
 fn complete(operation: &mut Operation) {
-    let secured = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+    let secured = operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| !requirements.is_empty());
     let has_body = operation.request_body.is_some();
     let parameters = operation.parameters.as_deref().unwrap_or_default();
-    let has_query = parameters.iter().any(|parameter| parameter.parameter_in == ParameterIn::Query);
-    let has_path = parameters.iter().any(|parameter| parameter.parameter_in == ParameterIn::Path);
+    let has_query = parameters
+        .iter()
+        .any(|parameter| parameter.parameter_in == ParameterIn::Query);
+    let has_path = parameters
+        .iter()
+        .any(|parameter| parameter.parameter_in == ParameterIn::Path);
     let mut statuses = vec![500, 503];
     if has_body || has_query {
         statuses.push(400);

@@ -42,6 +42,12 @@ pub async fn spawn_server(
         // Every bench socket comes from loopback, a hundred per agent.
         .env("FERRODESK_WS_MAX_PER_USER", "1000000")
         .env("FERRODESK_WS_MAX_PER_ADDRESS", "1000000")
+        // The request buckets are still checked on every request (their cost is part of what a
+        // benchmark measures) but sized so that a benchmark's load never spends them.
+        .env("FERRODESK_RATE_LIMIT_CALLER_PER_MINUTE", "1000000000")
+        .env("FERRODESK_RATE_LIMIT_CALLER_BURST", "1000000000")
+        .env("FERRODESK_RATE_LIMIT_WORKSPACE_PER_MINUTE", "1000000000")
+        .env("FERRODESK_RATE_LIMIT_WORKSPACE_BURST", "1000000000")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

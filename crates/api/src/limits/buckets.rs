@@ -223,7 +223,10 @@ mod tests {
         let refused = limits.check(user, workspace);
         assert_eq!(refused.limit, 3);
         assert!(refused.retry_after_seconds.is_some_and(|wait| (1..=60).contains(&wait)));
-        assert!(refused.reset_seconds <= 180 && refused.reset_seconds >= 120, "{refused:?}");
+        assert!(
+            refused.reset_seconds <= 180 && refused.reset_seconds >= 120,
+            "{refused:?}"
+        );
     }
 
     #[test]
@@ -232,12 +235,19 @@ mod tests {
         let workspace = WorkspaceId(Uuid::now_v7());
         let ada = BucketKey::User(UserId(Uuid::now_v7()));
         let bob = BucketKey::User(UserId(Uuid::now_v7()));
-        assert_eq!(limits.check(ada, workspace).limit, 3, "the tighter bucket is the one shown");
+        assert_eq!(
+            limits.check(ada, workspace).limit,
+            3,
+            "the tighter bucket is the one shown"
+        );
         limits.check(ada, workspace);
         assert_eq!(limits.check(bob, workspace).remaining, 0);
         assert!(limits.check(bob, workspace).retry_after_seconds.is_some());
         let elsewhere = limits.check(bob, WorkspaceId(Uuid::now_v7()));
-        assert!(elsewhere.retry_after_seconds.is_none(), "another workspace has its own bucket");
+        assert!(
+            elsewhere.retry_after_seconds.is_none(),
+            "another workspace has its own bucket"
+        );
     }
 
     #[test]
@@ -259,6 +269,7 @@ mod tests {
     /// `cargo test -p ferrodesk --lib request_limit_overhead -- --ignored --nocapture`.
     #[test]
     #[ignore = "a measurement, not a test"]
+    #[allow(clippy::print_stdout)]
     fn request_limit_overhead() {
         let big = BucketSize {
             per_minute: 6_000_000,

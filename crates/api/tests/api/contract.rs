@@ -21,7 +21,10 @@ fn problems(document: &Value) -> Vec<String> {
     }
     dangling_refs(document, document, "#", &mut problems);
 
-    let schemes = document["components"]["securitySchemes"].as_object().cloned().unwrap_or_default();
+    let schemes = document["components"]["securitySchemes"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for scheme in ["session", "api_key"] {
         match schemes.get(scheme) {
             Some(found) if found["type"] == "http" && found["scheme"] == "bearer" => {}
@@ -55,7 +58,12 @@ fn problems(document: &Value) -> Vec<String> {
     problems
 }
 
-fn operation_problems(name: &str, operation: &Value, schemes: &serde_json::Map<String, Value>, problems: &mut Vec<String>) {
+fn operation_problems(
+    name: &str,
+    operation: &Value,
+    schemes: &serde_json::Map<String, Value>,
+    problems: &mut Vec<String>,
+) {
     let security: Vec<&Value> = operation["security"].as_array().into_iter().flatten().collect();
     for requirement in &security {
         for scheme in requirement.as_object().into_iter().flatten().map(|(scheme, _)| scheme) {
@@ -146,15 +154,25 @@ fn dangling_refs(root: &Value, value: &Value, at: &str, problems: &mut Vec<Strin
 fn the_document_keeps_the_contract() {
     let document: Value = serde_json::from_str(&ferrodesk::openapi::document_json()).unwrap();
     let found = problems(&document);
-    assert!(found.is_empty(), "the OpenAPI document breaks the contract:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "the OpenAPI document breaks the contract:\n{}",
+        found.join("\n")
+    );
     // The inbox is in it, with the schemas its query names (a generator dropped it once).
     let inbox = &document["paths"]["/api/v1/tickets"]["get"];
     assert_eq!(inbox["operationId"], "listTickets");
     for schema in ["InboxView", "TicketSort", "ErrorBody", "ErrorCode"] {
-        assert!(document["components"]["schemas"].get(schema).is_some(), "{schema} is defined");
+        assert!(
+            document["components"]["schemas"].get(schema).is_some(),
+            "{schema} is defined"
+        );
     }
     let public = &document["paths"]["/api/v1/workspaces/{slug}"]["get"];
-    assert!(public.get("security").is_none(), "a public endpoint asks for no credentials");
+    assert!(
+        public.get("security").is_none(),
+        "a public endpoint asks for no credentials"
+    );
     assert_eq!(inbox["security"], json!([{ "session": [] }]));
 }
 

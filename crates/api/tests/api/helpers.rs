@@ -1,8 +1,8 @@
 //! `spawn_app()` and typed helpers per endpoint.
 
 use ferrodesk::config::{
-    AiConfig, ApiRateLimitSettings, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit,
-    RealtimeSettings, Secret, Settings,
+    AiConfig, ApiRateLimitSettings, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing,
+    RateLimit, RealtimeSettings, Secret, Settings,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_dev::ThrowawayDatabase;

@@ -32,7 +32,11 @@ fn rate_limit_fields(response: &Response) -> (u64, u64, u64) {
             .parse()
             .unwrap()
     };
-    (field("ratelimit-limit"), field("ratelimit-remaining"), field("ratelimit-reset"))
+    (
+        field("ratelimit-limit"),
+        field("ratelimit-remaining"),
+        field("ratelimit-reset"),
+    )
 }
 
 #[tokio::test]
@@ -98,7 +102,11 @@ async fn a_workspace_bucket_is_shared_by_its_people_and_no_other_workspace_feels
         let response = app.get("/api/v1/me", &who.token).await;
         assert_eq!(response.status(), StatusCode::OK);
         let now = rate_limit_fields(&response).1;
-        assert_eq!(now, left - 1, "each request of either person takes one from the same bucket");
+        assert_eq!(
+            now,
+            left - 1,
+            "each request of either person takes one from the same bucket"
+        );
         left = now;
         turn += 1;
     }
@@ -110,7 +118,11 @@ async fn a_workspace_bucket_is_shared_by_its_people_and_no_other_workspace_feels
     }
 
     let elsewhere = app.get("/api/v1/me", &other.token).await;
-    assert_eq!(elsewhere.status(), StatusCode::OK, "another workspace has its own bucket");
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::OK,
+        "another workspace has its own bucket"
+    );
     assert_eq!(rate_limit_fields(&elsewhere).1, 11);
 }
 
