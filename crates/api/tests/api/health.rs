@@ -36,7 +36,8 @@ async fn openapi_document_and_offline_docs_are_served() {
         .await
         .unwrap();
     assert!(spec["paths"]["/api/v1/tickets"]["post"].is_object());
-    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(spec["components"]["securitySchemes"]["session"].is_object());
+    assert!(spec["components"]["securitySchemes"]["api_key"].is_object());
 
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
