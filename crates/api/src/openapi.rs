@@ -146,10 +146,13 @@ impl Modify for ErrorStatuses {
 }
 
 fn complete(operation: &mut Operation) {
-    let secured = operation
-        .security
-        .as_ref()
-        .is_some_and(|requirements| !requirements.is_empty());
+    // Credentials are required when there is a requirement and none of them is the empty `{}`
+    // (which makes them optional: sign-out takes a token if there is one, and never refuses).
+    let requirements = operation.security.as_deref().unwrap_or_default();
+    let secured = !requirements.is_empty()
+        && requirements
+            .iter()
+            .all(|requirement| serde_json::to_value(requirement).is_ok_and(|value| value != serde_json::json!({})));
     let has_body = operation.request_body.is_some();
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     let has_query = parameters

@@ -65,6 +65,7 @@ pub async fn login(
 
 /// Rotate the refresh cookie and get a new access token.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refreshSession",
+    params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
     responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
 pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     let token = request
@@ -82,7 +83,11 @@ pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiRes
 }
 
 /// End the session: the refresh cookie and the access token stop working.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "signOut", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "signOut",
+    params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
+    responses((status = 204)),
+    // Either credential, or none: whatever is sent stops working, and the answer is 204 regardless.
+    security((), ("session" = [])))]
 pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     let refresh = request.cookie(REFRESH_COOKIE).map(|cookie| cookie.value().to_owned());
     let principal = match bearer_token(&request) {

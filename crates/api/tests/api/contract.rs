@@ -72,7 +72,8 @@ fn operation_problems(
             }
         }
     }
-    let secured = !security.is_empty();
+    // Required credentials: an empty requirement `{}` among them makes them optional.
+    let secured = !security.is_empty() && security.iter().all(|requirement| *requirement != &json!({}));
     let parameters: Vec<&Value> = operation["parameters"].as_array().into_iter().flatten().collect();
     let has_in = |place: &str| parameters.iter().any(|parameter| parameter["in"] == place);
     let has_body = operation.get("requestBody").is_some();
