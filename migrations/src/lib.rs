@@ -15,6 +15,7 @@ mod m20261205_000001_identity;
 mod m20261205_000002_event_projections;
 mod m20261205_000003_quotas;
 mod m20261205_000004_categorise_queue;
+mod m20261205_000005_api_keys;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_event_projections::Migration),
             Box::new(m20261205_000003_quotas::Migration),
             Box::new(m20261205_000004_categorise_queue::Migration),
+            Box::new(m20261205_000005_api_keys::Migration),
         ]
     }
 }

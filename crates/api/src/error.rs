@@ -42,6 +42,11 @@ pub enum ApiError {
     Unavailable(String),
     #[error("the request body did not arrive in time")]
     RequestTimeout,
+    #[error(
+        "API keys go in the `Authorization: Bearer` header, never in the URL, where logs keep them. \
+         Revoke this key and create a new one."
+    )]
+    ApiKeyInQuery,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -77,6 +82,7 @@ impl ApiError {
             ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::RequestTimeout => ErrorCode::RequestTimeout,
+            ApiError::ApiKeyInQuery => ErrorCode::ApiKeyInQuery,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -117,6 +123,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        ErrorCode::ApiKeyInQuery => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -2,6 +2,7 @@
 //! wires them into one actix-web application.
 
 pub mod ai;
+pub mod api_keys;
 pub mod auth;
 pub mod clock;
 pub mod config;

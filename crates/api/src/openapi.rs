@@ -9,7 +9,7 @@ use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
+use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,9 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
         auth::handlers::accept_invitation,
         users::handlers::list,
         users::handlers::update,
+        api_keys::handlers::create,
+        api_keys::handlers::list,
+        api_keys::handlers::revoke,
         tickets::handlers::create,
         tickets::handlers::list,
         tickets::handlers::counts,
@@ -71,6 +74,9 @@ use crate::{ai, auth, notifications, reports, sla, tickets, users, workspaces};
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and invitations"),
         (name = "users", description = "The people of a workspace"),
+        (name = "api-keys", description = "Keys for third parties: `Authorization: Bearer fd_...`, each with \
+                                           scopes; every operation names the scope a key needs, and those \
+                                           that name none refuse keys with 403"),
         (name = "workspaces", description = "The public face of a help centre"),
         (name = "notifications", description = "Your in-app notifications"),
         (name = "sla", description = "Service-level targets"),

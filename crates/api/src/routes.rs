@@ -9,7 +9,9 @@ use ferrodesk_shared::ErrorBody;
 
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
-use crate::{ai, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, workspaces};
+use crate::{
+    ai, api_keys, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, workspaces,
+};
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
     let json = web::JsonConfig::default()
@@ -28,11 +30,14 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .wrap(json_errors())
                 // Outside `json_errors`, which rebuilds some answers: the headers go on the final one.
                 .wrap(actix_web::middleware::from_fn(crate::limits::buckets::headers))
+                // Outermost: a key in a query string is refused before anything reads the request.
+                .wrap(actix_web::middleware::from_fn(api_keys::refuse_keys_in_query))
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)
                 .configure(|config| auth::routes(config, &state.auth_rate_limit))
                 .configure(users::routes)
+                .configure(api_keys::routes)
                 .configure(workspaces::routes)
                 .configure(realtime::routes)
                 .configure(notifications::routes)

@@ -34,6 +34,9 @@ pub enum ErrorCode {
     ServiceUnavailable,
     /// The request's body did not arrive within the server's body timeout.
     RequestTimeout,
+    /// An API key was sent in the URL, where logs and proxies keep it: send it only in the
+    /// `Authorization` header (and revoke that key, it may have leaked).
+    ApiKeyInQuery,
 }
 
 impl ErrorCode {
@@ -55,6 +58,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::ApiKeyInQuery => "api_key_in_query",
         }
     }
 }

@@ -62,3 +62,7 @@ id_type!(
     /// One in-app notification of one user.
     NotificationId
 );
+id_type!(
+    /// An API key of a workspace (its secret is never stored, only a hash).
+    ApiKeyId
+);

@@ -2,6 +2,7 @@
 //! app compile the same definitions and can never disagree about a field name.
 
 pub mod ai;
+pub mod api_keys;
 pub mod auth;
 pub mod error;
 pub mod events;
@@ -16,5 +17,5 @@ pub mod users;
 pub mod workspaces;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{InvitationId, MessageId, NotificationId, TicketId, UserId, WorkspaceId};
+pub use ids::{ApiKeyId, InvitationId, MessageId, NotificationId, TicketId, UserId, WorkspaceId};
 pub use roles::{Permission, Role};

@@ -18,7 +18,7 @@ use crate::limits::quotas;
 use crate::state::AppState;
 
 use super::links;
-use super::principal::{authenticate, bearer_token};
+use super::principal::{authenticate, bearer_token, refuse_api_key};
 use super::rate_limit::client_ip;
 use super::service::{self, SignedIn};
 use super::{Member, REFRESH_COOKIE, REFRESH_COOKIE_PATH, Supervisor};
@@ -68,6 +68,7 @@ pub async fn login(
     params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
     responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
 pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
+    refuse_api_key(&request)?;
     let token = request
         .cookie(REFRESH_COOKIE)
         .map(|cookie| cookie.value().to_owned())
@@ -89,6 +90,7 @@ pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiRes
     // Either credential, or none: whatever is sent stops working, and the answer is 204 regardless.
     security((), ("session" = [])))]
 pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
+    refuse_api_key(&request)?;
     let refresh = request.cookie(REFRESH_COOKIE).map(|cookie| cookie.value().to_owned());
     let principal = match bearer_token(&request) {
         Some(token) => authenticate(&state, &token).await.ok(),

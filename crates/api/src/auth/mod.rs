@@ -9,6 +9,7 @@ pub mod principal;
 pub mod rate_limit;
 pub mod repo;
 pub mod scope;
+pub mod scopes;
 pub mod service;
 pub mod throttle;
 pub mod tokens;
@@ -18,7 +19,7 @@ use actix_web::web;
 
 use crate::routes::resource;
 
-pub use principal::{Agent, Auth, Member, Owner, Principal, Supervisor, TicketVisibility};
+pub use principal::{Agent, Auth, KeyGrant, Member, Owner, Principal, Supervisor, TicketVisibility};
 pub use scope::WorkspaceScope;
 
 /// The refresh token's cookie, sent only to the auth endpoints.

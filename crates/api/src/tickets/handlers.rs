@@ -7,6 +7,7 @@ use ferrodesk_shared::tickets::{
 };
 use ferrodesk_shared::{ErrorBody, TicketId};
 
+use crate::auth::scopes::{TicketsRead, TicketsWrite};
 use crate::auth::{Agent, Member};
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -17,6 +18,7 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// Create a ticket. Customers write their own; staff write for a requester (created as a customer if new).
 /// With an `Idempotency-Key`, a retry returns the first ticket instead of making a second.
+/// API keys: needs `tickets:write` (the key's integration is the first message's author).
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", operation_id = "createTicket", request_body = NewTicket,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
     responses((status = 201, body = TicketDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
@@ -24,7 +26,7 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
     security(("session" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
-    member: Member,
+    member: Member<TicketsWrite>,
     request: HttpRequest,
     body: Json<NewTicket>,
 ) -> ApiResult<HttpResponse> {
@@ -41,35 +43,41 @@ pub async fn create(
 }
 
 /// The inbox: newest first, filtered, one page at a time. Customers see only their own tickets.
+/// API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", operation_id = "listTickets", params(TicketListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
     security(("session" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
-    member: Member,
+    member: Member<TicketsRead>,
     query: Query<TicketListQuery>,
 ) -> ApiResult<Json<TicketPage>> {
     Ok(Json(service::list(&state, &member, query.into_inner()).await?))
 }
 
-/// How many tickets each inbox view holds (staff).
+/// How many tickets each inbox view holds (staff). API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets", operation_id = "countTickets",
     responses((status = 200, body = InboxCounts), (status = 403, body = ErrorBody)),
     security(("session" = [])))]
-pub async fn counts(state: web::Data<AppState>, agent: Agent) -> ApiResult<Json<InboxCounts>> {
+pub async fn counts(state: web::Data<AppState>, agent: Agent<TicketsRead>) -> ApiResult<Json<InboxCounts>> {
     Ok(Json(service::counts(&state, &agent).await?))
 }
 
-/// A ticket with its thread. Customers never receive internal notes.
+/// A ticket with its thread. Customers never receive internal notes. API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "getTicket",
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)),
     security(("session" = [])))]
-pub async fn get(state: web::Data<AppState>, member: Member, id: Path<TicketId>) -> ApiResult<Json<TicketDetail>> {
+pub async fn get(
+    state: web::Data<AppState>,
+    member: Member<TicketsRead>,
+    id: Path<TicketId>,
+) -> ApiResult<Json<TicketDetail>> {
     Ok(Json(service::get(&state, &member, id.into_inner()).await?))
 }
 
 /// Change status, priority, assignee, category or tags (staff). `null` clears assignee or category.
+/// API keys: needs `tickets:write`.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "updateTicket", request_body = TicketPatch,
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -77,7 +85,7 @@ pub async fn get(state: web::Data<AppState>, member: Member, id: Path<TicketId>)
     security(("session" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
-    member: Member,
+    member: Member<TicketsWrite>,
     id: Path<TicketId>,
     body: Json<TicketPatch>,
 ) -> ApiResult<Json<Ticket>> {
@@ -87,6 +95,7 @@ pub async fn update(
 }
 
 /// Reply publicly, or (staff) add an internal note. A customer's reply reopens a solved ticket.
+/// API keys: needs `tickets:write` (the reply is authored by the key's integration, by its name).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", operation_id = "replyToTicket", request_body = NewMessage,
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 201, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -94,7 +103,7 @@ pub async fn update(
     security(("session" = [])))]
 pub async fn reply(
     state: web::Data<AppState>,
-    member: Member,
+    member: Member<TicketsWrite>,
     id: Path<TicketId>,
     body: Json<NewMessage>,
 ) -> ApiResult<HttpResponse> {

@@ -4,21 +4,28 @@ use actix_web::web::{self, Json, Path, Query};
 use ferrodesk_shared::users::{UpdateUserRequest, User, UserList, UserListQuery};
 use ferrodesk_shared::{ErrorBody, UserId};
 
+use crate::auth::scopes::UsersRead;
 use crate::auth::{Agent, Owner};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
 use super::service;
 
-/// The workspace's users, by name. Agents use it to pick an assignee.
+/// The workspace's users, by name. Agents use it to pick an assignee. API keys' integrations are
+/// never listed. API keys: needs `users:read`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "listUsers", params(UserListQuery),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)),
     security(("session" = [])))]
-pub async fn list(state: web::Data<AppState>, agent: Agent, query: Query<UserListQuery>) -> ApiResult<Json<UserList>> {
+pub async fn list(
+    state: web::Data<AppState>,
+    agent: Agent<UsersRead>,
+    query: Query<UserListQuery>,
+) -> ApiResult<Json<UserList>> {
     Ok(Json(service::list(&state, &agent, query.into_inner()).await?))
 }
 
-/// Change a user's role (owners only). The last owner cannot be demoted.
+/// Change a user's role (owners only). The last owner cannot be demoted. API keys cannot call this
+/// endpoint, and an integration has no role to change (404).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "updateUser", request_body = UpdateUserRequest,
     params(("id" = UserId, Path, description = "The user")),
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

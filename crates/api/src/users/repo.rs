@@ -68,6 +68,7 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
         email_verified_at: Set(user.email_verified.then_some(now)),
+        integration: Set(false),
     }
     .insert(conn)
     .await
@@ -112,6 +113,7 @@ pub fn new_row(scope: &WorkspaceScope, user: NewUser, now: DateTime<Utc>) -> use
         created_at: now,
         updated_at: now,
         email_verified_at: user.email_verified.then_some(now),
+        integration: false,
     }
 }
 
@@ -155,6 +157,15 @@ pub fn is_duplicate_email(error: &sea_orm::DbErr) -> bool {
     crate::db::violates_unique(error, "ux_users_workspace_email", "users.workspace_id, users.email")
 }
 
+/// A person of the workspace (not an integration): what role changes act on.
+pub async fn find_person(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: UserId) -> ApiResult<users::Model> {
+    let user = find(conn, scope, id).await?;
+    if user.integration {
+        return Err(ApiError::NotFound);
+    }
+    Ok(user)
+}
+
 pub async fn find(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: UserId) -> ApiResult<users::Model> {
     users::Entity::find_by_id(id.0)
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
@@ -180,7 +191,10 @@ pub async fn list(
     scope: &WorkspaceScope,
     role: Option<Role>,
 ) -> ApiResult<Vec<users::Model>> {
-    let mut query = users::Entity::find().filter(users::Column::WorkspaceId.eq(scope.uuid()));
+    // Integrations (API keys' authors) are not people of the team: never listed, never assignable.
+    let mut query = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Integration.eq(false));
     if let Some(role) = role {
         query = query.filter(users::Column::Role.eq(StoredRole::from(role)));
     }
@@ -237,6 +251,7 @@ pub async fn count_with_role(conn: &impl ConnectionTrait, scope: &WorkspaceScope
     Ok(users::Entity::find()
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
         .filter(users::Column::Role.eq(StoredRole::from(role)))
+        .filter(users::Column::Integration.eq(false))
         .count(conn)
         .await?)
 }
@@ -330,6 +345,8 @@ pub async fn with_roles(
     Ok(users::Entity::find()
         .filter(users::Column::WorkspaceId.eq(scope.uuid()))
         .filter(users::Column::Role.is_in(roles.iter().map(|role| StoredRole::from(*role))))
+        // Integrations are never notified, assigned or counted on the dashboard.
+        .filter(users::Column::Integration.eq(false))
         .order_by_asc(users::Column::Name)
         .order_by_asc(users::Column::Id)
         .all(conn)

@@ -25,7 +25,8 @@ pub async fn change_role(state: &AppState, principal: &Principal, id: UserId, ro
     let now = clock::now();
     let txn = db::begin_write(&state.db).await?;
     workspaces::repo::lock(&txn, principal.scope(), now).await?;
-    let target = repo::find(&txn, principal.scope(), id).await?;
+    // An API key's integration has no role to change: it has scopes.
+    let target = repo::find_person(&txn, principal.scope(), id).await?;
     let current = repo::role_of(&target);
     if current == Role::Owner
         && role != Role::Owner

@@ -315,6 +315,36 @@ pub fn ticket_path(id: TicketId) -> String {
 
 /// Typed helpers per endpoint, for the requests many tests make.
 impl TestApp {
+    /// `POST /api-keys` as `owner`, which must succeed: the answer holds the key, shown once.
+    pub async fn create_api_key(
+        &self,
+        owner: &Session,
+        name: &str,
+        scopes: &[ferrodesk_shared::api_keys::ApiScope],
+    ) -> ferrodesk_shared::api_keys::ApiKeyCreated {
+        let body = serde_json::json!({ "name": name, "scopes": scopes });
+        expect_json(
+            self.post("/api/v1/api-keys", Some(&owner.token), &body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    /// A key of `owner`'s workspace with every scope.
+    pub async fn api_key_with_every_scope(&self, owner: &Session, name: &str) -> String {
+        self.create_api_key(owner, name, &ferrodesk_shared::api_keys::ApiScope::ALL)
+            .await
+            .key
+    }
+
+    /// Runs one SQL statement on the app's database (to age a row, say).
+    pub async fn execute_sql(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&self.settings.database_url).await.unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.ok();
+    }
+
     /// The ticket as `viewer` sees it.
     pub async fn ticket_as(&self, viewer: &(impl Caller + ?Sized), id: TicketId) -> TicketDetail {
         expect_json(self.get(&ticket_path(id), viewer.token()).await, StatusCode::OK).await

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ai;
+mod api_keys;
 mod auth;
 mod contract;
 mod demo;

@@ -2,6 +2,7 @@
 //! and written as `db::stored` twins of the contract's enums, or as the feature's own enum.
 
 pub mod ai_settings;
+pub mod api_keys;
 pub mod categorise_queue;
 pub mod events;
 pub mod idempotency_keys;

@@ -17,6 +17,9 @@ pub struct Model {
     /// When the user proved the address (opened a link sent to it); until then the account sees
     /// only what it wrote itself.
     pub email_verified_at: Option<DateTimeUtc>,
+    /// The backing user of an API key (`auth::api_keys`): an author, never a person who signs in,
+    /// and never part of the team, the assignee choices or notifications.
+    pub integration: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
