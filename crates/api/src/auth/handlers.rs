@@ -63,10 +63,11 @@ pub async fn login(
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))
 }
 
-/// Rotate the refresh cookie and get a new access token.
+/// Rotate the refresh cookie and get a new access token. API keys cannot call this endpoint.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refreshSession",
     params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
-    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Called with an API key")))]
 pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     refuse_api_key(&request)?;
     let token = request
@@ -83,11 +84,13 @@ pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiRes
     }
 }
 
-/// End the session: the refresh cookie and the access token stop working.
+/// End the session: the refresh cookie and the access token stop working. API keys cannot call
+/// this endpoint (revoke a key instead).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "signOut",
     params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
-    responses((status = 204)),
-    // Either credential, or none: whatever is sent stops working, and the answer is 204 regardless.
+    responses((status = 204), (status = 403, body = ErrorBody, description = "Called with an API key")),
+    // Either credential, or none: whatever is sent stops working, and the answer is 204 regardless
+    // (but for an API key, which is refused: a key is revoked, not signed out).
     security((), ("session" = [])))]
 pub async fn logout(state: web::Data<AppState>, request: HttpRequest) -> ApiResult<HttpResponse> {
     refuse_api_key(&request)?;

@@ -2,6 +2,7 @@
 //! without a valid token with 401 `unauthenticated`), stores nothing when it refuses, and lets the
 //! role that is allowed through. Order: customer < agent < supervisor < owner.
 
+use ferrodesk_shared::api_keys::ApiScope;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, Me};
 use ferrodesk_shared::tickets::{Message, Priority, Ticket, TicketDetail, TicketPage, TicketStatus};
 use ferrodesk_shared::users::User;
@@ -106,12 +107,30 @@ async fn every_authenticated_endpoint_refuses_a_missing_or_invalid_token() {
         ),
     ];
     let tampered = format!("{}x", ws.owner.token);
-    let tokens: [(&str, Option<&str>); 5] = [
+    // The key column: a revoked and an expired key of this workspace, with every scope.
+    let revoked = app.create_api_key(&ws.owner, "Revoked", &ApiScope::ALL).await;
+    let response = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{}", revoked.id),
+            Some(&ws.owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let expired = app.api_key_with_every_scope(&ws.owner, "Expired").await;
+    app.execute_sql("UPDATE api_keys SET expires_at = created_at WHERE name = 'Expired'")
+        .await;
+    let unknown_key = format!("fd_{}", "x".repeat(43));
+    let tokens: [(&str, Option<&str>); 8] = [
         ("no token", None),
         ("an empty bearer", Some("")),
         ("garbage", Some("not-a-jwt")),
         ("a tampered token", Some(&tampered)),
         ("a signed-out session's token", Some(&signed_out.access_token)),
+        ("a revoked API key", Some(&revoked.key)),
+        ("an expired API key", Some(&expired)),
+        ("an unknown API key", Some(&unknown_key)),
     ];
     let tables = ["tickets", "messages", "users", "invitations"];
     let mut counts = Vec::new();

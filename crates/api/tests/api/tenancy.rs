@@ -11,7 +11,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app, ticket_path};
+use crate::helpers::{
+    Caller, PASSWORD, Session, TestApp, TestWorkspace, expect_error, expect_json, spawn_app, ticket_path,
+};
 
 /// Two workspaces on one app, A (`acme`) and B (`globex`). Both have a customer with the same email
 /// (`customer0@mail.example`), as `TestWorkspace::create` makes them.
@@ -148,16 +150,16 @@ async fn same_as_missing(
     app: &TestApp,
     who: &str,
     method: Method,
-    session: &Session,
+    session: &(impl Caller + ?Sized),
     (existing, missing): (&str, &str),
     body: Option<&Value>,
 ) -> (StatusCode, ErrorBody) {
-    let response = app.send(method.clone(), existing, Some(&session.token), body).await;
+    let response = app.send(method.clone(), existing, Some(session.token()), body).await;
     let status = response.status();
     let text = response.text().await.unwrap();
     let error: ErrorBody =
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("{who}: {method} {existing} -> {status} {text}"));
-    let response = app.send(method.clone(), missing, Some(&session.token), body).await;
+    let response = app.send(method.clone(), missing, Some(session.token()), body).await;
     let missing_status = response.status();
     let missing_error: ErrorBody = response.json().await.unwrap();
     assert_eq!(
@@ -256,6 +258,87 @@ async fn another_workspaces_ticket_answers_404_like_a_missing_one_for_every_role
     let seen = app.ticket_as(tenants.a.customer(), tenants.a_ticket.ticket.id).await;
     assert_eq!(seen.messages.len(), 2);
     assert!(seen.messages.iter().all(|message| !message.internal));
+}
+
+/// The key column: B's API key with every scope reaches none of A's tickets, users or keys, and
+/// lists none of A's rows.
+#[tokio::test]
+async fn another_workspaces_api_key_gets_404_like_a_missing_id_and_lists_nothing_of_a() {
+    let app = spawn_app().await;
+    let tenants = two_workspaces(&app).await;
+    let key = app.api_key_with_every_scope(&tenants.b.owner, "B's CRM").await;
+    let who = "B's key";
+    let missing = format!("/api/v1/tickets/{}", random_id());
+    for ticket in [&tenants.a_ticket, &tenants.a_new_ticket] {
+        let existing = ticket_path(ticket.ticket.id);
+        let requests = [
+            (Method::GET, existing.clone(), missing.clone(), None),
+            (
+                Method::PATCH,
+                existing.clone(),
+                missing.clone(),
+                Some(json!({ "status": "solved", "tags": ["pwned"] })),
+            ),
+            (
+                Method::POST,
+                format!("{existing}/messages"),
+                format!("{missing}/messages"),
+                Some(json!({ "body": "hello from B", "internal": true })),
+            ),
+        ];
+        for (method, existing, missing, body) in &requests {
+            let (status, error) = same_as_missing(
+                &app,
+                who,
+                method.clone(),
+                key.as_str(),
+                (existing, missing),
+                body.as_ref(),
+            )
+            .await;
+            assert_eq!(
+                (status, error.code),
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+                "{who}: {method} {existing}"
+            );
+        }
+        // Unchanged, as A's owner sees it.
+        assert_eq!(app.ticket_as(&tenants.a.owner, ticket.ticket.id).await, *ticket);
+    }
+    let listed = app.tickets_as(key.as_str(), "?limit=100").await;
+    let a_ids = tenants.a_ticket_ids();
+    assert!(listed.items.iter().all(|ticket| !a_ids.contains(&ticket.id)));
+    assert_eq!(listed.items.len(), 2, "B's own two tickets");
+    let a_people: BTreeSet<UserId> = tenants.a_users().iter().map(|user| user.id()).collect();
+    let b_people = app.users_as(key.as_str(), "").await;
+    assert!(b_people.iter().all(|user| !a_people.contains(&user.id)));
+
+    // And A's keys are not B's to revoke.
+    let a_key = app.api_key_with_every_scope(&tenants.a.owner, "A's CRM").await;
+    let a_keys: ferrodesk_shared::api_keys::ApiKeyList = expect_json(
+        app.get("/api/v1/api-keys", &tenants.a.owner.token).await,
+        StatusCode::OK,
+    )
+    .await;
+    let a_key_path = format!("/api/v1/api-keys/{}", a_keys.items[0].id);
+    let missing_key = format!("/api/v1/api-keys/{}", random_id());
+    let (status, _) = same_as_missing(
+        &app,
+        "B's owner",
+        Method::DELETE,
+        &tenants.b.owner,
+        (&a_key_path, &missing_key),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let b_keys: ferrodesk_shared::api_keys::ApiKeyList = expect_json(
+        app.get("/api/v1/api-keys", &tenants.b.owner.token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(b_keys.items.len(), 1, "B lists only its own key");
+    expect_json::<TicketPage>(app.get("/api/v1/tickets", &a_key).await, StatusCode::OK).await;
 }
 
 #[tokio::test]
