@@ -9,6 +9,7 @@ use crate::api::Api;
 use crate::components::toast::{ToastHost, Toasts};
 use crate::live::provide_live;
 use crate::pages::ai_settings::AiSettingsScreen;
+use crate::pages::api_keys::ApiKeysScreen;
 use crate::pages::auth::{AcceptInvitation, LinkSignIn, Register, SignIn, SignUp};
 use crate::pages::dashboard::Dashboard;
 use crate::pages::inbox::{Inbox, NoTicketOpen};
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard") view=Dashboard />
                 <Route path=path!("/settings/sla") view=SlaSettings />
                 <Route path=path!("/settings/ai") view=AiSettingsScreen />
+                <Route path=path!("/settings/api-keys") view=ApiKeysScreen />
                 <Route path=path!("/requests") view=Requests />
                 <Route path=path!("/requests/new") view=NewRequest />
                 <Route path=path!("/requests/:id") view=RequestView />

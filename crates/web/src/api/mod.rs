@@ -4,6 +4,7 @@
 //! retry, and signs out if that fails too.
 
 mod ai;
+mod api_keys;
 mod auth;
 mod invitations;
 mod notifications;

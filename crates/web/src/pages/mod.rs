@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod ai_settings;
+pub mod api_keys;
 pub mod auth;
 pub mod dashboard;
 pub mod inbox;

@@ -211,6 +211,11 @@ pub fn Rail() -> impl IntoView {
                         <span class="label">"AI settings"</span>
                     </a>
                 </Show>
+                <Show when=owns>
+                    <a class="view" href="/settings/api-keys" title="API keys" aria-current=move || here("/settings/api-keys")>
+                        <span class="label">"API keys"</span>
+                    </a>
+                </Show>
             </nav>
             <div class="rail-foot">
                 {move || user().map(|user| view! { <Avatar name=user.name.clone() /> })}
