@@ -22,6 +22,12 @@ pub fn role_of(model: &users::Model) -> Role {
     model.role.into()
 }
 
+/// Whether a ticket may be assigned to this user: staff, and a person (an API key's integration
+/// is staff-level for the ticket rules, but nobody's assignee).
+pub fn is_assignable(model: &users::Model) -> bool {
+    role_of(model).is_staff() && !model.integration
+}
+
 pub fn into_user(model: users::Model) -> User {
     User {
         id: UserId(model.id),
