@@ -12,6 +12,7 @@ use crate::state::AppState;
 use super::service;
 
 /// Create an API key (owners). The answer holds the key, `fd_...`, this once: only its hash is kept.
+///
 /// API keys cannot call this endpoint.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "createApiKey", request_body = NewApiKey,
     responses((status = 201, body = ApiKeyCreated), (status = 401, body = ErrorBody),
@@ -24,6 +25,7 @@ pub async fn create(state: web::Data<AppState>, owner: Owner, body: Json<NewApiK
 }
 
 /// The workspace's API keys that are not revoked, newest first, without their secrets (owners).
+///
 /// API keys cannot call this endpoint.
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
     responses((status = 200, body = ApiKeyList), (status = 401, body = ErrorBody),
@@ -34,7 +36,9 @@ pub async fn list(state: web::Data<AppState>, owner: Owner) -> ApiResult<Json<Ap
 }
 
 /// Revoke an API key (owners): it answers 401 from its next request on. What it wrote stays,
-/// authored by its name. API keys cannot call this endpoint.
+/// authored by its name.
+///
+/// API keys cannot call this endpoint.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "revokeApiKey",
     params(("id" = ApiKeyId, Path, description = "The key")),
     responses((status = 204), (status = 401, body = ErrorBody),

@@ -63,7 +63,9 @@ pub async fn login(
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))
 }
 
-/// Rotate the refresh cookie and get a new access token. API keys cannot call this endpoint.
+/// Rotate the refresh cookie and get a new access token.
+///
+/// API keys cannot call this endpoint.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refreshSession",
     params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
     responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody),
@@ -84,8 +86,9 @@ pub async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> ApiRes
     }
 }
 
-/// End the session: the refresh cookie and the access token stop working. API keys cannot call
-/// this endpoint (revoke a key instead).
+/// End the session: the refresh cookie and the access token stop working.
+///
+/// API keys cannot call this endpoint (revoke a key instead).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "signOut",
     params(("ferrodesk_refresh" = Option<String>, Cookie, description = "The refresh token, set by sign-in (httpOnly, path /api/v1/auth)")),
     responses((status = 204), (status = 403, body = ErrorBody, description = "Called with an API key")),

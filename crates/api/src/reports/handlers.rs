@@ -11,8 +11,9 @@ use crate::state::AppState;
 
 use super::service;
 
-/// The dashboard's figures for a date range (days start at midnight in `tz`). API keys: needs
-/// `reports:read`.
+/// The dashboard's figures for a date range (days start at midnight in `tz`).
+///
+/// API keys: needs `reports:read`.
 #[utoipa::path(get, path = "/api/v1/reports/overview", tag = "reports", operation_id = "getReportOverview", params(ReportQuery),
     responses((status = 200, body = Overview), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = [])))]

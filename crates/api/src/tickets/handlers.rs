@@ -18,6 +18,7 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// Create a ticket. Customers write their own; staff write for a requester (created as a customer if new).
 /// With an `Idempotency-Key`, a retry returns the first ticket instead of making a second.
+///
 /// API keys: needs `tickets:write` (the key's integration is the first message's author).
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", operation_id = "createTicket", request_body = NewTicket,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
@@ -43,6 +44,7 @@ pub async fn create(
 }
 
 /// The inbox: newest first, filtered, one page at a time. Customers see only their own tickets.
+///
 /// API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", operation_id = "listTickets", params(TicketListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
@@ -55,7 +57,9 @@ pub async fn list(
     Ok(Json(service::list(&state, &member, query.into_inner()).await?))
 }
 
-/// How many tickets each inbox view holds (staff). API keys: needs `tickets:read`.
+/// How many tickets each inbox view holds (staff).
+///
+/// API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets", operation_id = "countTickets",
     responses((status = 200, body = InboxCounts), (status = 403, body = ErrorBody)),
     security(("session" = [])))]
@@ -63,7 +67,9 @@ pub async fn counts(state: web::Data<AppState>, agent: Agent<TicketsRead>) -> Ap
     Ok(Json(service::counts(&state, &agent).await?))
 }
 
-/// A ticket with its thread. Customers never receive internal notes. API keys: needs `tickets:read`.
+/// A ticket with its thread. Customers never receive internal notes.
+///
+/// API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "getTicket",
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)),
@@ -77,6 +83,7 @@ pub async fn get(
 }
 
 /// Change status, priority, assignee, category or tags (staff). `null` clears assignee or category.
+///
 /// API keys: needs `tickets:write`.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "updateTicket", request_body = TicketPatch,
     params(("id" = TicketId, Path, description = "The ticket")),
@@ -95,6 +102,7 @@ pub async fn update(
 }
 
 /// Reply publicly, or (staff) add an internal note. A customer's reply reopens a solved ticket.
+///
 /// API keys: needs `tickets:write` (the reply is authored by the key's integration, by its name).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", operation_id = "replyToTicket", request_body = NewMessage,
     params(("id" = TicketId, Path, description = "The ticket")),

@@ -12,7 +12,9 @@ use crate::state::AppState;
 use super::service;
 
 /// The workspace's users, by name. Agents use it to pick an assignee. API keys' integrations are
-/// never listed. API keys: needs `users:read`.
+/// never listed.
+///
+/// API keys: needs `users:read`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "listUsers", params(UserListQuery),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)),
     security(("session" = [])))]
@@ -24,8 +26,9 @@ pub async fn list(
     Ok(Json(service::list(&state, &agent, query.into_inner()).await?))
 }
 
-/// Change a user's role (owners only). The last owner cannot be demoted. API keys cannot call this
-/// endpoint, and an integration has no role to change (404).
+/// Change a user's role (owners only). The last owner cannot be demoted.
+///
+/// API keys cannot call this endpoint, and an integration has no role to change (404).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "updateUser", request_body = UpdateUserRequest,
     params(("id" = UserId, Path, description = "The user")),
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
