@@ -1,5 +1,5 @@
-//! Request rate limits of the authenticated API: a token bucket per caller (a signed-in user; an API
-//! key once keys exist) and one per workspace, both checked on every request that names a principal.
+//! Request rate limits of the authenticated API: a token bucket per caller (a signed-in user, or an
+//! API key) and one per workspace, both checked on every request that names a principal.
 //! Every such answer carries the IETF `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
 //! fields of the tighter bucket; a spent bucket answers `429 rate_limited` with `Retry-After`.
 //!
@@ -45,9 +45,13 @@ pub enum BucketKey {
 }
 
 impl BucketKey {
-    /// The caller's own bucket. An API-key principal answers `BucketKey::ApiKey(its key id)` here.
+    /// The caller's own bucket: a person's, or an API key's (each key of a workspace has its own,
+    /// though they all act as the one integration user, so one busy tool does not starve another).
     pub fn caller(principal: &Principal) -> BucketKey {
-        BucketKey::User(principal.id())
+        match principal.api_key() {
+            Some(key) => BucketKey::ApiKey(key.id.0),
+            None => BucketKey::User(principal.id()),
+        }
     }
 }
 

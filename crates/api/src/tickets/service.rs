@@ -306,7 +306,7 @@ impl batch::Change for Patching {
             if let Some((_, Some(new))) = transition.assigned() {
                 match people.get(&new) {
                     None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
-                    Some(user) if !users_repo::role_of(user).is_staff() => {
+                    Some(user) if !users_repo::is_assignable(user) => {
                         return Err(ApiError::invalid(
                             "assignee_id",
                             "must be an agent, supervisor or owner",

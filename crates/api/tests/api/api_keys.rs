@@ -389,6 +389,16 @@ async fn what_a_key_writes_is_authored_by_its_integration_which_is_never_a_team_
         )
         .await;
     expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    // Nor make it the assignee: not the owner, not the key itself. Nothing changes.
+    let before = app.ticket_as(&ws.owner, id).await;
+    for token in [ws.owner.token.as_str(), key.as_str()] {
+        let response = app
+            .patch(&ticket_path(id), token, &json!({ "assignee_id": integration.id }))
+            .await;
+        let error = expect_error(response, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed).await;
+        assert!(error.fields.contains_key("assignee_id"), "{error:?}");
+        assert_eq!(app.ticket_as(&ws.owner, id).await, before);
+    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! its people, and other workspaces untouched.
 
 use ferrodesk::config::BucketSize;
+use ferrodesk_shared::api_keys::ApiScope;
 use ferrodesk_shared::{ErrorCode, Role};
 use reqwest::{Response, StatusCode};
 
@@ -137,4 +138,41 @@ async fn instances_share_the_configured_size() {
     let owner = app.signup("acme").await;
     let response = app.get("/api/v1/me", &owner.token).await;
     assert_eq!(rate_limit_fields(&response).0, 3, "each of 3 instances allows a third");
+}
+
+#[tokio::test]
+async fn each_api_key_has_its_own_bucket_apart_from_people_and_other_keys() {
+    let app = spawn_app_with(|settings| {
+        settings.api_rate_limits.caller = slow(3);
+        settings.api_rate_limits.workspace = roomy();
+    })
+    .await;
+    let owner = app.signup("acme").await;
+    // Two of the owner's three requests go on creating the keys.
+    let shop = app.create_api_key(&owner, "Shop", &[ApiScope::TicketsRead]).await.key;
+    let crm = app.create_api_key(&owner, "CRM", &[ApiScope::TicketsRead]).await.key;
+
+    let left: Vec<u64> = remaining_on_inbox_reads(&app, &shop, 3).await;
+    assert_eq!(left, [2, 1, 0], "the key counts down its own bucket");
+    let refused = app.get("/api/v1/tickets", &shop).await;
+    expect_error(refused, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
+
+    // The other key of the same integration, and the owner who made them, are untouched.
+    let other_key = app.get("/api/v1/tickets", &crm).await;
+    assert_eq!(other_key.status(), StatusCode::OK);
+    assert_eq!(rate_limit_fields(&other_key).1, 2);
+    let person = app.get("/api/v1/me", &owner.token).await;
+    assert_eq!(person.status(), StatusCode::OK);
+    assert_eq!(rate_limit_fields(&person).1, 0);
+}
+
+/// What `RateLimit-Remaining` said on each of `count` inbox reads with `token`.
+async fn remaining_on_inbox_reads(app: &crate::helpers::TestApp, token: &str, count: usize) -> Vec<u64> {
+    let mut left = Vec::new();
+    for _ in 0..count {
+        let response = app.get("/api/v1/tickets", token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        left.push(rate_limit_fields(&response).1);
+    }
+    left
 }
