@@ -129,9 +129,10 @@ impl Modify for SecuritySchemes {
 /// What every operation can answer besides its own statuses, derived from its shape so no
 /// handler can forget one: a body can be malformed (400), too slow (408), too large (413) or not
 /// JSON (415); a query string can be malformed (400); a path id that is not an id is 404; an
-/// authenticated call can lack or have a dead token (401) and spends the rate-limit buckets (the
-/// `RateLimit-*` fields on every answer, 429 with `Retry-After`); any call can meet a busy database
-/// (503 with `Retry-After`) or a bug (500). Every error answers `ErrorBody`.
+/// authenticated call can lack or have a dead token (401), be refused to a role or a key (403)
+/// and spends the rate-limit buckets (the `RateLimit-*` fields on every answer, 429 with
+/// `Retry-After`); any call can meet a busy database (503 with `Retry-After`) or a bug (500).
+/// Every error answers `ErrorBody`.
 struct ErrorStatuses;
 
 impl Modify for ErrorStatuses {
@@ -178,7 +179,9 @@ fn complete(operation: &mut Operation) {
         statuses.push(404);
     }
     if secured {
-        statuses.extend([401, 429]);
+        // 403: a person below the operation's role, or an API key without its scope (or any key,
+        // where the operation is for people only).
+        statuses.extend([401, 403, 429]);
     }
     let responses = &mut operation.responses.responses;
     for status in statuses {

@@ -16,7 +16,7 @@ use super::service;
 /// API keys: needs `reports:read`.
 #[utoipa::path(get, path = "/api/v1/reports/overview", tag = "reports", operation_id = "getReportOverview", params(ReportQuery),
     responses((status = 200, body = Overview), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["reports:read"])))]
 pub async fn overview(
     state: web::Data<AppState>,
     supervisor: Supervisor<ReportsRead>,

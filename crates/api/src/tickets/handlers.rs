@@ -24,7 +24,7 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
     responses((status = 201, body = TicketDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "A request with this Idempotency-Key is still in progress")),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["tickets:write"])))]
 pub async fn create(
     state: web::Data<AppState>,
     member: Member<TicketsWrite>,
@@ -48,7 +48,7 @@ pub async fn create(
 /// API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", operation_id = "listTickets", params(TicketListQuery),
     responses((status = 200, body = TicketPage), (status = 422, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["tickets:read"])))]
 pub async fn list(
     state: web::Data<AppState>,
     member: Member<TicketsRead>,
@@ -62,7 +62,7 @@ pub async fn list(
 /// API keys: needs `tickets:read`.
 #[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets", operation_id = "countTickets",
     responses((status = 200, body = InboxCounts), (status = 403, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["tickets:read"])))]
 pub async fn counts(state: web::Data<AppState>, agent: Agent<TicketsRead>) -> ApiResult<Json<InboxCounts>> {
     Ok(Json(service::counts(&state, &agent).await?))
 }
@@ -73,7 +73,7 @@ pub async fn counts(state: web::Data<AppState>, agent: Agent<TicketsRead>) -> Ap
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "getTicket",
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["tickets:read"])))]
 pub async fn get(
     state: web::Data<AppState>,
     member: Member<TicketsRead>,
@@ -89,7 +89,7 @@ pub async fn get(
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 200, body = Ticket), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Not a valid status change"), (status = 422, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["tickets:write"])))]
 pub async fn update(
     state: web::Data<AppState>,
     member: Member<TicketsWrite>,
@@ -108,7 +108,7 @@ pub async fn update(
     params(("id" = TicketId, Path, description = "The ticket")),
     responses((status = 201, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The ticket is closed"), (status = 422, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["tickets:write"])))]
 pub async fn reply(
     state: web::Data<AppState>,
     member: Member<TicketsWrite>,

@@ -17,7 +17,7 @@ use super::service;
 /// API keys: needs `users:read`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "listUsers", params(UserListQuery),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["users:read"])))]
 pub async fn list(
     state: web::Data<AppState>,
     agent: Agent<UsersRead>,

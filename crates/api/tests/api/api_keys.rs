@@ -3,6 +3,8 @@
 //! name, never reaches an owner's endpoints, and stops working on the next request once revoked
 //! or expired. A key in a URL is refused.
 
+use std::collections::BTreeSet;
+
 use ferrodesk_shared::api_keys::{ApiKeyCreated, ApiKeyList, ApiScope};
 use ferrodesk_shared::tickets::{Message, TicketDetail, TicketPage};
 use ferrodesk_shared::{ErrorCode, UserId};
@@ -317,6 +319,27 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
     // The refused writes stored nothing: one ticket from the key with the scope, one from the owner.
     let page = app.tickets_as(&ws.owner, "").await;
     assert_eq!(page.items.len(), 3);
+
+    // The OpenAPI document offers keys exactly these operations, each with the scope tried above.
+    let tried: BTreeSet<(String, String, String)> = routes
+        .iter()
+        .map(|(method, path, _, scope, _)| {
+            let template = path.split('?').next().unwrap().replace(&id.to_string(), "{id}");
+            (method.as_str().to_lowercase(), template, scope.as_str().to_owned())
+        })
+        .collect();
+    let document: Value = serde_json::from_str(&ferrodesk::openapi::document_json()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for requirement in operation["security"].as_array().into_iter().flatten() {
+                for scope in requirement["api_key"].as_array().into_iter().flatten() {
+                    documented.insert((method.clone(), path.clone(), scope.as_str().unwrap().to_owned()));
+                }
+            }
+        }
+    }
+    assert_eq!(documented, tried);
 }
 
 #[tokio::test]

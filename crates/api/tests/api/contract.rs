@@ -1,16 +1,19 @@
 //! The OpenAPI document as other people's tools read it: unique, meaningful operation ids (a
 //! generator names functions after them and silently drops clashes), every `$ref` defined, both
-//! security schemes declared, and every status an operation can answer documented with the error
+//! security schemes declared, an operation open to keys naming the one scope a key needs (as an
+//! alternative to a session), and every status an operation can answer documented with the error
 //! body. The rules here restate what the code answers (see `error.rs`, `routes.rs`, `limits`), so
 //! they fail when the document and the server drift apart. `scripts/contract` adds an outside
 //! validator and a generated client.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ferrodesk_shared::api_keys::ApiScope;
 use serde_json::{Value, json};
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 const RATE_LIMIT_HEADERS: [&str; 3] = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"];
+const API_KEY: &str = "api_key";
 
 /// Every way `document` breaks the contract, one line each.
 fn problems(document: &Value) -> Vec<String> {
@@ -66,11 +69,32 @@ fn operation_problems(
 ) {
     let security: Vec<&Value> = operation["security"].as_array().into_iter().flatten().collect();
     for requirement in &security {
-        for scheme in requirement.as_object().into_iter().flatten().map(|(scheme, _)| scheme) {
+        for (scheme, roles) in requirement.as_object().into_iter().flatten() {
             if !schemes.contains_key(scheme) {
                 problems.push(format!("{name}: security names the undeclared scheme {scheme}"));
             }
+            let roles: Vec<&str> = roles.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            match scheme.as_str() {
+                "session" if !roles.is_empty() => problems.push(format!("{name}: session names roles {roles:?}")),
+                // A key needs exactly one scope per operation (the extractor's type declares one),
+                // and the description says which, for readers who do not look at `security`.
+                API_KEY => match roles.as_slice() {
+                    [scope] if ApiScope::ALL.iter().any(|known| known.as_str() == *scope) => {
+                        let description = operation["description"].as_str().unwrap_or_default();
+                        if !description.contains(&format!("`{scope}`")) {
+                            problems.push(format!("{name}: the description does not name the scope {scope}"));
+                        }
+                    }
+                    _ => problems.push(format!("{name}: api_key must name one known scope, not {roles:?}")),
+                },
+                _ => {}
+            }
         }
+    }
+    // Keys are another way in to a person's operation, never the only one.
+    let accepts = |scheme: &str| security.iter().any(|requirement| requirement.get(scheme).is_some());
+    if accepts(API_KEY) && !accepts("session") {
+        problems.push(format!("{name}: accepts api_key but not session"));
     }
     // Required credentials: an empty requirement `{}` among them makes them optional.
     let secured = !security.is_empty() && security.iter().all(|requirement| *requirement != &json!({}));
@@ -90,7 +114,8 @@ fn operation_problems(
         required.insert("404");
     }
     if secured {
-        required.extend(["401", "429"]);
+        // 403: a role below the operation's, or a key (without the scope, or on a people-only one).
+        required.extend(["401", "403", "429"]);
     }
     let responses = operation["responses"].as_object().cloned().unwrap_or_default();
     for status in required {
@@ -174,7 +199,12 @@ fn the_document_keeps_the_contract() {
         public.get("security").is_none(),
         "a public endpoint asks for no credentials"
     );
-    assert_eq!(inbox["security"], json!([{ "session": [] }]));
+    assert_eq!(
+        inbox["security"],
+        json!([{ "session": [] }, { "api_key": ["tickets:read"] }])
+    );
+    let keys = &document["paths"]["/api/v1/api-keys"]["post"];
+    assert_eq!(keys["security"], json!([{ "session": [] }]), "keys cannot make keys");
 }
 
 /// The checker finds what it claims to find: a clash, a dangling reference, a forgotten status.
@@ -202,6 +232,17 @@ fn the_contract_check_catches_a_broken_document() {
                 "security": [{ "session": [] }],
                 "responses": { "200": { "description": "" } },
             } },
+            "/c": { "get": {
+                "operationId": "listCs",
+                "description": "API keys: needs `tickets:read`.",
+                "security": [{ "api_key": ["tickets:write"] }],
+                "responses": { "200": { "description": "ok" } },
+            } },
+            "/d": { "get": {
+                "operationId": "listDs",
+                "security": [{ "session": ["owner"] }, { "api_key": ["tickets:read", "users:read"] }],
+                "responses": { "200": { "description": "ok" } },
+            } },
         },
     });
     let found = problems(&broken).join("\n");
@@ -216,6 +257,11 @@ fn the_contract_check_catches_a_broken_document() {
         "GET /b/{id}: status 429 is not documented",
         "GET /b/{id}: 200 has no description",
         "GET /b/{id}: 200 lacks the RateLimit-Remaining header",
+        "GET /b/{id}: status 403 is not documented",
+        "GET /c: the description does not name the scope tickets:write",
+        "GET /c: accepts api_key but not session",
+        "GET /d: session names roles",
+        "GET /d: api_key must name one known scope",
     ] {
         assert!(found.contains(expected), "expected {expected:?} among:\n{found}");
     }
