@@ -2,9 +2,12 @@
 openapi/openapi.json (imported as `ferrodesk_client`), against a real server. The client raises on
 any status the document does not name, so an undocumented answer fails the walk.
 
+The owner signs up (a session), creates an API key with it, and the ticket work (create, list,
+reply, get, a 404) goes through the key, the way another tool would call the API; the key is
+refused on a people-only operation with a documented 403.
+
 Usage: contract-walk.py BASE_URL (scripts/contract starts the server and the generator).
-TODO(issue 12): walk with an API key (POST /api/v1/api-keys, the api_key scheme) instead of the
-session once keys land, and receive a webhook on a loopback receiver, verifying its signature with
+TODO(issue 12): receive a webhook on a loopback receiver, verifying its signature with
 `standardwebhooks` (PyPI), once webhooks land.
 """
 
@@ -12,14 +15,18 @@ import sys
 import uuid
 
 from ferrodesk_client import AuthenticatedClient, Client
+from ferrodesk_client.api.api_keys import create_api_key
 from ferrodesk_client.api.auth import get_me, sign_up
 from ferrodesk_client.api.tickets import create_ticket, get_ticket, list_tickets, reply_to_ticket
 from ferrodesk_client.models import (
+    ApiKeyCreated,
+    ApiScope,
     AuthResponse,
     ErrorBody,
     ErrorCode,
     InboxView,
     Message,
+    NewApiKey,
     NewMessage,
     NewTicket,
     SignupRequest,
@@ -49,12 +56,28 @@ def main(base_url: str) -> None:
         ),
     )
     expect(signed_up.status_code == 201 and isinstance(signed_up.parsed, AuthResponse), f"sign-up: {signed_up}")
-    api = AuthenticatedClient(
+    session = AuthenticatedClient(
         base_url=base_url, token=signed_up.parsed.access_token, raise_on_unexpected_status=True
     )
 
-    me = get_me.sync_detailed(client=api)
+    me = get_me.sync_detailed(client=session)
     expect(me.status_code == 200, f"me: {me.status_code}")
+
+    # The owner's session makes a key; from here on the ticket work goes through the key.
+    key_name = "Contract walk tool"
+    made = create_api_key.sync_detailed(
+        client=session,
+        body=NewApiKey(name=key_name, scopes=[ApiScope.TICKETSREAD, ApiScope.TICKETSWRITE]),
+    )
+    expect(made.status_code == 201 and isinstance(made.parsed, ApiKeyCreated), f"create a key: {made}")
+    expect(made.parsed.key.startswith("fd_"), "the key is shown once, fd_...")
+    api = AuthenticatedClient(base_url=base_url, token=made.parsed.key, raise_on_unexpected_status=True)
+
+    refused = get_me.sync_detailed(client=api)
+    expect(
+        refused.status_code == 403 and isinstance(refused.parsed, ErrorBody) and refused.parsed.code == ErrorCode.FORBIDDEN,
+        f"a key is refused on a people-only operation with a documented 403: {refused}",
+    )
 
     created = create_ticket.sync_detailed(
         client=api,
@@ -66,6 +89,7 @@ def main(base_url: str) -> None:
     )
     expect(created.status_code == 201 and isinstance(created.parsed, TicketDetail), f"create: {created}")
     ticket = created.parsed
+    expect(ticket.messages[0].author.name == key_name, f"the key's integration wrote it: {ticket.messages[0].author}")
 
     listed = list_tickets.sync_detailed(client=api, view=InboxView.ALL)
     expect(isinstance(listed.parsed, TicketPage), f"list: {listed.status_code}")
@@ -77,6 +101,7 @@ def main(base_url: str) -> None:
         ticket.id, client=api, body=NewMessage(body="Sorry about that: a new parcel left today.")
     )
     expect(replied.status_code == 201 and isinstance(replied.parsed, Message), f"reply: {replied}")
+    expect(replied.parsed.author.name == key_name, f"the reply is the key's: {replied.parsed.author}")
 
     fetched = get_ticket.sync_detailed(ticket.id, client=api)
     expect(isinstance(fetched.parsed, TicketDetail), f"get: {fetched.status_code}")
@@ -88,7 +113,9 @@ def main(base_url: str) -> None:
         missing.status_code == 404 and isinstance(missing.parsed, ErrorBody) and missing.parsed.code == ErrorCode.NOT_FOUND,
         f"an unknown ticket is a documented 404 ErrorBody: {missing}",
     )
-    print(f"contract walk: sign-up, me, create, list, reply, get and a 404 passed against {base_url}")
+    print(
+        f"contract walk: sign-up, me, a key, and with the key a 403, create, list, reply, get and a 404 passed against {base_url}"
+    )
 
 
 if __name__ == "__main__":
