@@ -73,7 +73,12 @@ fn operation_problems(
             if !schemes.contains_key(scheme) {
                 problems.push(format!("{name}: security names the undeclared scheme {scheme}"));
             }
-            let roles: Vec<&str> = roles.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let roles: Vec<&str> = roles
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             match scheme.as_str() {
                 "session" if !roles.is_empty() => problems.push(format!("{name}: session names roles {roles:?}")),
                 // A key needs exactly one scope per operation (the extractor's type declares one),
