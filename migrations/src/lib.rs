@@ -16,6 +16,7 @@ mod m20261205_000002_event_projections;
 mod m20261205_000003_quotas;
 mod m20261205_000004_categorise_queue;
 mod m20261205_000005_api_keys;
+mod m20261205_000006_webhooks;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_quotas::Migration),
             Box::new(m20261205_000004_categorise_queue::Migration),
             Box::new(m20261205_000005_api_keys::Migration),
+            Box::new(m20261205_000006_webhooks::Migration),
         ]
     }
 }

@@ -43,6 +43,26 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub api_rate_limits: ApiRateLimitSettings,
     pub realtime: RealtimeSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// Outgoing webhooks (README, "Webhooks").
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// `FERRODESK_WEBHOOKS_ALLOW_LOCAL=1`: endpoints may be plain http and private or loopback
+    /// addresses (a self-hosted operator's own receivers). Off, only https to public addresses;
+    /// link-local and cloud metadata addresses are refused either way.
+    pub allow_local: bool,
+    /// `FERRODESK_WEBHOOK_CONNECT_TIMEOUT_SECONDS`, default 5.
+    pub connect_timeout: std::time::Duration,
+    /// `FERRODESK_WEBHOOK_TIMEOUT_SECONDS`, default 15: one attempt, from connecting to the answer's
+    /// last byte.
+    pub timeout: std::time::Duration,
+    /// `FERRODESK_WEBHOOK_DISABLE_AFTER_HOURS`, default 72: an endpoint whose deliveries have all
+    /// failed for this long is disabled and the workspace's owners are told in-app.
+    pub disable_after: chrono::Duration,
+    /// Whether this process runs the delivery worker (tests deliver by hand, with chosen times).
+    pub worker: bool,
 }
 
 /// The token buckets every authenticated API request draws from (README, "Rate limits"). They live
@@ -368,6 +388,20 @@ impl Settings {
             realtime: RealtimeSettings {
                 max_sockets_per_user: parse_or(&lookup, "FERRODESK_WS_MAX_PER_USER", 20)?,
                 max_sockets_per_address: parse_or(&lookup, "FERRODESK_WS_MAX_PER_ADDRESS", 100)?,
+            },
+            webhooks: WebhookSettings {
+                allow_local: matches!(
+                    lookup("FERRODESK_WEBHOOKS_ALLOW_LOCAL").as_deref(),
+                    Some("1" | "true" | "yes")
+                ),
+                connect_timeout: std::time::Duration::from_secs(parse_or(
+                    &lookup,
+                    "FERRODESK_WEBHOOK_CONNECT_TIMEOUT_SECONDS",
+                    5,
+                )?),
+                timeout: std::time::Duration::from_secs(parse_or(&lookup, "FERRODESK_WEBHOOK_TIMEOUT_SECONDS", 15)?),
+                disable_after: chrono::Duration::hours(parse_or(&lookup, "FERRODESK_WEBHOOK_DISABLE_AFTER_HOURS", 72)?),
+                worker: true,
             },
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),

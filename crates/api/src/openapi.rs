@@ -9,7 +9,7 @@ use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, workspaces};
+use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, webhooks, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -61,6 +61,14 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, wor
         ai::handlers::settings,
         ai::handlers::update_settings,
         ai::handlers::suggest_reply,
+        webhooks::handlers::create,
+        webhooks::handlers::list,
+        webhooks::handlers::get,
+        webhooks::handlers::update,
+        webhooks::handlers::delete,
+        webhooks::handlers::rotate_secret,
+        webhooks::handlers::deliveries,
+        webhooks::handlers::retry,
     ),
     components(schemas(
         ferrodesk_shared::events::ServerEvent,
@@ -83,6 +91,7 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, wor
         (name = "reports", description = "The supervisor dashboard"),
         (name = "tickets", description = "Tickets and their threads"),
         (name = "ai", description = "Categories, reply drafts and AI settings"),
+        (name = "webhooks", description = "Outgoing webhooks: endpoints, signed deliveries and their log"),
     )
 )]
 pub struct ApiDoc;

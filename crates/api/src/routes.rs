@@ -10,7 +10,8 @@ use ferrodesk_shared::ErrorBody;
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
 use crate::{
-    ai, api_keys, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, workspaces,
+    ai, api_keys, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, webhooks,
+    workspaces,
 };
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
@@ -45,6 +46,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(reports::routes)
                 .configure(ai::routes)
                 .configure(tickets::routes)
+                .configure(webhooks::routes)
                 .default_service(web::to(not_found)),
         )
         .service(

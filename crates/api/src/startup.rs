@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::edge::{self, Drain, SecurityHeaders};
 use crate::realtime::Hub;
 use crate::state::AppState;
-use crate::{ai, db, mail, routes};
+use crate::{ai, db, mail, routes, webhooks};
 
 pub struct Application {
     port: u16,
@@ -21,6 +21,8 @@ pub struct Application {
     state: AppState,
     /// The categorisation worker, stopped with the server.
     categorise: ai::categorise::Worker,
+    /// The webhook delivery worker, stopped with the server.
+    webhooks: webhooks::jobs::Worker,
     /// Kept for the server's life: dropping it would stop the jobs.
     _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
@@ -48,6 +50,15 @@ impl Application {
         } else {
             ai::categorise::Worker::none()
         };
+        let webhooks = if state.settings.webhooks.worker {
+            webhooks::jobs::spawn_worker(
+                state.clone(),
+                state.webhooks.wake.clone(),
+                std::time::Duration::from_secs(5),
+            )
+        } else {
+            webhooks::jobs::Worker::none()
+        };
         let scheduler = crate::scheduler::start(state.clone()).await?;
         let server = serve(listener, state.clone())?;
         tracing::info!(
@@ -60,6 +71,7 @@ impl Application {
             server,
             state,
             categorise,
+            webhooks,
             _scheduler: scheduler,
         })
     }
@@ -79,6 +91,7 @@ impl Application {
             realtime: self.state.realtime.clone(),
             drain: self.state.drain.clone(),
             categorise: self.categorise.clone(),
+            webhooks: self.webhooks.clone(),
         }
     }
 
@@ -111,6 +124,7 @@ pub struct Stopper {
     realtime: Hub,
     drain: Drain,
     categorise: ai::categorise::Worker,
+    webhooks: webhooks::jobs::Worker,
 }
 
 impl Stopper {
@@ -121,6 +135,8 @@ impl Stopper {
         self.realtime.shut_down();
         // The categorisation worker finishes the batch it is writing, while the database is still open.
         self.categorise.stop().await;
+        // The webhook worker records the attempts in flight, so none is sent twice after a restart.
+        self.webhooks.stop().await;
         // Then the requests: `/readyz` turns 503 and answers ask clients to close; once none has
         // run for a moment, the server stops accepting. actix-web's own stop drops a request it
         // has read but not started, so it must come last.

@@ -12,6 +12,7 @@ use crate::auth::tokens::TokenService;
 use crate::config::Settings;
 use crate::mail::Mail;
 use crate::realtime::Hub;
+use crate::webhooks::Webhooks;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,6 +31,8 @@ pub struct AppState {
     pub batcher: crate::tickets::Batcher,
     /// The embedded AI engine (embedder thread, caches, provider client).
     pub ai: AiEngine,
+    /// Outgoing webhooks: the guarded client and the worker's bell.
+    pub webhooks: Webhooks,
     /// The built web app (its hashed assets, its inline scripts' hashes for the CSP).
     pub web: Arc<crate::spa::WebApp>,
     /// Requests in flight, and whether a graceful shutdown has begun.
@@ -46,8 +49,10 @@ impl AppState {
             KeyBox::new(&settings.ai.encryption_key),
             crate::ai::provider::client(settings.ai.allow_local_providers, settings.ai.provider_timeout)?,
         );
+        let webhooks = Webhooks::new(&settings.webhooks, realtime.committed())?;
         Ok(AppState {
             ai,
+            webhooks,
             mail: Mail::new(&settings.mail)?,
             batcher: crate::tickets::Batcher::default(),
             realtime,

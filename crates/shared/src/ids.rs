@@ -66,3 +66,11 @@ id_type!(
     /// An API key of a workspace (its secret is never stored, only a hash).
     ApiKeyId
 );
+id_type!(
+    /// An outgoing webhook endpoint of a workspace.
+    WebhookId
+);
+id_type!(
+    /// One event's delivery to one webhook endpoint (its attempts share it, and its `webhook-id`).
+    WebhookDeliveryId
+);

@@ -14,8 +14,11 @@ pub mod roles;
 pub mod sla;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ApiKeyId, InvitationId, MessageId, NotificationId, TicketId, UserId, WorkspaceId};
+pub use ids::{
+    ApiKeyId, InvitationId, MessageId, NotificationId, TicketId, UserId, WebhookDeliveryId, WebhookId, WorkspaceId,
+};
 pub use roles::{Permission, Role};

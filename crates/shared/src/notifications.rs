@@ -18,14 +18,17 @@ pub enum NotificationKind {
     CustomerReplied,
     /// A ticket breached its SLA and was escalated (supervisors).
     TicketEscalated,
+    /// An outgoing webhook kept failing and was switched off (owners).
+    WebhookDisabled,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 5] = [
         NotificationKind::TicketCreated,
         NotificationKind::TicketAssigned,
         NotificationKind::CustomerReplied,
         NotificationKind::TicketEscalated,
+        NotificationKind::WebhookDisabled,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -34,6 +37,7 @@ impl NotificationKind {
             NotificationKind::TicketAssigned => "ticket_assigned",
             NotificationKind::CustomerReplied => "customer_replied",
             NotificationKind::TicketEscalated => "ticket_escalated",
+            NotificationKind::WebhookDisabled => "webhook_disabled",
         }
     }
 }

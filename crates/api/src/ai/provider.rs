@@ -1,27 +1,20 @@
 //! The OpenAI-compatible chat-completions provider (OpenAI, Ollama, vLLM, llama.cpp server): one
-//! POST to `{base_url}/chat/completions`. Where it may connect is checked twice: the URL when an
-//! owner saves it, and every address its host resolves to when a request is made (so a public name
-//! that resolves to a private or metadata address is refused too). Redirects are not followed.
+//! POST to `{base_url}/chat/completions`. Where it may connect is checked by `net`'s guard: the URL
+//! when an owner saves it, and every address its host resolves to when a request is made.
+//! Redirects are not followed.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use ferrodesk_ai::{AiError, ChatFuture, ChatMessage, ChatModel};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde::Deserialize;
 use serde_json::json;
-use url::{Host, Url};
+use url::Url;
 
-/// The HTTP client every provider request goes through.
+use crate::net::{self, without_url};
+
+/// The HTTP client every provider request goes through (the guard of `net`).
 pub fn client(allow_local: bool, timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(GuardedResolver { allow_local }))
-        .user_agent(concat!("ferrodesk/", env!("CARGO_PKG_VERSION")))
-        .build()?)
+    net::guarded_client(allow_local, Duration::from_secs(5), timeout)
 }
 
 /// Checks an owner's base URL: https (http only where the operator allows local providers), a host,
@@ -44,97 +37,10 @@ pub fn validate_base_url(raw: &str, allow_local: bool) -> Result<Url, String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err("must not have a query or fragment".to_owned());
     }
-    let forbidden = match url.host() {
-        None => return Err("must name a host".to_owned()),
-        Some(Host::Ipv4(ip)) => forbidden_ip(IpAddr::V4(ip), allow_local),
-        Some(Host::Ipv6(ip)) => forbidden_ip(IpAddr::V6(ip), allow_local),
-        Some(Host::Domain(name)) => forbidden_name(name, allow_local),
-    };
+    let forbidden = net::forbidden_host(&url, allow_local);
     match forbidden {
         Some(reason) => Err(reason),
         None => Ok(url),
-    }
-}
-
-fn forbidden_name(name: &str, allow_local: bool) -> Option<String> {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    if name == "metadata.google.internal" || name == "metadata" || name.ends_with(".metadata.google.internal") {
-        return Some("must not point at a cloud metadata service".to_owned());
-    }
-    let local =
-        name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal") || name.ends_with(".local");
-    (local && !allow_local).then(|| "must be a public address".to_owned())
-}
-
-/// Why an address may not be reached, if it may not.
-pub fn forbidden_ip(ip: IpAddr, allow_local: bool) -> Option<String> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
-    let (always, local) = match ip {
-        IpAddr::V4(v4) => (
-            v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4 == Ipv4Addr::new(100, 100, 100, 200),
-            v4.is_loopback() || v4.is_private() || is_shared_v4(v4) || v4.is_documentation(),
-        ),
-        IpAddr::V6(v6) => (
-            is_link_local_v6(v6)
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254),
-            v6.is_loopback() || is_unique_local_v6(v6),
-        ),
-    };
-    if always {
-        Some("must not point at a link-local or cloud metadata address".to_owned())
-    } else if local && !allow_local {
-        Some("must be a public address".to_owned())
-    } else {
-        None
-    }
-}
-
-fn is_shared_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    a == 100 && (64..128).contains(&b)
-}
-
-fn is_link_local_v6(ip: Ipv6Addr) -> bool {
-    (ip.segments()[0] & 0xffc0) == 0xfe80
-}
-
-fn is_unique_local_v6(ip: Ipv6Addr) -> bool {
-    (ip.segments()[0] & 0xfe00) == 0xfc00
-}
-
-/// Resolves with the system and drops every address a provider may not be reached at.
-struct GuardedResolver {
-    allow_local: bool,
-}
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let allow_local = self.allow_local;
-        Box::pin(async move {
-            let host = name.as_str().to_owned();
-            if let Some(reason) = forbidden_name(&host, allow_local) {
-                return Err(format!("{host} {reason}").into());
-            }
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found
-                .into_iter()
-                .filter(|addr| forbidden_ip(addr.ip(), allow_local).is_none())
-                .collect();
-            if allowed.is_empty() {
-                return Err(format!("{host} resolves to no address a provider may have").into());
-            }
-            let addrs: Addrs = Box::new(allowed.into_iter());
-            Ok(addrs)
-        })
     }
 }
 
@@ -246,17 +152,6 @@ impl ChatModel for OpenAiCompatible {
                 .ok_or_else(|| AiError::Chat("the provider's answer was empty".to_owned()))
         })
     }
-}
-
-/// reqwest's errors name the URL; keep it out of what agents read.
-fn without_url(error: &reqwest::Error) -> String {
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
-    let mut deepest = None;
-    while let Some(current) = source {
-        deepest = Some(current.to_string());
-        source = current.source();
-    }
-    deepest.unwrap_or_else(|| "connection failed".to_owned())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use ferrodesk_shared::ai::CategorySource;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::{BreachAction, BreachKind};
 use ferrodesk_shared::tickets::{Priority, TicketStatus};
+use ferrodesk_shared::webhooks::DeliveryStatus;
 use ferrodesk_shared::workspaces::Plan;
 use sea_orm::entity::prelude::*;
 
@@ -76,7 +77,12 @@ stored_enum! {
 
 stored_enum! {
     /// `notifications.kind`.
-    StoredNotificationKind <=> NotificationKind { TicketCreated, TicketAssigned, CustomerReplied, TicketEscalated }
+    StoredNotificationKind <=> NotificationKind { TicketCreated, TicketAssigned, CustomerReplied, TicketEscalated, WebhookDisabled }
+}
+
+stored_enum! {
+    /// `webhook_deliveries.status`.
+    StoredDeliveryStatus <=> DeliveryStatus { Pending, Delivered, Failed }
 }
 
 #[cfg(test)]
@@ -108,6 +114,7 @@ mod tests {
         stores_the_contract_names::<StoredRole, Role>(|role| role.as_str().to_owned());
         stores_the_contract_names::<StoredPlan, Plan>(|plan| plan.as_str().to_owned());
         stores_the_contract_names::<StoredNotificationKind, NotificationKind>(|kind| kind.as_str().to_owned());
+        stores_the_contract_names::<StoredDeliveryStatus, DeliveryStatus>(|status| status.as_str().to_owned());
         stores_the_contract_names::<StoredStatus, TicketStatus>(|status| status.as_str().to_owned());
         stores_the_contract_names::<StoredPriority, Priority>(|priority| priority.as_str().to_owned());
         stores_the_contract_names::<StoredCategorySource, CategorySource>(serde_name);

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ferrodesk_shared::events::CloseReason;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
 use crate::config::RealtimeSettings;
@@ -34,6 +34,9 @@ pub struct Hub {
     /// Becomes true when the server stops; every socket watches it.
     stopping: Arc<watch::Sender<bool>>,
     limits: SocketLimits,
+    /// Rung on every wake: workers that act on new events (webhook deliveries) wait on it, so
+    /// they hear of local commits and, through the listener, of every instance's.
+    committed: Arc<Notify>,
 }
 
 /// What the hub hands a joined connection.
@@ -106,6 +109,7 @@ impl Hub {
             commands,
             stopping: Arc::new(watch::Sender::new(false)),
             limits: SocketLimits::new(settings),
+            committed: Arc::new(Notify::new()),
         };
         tokio::spawn(run(db, hub.clone(), receiver));
         let sweeper = hub.clone();
@@ -146,6 +150,12 @@ impl Hub {
     /// Says that the workspace has committed new events.
     pub fn wake(&self, workspace: Uuid) {
         let _ = self.commands.send(Command::Wake { workspace });
+        self.committed.notify_one();
+    }
+
+    /// Rung whenever some workspace has committed new events (here or on another instance).
+    pub fn committed(&self) -> Arc<Notify> {
+        self.committed.clone()
     }
 
     /// Closes the sockets this revocation ends (on this instance; `revoke::revoke` reaches the others).

@@ -215,9 +215,11 @@ pub async fn record_numbered(
         return Ok(());
     }
     let mut rows = Vec::with_capacity(drafts.len());
+    let mut webhook_kinds = false;
     for (offset, draft) in drafts.into_iter().enumerate() {
         let seq = first + offset as i64;
         let kind = kind_of(&draft.event);
+        webhook_kinds |= matches!(kind, "ticket.created" | "ticket.updated" | "message.created");
         let payload = encode(draft.event, seq)?;
         let requester_payload = draft.requester_event.map(|event| encode(event, seq)).transpose()?;
         let (audience, user_id) = draft.audience.columns();
@@ -233,10 +235,16 @@ pub async fn record_numbered(
             created_at: Set(now),
         });
     }
+    let last = first + rows.len() as i64 - 1;
     for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
         events::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(conn)
             .await?;
+    }
+    // Every change's events pass here: their webhook deliveries are written with them, in one
+    // statement whatever the number of endpoints (none when no event can be subscribed to).
+    if webhook_kinds {
+        crate::webhooks::repo::enqueue(conn, scope.uuid(), first, last, now).await?;
     }
     Ok(())
 }

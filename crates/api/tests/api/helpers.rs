@@ -2,7 +2,7 @@
 
 use ferrodesk::config::{
     AiConfig, ApiRateLimitSettings, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing,
-    RateLimit, RealtimeSettings, Secret, Settings,
+    RateLimit, RealtimeSettings, Secret, Settings, WebhookSettings,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_dev::ThrowawayDatabase;
@@ -98,6 +98,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         realtime: RealtimeSettings {
             max_sockets_per_user: 20,
             max_sockets_per_address: 100,
+        },
+        // Receivers in tests listen on 127.0.0.1; tests deliver by hand, with chosen times.
+        webhooks: WebhookSettings {
+            allow_local: true,
+            connect_timeout: std::time::Duration::from_secs(2),
+            timeout: std::time::Duration::from_secs(5),
+            disable_after: chrono::Duration::hours(72),
+            worker: false,
         },
     };
     adjust(&mut settings);

@@ -27,3 +27,4 @@ mod stored;
 mod tenancy;
 mod tickets;
 mod users;
+mod webhooks;

@@ -20,4 +20,6 @@ pub mod sla_policies;
 pub mod ticket_embeddings;
 pub mod tickets;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 pub mod workspaces;
