@@ -18,6 +18,7 @@ use crate::pages::portal::{NewRequest, RequestView, Requests};
 use crate::pages::sla_settings::SlaSettings;
 use crate::pages::team::Team;
 use crate::pages::ticket::TicketPane;
+use crate::pages::webhooks::WebhooksScreen;
 use crate::session::{Session, use_session};
 
 #[component]
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/sla") view=SlaSettings />
                 <Route path=path!("/settings/ai") view=AiSettingsScreen />
                 <Route path=path!("/settings/api-keys") view=ApiKeysScreen />
+                <Route path=path!("/settings/webhooks") view=WebhooksScreen />
                 <Route path=path!("/requests") view=Requests />
                 <Route path=path!("/requests/new") view=NewRequest />
                 <Route path=path!("/requests/:id") view=RequestView />

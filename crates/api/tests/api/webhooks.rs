@@ -848,6 +848,12 @@ async fn another_workspace_gets_404_and_only_owners_manage_webhooks() {
     }
     let untouched: Webhook = expect_json(app.get(&base, &workspace.owner.token).await, StatusCode::OK).await;
     assert_eq!(untouched, webhook);
+    let listed: WebhookList = expect_json(
+        app.get("/api/v1/webhooks", &workspace.owner.token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed.items.len(), 2, "a refused create stores nothing");
 }
 
 #[tokio::test]
@@ -866,7 +872,7 @@ async fn the_worker_delivers_right_after_the_commit() {
     assert_eq!(seen.len(), 1, "woken by the commit, well before the 5 s timer");
     let latency = seen[0].at - committed;
     assert!(latency < Duration::from_secs(4));
-    println!("webhook latency from the create request to receipt: {latency:?}");
+    eprintln!("webhook latency from the create request to receipt: {latency:?}");
     app.stopper.stop().await;
     receiver.server.stop(false).await;
 }

@@ -14,6 +14,7 @@ mod sla;
 mod submit;
 mod tickets;
 mod users;
+mod webhooks;
 mod workspaces;
 
 pub use submit::{Submit, use_submit};

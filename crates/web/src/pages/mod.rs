@@ -11,3 +11,4 @@ pub mod shell;
 pub mod sla_settings;
 pub mod team;
 pub mod ticket;
+pub mod webhooks;

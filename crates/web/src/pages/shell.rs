@@ -210,6 +210,9 @@ pub fn Rail() -> impl IntoView {
                     <a class="view" href="/settings/ai" title="AI settings" aria-current=move || here("/settings/ai")>
                         <span class="label">"AI settings"</span>
                     </a>
+                    <a class="view" href="/settings/webhooks" title="Webhooks" aria-current=move || here("/settings/webhooks")>
+                        <span class="label">"Webhooks"</span>
+                    </a>
                 </Show>
                 <Show when=owns>
                     <a class="view" href="/settings/api-keys" title="API keys" aria-current=move || here("/settings/api-keys")>
