@@ -34,6 +34,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       FERRODESK_DATA_DIR: dataDir,
       FERRODESK_WEB_DIR: webDir,
       FERRODESK_AUTH_BURST: '10000',
+      // webhooks.spec.ts receives webhooks on a loopback server of its own.
+      FERRODESK_WEBHOOKS_ALLOW_LOCAL: '1',
       FERRODESK_LOG_FORMAT: 'json',
       DATABASE_URL: '',
       FERRODESK_PUBLIC_URL: '',
