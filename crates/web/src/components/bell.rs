@@ -1,7 +1,7 @@
 //! The notification bell: the unread count, live; a click opens the latest notifications.
 
 use ferrodesk_shared::events::ServerEvent;
-use ferrodesk_shared::notifications::{Notification, NotificationQuery};
+use ferrodesk_shared::notifications::{Notification, NotificationKind, NotificationQuery};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -73,6 +73,8 @@ pub fn Bell() -> impl IntoView {
             }
             if let Some(ticket) = notification.ticket_id {
                 navigate.with_value(|navigate| navigate(&format!("/inbox/{ticket}?view=all"), Default::default()));
+            } else if notification.kind == NotificationKind::WebhookDisabled {
+                navigate.with_value(|navigate| navigate("/settings/webhooks", Default::default()));
             }
             reload();
         });
