@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use ferrodesk_shared::WorkspaceId;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::webhooks::DeliveryStatus;
@@ -72,7 +72,8 @@ async fn deliver_until(
     let mut outcome = Delivered::default();
     while !stop.is_some_and(|stop| *stop.borrow()) {
         // Sends take real time: later claims (and their leases) start from the clock as it is then.
-        let now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+        // Cut to microseconds, as the clock is, so what is stored equals what is read back.
+        let now = (now + Duration::from_std(started.elapsed()).unwrap_or_default()).trunc_subsecs(6);
         let batch = repo::claim(&state.db, worker, now, BATCH, lease).await?;
         if batch.is_empty() {
             break;

@@ -11,6 +11,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
+use ferrodesk::clock;
 use ferrodesk::startup::Application;
 use ferrodesk::webhooks::jobs::deliver_due;
 use ferrodesk_shared::notifications::{NotificationKind, NotificationPage};
@@ -383,7 +384,7 @@ async fn private_addresses_are_refused_when_not_allowed() {
         row.update(&app.state.db).await.unwrap();
         app.create_ticket_for(&owner, "customer@mail.example", &format!("To {url}"))
             .await;
-        let (delivered, failed) = deliver(&app, Utc::now() + chrono::Duration::hours(1)).await;
+        let (delivered, failed) = deliver(&app, clock::now() + chrono::Duration::hours(1)).await;
         assert_eq!(delivered, 0, "{url}");
         assert!(failed >= 1, "{url}");
     }
@@ -417,7 +418,7 @@ async fn ticket_changes_deliver_signed_events_with_the_staff_payload() {
         .await;
     assert!(receiver.seen().is_empty(), "nothing is sent before the worker runs");
 
-    let now = Utc::now();
+    let now = clock::now();
     let (delivered, failed) = deliver(&app, now).await;
     assert_eq!(failed, 0);
     let seen = receiver.seen();
@@ -433,7 +434,11 @@ async fn ticket_changes_deliver_signed_events_with_the_staff_payload() {
         assert_eq!(received.path, "/ferrodesk");
         assert_eq!(received.header("content-type"), "application/json");
         assert!(received.header("webhook-id").starts_with("msg_"));
-        assert_eq!(received.header("webhook-timestamp"), now.timestamp().to_string());
+        let timestamp: i64 = received.header("webhook-timestamp").parse().unwrap();
+        assert!(
+            (now.timestamp()..=now.timestamp() + 2).contains(&timestamp),
+            "sent at the job's now"
+        );
         assert!(
             verifies(&created.secret, received),
             "the signature verifies: {received:?}"
@@ -500,7 +505,7 @@ async fn ticket_changes_deliver_signed_events_with_the_staff_payload() {
     )
     .await;
     assert_eq!(retried.status, DeliveryStatus::Pending);
-    assert_eq!(deliver(&app, Utc::now()).await, (1, 0));
+    assert_eq!(deliver(&app, clock::now()).await, (1, 0));
     let again = receiver.seen().pop().unwrap();
     assert_eq!(again.header("webhook-id"), format!("msg_{}", first.id.0.simple()));
     assert!(verifies(&rotated.secret, &again) && !verifies(&created.secret, &again));
@@ -531,7 +536,7 @@ async fn internal_notes_go_only_to_endpoints_that_asked() {
         .await;
     app.reply(workspace.agent(), ticket.ticket.id, "Refund is on its way", false)
         .await;
-    deliver(&app, Utc::now()).await;
+    deliver(&app, clock::now()).await;
     let seen = receiver.seen();
     let bodies = |path: &str| -> Vec<String> {
         seen.iter()
@@ -569,7 +574,7 @@ async fn a_failing_answer_is_retried_with_backoff_then_delivered() {
     app.create_ticket_for(&owner, "customer@mail.example", "Printer on fire")
         .await;
 
-    let t0 = Utc::now();
+    let t0 = clock::now();
     assert_eq!(deliver(&app, t0).await, (0, 1));
     let [first] = &deliveries(&app, &owner, &webhook).await[..] else {
         panic!("one delivery")
@@ -639,7 +644,7 @@ async fn a_receiver_that_is_down_delays_delivery_and_loses_nothing() {
         app.create_ticket_for(&owner, "customer@mail.example", &format!("Ticket {index}"))
             .await;
     }
-    let t0 = Utc::now();
+    let t0 = clock::now();
     assert_eq!(deliver(&app, t0).await, (0, 3));
     let logged = deliveries(&app, &owner, &webhook).await;
     assert!(logged.iter().all(|delivery| delivery.status == DeliveryStatus::Pending
@@ -673,7 +678,7 @@ async fn two_instances_share_the_outbox_without_sending_twice() {
             .await;
     }
     let other = Application::build(app.settings.clone()).await.unwrap();
-    let now = Utc::now();
+    let now = clock::now();
     let (one, two) = tokio::join!(deliver_due(&app.state, now), deliver_due(other.state(), now));
     let (one, two) = (one.unwrap(), two.unwrap());
     assert_eq!(one.failed + two.failed, 0);
@@ -698,7 +703,7 @@ async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_the_owners_tol
     receiver.always(500);
     let webhook = subscribe(&app, owner, &receiver.url("/")).await.webhook;
     app.create_ticket_for(owner, "customer@mail.example", "One").await;
-    let t0 = Utc::now();
+    let t0 = clock::now();
     assert_eq!(deliver(&app, t0).await, (0, 1));
     assert_eq!(deliver(&app, t0 + chrono::Duration::hours(71)).await, (0, 1), "not yet");
     let still: Webhook = expect_json(
@@ -780,7 +785,7 @@ async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_the_owners_tol
         StatusCode::OK,
     )
     .await;
-    assert_eq!(deliver(&app, Utc::now()).await, (1, 0));
+    assert_eq!(deliver(&app, clock::now()).await, (1, 0));
 }
 
 #[tokio::test]
