@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use ferrodesk_shared::api_keys::{ApiKeyCreated, ApiKeyList, ApiScope};
 use ferrodesk_shared::tickets::{Message, TicketDetail, TicketPage};
+use ferrodesk_shared::webhooks::{WebhookDeliveryPage, WebhookList, WebhookWithSecret};
 use ferrodesk_shared::{ErrorCode, UserId};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -217,8 +218,28 @@ async fn only_owners_manage_keys_and_a_key_never_reaches_a_peoples_endpoint() {
 async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
     let app = spawn_app().await;
     let ws = TestWorkspace::create(&app, "acme", 1).await;
+    // A webhook before the ticket, so the ticket's event leaves a delivery to retry.
+    let hook: WebhookWithSecret = expect_json(
+        app.post(
+            "/api/v1/webhooks",
+            Some(&ws.owner.token),
+            &json!({ "url": "https://example.com/hooks", "events": ["ticket.created"] }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let hook = hook.webhook.id;
     let ticket = app.create_ticket(ws.customer(), "Printer on fire", "It smokes.").await;
     let id = ticket.ticket.id;
+    let delivery_page: WebhookDeliveryPage = expect_json(
+        app.get(&format!("/api/v1/webhooks/{hook}/deliveries"), &ws.owner.token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let delivery = delivery_page.items[0].id;
+    let hook_path = format!("/api/v1/webhooks/{hook}");
     let routes: Vec<(Method, String, Option<Value>, ApiScope, StatusCode)> = vec![
         (
             Method::GET,
@@ -285,6 +306,55 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
             ApiScope::ReportsRead,
             StatusCode::OK,
         ),
+        (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            Some(json!({ "url": "https://example.com/shop", "events": ["ticket.updated"] })),
+            ApiScope::WebhooksManage,
+            StatusCode::CREATED,
+        ),
+        (
+            Method::GET,
+            "/api/v1/webhooks".into(),
+            None,
+            ApiScope::WebhooksManage,
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            hook_path.clone(),
+            None,
+            ApiScope::WebhooksManage,
+            StatusCode::OK,
+        ),
+        (
+            Method::PATCH,
+            hook_path.clone(),
+            Some(json!({ "description": "The shop" })),
+            ApiScope::WebhooksManage,
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("{hook_path}/rotate-secret"),
+            None,
+            ApiScope::WebhooksManage,
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            format!("{hook_path}/deliveries"),
+            None,
+            ApiScope::WebhooksManage,
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("{hook_path}/deliveries/{delivery}/retry"),
+            None,
+            ApiScope::WebhooksManage,
+            StatusCode::OK,
+        ),
     ];
     for (method, path, body, scope, expected) in &routes {
         let others: Vec<ApiScope> = ApiScope::ALL.into_iter().filter(|other| other != scope).collect();
@@ -319,12 +389,43 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
     // The refused writes stored nothing: one ticket from the key with the scope, one from the owner.
     let page = app.tickets_as(&ws.owner, "").await;
     assert_eq!(page.items.len(), 3);
+    let hooks: WebhookList = expect_json(app.get("/api/v1/webhooks", &ws.owner.token).await, StatusCode::OK).await;
+    assert_eq!(hooks.items.len(), 3, "the first, one from the key, one from the owner");
+
+    // Deleting can be tried once: without the scope, then with it (the owner's turn is above).
+    let without = app
+        .create_api_key(&ws.owner, "Without", &[ApiScope::TicketsWrite])
+        .await
+        .key;
+    let response = app.send(Method::DELETE, &hook_path, Some(&without), None).await;
+    let error = expect_error(response, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+    assert!(error.message.contains("webhooks:manage"), "{error:?}");
+    let only = app
+        .create_api_key(&ws.owner, "Only", &[ApiScope::WebhooksManage])
+        .await
+        .key;
+    let response = app.send(Method::DELETE, &hook_path, Some(&only), None).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let mut routes: Vec<(Method, String, Option<Value>, ApiScope, StatusCode)> = routes;
+    routes.push((
+        Method::DELETE,
+        hook_path.clone(),
+        None,
+        ApiScope::WebhooksManage,
+        StatusCode::NO_CONTENT,
+    ));
 
     // The OpenAPI document offers keys exactly these operations, each with the scope tried above.
     let tried: BTreeSet<(String, String, String)> = routes
         .iter()
         .map(|(method, path, _, scope, _)| {
-            let template = path.split('?').next().unwrap().replace(&id.to_string(), "{id}");
+            let template = path
+                .split('?')
+                .next()
+                .unwrap()
+                .replace(&id.to_string(), "{id}")
+                .replace(&hook.to_string(), "{id}")
+                .replace(&delivery.to_string(), "{delivery_id}");
             (method.as_str().to_lowercase(), template, scope.as_str().to_owned())
         })
         .collect();

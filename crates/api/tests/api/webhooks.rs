@@ -1,7 +1,7 @@
 //! Outgoing webhooks against a real HTTP receiver on 127.0.0.1: the endpoints' CRUD and
 //! validation, the SSRF guard, signed deliveries whose signatures verify (HMAC computed here,
 //! independently), internal notes only when asked, retries with backoff, a receiver that is down,
-//! two instances sharing the outbox, the failure window, tenancy and roles.
+//! two instances sharing the outbox, the failure window, tenancy, roles and API keys with `webhooks:manage`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use ferrodesk::clock;
 use ferrodesk::startup::Application;
 use ferrodesk::webhooks::jobs::deliver_due;
+use ferrodesk_shared::api_keys::ApiScope;
 use ferrodesk_shared::notifications::{NotificationKind, NotificationPage};
 use ferrodesk_shared::webhooks::{
     DeliveryStatus, Webhook, WebhookDelivery, WebhookDeliveryPage, WebhookList, WebhookWithSecret,
@@ -859,6 +860,77 @@ async fn another_workspace_gets_404_and_only_owners_manage_webhooks() {
     )
     .await;
     assert_eq!(listed.items.len(), 2, "a refused create stores nothing");
+}
+
+#[tokio::test]
+async fn a_key_with_webhooks_manage_manages_webhooks_and_others_are_refused() {
+    let app = spawn_app().await;
+    let workspace = TestWorkspace::create(&app, "hooks", 1).await;
+    let manager = app
+        .create_api_key(&workspace.owner, "Zapier", &[ApiScope::WebhooksManage])
+        .await
+        .key;
+    let body = json!({ "url": "https://example.com/from-a-key", "events": ["ticket.created"] });
+    let created: WebhookWithSecret = expect_json(
+        app.post("/api/v1/webhooks", Some(&manager), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(created.secret.starts_with("whsec_"));
+    let listed: WebhookList = expect_json(app.get("/api/v1/webhooks", &manager).await, StatusCode::OK).await;
+    assert_eq!(listed.items, vec![created.webhook.clone()]);
+    // The owner sees what the key made: one workspace, two ways in.
+    let seen: WebhookList = expect_json(
+        app.get("/api/v1/webhooks", &workspace.owner.token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(seen.items, listed.items);
+
+    // Every scope but this one: 403 naming the missing scope, and nothing stored.
+    let others: Vec<ApiScope> = ApiScope::ALL
+        .into_iter()
+        .filter(|scope| *scope != ApiScope::WebhooksManage)
+        .collect();
+    let without = app.create_api_key(&workspace.owner, "Tickets", &others).await.key;
+    let base = format!("/api/v1/webhooks/{}", created.webhook.id);
+    for (method, path, body) in [
+        (Method::POST, "/api/v1/webhooks".to_owned(), Some(&body)),
+        (Method::GET, "/api/v1/webhooks".to_owned(), None),
+        (Method::GET, base.clone(), None),
+        (Method::DELETE, base.clone(), None),
+    ] {
+        let response = app.send(method.clone(), &path, Some(&without), body).await;
+        let error = expect_error(response, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+        assert!(error.message.contains("webhooks:manage"), "{method} {path}: {error:?}");
+    }
+
+    // Another workspace's key with the scope: this endpoint does not exist for it.
+    let stranger = app.signup("other").await;
+    let theirs = app
+        .create_api_key(&stranger, "Theirs", &[ApiScope::WebhooksManage])
+        .await
+        .key;
+    for (method, path, body) in [
+        (Method::GET, base.clone(), None),
+        (Method::PATCH, base.clone(), Some(json!({ "enabled": false }))),
+        (Method::POST, format!("{base}/rotate-secret"), None),
+        (Method::GET, format!("{base}/deliveries"), None),
+        (Method::DELETE, base.clone(), None),
+    ] {
+        let response = app.send(method.clone(), &path, Some(&theirs), body.as_ref()).await;
+        expect_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    }
+    let empty: WebhookList = expect_json(app.get("/api/v1/webhooks", &theirs).await, StatusCode::OK).await;
+    assert!(empty.items.is_empty());
+    let untouched: Webhook = expect_json(app.get(&base, &workspace.owner.token).await, StatusCode::OK).await;
+    assert_eq!(untouched, created.webhook);
+    let listed: WebhookList = expect_json(
+        app.get("/api/v1/webhooks", &workspace.owner.token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed.items.len(), 1, "a refused create stores nothing");
 }
 
 #[tokio::test]
