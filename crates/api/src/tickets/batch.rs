@@ -6,10 +6,10 @@
 //! receipt quotas) and get one multi-row INSERT per table; a change to existing tickets (a reply, a
 //! patch) runs its own reads and writes in the shared transaction (`Change::stage`).
 //!
-//! Each busy workspace has two tasks taking turns at its queue: while one batch holds the lock and
-//! commits, the other gathers what queued meanwhile and runs its reads and writes up to the lock
-//! (at most `MAX_BATCH` writes, creates and changes in separate batches, in arrival order). A write
-//! costs no more when it is alone: it is a batch of one. An idle workspace's tasks end.
+//! Each busy workspace has one task that writes its batches one after another: while a batch
+//! commits, the next writes queue, and the next batch takes all of them (at most `MAX_BATCH`, creates
+//! and changes in separate batches, in arrival order). A write costs no more when it is alone: it is
+//! a batch of one. An idle workspace's task ends.
 //!
 //! A batch that fails in any way (a requester or an idempotency key another transaction wrote
 //! between our read and our write, a change refused, a deadlock) is rolled back and its writes are
@@ -53,10 +53,6 @@ use super::state::{Policies, TicketRecord, TicketState};
 /// The most creates one transaction writes: the widest multi-row INSERT (tickets, 28 columns) stays
 /// far below SQLite's bind-parameter limit, and a batch stays short.
 const MAX_BATCH: usize = 64;
-/// Tasks writing one workspace's batches. Two, so one batch's reads and writes before the lock run
-/// while the other batch holds the lock and commits.
-const WRITERS: usize = 2;
-type Waiting = mpsc::UnboundedReceiver<Job>;
 /// How long a workspace's task waits for the next create before it ends.
 const IDLE: Duration = Duration::from_secs(30);
 /// How often a create that keeps meeting conflicts is tried alone before it gives up.
@@ -209,10 +205,7 @@ impl Batcher {
             .or_insert_with(|| {
                 let (jobs, waiting) = mpsc::unbounded_channel();
                 let id = self.next_queue.fetch_add(1, Ordering::Relaxed);
-                let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
-                for _ in 0..WRITERS {
-                    tokio::spawn(run(state.clone(), *scope, id, waiting.clone()));
-                }
+                tokio::spawn(run(state.clone(), *scope, id, waiting));
                 Queue { id, jobs }
             })
             .clone()
@@ -228,29 +221,20 @@ impl Batcher {
 }
 
 /// A workspace's task: batches, one after another, until the workspace has been idle for `IDLE`.
-/// One of a workspace's `WRITERS` tasks: batches, one after another, until the workspace has been
-/// idle for `IDLE`. The tasks take turns at the queue, so one gathers the next batch while another
-/// writes its own.
-async fn run(state: AppState, scope: WorkspaceScope, id: u64, waiting: Arc<tokio::sync::Mutex<Waiting>>) {
+async fn run(state: AppState, scope: WorkspaceScope, id: u64, mut waiting: mpsc::UnboundedReceiver<Job>) {
     let mut next = None;
     loop {
-        let mut queue = waiting.lock().await;
         let first = match next.take() {
             Some(job) => job,
-            None => match tokio::time::timeout(IDLE, queue.recv()).await {
+            None => match tokio::time::timeout(IDLE, waiting.recv()).await {
                 Ok(Some(job)) => job,
                 Ok(None) => return,
                 Err(_idle) => {
-                    // Leave the map first, so new writes start new tasks; then write what arrived
+                    // Leave the map first, so new writes start a new task; then write what arrived
                     // in the meantime (senders that still held our queue fail and go to the new one).
                     state.batcher.forget(scope.uuid(), id);
-                    queue.close();
-                    let mut rest = Vec::new();
-                    while let Ok(job) = queue.try_recv() {
-                        rest.push(job);
-                    }
-                    drop(queue);
-                    for job in rest {
+                    waiting.close();
+                    while let Ok(job) = waiting.try_recv() {
                         write_jobs(&state, &scope, vec![job]).await;
                     }
                     return;
@@ -259,9 +243,9 @@ async fn run(state: AppState, scope: WorkspaceScope, id: u64, waiting: Arc<tokio
         };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
-            match queue.try_recv() {
+            match waiting.try_recv() {
                 Ok(job) if std::mem::discriminant(&job) == std::mem::discriminant(&jobs[0]) => jobs.push(job),
-                // The other kind starts this task's next batch.
+                // The other kind starts the next batch.
                 Ok(job) => {
                     next = Some(job);
                     break;
@@ -269,7 +253,6 @@ async fn run(state: AppState, scope: WorkspaceScope, id: u64, waiting: Arc<tokio
                 Err(_) => break,
             }
         }
-        drop(queue);
         write_jobs(&state, &scope, jobs).await;
     }
 }
