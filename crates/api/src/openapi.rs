@@ -19,7 +19,14 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
                        timestamps are RFC 3339 in UTC; an object of another workspace answers 404. Authenticated \
                        requests draw from a per-caller and a per-workspace token bucket: every answer carries \
                        `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`, and a spent bucket answers \
-                       `429 rate_limited` with `Retry-After`.",
+                       `429 rate_limited` with `Retry-After`.\n\n\
+                       **Authentication.** People send the access token of their session (`POST /api/v1/signup` \
+                       or `POST /api/v1/auth/login` answer it; it lives 15 minutes, `POST /api/v1/auth/refresh` \
+                       renews it). Other tools send an API key that an owner created (`POST /api/v1/api-keys`, \
+                       or Settings > API keys in the web app), shown once, with the scopes it was given. Both go \
+                       in the header `Authorization: Bearer <token or fd_key>`, never in the query string; on \
+                       this page, press Authorize and paste one. Each operation lists the schemes it accepts and, \
+                       for keys, the scope it needs.",
         license(name = "AGPL-3.0-only"),
     ),
     paths(
