@@ -17,6 +17,7 @@ mod m20261205_000003_quotas;
 mod m20261205_000004_categorise_queue;
 mod m20261205_000005_api_keys;
 mod m20261205_000006_webhooks;
+mod m20261205_000007_quota_by_address;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000004_categorise_queue::Migration),
             Box::new(m20261205_000005_api_keys::Migration),
             Box::new(m20261205_000006_webhooks::Migration),
+            Box::new(m20261205_000007_quota_by_address::Migration),
         ]
     }
 }

@@ -29,4 +29,5 @@ pub mod tickets;
 pub mod users;
 pub mod validation;
 pub mod webhooks;
+pub mod worker;
 pub mod workspaces;

@@ -13,16 +13,15 @@ use crate::config::Settings;
 use crate::edge::{self, Drain, SecurityHeaders};
 use crate::realtime::Hub;
 use crate::state::AppState;
+use crate::worker::Worker;
 use crate::{ai, db, mail, routes, webhooks};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
-    /// The categorisation worker, stopped with the server.
-    categorise: ai::categorise::Worker,
-    /// The webhook delivery worker, stopped with the server.
-    webhooks: webhooks::jobs::Worker,
+    /// The background workers (mail, categorisation, webhook deliveries), stopped with the server.
+    workers: Vec<Worker>,
     /// Kept for the server's life: dropping it would stop the jobs.
     _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
@@ -38,27 +37,28 @@ impl Application {
             TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
+        let mut workers = Vec::new();
         if state.settings.mail.worker {
-            mail::jobs::spawn_worker(
+            workers.push(mail::jobs::spawn_worker(
                 state.clone(),
                 state.mail.wake.clone(),
                 std::time::Duration::from_secs(5),
-            );
+            ));
         }
-        let categorise = if state.settings.ai.categorise_worker {
-            ai::categorise::spawn_worker(state.clone(), state.ai.wake(), std::time::Duration::from_secs(10))
-        } else {
-            ai::categorise::Worker::none()
-        };
-        let webhooks = if state.settings.webhooks.worker {
-            webhooks::jobs::spawn_worker(
+        if state.settings.ai.categorise_worker {
+            workers.push(ai::categorise::spawn_worker(
+                state.clone(),
+                state.ai.wake(),
+                std::time::Duration::from_secs(10),
+            ));
+        }
+        if state.settings.webhooks.worker {
+            workers.push(webhooks::jobs::spawn_worker(
                 state.clone(),
                 state.webhooks.wake.clone(),
                 std::time::Duration::from_secs(5),
-            )
-        } else {
-            webhooks::jobs::Worker::none()
-        };
+            ));
+        }
         let scheduler = crate::scheduler::start(state.clone()).await?;
         let server = serve(listener, state.clone())?;
         tracing::info!(
@@ -70,8 +70,7 @@ impl Application {
             port,
             server,
             state,
-            categorise,
-            webhooks,
+            workers,
             _scheduler: scheduler,
         })
     }
@@ -90,8 +89,7 @@ impl Application {
             server: self.server.handle(),
             realtime: self.state.realtime.clone(),
             drain: self.state.drain.clone(),
-            categorise: self.categorise.clone(),
-            webhooks: self.webhooks.clone(),
+            workers: self.workers.clone(),
         }
     }
 
@@ -123,8 +121,7 @@ pub struct Stopper {
     server: ServerHandle,
     realtime: Hub,
     drain: Drain,
-    categorise: ai::categorise::Worker,
-    webhooks: webhooks::jobs::Worker,
+    workers: Vec<Worker>,
 }
 
 impl Stopper {
@@ -133,14 +130,14 @@ impl Stopper {
         // The sockets first, with a close frame: actix's graceful stop would wait the whole
         // timeout for them (they never end by themselves), then drop them without a word.
         self.realtime.shut_down();
-        // The categorisation worker finishes the batch it is writing, while the database is still open.
-        self.categorise.stop().await;
-        // The webhook worker records the attempts in flight, so none is sent twice after a restart.
-        self.webhooks.stop().await;
-        // Then the requests: `/readyz` turns 503 and answers ask clients to close; once none has
+        // Then, side by side: the workers finish what they are writing while the database is
+        // still open (the batch being categorised, and the mails and webhook deliveries in
+        // flight, whose attempts are recorded, so none is sent twice after a restart); and the
+        // requests drain: `/readyz` turns 503 and answers ask clients to close; once none has
         // run for a moment, the server stops accepting. actix-web's own stop drops a request it
         // has read but not started, so it must come last.
-        self.drain.drain(SHUTDOWN_TIMEOUT).await;
+        let workers = futures_util::future::join_all(self.workers.iter().map(Worker::stop));
+        futures_util::future::join(workers, self.drain.drain(SHUTDOWN_TIMEOUT)).await;
         self.server.stop(true).await;
     }
 }

@@ -6,29 +6,29 @@
 //! category is announced as `ticket.updated`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_ai::Classifier;
 use ferrodesk_shared::WorkspaceId;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::clock;
+use crate::db::lease::{Claim, Queue};
 use crate::db::{self, entities::ai_settings, entities::categorise_queue, entities::messages, entities::tickets};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::tickets::service as tickets_service;
+use crate::worker::Worker;
 
-use super::engine::lock;
 use super::{Categorised, categories_of, learn, repo, require_ai};
 
 /// How long a worker owns the tickets it claimed. A batch takes well under a second; the rest is
@@ -96,8 +96,8 @@ impl std::ops::AddAssign for DrainReport {
     }
 }
 
-/// Takes up to `limit` queued tickets for `worker` until `lease` runs out: one UPDATE over a
-/// sub-select that, on PostgreSQL, skips rows another worker is claiming at the same moment.
+/// Takes up to `limit` queued tickets for `worker` until `lease` runs out (`db::lease`), oldest
+/// first, counting an attempt for each.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     worker: Uuid,
@@ -105,35 +105,28 @@ pub async fn claim(
     limit: u64,
     lease: Duration,
 ) -> ApiResult<Vec<categorise_queue::Model>> {
-    let mut free = Query::select();
-    free.column(categorise_queue::Column::TicketId)
-        .from(categorise_queue::Entity)
-        .cond_where(
-            Condition::any()
-                .add(Expr::col(categorise_queue::Column::ClaimedUntil).is_null())
-                .add(Expr::col(categorise_queue::Column::ClaimedUntil).lt(now)),
+    let queue = Queue::<categorise_queue::Entity> {
+        key: categorise_queue::Column::TicketId,
+        claimed_by: categorise_queue::Column::ClaimedBy,
+        claimed_until: categorise_queue::Column::ClaimedUntil,
+        order: categorise_queue::Column::EnqueuedAt,
+    };
+    let attempt = Expr::col(categorise_queue::Column::Attempts).add(1);
+    let mut claimed = queue
+        .claim(
+            conn,
+            Claim {
+                worker,
+                now,
+                limit,
+                lease,
+                due: Condition::all(),
+                also: vec![(categorise_queue::Column::Attempts, attempt)],
+            },
         )
-        .order_by(categorise_queue::Column::EnqueuedAt, sea_orm::Order::Asc)
-        .limit(limit);
-    if conn.get_database_backend() == DbBackend::Postgres {
-        free.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    categorise_queue::Entity::update_many()
-        .col_expr(categorise_queue::Column::ClaimedBy, Expr::value(worker))
-        .col_expr(categorise_queue::Column::ClaimedUntil, Expr::value(now + lease))
-        .col_expr(
-            categorise_queue::Column::Attempts,
-            Expr::col(categorise_queue::Column::Attempts).add(1),
-        )
-        .filter(categorise_queue::Column::TicketId.in_subquery(free))
-        .exec(conn)
         .await?;
-    Ok(categorise_queue::Entity::find()
-        .filter(categorise_queue::Column::ClaimedBy.eq(worker))
-        .filter(categorise_queue::Column::ClaimedUntil.gt(now))
-        .order_by_asc(categorise_queue::Column::EnqueuedAt)
-        .all(conn)
-        .await?)
+    claimed.sort_by_key(|row| row.enqueued_at);
+    Ok(claimed)
 }
 
 /// Categorises every queued ticket (as of `now`), a batch per claim, with as many batches in flight
@@ -445,58 +438,13 @@ pub async fn classifier_for(
     Ok(classifier)
 }
 
-/// The running worker, for a graceful stop.
-#[derive(Clone)]
-pub struct Worker {
-    stop: Arc<watch::Sender<bool>>,
-    task: Arc<Mutex<Option<JoinHandle<()>>>>,
-}
-
-impl Worker {
-    /// No worker (tests drain by hand); `stop` returns at once.
-    pub fn none() -> Worker {
-        Worker {
-            stop: Arc::new(watch::channel(false).0),
-            task: Arc::default(),
-        }
-    }
-
-    /// Stops claiming, lets the batches in flight finish (up to `STOP_WAIT`) and returns. A batch
-    /// cut short loses nothing: its tickets stay queued and are taken again when the lease runs out.
-    pub async fn stop(&self) {
-        self.stop.send_replace(true);
-        let task = lock(&self.task).take();
-        if let Some(task) = task
-            && tokio::time::timeout(STOP_WAIT, task).await.is_err()
-        {
-            tracing::warn!("the categorisation worker did not stop in time");
-        }
-    }
-}
-
-/// Runs `drain` until stopped: at once when a change nudges it (`AiEngine::nudge`, after a ticket's
-/// transaction committed), and every `every` to pick up what other instances, or a crash, left.
+/// Runs `drain` until stopped (`worker::Worker`): at once when a change nudges it
+/// (`AiEngine::nudge`, after a ticket's transaction committed), and every `every` to pick up what
+/// other instances, or a crash, left. A stop lets the batches in flight finish (up to `STOP_WAIT`);
+/// one cut short loses nothing: its tickets stay queued and are taken again when the lease runs out.
 pub fn spawn_worker(state: AppState, wake: Arc<Notify>, every: StdDuration) -> Worker {
-    let (stop, mut stopping) = watch::channel(false);
-    let task = tokio::spawn(async move {
-        while !*stopping.borrow() {
-            if let Err(error) = drain_until(&state, clock::now(), &stopping).await {
-                // The database may be restarting: the tickets stay queued and are tried again.
-                tracing::warn!(%error, "the categorisation worker could not read its queue");
-            }
-            tokio::select! {
-                changed = stopping.changed() => {
-                    // The handle is gone with the app: nobody can stop this worker any more, so it ends.
-                    if changed.is_err() {
-                        break;
-                    }
-                }
-                _ = tokio::time::timeout(every, wake.notified()) => {}
-            }
-        }
-    });
-    Worker {
-        stop: Arc::new(stop),
-        task: Arc::new(Mutex::new(Some(task))),
-    }
+    Worker::spawn("categorisation", wake, every, STOP_WAIT, move |stopping| {
+        let state = state.clone();
+        async move { drain_until(&state, clock::now(), &stopping).await.map(drop) }
+    })
 }

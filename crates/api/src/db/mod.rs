@@ -2,6 +2,7 @@
 //! sea-orm entities. Tenant queries never start here: they go through `auth::WorkspaceScope`.
 
 pub mod entities;
+pub mod lease;
 pub mod stored;
 
 use std::time::Duration;

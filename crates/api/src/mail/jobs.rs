@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::clock;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::worker::Worker;
 
 use super::mailer::SendError;
 use super::outbox;
@@ -52,15 +53,14 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Deli
     }
 }
 
-/// Runs `deliver_due` until the process ends: woken by new mail, and every few seconds for retries.
-pub fn spawn_worker(state: AppState, wake: Arc<Notify>, every: Duration) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = deliver_due(&state, clock::now()).await {
-                // The database may be restarting: the mail stays in the outbox and is tried again.
-                tracing::warn!(%error, "the mail worker could not read the outbox");
-            }
-            let _ = tokio::time::timeout(every, wake.notified()).await;
-        }
-    });
+/// How long a stop waits for the mails being sent (each send is bounded by the SMTP timeout).
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs `deliver_due` until stopped (`worker::Worker`): woken by new mail, and every `every` for
+/// retries. A mail cut short by a stop is sent again when its lease runs out.
+pub fn spawn_worker(state: AppState, wake: Arc<Notify>, every: Duration) -> Worker {
+    Worker::spawn("mail", wake, every, STOP_WAIT, move |_stopping| {
+        let state = state.clone();
+        async move { deliver_due(&state, clock::now()).await.map(drop) }
+    })
 }

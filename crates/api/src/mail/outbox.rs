@@ -2,14 +2,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::StringLen;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::db::entities::{outbox, outbox_attempts};
+use crate::db::lease::{Claim, Queue};
 use crate::error::ApiResult;
 
 use super::{MailKind, OutgoingEmail};
@@ -106,8 +104,7 @@ pub fn email_of(row: &outbox::Model) -> OutgoingEmail {
     }
 }
 
-/// Takes up to `limit` due mails for `worker` until `lease` runs out. The claim is one UPDATE
-/// over a sub-select; on PostgreSQL the sub-select skips rows another worker has locked, so
+/// Takes up to `limit` due mails for `worker` until `lease` runs out (`db::lease`), oldest first:
 /// several instances share the outbox without sending a mail twice.
 pub async fn claim(
     conn: &impl ConnectionTrait,
@@ -116,34 +113,30 @@ pub async fn claim(
     limit: u64,
     lease: Duration,
 ) -> ApiResult<Vec<outbox::Model>> {
-    let mut due = Query::select();
-    due.column(outbox::Column::Id)
-        .from(outbox::Entity)
-        .and_where(Expr::col(outbox::Column::Status).eq(OutboxStatus::Pending))
-        .and_where(Expr::col(outbox::Column::NextAttemptAt).lte(now))
-        .cond_where(
-            Condition::any()
-                .add(Expr::col(outbox::Column::ClaimedUntil).is_null())
-                .add(Expr::col(outbox::Column::ClaimedUntil).lt(now)),
+    let queue = Queue::<outbox::Entity> {
+        key: outbox::Column::Id,
+        claimed_by: outbox::Column::ClaimedBy,
+        claimed_until: outbox::Column::ClaimedUntil,
+        order: outbox::Column::NextAttemptAt,
+    };
+    let due = Condition::all()
+        .add(Expr::col(outbox::Column::Status).eq(OutboxStatus::Pending))
+        .add(Expr::col(outbox::Column::NextAttemptAt).lte(now));
+    let mut claimed = queue
+        .claim(
+            conn,
+            Claim {
+                worker,
+                now,
+                limit,
+                lease,
+                due,
+                also: Vec::new(),
+            },
         )
-        .order_by(outbox::Column::NextAttemptAt, sea_orm::Order::Asc)
-        .limit(limit);
-    if conn.get_database_backend() == DbBackend::Postgres {
-        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::ClaimedBy, Expr::value(worker))
-        .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease))
-        .filter(outbox::Column::Id.in_subquery(due))
-        .exec(conn)
         .await?;
-    Ok(outbox::Entity::find()
-        .filter(outbox::Column::ClaimedBy.eq(worker))
-        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
-        .filter(outbox::Column::ClaimedUntil.gt(now))
-        .order_by_asc(outbox::Column::NextAttemptAt)
-        .all(conn)
-        .await?)
+    claimed.sort_by_key(|row| row.next_attempt_at);
+    Ok(claimed)
 }
 
 async fn record_attempt(

@@ -412,6 +412,9 @@ pub async fn find_idempotency_keys(
     }
     let rows = idempotency_keys::Entity::find()
         .filter(idempotency_keys::Column::WorkspaceId.eq(scope.uuid()))
+        // Every column of the key's index, so each pair is one index probe, however many keys the
+        // workspace holds (with only the key, PostgreSQL read every key of the workspace).
+        .filter(idempotency_keys::Column::UserId.is_in(keys.iter().map(|(user, _)| *user)))
         .filter(idempotency_keys::Column::Key.is_in(keys.iter().map(|(_, key)| *key)))
         .all(conn)
         .await?;

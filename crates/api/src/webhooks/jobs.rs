@@ -3,7 +3,7 @@
 //! the Standard Webhooks way, bounded by a connect and a whole-request timeout, and logged.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
@@ -12,7 +12,6 @@ use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::webhooks::DeliveryStatus;
 use futures_util::future::join_all;
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
@@ -22,6 +21,7 @@ use crate::db::entities::{webhook_deliveries, webhook_endpoints};
 use crate::error::ApiResult;
 use crate::net::{self, without_url};
 use crate::state::AppState;
+use crate::worker::Worker;
 use crate::{notifications, realtime, users};
 
 use super::domain;
@@ -280,63 +280,15 @@ fn host_of(url: &str) -> String {
         .unwrap_or_else(|| url.to_owned())
 }
 
-/// The running worker, for a graceful stop.
-#[derive(Clone)]
-pub struct Worker {
-    stop: Arc<watch::Sender<bool>>,
-    task: Arc<Mutex<Option<JoinHandle<()>>>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Worker {
-    /// No worker (tests deliver by hand); `stop` returns at once.
-    pub fn none() -> Worker {
-        Worker {
-            stop: Arc::new(watch::channel(false).0),
-            task: Arc::default(),
-        }
-    }
-
-    /// Stops claiming, lets the batch in flight finish (up to `STOP_WAIT`) and returns. A batch cut
-    /// short loses nothing: its deliveries are taken again when the lease runs out.
-    pub async fn stop(&self) {
-        self.stop.send_replace(true);
-        let task = lock(&self.task).take();
-        if let Some(task) = task
-            && tokio::time::timeout(STOP_WAIT, task).await.is_err()
-        {
-            tracing::warn!("the webhook worker did not stop in time");
-        }
-    }
-}
-
-/// Runs `deliver_due` until stopped: at once when some change committed events (the hub rings
-/// `wake`, here or on another instance through PostgreSQL's NOTIFY), and every `every` for retries.
+/// Runs `deliver_due` until stopped (`worker::Worker`): at once when some change committed events
+/// (the hub rings `wake`, here or on another instance through PostgreSQL's NOTIFY), and every
+/// `every` for retries. A stop lets the batch in flight finish (up to `STOP_WAIT`); one cut short
+/// loses nothing: its deliveries are taken again when the lease runs out.
 pub fn spawn_worker(state: AppState, wake: Arc<Notify>, every: StdDuration) -> Worker {
-    let (stop, mut stopping) = watch::channel(false);
-    let task = tokio::spawn(async move {
-        while !*stopping.borrow() {
-            if let Err(error) = deliver_until(&state, clock::now(), Some(&stopping)).await {
-                // The database may be restarting: the deliveries stay in the outbox.
-                tracing::warn!(%error, "the webhook worker could not read its outbox");
-            }
-            tokio::select! {
-                changed = stopping.changed() => {
-                    if changed.is_err() {
-                        break;
-                    }
-                }
-                _ = tokio::time::timeout(every, wake.notified()) => {}
-            }
-        }
-    });
-    Worker {
-        stop: Arc::new(stop),
-        task: Arc::new(Mutex::new(Some(task))),
-    }
+    Worker::spawn("webhooks", wake, every, STOP_WAIT, move |stopping| {
+        let state = state.clone();
+        async move { deliver_until(&state, clock::now(), Some(&stopping)).await.map(drop) }
+    })
 }
 
 #[cfg(test)]

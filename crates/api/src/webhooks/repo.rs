@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::webhooks::DeliveryStatus;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::db::entities::{events, webhook_deliveries as deliveries, webhook_endpoints as endpoints};
+use crate::db::lease::{Claim, Queue};
 use crate::db::stored::StoredDeliveryStatus;
 use crate::error::{ApiError, ApiResult};
 
@@ -171,9 +172,8 @@ pub async fn schedule_now(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<U
     Ok(())
 }
 
-/// Takes up to `limit` due deliveries of enabled endpoints for `worker` until `lease` runs out: one
-/// UPDATE over a sub-select that, on PostgreSQL, skips rows another worker has locked, so
-/// several instances share the outbox without sending a delivery twice.
+/// Takes up to `limit` due deliveries of enabled endpoints for `worker` until `lease` runs out
+/// (`db::lease`), oldest first: several instances share the outbox without sending a delivery twice.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     worker: Uuid,
@@ -181,40 +181,36 @@ pub async fn claim(
     limit: u64,
     lease: Duration,
 ) -> ApiResult<Vec<deliveries::Model>> {
+    let queue = Queue::<deliveries::Entity> {
+        key: deliveries::Column::Id,
+        claimed_by: deliveries::Column::ClaimedBy,
+        claimed_until: deliveries::Column::ClaimedUntil,
+        order: deliveries::Column::NextAttemptAt,
+    };
     let mut enabled = Query::select();
     enabled
         .column(endpoints::Column::Id)
         .from(endpoints::Entity)
         .and_where(Expr::col(endpoints::Column::Enabled).eq(true));
-    let mut due = Query::select();
-    due.column(deliveries::Column::Id)
-        .from(deliveries::Entity)
-        .and_where(Expr::col(deliveries::Column::Status).eq(StoredDeliveryStatus::Pending))
-        .and_where(Expr::col(deliveries::Column::NextAttemptAt).lte(now))
-        .and_where(Expr::col(deliveries::Column::EndpointId).in_subquery(enabled))
-        .cond_where(
-            Condition::any()
-                .add(Expr::col(deliveries::Column::ClaimedUntil).is_null())
-                .add(Expr::col(deliveries::Column::ClaimedUntil).lt(now)),
+    let due = Condition::all()
+        .add(Expr::col(deliveries::Column::Status).eq(StoredDeliveryStatus::Pending))
+        .add(Expr::col(deliveries::Column::NextAttemptAt).lte(now))
+        .add(Expr::col(deliveries::Column::EndpointId).in_subquery(enabled));
+    let mut claimed = queue
+        .claim(
+            conn,
+            Claim {
+                worker,
+                now,
+                limit,
+                lease,
+                due,
+                also: Vec::new(),
+            },
         )
-        .order_by(deliveries::Column::NextAttemptAt, sea_orm::Order::Asc)
-        .limit(limit);
-    if conn.get_database_backend() == DbBackend::Postgres {
-        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    deliveries::Entity::update_many()
-        .col_expr(deliveries::Column::ClaimedBy, Expr::value(worker))
-        .col_expr(deliveries::Column::ClaimedUntil, Expr::value(now + lease))
-        .filter(deliveries::Column::Id.in_subquery(due))
-        .exec(conn)
         .await?;
-    Ok(deliveries::Entity::find()
-        .filter(deliveries::Column::ClaimedBy.eq(worker))
-        .filter(deliveries::Column::Status.eq(StoredDeliveryStatus::Pending))
-        .filter(deliveries::Column::ClaimedUntil.gt(now))
-        .order_by_asc(deliveries::Column::NextAttemptAt)
-        .all(conn)
-        .await?)
+    claimed.sort_by_key(|row| row.next_attempt_at);
+    Ok(claimed)
 }
 
 /// What one attempt found out.
