@@ -23,7 +23,7 @@
 //! between our read and our write, a change refused, a deadlock) is rolled back and its writes are
 //! run alone, where each meets its own answer: the other transaction's row, a replay, its refusal.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -500,6 +500,7 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
         }
     }
     let expected = new_people.len() as u64;
+    let created: HashSet<Uuid> = new_people.iter().map(|person| person.id).collect();
     if users_repo::insert_new(&txn, new_people).await? < expected {
         return Ok(None);
     }
@@ -516,10 +517,11 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
 
     let policies = Policies(sla_repo::policies(&txn, scope).await?);
     let staff = users_repo::staff_ids(&txn, scope).await?;
-    // Staff who open a ticket for themselves need no receipt; only customers get mail.
+    // Staff who open a ticket for themselves need no receipt; only customers get mail. A customer
+    // this batch created has had none yet, so only the others are counted.
     let customers: Vec<&str> = requesters
         .iter()
-        .filter(|requester| requester.role == Role::Customer)
+        .filter(|requester| requester.role == Role::Customer && !created.contains(&requester.id.0))
         .map(|requester| requester.email.as_str())
         .collect();
     let mut receipts = quotas::ticket_confirmations(&txn, state, scope, &customers, now).await?;
