@@ -7,12 +7,11 @@
 //! at the disk's flushes per second (about 700 on the box `benches/create.rs` ran on); one per batch
 //! does not.
 //!
-//! Changes to existing tickets (a reply, a patch: `Change`) are gathered the same way on SQLite,
-//! where writers run one at a time anyway: a batch saves a commit and a turn at the write gate per
-//! change (a reply's p99 at 16 clients: 33 ms gathered, 50 ms alone). On PostgreSQL each runs in its
-//! own transaction, in the request's task, beside the others: gathered, their statements ran one
-//! after another on one connection instead of side by side on several (a reply's p99: 153 ms
-//! gathered, 90 ms alone).
+//! Changes to existing tickets (a reply, a patch: `Change`) are gathered the same way: a batch saves
+//! a commit and a turn at the workspace's lock per change. Measured at 16 clients in one workspace
+//! (`benches/create.rs`): on SQLite a reply's p99 is 33 ms gathered, 50 ms alone; on PostgreSQL a
+//! status change's p99 is 25 ms gathered, 47 ms alone (each alone queues for the lock, held
+//! through its commit), a reply's 64 ms and 69 ms.
 //!
 //! Each busy workspace has one task that writes its batches one after another: while a batch
 //! commits, the next writes queue, and the next batch takes all of them (at most `MAX_BATCH`, creates
@@ -168,24 +167,13 @@ impl Batcher {
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("the ticket writer stopped before answering")))?
     }
 
-    /// Writes `change` and waits for the commit: in the workspace's next batch on SQLite, in its own
-    /// transaction on PostgreSQL (see the module's comment).
+    /// Writes `change` in the workspace's next batch and waits for the commit.
     pub async fn change(
         &self,
         state: &AppState,
         scope: WorkspaceScope,
         change: impl Change + 'static,
     ) -> ApiResult<Changed> {
-        if state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            return change_batch(state, &scope, &[&change])
-                .await
-                .map_err(Failed::into_error)
-                .and_then(|mut answers| {
-                    answers
-                        .pop()
-                        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a change answered nothing")))
-                });
-        }
         let (answer, answered) = oneshot::channel();
         let change = Box::new(change);
         self.send(state, scope, Job::Change(ChangeJob { change, answer }));
