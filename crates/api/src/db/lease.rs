@@ -1,6 +1,6 @@
 //! The lease claim every durable queue shares (the mail outbox, webhook deliveries, the
 //! categorisation queue): a worker marks up to `limit` free rows as its own until the lease runs
-//! out, in one UPDATE over a sub-select, and reads back what it holds. On PostgreSQL the sub-select
+//! out, in one UPDATE over a sub-select. On PostgreSQL the sub-select
 //! skips rows another worker is locking (`FOR UPDATE SKIP LOCKED`), so several instances share a
 //! queue without taking a row twice; on SQLite the single writer does the same. The claimed rows
 //! come back from the same statement (`RETURNING`), so no second query looks for them by claimer.
