@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::clock;
-use crate::db::lease::{Claim, Queue};
+use crate::db::lease::{Lease, Queue};
 use crate::db::{self, entities::ai_settings, entities::categorise_queue, entities::messages, entities::tickets};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -100,10 +100,7 @@ impl std::ops::AddAssign for DrainReport {
 /// first, counting an attempt for each.
 pub async fn claim(
     conn: &impl ConnectionTrait,
-    worker: Uuid,
-    now: DateTime<Utc>,
-    limit: u64,
-    lease: Duration,
+    lease: Lease,
 ) -> ApiResult<Vec<categorise_queue::Model>> {
     let queue = Queue::<categorise_queue::Entity> {
         key: categorise_queue::Column::TicketId,
@@ -115,14 +112,9 @@ pub async fn claim(
     let mut claimed = queue
         .claim(
             conn,
-            Claim {
-                worker,
-                now,
-                limit,
-                lease,
-                due: Condition::all(),
-                also: vec![(categorise_queue::Column::Attempts, attempt)],
-            },
+            lease,
+            Condition::all(),
+            vec![(categorise_queue::Column::Attempts, attempt)],
         )
         .await?;
     claimed.sort_by_key(|row| row.enqueued_at);
@@ -174,7 +166,13 @@ async fn lane(
         let now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
         let batch = {
             let _turn = turn.lock().await;
-            claim(&state.db, worker, now, BATCH, LEASE).await?
+            let lease = Lease {
+                worker,
+                now,
+                limit: BATCH,
+                length: LEASE,
+            };
+            claim(&state.db, lease).await?
         };
         if batch.is_empty() {
             break;

@@ -23,30 +23,33 @@ pub struct Queue<E: EntityTrait> {
     pub order: E::Column,
 }
 
-/// One claim: which rows are due, and what else the claim writes.
-pub struct Claim<E: EntityTrait> {
+/// One worker's claim: who takes rows, at what time, how many, and for how long. A job builds it
+/// once per batch and hands it to its queue's claim.
+#[derive(Clone, Copy, Debug)]
+pub struct Lease {
     pub worker: Uuid,
     pub now: DateTime<Utc>,
     pub limit: u64,
-    pub lease: Duration,
-    /// Which rows are due, besides being free (never claimed, or their lease ran out).
-    pub due: Condition,
-    /// More columns the claim sets (an attempt count).
-    pub also: Vec<(E::Column, SimpleExpr)>,
+    pub length: Duration,
 }
 
 impl<E: EntityTrait> Queue<E> {
-    /// Takes up to `claim.limit` due, free rows (oldest first) for `claim.worker` until the lease
-    /// runs out, and returns them, in no particular order.
-    pub async fn claim(&self, conn: &impl ConnectionTrait, claim: Claim<E>) -> ApiResult<Vec<E::Model>> {
-        let Claim {
+    /// Takes up to `lease.limit` rows that are `due` and free (never claimed, or their lease ran
+    /// out), oldest first, for `lease.worker` until the lease runs out, and returns them in no
+    /// particular order. `also` sets more columns in the same statement (an attempt count).
+    pub async fn claim(
+        &self,
+        conn: &impl ConnectionTrait,
+        lease: Lease,
+        due: Condition,
+        also: Vec<(E::Column, SimpleExpr)>,
+    ) -> ApiResult<Vec<E::Model>> {
+        let Lease {
             worker,
             now,
             limit,
-            lease,
-            due,
-            also,
-        } = claim;
+            length,
+        } = lease;
         let mut free = Query::select();
         free.column(self.key)
             .from(E::default())
@@ -63,7 +66,7 @@ impl<E: EntityTrait> Queue<E> {
         }
         let mut update = E::update_many()
             .col_expr(self.claimed_by, Expr::value(worker))
-            .col_expr(self.claimed_until, Expr::value(now + lease));
+            .col_expr(self.claimed_until, Expr::value(now + length));
         for (column, value) in also {
             update = update.col_expr(column, value);
         }

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::clock;
+use crate::db::lease::Lease;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::worker::Worker;
@@ -27,12 +28,12 @@ pub struct Delivery {
 pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Delivery> {
     let worker = Uuid::now_v7();
     let mut delivery = Delivery::default();
-    let (batch_size, lease) = outbox::lease_for(state.mail.send_timeout);
+    let (limit, length) = outbox::lease_for(state.mail.send_timeout);
     let started = std::time::Instant::now();
     loop {
         // Sends take real time: later claims (and their leases) start from the clock as it is then.
         let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let batch = outbox::claim(&state.db, worker, now, batch_size, lease).await?;
+        let batch = outbox::claim(&state.db, Lease { worker, now, limit, length }).await?;
         if batch.is_empty() {
             return Ok(delivery);
         }

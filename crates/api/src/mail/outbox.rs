@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityT
 use uuid::Uuid;
 
 use crate::db::entities::{outbox, outbox_attempts};
-use crate::db::lease::{Claim, Queue};
+use crate::db::lease::{Lease, Queue};
 use crate::error::ApiResult;
 
 use super::{MailKind, OutgoingEmail};
@@ -108,10 +108,7 @@ pub fn email_of(row: &outbox::Model) -> OutgoingEmail {
 /// several instances share the outbox without sending a mail twice.
 pub async fn claim(
     conn: &impl ConnectionTrait,
-    worker: Uuid,
-    now: DateTime<Utc>,
-    limit: u64,
-    lease: Duration,
+    lease: Lease,
 ) -> ApiResult<Vec<outbox::Model>> {
     let queue = Queue::<outbox::Entity> {
         key: outbox::Column::Id,
@@ -121,19 +118,9 @@ pub async fn claim(
     };
     let due = Condition::all()
         .add(Expr::col(outbox::Column::Status).eq(OutboxStatus::Pending))
-        .add(Expr::col(outbox::Column::NextAttemptAt).lte(now));
+        .add(Expr::col(outbox::Column::NextAttemptAt).lte(lease.now));
     let mut claimed = queue
-        .claim(
-            conn,
-            Claim {
-                worker,
-                now,
-                limit,
-                lease,
-                due,
-                also: Vec::new(),
-            },
-        )
+        .claim(conn, lease, due, Vec::new())
         .await?;
     claimed.sort_by_key(|row| row.next_attempt_at);
     Ok(claimed)

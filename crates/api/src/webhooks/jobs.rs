@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::auth::WorkspaceScope;
 use crate::clock;
 use crate::db;
+use crate::db::lease::Lease;
 use crate::db::entities::{webhook_deliveries, webhook_endpoints};
 use crate::error::ApiResult;
 use crate::net::{self, without_url};
@@ -67,14 +68,23 @@ async fn deliver_until(
     stop: Option<&watch::Receiver<bool>>,
 ) -> ApiResult<Delivered> {
     let worker = Uuid::now_v7();
-    let lease = lease(state.settings.webhooks.timeout);
+    let length = lease(state.settings.webhooks.timeout);
     let started = Instant::now();
     let mut outcome = Delivered::default();
     while !stop.is_some_and(|stop| *stop.borrow()) {
         // Sends take real time: later claims (and their leases) start from the clock as it is then.
         // Cut to microseconds, as the clock is, so what is stored equals what is read back.
         let now = (now + Duration::from_std(started.elapsed()).unwrap_or_default()).trunc_subsecs(6);
-        let batch = repo::claim(&state.db, worker, now, BATCH, lease).await?;
+        let batch = repo::claim(
+            &state.db,
+            Lease {
+                worker,
+                now,
+                limit: BATCH,
+                length,
+            },
+        )
+        .await?;
         if batch.is_empty() {
             break;
         }

@@ -1,7 +1,7 @@
 //! Queries: endpoints (each taking the scope), the delivery outbox (written in a change's own
 //! transaction; claimed by workers with a lease) and the delivery log.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use ferrodesk_shared::webhooks::DeliveryStatus;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
 use crate::db::entities::{events, webhook_deliveries as deliveries, webhook_endpoints as endpoints};
-use crate::db::lease::{Claim, Queue};
+use crate::db::lease::{Lease, Queue};
 use crate::db::stored::StoredDeliveryStatus;
 use crate::error::{ApiError, ApiResult};
 
@@ -176,10 +176,7 @@ pub async fn schedule_now(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<U
 /// (`db::lease`), oldest first: several instances share the outbox without sending a delivery twice.
 pub async fn claim(
     conn: &impl ConnectionTrait,
-    worker: Uuid,
-    now: DateTime<Utc>,
-    limit: u64,
-    lease: Duration,
+    lease: Lease,
 ) -> ApiResult<Vec<deliveries::Model>> {
     let queue = Queue::<deliveries::Entity> {
         key: deliveries::Column::Id,
@@ -194,20 +191,10 @@ pub async fn claim(
         .and_where(Expr::col(endpoints::Column::Enabled).eq(true));
     let due = Condition::all()
         .add(Expr::col(deliveries::Column::Status).eq(StoredDeliveryStatus::Pending))
-        .add(Expr::col(deliveries::Column::NextAttemptAt).lte(now))
+        .add(Expr::col(deliveries::Column::NextAttemptAt).lte(lease.now))
         .add(Expr::col(deliveries::Column::EndpointId).in_subquery(enabled));
     let mut claimed = queue
-        .claim(
-            conn,
-            Claim {
-                worker,
-                now,
-                limit,
-                lease,
-                due,
-                also: Vec::new(),
-            },
-        )
+        .claim(conn, lease, due, Vec::new())
         .await?;
     claimed.sort_by_key(|row| row.next_attempt_at);
     Ok(claimed)

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use chrono::Utc;
 use ferrodesk::ai::categorise::{DrainReport, LEASE, drain};
 use ferrodesk::db::entities::{events, ticket_embeddings};
+use ferrodesk::db::lease::Lease;
 use ferrodesk::startup::Application;
 use ferrodesk_shared::events::ServerEvent;
 use uuid::Uuid;
@@ -849,9 +850,13 @@ async fn a_crashed_workers_claim_is_taken_again_when_its_lease_runs_out() {
     let now = Utc::now();
     // A worker claims the ticket, then its process dies before storing anything.
     let crashed = Uuid::now_v7();
-    let claimed = ferrodesk::ai::categorise::claim(&app.state.db, crashed, now, 32, LEASE)
-        .await
-        .unwrap();
+    let lease = Lease {
+        worker: crashed,
+        now,
+        limit: 32,
+        length: LEASE,
+    };
+    let claimed = ferrodesk::ai::categorise::claim(&app.state.db, lease).await.unwrap();
     assert_eq!(claimed.len(), 1);
 
     assert_eq!(
