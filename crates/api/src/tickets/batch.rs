@@ -35,7 +35,7 @@ use ferrodesk_shared::users::UserSummary;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::auth::{self, Principal, WorkspaceScope};
+use crate::auth::{self, Principal, WorkspaceScope, repo::NewLink};
 use crate::clock;
 use crate::db::{
     self, WriteTxn,
@@ -51,7 +51,7 @@ use crate::users::repo::{self as users_repo, NewUser};
 use crate::workspaces::repo as workspaces_repo;
 
 use super::domain::excerpt;
-use super::effects::{self, Outbound};
+use super::effects::{self, Outbound, Wrote};
 use super::projection::for_viewer;
 use super::repo;
 use super::service::{into_message, summary_of, view};
@@ -107,7 +107,77 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// (events, notifications, mail: written after the lock) and what it answers. It may run twice (a
 /// failed batch is rolled back and each change run alone), so it owns its inputs.
 pub trait Change: Send + Sync {
-    fn stage<'a>(&'a self, txn: &'a WriteTxn, state: &'a AppState) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>>;
+    fn stage<'a>(
+        &'a self,
+        txn: &'a WriteTxn,
+        state: &'a AppState,
+        shared: &'a Shared,
+    ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>>;
+}
+
+/// What the changes of one batch read once and write together, in the batch's transaction: a
+/// batch of eight replies read the workspace's SLA policies eight times and wrote eight message
+/// INSERTs and eight sign-in link INSERTs, where one of each does.
+#[derive(Default)]
+pub struct Shared {
+    policies: tokio::sync::OnceCell<Policies>,
+    written: Mutex<Written>,
+}
+
+/// Rows a batch's changes staged, inserted after the last change (before the workspace's lock).
+#[derive(Default)]
+struct Written {
+    messages: Vec<messages::Model>,
+    links: Vec<NewLink>,
+}
+
+impl Shared {
+    /// The workspace's SLA policies, read by the first change that asks.
+    pub async fn policies(&self, txn: &WriteTxn, scope: &WorkspaceScope) -> ApiResult<&Policies> {
+        self.policies
+            .get_or_try_init(|| async { Ok(Policies(sla_repo::policies(txn, scope).await?)) })
+            .await
+    }
+
+    /// A new message of ticket `ticket_id`, stored with the batch.
+    pub fn message(
+        &self,
+        scope: &WorkspaceScope,
+        ticket_id: Uuid,
+        author_id: Uuid,
+        body: String,
+        internal: bool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> messages::Model {
+        let message = messages::Model {
+            id: Uuid::now_v7(),
+            workspace_id: scope.uuid(),
+            ticket_id,
+            author_id,
+            body,
+            internal,
+            created_at: now,
+        };
+        self.written().messages.push(message.clone());
+        message
+    }
+
+    /// A sign-in link for `user_id` that opens `to`, stored with the batch; its URL.
+    pub fn sign_in_link(&self, state: &AppState, user_id: Uuid, to: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+        let (link, issued) = auth::links::sign_in_link(&state.settings, user_id, to, now);
+        self.written().links.push(link);
+        issued.url
+    }
+
+    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn write(&self, txn: &WriteTxn, scope: &WorkspaceScope, now: chrono::DateTime<chrono::Utc>) -> ApiResult<()> {
+        let Written { messages, links } = std::mem::take(&mut *self.written());
+        repo::insert_messages(txn, messages).await?;
+        auth::repo::insert_links(txn, scope, links, now).await
+    }
 }
 
 struct CreateJob {
@@ -355,8 +425,9 @@ async fn change_batch(
     let txn = db::begin_write(&state.db).await?;
     let mut outbound = Outbound::default();
     let mut answers = Vec::with_capacity(changes.len());
+    let shared = Shared::default();
     for (index, change) in changes.iter().enumerate() {
-        let (tells, answer) = change.stage(&txn, state).await.map_err(|error| {
+        let (tells, answer) = change.stage(&txn, state, &shared).await.map_err(|error| {
             if actix_web::ResponseError::status_code(&error).is_client_error() {
                 Failed::Refused { index, error }
             } else {
@@ -366,13 +437,18 @@ async fn change_batch(
         outbound.absorb(tells);
         answers.push(answer);
     }
+    shared.write(&txn, scope, now).await?;
+    let wrote = Wrote {
+        mail: outbound.has_mail(),
+        tickets: false,
+    };
     if outbound.event_count() > 0 {
         realtime::log::notify_on_commit(&txn, scope).await?;
         let numbers = workspaces_repo::allocate(&txn, scope, 0, outbound.event_count()).await?;
         effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
     }
     txn.commit().await?;
-    effects::announce(state, scope);
+    effects::announce(state, scope, wrote);
     state
         .batcher
         .committed
@@ -598,9 +674,13 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
     if repo::claim_idempotency_keys(&txn, keys).await? < expected {
         return Ok(None);
     }
+    let wrote = Wrote {
+        mail: outbound.has_mail(),
+        tickets: !records.is_empty(),
+    };
     effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
     txn.commit().await?;
-    effects::announce(state, scope);
+    effects::announce(state, scope, wrote);
     if !details.is_empty() {
         state.batcher.committed.batches.fetch_add(1, Ordering::Relaxed);
         state

@@ -14,8 +14,8 @@ use ferrodesk_shared::tickets::{Message, Ticket};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::auth::{self, Principal, WorkspaceScope};
-use crate::db::entities::{notifications, users, workspaces};
+use crate::auth::{Principal, WorkspaceScope};
+use crate::db::entities::{notifications, workspaces};
 use crate::error::ApiResult;
 use crate::mail::{MailKind, OutgoingEmail, compose, outbox};
 use crate::notifications::service::{self as notices, Notifying};
@@ -55,6 +55,11 @@ impl Outbound {
     /// How many event numbers `write` needs.
     pub fn event_count(&self) -> i64 {
         self.events.len() as i64
+    }
+
+    /// Whether `write` will queue mail (so the mail worker is worth waking).
+    pub fn has_mail(&self) -> bool {
+        !self.mail.is_empty()
     }
 
     fn event(&mut self, event: EventDraft) {
@@ -98,30 +103,6 @@ pub async fn write(
         .map(|(kind, compose)| (kind, compose(&sender)))
         .collect();
     outbox::enqueue_many(conn, Some(scope.uuid()), mails, now).await
-}
-
-/// The customer's link into their request: a single-use, short-lived sign-in link. Opening it
-/// proves the address (see `auth::links`).
-pub async fn customer_link(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
-    scope: &WorkspaceScope,
-    requester: &users::Model,
-    ticket_id: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<String> {
-    let to = format!("/requests/{ticket_id}");
-    let link = auth::links::issue(
-        conn,
-        &state.settings,
-        scope,
-        requester,
-        auth::links::Purpose::SignIn,
-        &to,
-        now,
-    )
-    .await?;
-    Ok(link.url)
 }
 
 /// A new ticket: `ticket.created`, a notification for each of `team`, and the customer's receipt
@@ -295,9 +276,23 @@ pub fn categorised(tickets: &[Ticket]) -> Outbound {
     outbound
 }
 
-/// After the commit: push the new events, wake the mail worker and the categorisation worker.
-pub fn announce(state: &AppState, scope: &WorkspaceScope) {
+/// After the commit: push the new events, and wake the workers with new work (each wake of an
+/// idle worker is a claim that finds nothing: at 500 replies/s, 1,000 such statements a second).
+pub fn announce(state: &AppState, scope: &WorkspaceScope, wrote: Wrote) {
     state.realtime.wake(scope.uuid());
-    state.mail.nudge();
-    state.ai.nudge();
+    if wrote.mail {
+        state.mail.nudge();
+    }
+    if wrote.tickets {
+        state.ai.nudge();
+    }
+}
+
+/// What a committed transaction queued for the workers (`announce`).
+#[derive(Debug, Clone, Copy)]
+pub struct Wrote {
+    /// Mail in the outbox.
+    pub mail: bool,
+    /// New tickets in the categorisation queue.
+    pub tickets: bool,
 }

@@ -1,7 +1,6 @@
 //! Ticket, message and idempotency-key queries; each is bounded by the workspace scope.
 
 use chrono::Duration;
-use chrono::{DateTime, Utc};
 use ferrodesk_shared::ai::CategoryGuess;
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
@@ -205,30 +204,6 @@ pub async fn save(
         .exec(conn)
         .await?;
     Ok(())
-}
-
-pub async fn insert_message(
-    conn: &impl ConnectionTrait,
-    scope: &WorkspaceScope,
-    ticket_id: Uuid,
-    author_id: Uuid,
-    body: String,
-    internal: bool,
-    now: DateTime<Utc>,
-) -> ApiResult<messages::Model> {
-    let message = messages::Model {
-        id: Uuid::now_v7(),
-        workspace_id: scope.uuid(),
-        ticket_id,
-        author_id,
-        body,
-        internal,
-        created_at: now,
-    };
-    messages::Entity::insert(messages::ActiveModel::from(message.clone()))
-        .exec_without_returning(conn)
-        .await?;
-    Ok(message)
 }
 
 /// Inserts messages in one statement.

@@ -294,11 +294,16 @@ struct Patching {
 }
 
 impl batch::Change for Patching {
-    fn stage<'a>(&'a self, txn: &'a WriteTxn, _: &'a AppState) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
+    fn stage<'a>(
+        &'a self,
+        txn: &'a WriteTxn,
+        _: &'a AppState,
+        shared: &'a batch::Shared,
+    ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
         Box::pin(async move {
             let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
             let record = repo::find_for_update(txn, scope, self.id).await?;
-            let transition = state::apply(&record.state, &self.change, &policies(txn, scope).await?, now)?;
+            let transition = state::apply(&record.state, &self.change, shared.policies(txn, scope).await?, now)?;
             let changed = transition.changed(&record.state);
             let assignee = transition.state.assignee;
             let mut people =
@@ -386,7 +391,12 @@ struct Replying {
 }
 
 impl batch::Change for Replying {
-    fn stage<'a>(&'a self, txn: &'a WriteTxn, state: &'a AppState) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
+    fn stage<'a>(
+        &'a self,
+        txn: &'a WriteTxn,
+        state: &'a AppState,
+        shared: &'a batch::Shared,
+    ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
         Box::pin(async move {
             let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
             let record = visible_for_update(txn, principal, self.id).await?;
@@ -395,17 +405,8 @@ impl batch::Change for Replying {
                 internal: self.internal,
                 preview: excerpt(&self.body),
             };
-            let transition = state::apply(&record.state, &change, &policies(txn, scope).await?, now)?;
-            let message = repo::insert_message(
-                txn,
-                scope,
-                record.id,
-                principal.id().0,
-                self.body.clone(),
-                self.internal,
-                now,
-            )
-            .await?;
+            let transition = state::apply(&record.state, &change, shared.policies(txn, scope).await?, now)?;
+            let message = shared.message(scope, record.id, principal.id().0, self.body.clone(), self.internal, now);
             repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
             let mut people = users_repo::by_ids(
                 txn,
@@ -426,7 +427,7 @@ impl batch::Change for Replying {
             let message = into_message(message, summary_of(principal));
             let reply_link = match requester {
                 Some(requester) if effects::mails_customer(&ticket, &message) => {
-                    Some(effects::customer_link(txn, state, scope, &requester, ticket.id.0, now).await?)
+                    Some(shared.sign_in_link(state, requester.id, &format!("/requests/{}", ticket.id.0), now))
                 }
                 _ => None,
             };
