@@ -98,10 +98,7 @@ impl std::ops::AddAssign for DrainReport {
 
 /// Takes up to `limit` queued tickets for `worker` until `lease` runs out (`db::lease`), oldest
 /// first, counting an attempt for each.
-pub async fn claim(
-    conn: &impl ConnectionTrait,
-    lease: Lease,
-) -> ApiResult<Vec<categorise_queue::Model>> {
+pub async fn claim(conn: &impl ConnectionTrait, lease: Lease) -> ApiResult<Vec<categorise_queue::Model>> {
     let queue = Queue::<categorise_queue::Entity> {
         key: categorise_queue::Column::TicketId,
         claimed_by: categorise_queue::Column::ClaimedBy,

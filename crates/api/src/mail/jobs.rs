@@ -33,7 +33,16 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Deli
     loop {
         // Sends take real time: later claims (and their leases) start from the clock as it is then.
         let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let batch = outbox::claim(&state.db, Lease { worker, now, limit, length }).await?;
+        let batch = outbox::claim(
+            &state.db,
+            Lease {
+                worker,
+                now,
+                limit,
+                length,
+            },
+        )
+        .await?;
         if batch.is_empty() {
             return Ok(delivery);
         }

@@ -106,10 +106,7 @@ pub fn email_of(row: &outbox::Model) -> OutgoingEmail {
 
 /// Takes up to `limit` due mails for `worker` until `lease` runs out (`db::lease`), oldest first:
 /// several instances share the outbox without sending a mail twice.
-pub async fn claim(
-    conn: &impl ConnectionTrait,
-    lease: Lease,
-) -> ApiResult<Vec<outbox::Model>> {
+pub async fn claim(conn: &impl ConnectionTrait, lease: Lease) -> ApiResult<Vec<outbox::Model>> {
     let queue = Queue::<outbox::Entity> {
         key: outbox::Column::Id,
         claimed_by: outbox::Column::ClaimedBy,
@@ -119,9 +116,7 @@ pub async fn claim(
     let due = Condition::all()
         .add(Expr::col(outbox::Column::Status).eq(OutboxStatus::Pending))
         .add(Expr::col(outbox::Column::NextAttemptAt).lte(lease.now));
-    let mut claimed = queue
-        .claim(conn, lease, due, Vec::new())
-        .await?;
+    let mut claimed = queue.claim(conn, lease, due, Vec::new()).await?;
     claimed.sort_by_key(|row| row.next_attempt_at);
     Ok(claimed)
 }

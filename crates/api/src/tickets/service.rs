@@ -294,6 +294,10 @@ struct Patching {
 }
 
 impl batch::Change for Patching {
+    fn ticket(&self) -> Uuid {
+        self.id
+    }
+
     fn stage<'a>(
         &'a self,
         txn: &'a WriteTxn,
@@ -302,12 +306,13 @@ impl batch::Change for Patching {
     ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
         Box::pin(async move {
             let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
-            let record = repo::find_for_update(txn, scope, self.id).await?;
+            let record = shared.ticket(txn, scope, self.id).await?;
             let transition = state::apply(&record.state, &self.change, shared.policies(txn, scope).await?, now)?;
             let changed = transition.changed(&record.state);
             let assignee = transition.state.assignee;
-            let mut people =
-                users_repo::by_ids(txn, scope, [Some(record.requester_id), assignee].into_iter().flatten()).await?;
+            let mut people = shared
+                .people(txn, scope, [Some(record.requester_id), assignee].into_iter().flatten())
+                .await?;
             if let Some((_, Some(new))) = transition.assigned() {
                 match people.get(&new) {
                     None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
@@ -332,13 +337,12 @@ impl batch::Change for Patching {
             }
             repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
             let labelled = transition.has(|effect| *effect == Effect::Labelled);
-            let updated = view_with(
-                TicketRecord {
-                    state: transition.state.clone(),
-                    ..record
-                },
-                &mut people,
-            )?;
+            let record = TicketRecord {
+                state: transition.state.clone(),
+                ..record
+            };
+            shared.saved(record.clone());
+            let updated = view_with(record, &mut people)?;
             let outbound = effects::ticket_updated(principal, &transition, &updated, now)?;
             Ok((
                 outbound,
@@ -391,6 +395,10 @@ struct Replying {
 }
 
 impl batch::Change for Replying {
+    fn ticket(&self) -> Uuid {
+        self.id
+    }
+
     fn stage<'a>(
         &'a self,
         txn: &'a WriteTxn,
@@ -399,31 +407,41 @@ impl batch::Change for Replying {
     ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
         Box::pin(async move {
             let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
-            let record = visible_for_update(txn, principal, self.id).await?;
+            let record = shared.ticket(txn, scope, self.id).await?;
+            if !principal.may_see_ticket(record.requester_id, record.created_by) {
+                return Err(ApiError::NotFound);
+            }
             let change = Change::Reply {
                 by: actor(principal),
                 internal: self.internal,
                 preview: excerpt(&self.body),
             };
             let transition = state::apply(&record.state, &change, shared.policies(txn, scope).await?, now)?;
-            let message = shared.message(scope, record.id, principal.id().0, self.body.clone(), self.internal, now);
-            repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
-            let mut people = users_repo::by_ids(
-                txn,
+            let message = shared.message(
                 scope,
-                [Some(record.requester_id), transition.state.assignee]
-                    .into_iter()
-                    .flatten(),
-            )
-            .await?;
+                record.id,
+                principal.id().0,
+                self.body.clone(),
+                self.internal,
+                now,
+            );
+            repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
+            let mut people = shared
+                .people(
+                    txn,
+                    scope,
+                    [Some(record.requester_id), transition.state.assignee]
+                        .into_iter()
+                        .flatten(),
+                )
+                .await?;
             let requester = people.get(&record.requester_id).cloned();
-            let ticket = view_with(
-                TicketRecord {
-                    state: transition.state,
-                    ..record
-                },
-                &mut people,
-            )?;
+            let record = TicketRecord {
+                state: transition.state,
+                ..record
+            };
+            shared.saved(record.clone());
+            let ticket = view_with(record, &mut people)?;
             let message = into_message(message, summary_of(principal));
             let reply_link = match requester {
                 Some(requester) if effects::mails_customer(&ticket, &message) => {
@@ -545,15 +563,6 @@ pub async fn categorised(
 /// own for customers. Anything else is 404, exactly like a ticket that does not exist.
 async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<TicketRecord> {
     let ticket = repo::find(conn, principal.scope(), id).await?;
-    if !principal.may_see_ticket(ticket.requester_id, ticket.created_by) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(ticket)
-}
-
-/// `visible`, locked for the caller's change on PostgreSQL.
-async fn visible_for_update(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<TicketRecord> {
-    let ticket = repo::find_for_update(conn, principal.scope(), id).await?;
     if !principal.may_see_ticket(ticket.requester_id, ticket.created_by) {
         return Err(ApiError::NotFound);
     }

@@ -174,10 +174,7 @@ pub async fn schedule_now(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<U
 
 /// Takes up to `limit` due deliveries of enabled endpoints for `worker` until `lease` runs out
 /// (`db::lease`), oldest first: several instances share the outbox without sending a delivery twice.
-pub async fn claim(
-    conn: &impl ConnectionTrait,
-    lease: Lease,
-) -> ApiResult<Vec<deliveries::Model>> {
+pub async fn claim(conn: &impl ConnectionTrait, lease: Lease) -> ApiResult<Vec<deliveries::Model>> {
     let queue = Queue::<deliveries::Entity> {
         key: deliveries::Column::Id,
         claimed_by: deliveries::Column::ClaimedBy,
@@ -193,9 +190,7 @@ pub async fn claim(
         .add(Expr::col(deliveries::Column::Status).eq(StoredDeliveryStatus::Pending))
         .add(Expr::col(deliveries::Column::NextAttemptAt).lte(lease.now))
         .add(Expr::col(deliveries::Column::EndpointId).in_subquery(enabled));
-    let mut claimed = queue
-        .claim(conn, lease, due, Vec::new())
-        .await?;
+    let mut claimed = queue.claim(conn, lease, due, Vec::new()).await?;
     claimed.sort_by_key(|row| row.next_attempt_at);
     Ok(claimed)
 }

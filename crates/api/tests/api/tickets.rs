@@ -644,3 +644,49 @@ async fn a_burst_of_changes_each_land_and_a_refusal_stays_alone() {
     let after = app.state.batcher.committed();
     assert_eq!(after.changes - before.changes, 24 + 8, "{before:?} -> {after:?}");
 }
+
+#[tokio::test]
+async fn concurrent_changes_to_one_ticket_each_start_from_the_one_before() {
+    // Concurrent writes of a workspace share a transaction (`tickets::batch`), which reads its
+    // tickets once: each change must still see what the earlier ones in the batch did.
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let created = app
+        .create_ticket(acme.customer(), "Printer on fire", "It smokes.")
+        .await;
+    let id = created.ticket.id;
+
+    let bodies: Vec<String> = (0..12).map(|n| format!("Answer {n}")).collect();
+    let replies =
+        futures_util::future::join_all(bodies.iter().map(|body| app.reply(acme.agent(), id, body, false))).await;
+    let first = replies.iter().map(|reply| reply.created_at).min().unwrap();
+    let after_replies = app.ticket_as(acme.agent(), id).await;
+    assert_eq!(after_replies.messages.len(), 13);
+    assert_eq!(
+        after_replies.ticket.first_response_at,
+        Some(first),
+        "only the first reply is the first response"
+    );
+
+    let patches = [
+        json!({"priority": "urgent"}),
+        json!({"tags": ["fire", "hardware"]}),
+        json!({"status": "pending"}),
+        json!({"assignee_id": acme.agent().id()}),
+    ];
+    let answers =
+        futures_util::future::join_all(patches.iter().map(|patch| app.update_ticket(acme.agent(), id, patch))).await;
+    let after = app.ticket_as(acme.agent(), id).await.ticket;
+    assert_eq!(after.priority, ferrodesk_shared::tickets::Priority::Urgent);
+    assert_eq!(after.tags, vec!["fire".to_owned(), "hardware".to_owned()]);
+    assert_eq!(after.status, TicketStatus::Pending);
+    assert_eq!(after.assignee.as_ref().map(|user| user.id), Some(acme.agent().id()));
+    // The answer of whichever patch ran last already shows every field: none started from a stale copy.
+    assert!(
+        answers.iter().any(|ticket| ticket.priority == after.priority
+            && ticket.tags == after.tags
+            && ticket.status == after.status
+            && ticket.assignee.as_ref().map(|user| user.id) == after.assignee.as_ref().map(|user| user.id)),
+        "no answer shows the final ticket"
+    );
+}
