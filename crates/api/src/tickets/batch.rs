@@ -154,24 +154,17 @@ impl Shared {
     /// Reads (and on PostgreSQL locks) the tickets the batch changes, and their people.
     async fn preload(&self, txn: &WriteTxn, scope: &WorkspaceScope, ids: &[Uuid]) -> ApiResult<()> {
         let records = repo::find_many_for_update(txn, scope, ids).await?;
-        let people: Vec<Uuid> = records
-            .iter()
-            .flat_map(|record| [Some(record.requester_id), record.state.assignee])
-            .flatten()
-            .collect();
+        let people: Vec<Uuid> = records.iter().flat_map(TicketRecord::people).collect();
         let people = users_repo::by_ids(txn, scope, people).await?;
         *lock(&self.tickets) = records.into_iter().map(|record| (record.id, record)).collect();
         *lock(&self.people) = people;
         Ok(())
     }
 
-    /// The ticket `id` as the batch's earlier changes left it (not found: not in this workspace).
-    pub async fn ticket(&self, txn: &WriteTxn, scope: &WorkspaceScope, id: Uuid) -> ApiResult<TicketRecord> {
-        let preloaded = lock(&self.tickets).get(&id).cloned();
-        match preloaded {
-            Some(record) => Ok(record),
-            None => repo::find_for_update(txn, scope, id).await,
-        }
+    /// The ticket `id` as the batch's earlier changes left it. The batch read every ticket its
+    /// changes name, so one it did not find is not in this workspace.
+    pub fn ticket(&self, id: Uuid) -> ApiResult<TicketRecord> {
+        lock(&self.tickets).get(&id).cloned().ok_or(ApiError::NotFound)
     }
 
     /// Tells the batch that a change saved `record`: later changes of the batch start from it.
@@ -212,15 +205,7 @@ impl Shared {
         internal: bool,
         now: chrono::DateTime<chrono::Utc>,
     ) -> messages::Model {
-        let message = messages::Model {
-            id: Uuid::now_v7(),
-            workspace_id: scope.uuid(),
-            ticket_id,
-            author_id,
-            body,
-            internal,
-            created_at: now,
-        };
+        let message = repo::new_message(scope, ticket_id, author_id, body, internal, now);
         self.written().messages.push(message.clone());
         message
     }
@@ -683,15 +668,7 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
                 state: TicketState::arriving(create.priority, &policies, excerpt(&create.body), now),
             },
             requester,
-            message: messages::Model {
-                id: Uuid::now_v7(),
-                workspace_id: scope.uuid(),
-                ticket_id,
-                author_id: caller,
-                body: create.body.clone(),
-                internal: false,
-                created_at: now,
-            },
+            message: repo::new_message(scope, ticket_id, caller, create.body.clone(), false, now),
             team: staff.iter().copied().filter(|user| *user != caller).collect(),
             receipt_link,
         });

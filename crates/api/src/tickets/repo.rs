@@ -206,6 +206,26 @@ pub async fn save(
     Ok(())
 }
 
+/// A new message of ticket `ticket_id`, not stored yet (`insert_messages`).
+pub fn new_message(
+    scope: &WorkspaceScope,
+    ticket_id: Uuid,
+    author_id: Uuid,
+    body: String,
+    internal: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> messages::Model {
+    messages::Model {
+        id: Uuid::now_v7(),
+        workspace_id: scope.uuid(),
+        ticket_id,
+        author_id,
+        body,
+        internal,
+        created_at: now,
+    }
+}
+
 /// Inserts messages in one statement.
 pub async fn insert_messages(conn: &impl ConnectionTrait, messages: Vec<messages::Model>) -> ApiResult<()> {
     if messages.is_empty() {

@@ -191,14 +191,7 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
     } else {
         None
     };
-    let people = people_of(
-        &state.db,
-        principal.scope(),
-        rows.iter()
-            .flat_map(|row| [Some(row.requester_id), row.state.assignee])
-            .flatten(),
-    )
-    .await?;
+    let people = people_of(&state.db, principal.scope(), rows.iter().flat_map(TicketRecord::people)).await?;
     let items = rows
         .into_iter()
         .map(|row| with_people(row, &people).map(|ticket| for_viewer(principal, ticket)))
@@ -306,13 +299,14 @@ impl batch::Change for Patching {
     ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
         Box::pin(async move {
             let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
-            let record = shared.ticket(txn, scope, self.id).await?;
+            let record = shared.ticket(self.id)?;
             let transition = state::apply(&record.state, &self.change, shared.policies(txn, scope).await?, now)?;
             let changed = transition.changed(&record.state);
-            let assignee = transition.state.assignee;
-            let mut people = shared
-                .people(txn, scope, [Some(record.requester_id), assignee].into_iter().flatten())
-                .await?;
+            let after = TicketRecord {
+                state: transition.state.clone(),
+                ..record.clone()
+            };
+            let mut people = shared.people(txn, scope, after.people()).await?;
             if let Some((_, Some(new))) = transition.assigned() {
                 match people.get(&new) {
                     None => return Err(ApiError::invalid("assignee_id", "is not a member of this workspace")),
@@ -335,14 +329,10 @@ impl batch::Change for Patching {
                     },
                 ));
             }
-            repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
+            repo::save(txn, scope, record.id, &record.state, &after.state).await?;
             let labelled = transition.has(|effect| *effect == Effect::Labelled);
-            let record = TicketRecord {
-                state: transition.state.clone(),
-                ..record
-            };
-            shared.saved(record.clone());
-            let updated = view_with(record, &mut people)?;
+            shared.saved(after.clone());
+            let updated = view_with(after, &mut people)?;
             let outbound = effects::ticket_updated(principal, &transition, &updated, now)?;
             Ok((
                 outbound,
@@ -407,7 +397,7 @@ impl batch::Change for Replying {
     ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
         Box::pin(async move {
             let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
-            let record = shared.ticket(txn, scope, self.id).await?;
+            let record = shared.ticket(self.id)?;
             if !principal.may_see_ticket(record.requester_id, record.created_by) {
                 return Err(ApiError::NotFound);
             }
@@ -426,20 +416,12 @@ impl batch::Change for Replying {
                 now,
             );
             repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
-            let mut people = shared
-                .people(
-                    txn,
-                    scope,
-                    [Some(record.requester_id), transition.state.assignee]
-                        .into_iter()
-                        .flatten(),
-                )
-                .await?;
-            let requester = people.get(&record.requester_id).cloned();
             let record = TicketRecord {
                 state: transition.state,
                 ..record
             };
+            let mut people = shared.people(txn, scope, record.people()).await?;
+            let requester = people.get(&record.requester_id).cloned();
             shared.saved(record.clone());
             let ticket = view_with(record, &mut people)?;
             let message = into_message(message, summary_of(principal));
@@ -493,21 +475,12 @@ pub async fn breach(
     } else {
         Vec::new()
     };
-    let mut people = users_repo::by_ids(
-        conn,
-        scope,
-        [Some(record.requester_id), transition.state.assignee]
-            .into_iter()
-            .flatten(),
-    )
-    .await?;
-    let ticket = view_with(
-        TicketRecord {
-            state: transition.state.clone(),
-            ..record
-        },
-        &mut people,
-    )?;
+    let record = TicketRecord {
+        state: transition.state.clone(),
+        ..record
+    };
+    let mut people = users_repo::by_ids(conn, scope, record.people()).await?;
+    let ticket = view_with(record, &mut people)?;
     let outbound = effects::breached(scope, &transition, &ticket, supervisors, now)?;
     finish(conn, state, scope, outbound, now).await?;
     Ok(transition)
@@ -545,11 +518,7 @@ pub async fn categorised(
             ..record
         });
     }
-    let people_ids: Vec<Uuid> = changed
-        .iter()
-        .flat_map(|record| [Some(record.requester_id), record.state.assignee])
-        .flatten()
-        .collect();
+    let people_ids: Vec<Uuid> = changed.iter().flat_map(TicketRecord::people).collect();
     let mut people = users_repo::by_ids(conn, scope, people_ids).await?;
     let tickets = changed
         .into_iter()

@@ -47,6 +47,13 @@ pub struct TicketRecord {
     pub state: TicketState,
 }
 
+impl TicketRecord {
+    /// The people a view of the ticket names: its requester, and its assignee if any.
+    pub fn people(&self) -> impl Iterator<Item = Uuid> + use<> {
+        [Some(self.requester_id), self.state.assignee].into_iter().flatten()
+    }
+}
+
 /// The SLA's view of a ticket: its targets, the pending time that does not count, what was missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlaClock {
