@@ -214,11 +214,11 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// One embedder thread: waits for a job, takes whatever else is already queued (up to
-/// `MAX_BATCH` texts), embeds them together and answers each job with its share.
 /// How much lower than the server's threads the embedder runs (a nice value). Categorising a backlog
 /// is background work: with the model on every core, requests (and the database beside them on a
-/// small box) would otherwise wait behind it; at a lower priority it uses the CPU they leave.
+/// small box) would otherwise wait behind it; at a lower priority it uses the CPU they leave. That
+/// is not enough on two cores, so the categorisation drain also rests while people write
+/// (`categorise::make_way`).
 const EMBEDDER_NICENESS: i32 = 10;
 
 fn lower_priority() {
@@ -232,6 +232,8 @@ fn lower_priority() {
     }
 }
 
+/// One embedder thread: waits for a job, takes whatever else is already queued (up to
+/// `MAX_BATCH` texts), embeds them together and answers each job with its share.
 fn work(embedder: Arc<dyn Embedder>, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
     lower_priority();
     loop {

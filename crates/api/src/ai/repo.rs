@@ -113,33 +113,38 @@ pub async fn save_classifier(
     Ok(())
 }
 
-/// Stores the ticket's embedding, replacing one it had (by an older embedder, say).
-pub async fn upsert_embedding(
+/// Stores each ticket's embedding, replacing one it had (by an older embedder, say), in one statement.
+pub async fn upsert_embeddings(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
-    ticket_id: Uuid,
     embedder: &str,
-    vector: &[f32],
+    vectors: &[(Uuid, &[f32])],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    ticket_embeddings::Entity::insert(ticket_embeddings::ActiveModel {
-        ticket_id: Set(ticket_id),
-        workspace_id: Set(scope.uuid()),
-        embedder: Set(embedder.to_owned()),
-        vector: Set(to_le_bytes(vector)),
-        created_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(ticket_embeddings::Column::TicketId)
-            .update_columns([
-                ticket_embeddings::Column::Embedder,
-                ticket_embeddings::Column::Vector,
-                ticket_embeddings::Column::CreatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec(conn)
-    .await?;
+    if vectors.is_empty() {
+        return Ok(());
+    }
+    let rows = vectors
+        .iter()
+        .map(|(ticket_id, vector)| ticket_embeddings::ActiveModel {
+            ticket_id: Set(*ticket_id),
+            workspace_id: Set(scope.uuid()),
+            embedder: Set(embedder.to_owned()),
+            vector: Set(to_le_bytes(vector)),
+            created_at: Set(now),
+        });
+    ticket_embeddings::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(ticket_embeddings::Column::TicketId)
+                .update_columns([
+                    ticket_embeddings::Column::Embedder,
+                    ticket_embeddings::Column::Vector,
+                    ticket_embeddings::Column::CreatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

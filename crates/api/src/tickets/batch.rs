@@ -126,6 +126,8 @@ pub struct Shared {
     policies: tokio::sync::OnceCell<Policies>,
     /// The batch's tickets as its changes left them, locked (read in one statement, in id order).
     tickets: Mutex<HashMap<Uuid, TicketRecord>>,
+    /// The same tickets as they were read: `write` saves what differs, once per ticket.
+    read: Mutex<HashMap<Uuid, TicketState>>,
     /// Their requesters and assignees, and whoever else a change looked up.
     people: Mutex<HashMap<Uuid, users::Model>>,
     written: Mutex<Written>,
@@ -156,6 +158,7 @@ impl Shared {
         let records = repo::find_many_for_update(txn, scope, ids).await?;
         let people: Vec<Uuid> = records.iter().flat_map(TicketRecord::people).collect();
         let people = users_repo::by_ids(txn, scope, people).await?;
+        *lock(&self.read) = records.iter().map(|record| (record.id, record.state.clone())).collect();
         *lock(&self.tickets) = records.into_iter().map(|record| (record.id, record)).collect();
         *lock(&self.people) = people;
         Ok(())
@@ -167,7 +170,8 @@ impl Shared {
         lock(&self.tickets).get(&id).cloned().ok_or(ApiError::NotFound)
     }
 
-    /// Tells the batch that a change saved `record`: later changes of the batch start from it.
+    /// Tells the batch that a change left the ticket as `record`: later changes of the batch start
+    /// from it, and the batch saves it with the others after the last change.
     pub fn saved(&self, record: TicketRecord) {
         lock(&self.tickets).insert(record.id, record);
     }
@@ -229,6 +233,19 @@ impl Shared {
 
     async fn write(&self, txn: &WriteTxn, scope: &WorkspaceScope, now: chrono::DateTime<chrono::Utc>) -> ApiResult<()> {
         let Written { messages, links } = std::mem::take(&mut *self.written());
+        let saves: Vec<(Uuid, TicketState, TicketState)> = {
+            let (read, tickets) = (lock(&self.read), lock(&self.tickets));
+            tickets
+                .values()
+                .filter_map(|record| {
+                    let before = read.get(&record.id)?;
+                    (*before != record.state).then(|| (record.id, before.clone(), record.state.clone()))
+                })
+                .collect()
+        };
+        let saves: Vec<(Uuid, &TicketState, &TicketState)> =
+            saves.iter().map(|(id, before, after)| (*id, before, after)).collect();
+        repo::save_many(txn, scope, &saves).await?;
         repo::insert_messages(txn, messages).await?;
         auth::repo::insert_links(txn, scope, links, now).await
     }
@@ -263,6 +280,21 @@ struct Committed {
     batches: AtomicU64,
     tickets: AtomicU64,
     changes: AtomicU64,
+    /// When the last write committed: milliseconds after `epoch()`, plus one (0: none yet).
+    last: AtomicU64,
+}
+
+/// The process's own start, for `Committed::last` (a monotonic clock, unlike `clock::now`).
+fn epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
+}
+
+impl Committed {
+    fn touch(&self) {
+        let since = epoch().elapsed().as_millis() as u64;
+        self.last.store(since + 1, Ordering::Relaxed);
+    }
 }
 
 /// `Batcher::committed`: transactions that created tickets, the tickets they created, and the
@@ -327,6 +359,13 @@ impl Batcher {
             tickets: self.committed.tickets.load(Ordering::Relaxed),
             changes: self.committed.changes.load(Ordering::Relaxed),
         }
+    }
+
+    /// How long ago the last batch of writes committed (`None` before the first): whether people
+    /// are writing right now, which background work gives way to (`ai::categorise`).
+    pub fn since_last_commit(&self) -> Option<Duration> {
+        let last = self.committed.last.load(Ordering::Relaxed).checked_sub(1)?;
+        Some(epoch().elapsed().saturating_sub(Duration::from_millis(last)))
     }
 
     fn queue(&self, state: &AppState, scope: &WorkspaceScope) -> Queue {
@@ -505,6 +544,7 @@ async fn change_batch(
     }
     txn.commit().await?;
     effects::announce(state, scope, wrote);
+    state.batcher.committed.touch();
     state
         .batcher
         .committed
@@ -730,6 +770,7 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
     txn.commit().await?;
     effects::announce(state, scope, wrote);
     if !details.is_empty() {
+        state.batcher.committed.touch();
         state.batcher.committed.batches.fetch_add(1, Ordering::Relaxed);
         state
             .batcher

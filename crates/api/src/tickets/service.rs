@@ -329,7 +329,6 @@ impl batch::Change for Patching {
                     },
                 ));
             }
-            repo::save(txn, scope, record.id, &record.state, &after.state).await?;
             let labelled = transition.has(|effect| *effect == Effect::Labelled);
             shared.saved(after.clone());
             let updated = view_with(after, &mut people)?;
@@ -415,7 +414,6 @@ impl batch::Change for Replying {
                 self.internal,
                 now,
             );
-            repo::save(txn, scope, record.id, &record.state, &transition.state).await?;
             let record = TicketRecord {
                 state: transition.state,
                 ..record
@@ -507,17 +505,24 @@ pub async fn categorised(
     }
     let policies = policies(conn, scope).await?;
     let mut changed = Vec::new();
+    let mut before = Vec::new();
     for (id, verdict) in verdicts {
         let Some(record) = records.remove(&id) else {
             continue;
         };
         let transition = state::apply(&record.state, &Change::Categorised(verdict), &policies, now)?;
-        repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
+        before.push(record.state.clone());
         changed.push(TicketRecord {
             state: transition.state,
             ..record
         });
     }
+    let saves: Vec<_> = changed
+        .iter()
+        .zip(&before)
+        .map(|(record, before)| (record.id, before, &record.state))
+        .collect();
+    repo::save_many(conn, scope, &saves).await?;
     let people_ids: Vec<Uuid> = changed.iter().flat_map(TicketRecord::people).collect();
     let mut people = users_repo::by_ids(conn, scope, people_ids).await?;
     let tickets = changed

@@ -646,6 +646,46 @@ async fn a_burst_of_changes_each_land_and_a_refusal_stays_alone() {
 }
 
 #[tokio::test]
+async fn concurrent_changes_to_many_tickets_each_land_on_their_own_ticket() {
+    // A batch saves the tickets that changed the same columns in one UPDATE (`repo::save_many`,
+    // a CASE by id per column): each ticket must get its own values, not a neighbour's.
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let created = app
+            .create_ticket(acme.customer(), &format!("Question {n}"), "Please help.")
+            .await;
+        ids.push(created.ticket.id);
+    }
+    let priorities = ["low", "normal", "high", "urgent"];
+    let patches: Vec<serde_json::Value> = (0..ids.len())
+        .map(|n| json!({"priority": priorities[n % 4], "tags": [format!("tag-{n}")]}))
+        .collect();
+    futures_util::future::join_all(
+        ids.iter()
+            .zip(&patches)
+            .map(|(id, patch)| app.update_ticket(acme.agent(), *id, patch)),
+    )
+    .await;
+    let bodies: Vec<String> = (0..ids.len()).map(|n| format!("The answer to question {n}.")).collect();
+    futures_util::future::join_all(
+        ids.iter()
+            .zip(&bodies)
+            .map(|(id, body)| app.reply(acme.agent(), *id, body, false)),
+    )
+    .await;
+    for (n, id) in ids.iter().enumerate() {
+        let ticket = app.ticket_as(acme.agent(), *id).await.ticket;
+        let priority: ferrodesk_shared::tickets::Priority = serde_json::from_value(json!(priorities[n % 4])).unwrap();
+        assert_eq!(ticket.priority, priority, "ticket {n}");
+        assert_eq!(ticket.tags, vec![format!("tag-{n}")], "ticket {n}");
+        assert_eq!(ticket.preview.as_deref(), Some(bodies[n].as_str()), "ticket {n}");
+        assert!(ticket.first_response_at.is_some(), "ticket {n}");
+    }
+}
+
+#[tokio::test]
 async fn concurrent_changes_to_one_ticket_each_start_from_the_one_before() {
     // Concurrent writes of a workspace share a transaction (`tickets::batch`), which reads its
     // tickets once: each change must still see what the earlier ones in the batch did.
