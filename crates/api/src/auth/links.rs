@@ -217,9 +217,13 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
     }
     let purpose = link.purpose;
     let scope = WorkspaceScope::new(WorkspaceId(link.workspace_id));
+    // A user gone since is an invalid link; a database fault stays a fault (503), not a 401.
     let user = users_repo::find(&txn, &scope, UserId(link.user_id))
         .await
-        .map_err(|_| INVALID)?;
+        .map_err(|error| match error {
+            ApiError::NotFound => INVALID,
+            other => other,
+        })?;
     let mut revoked = None;
     if user.email_verified_at.is_none() {
         let confirms_this_password = purpose == Purpose::ConfirmEmail
