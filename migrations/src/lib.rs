@@ -18,6 +18,7 @@ mod m20261205_000004_categorise_queue;
 mod m20261205_000005_api_keys;
 mod m20261205_000006_webhooks;
 mod m20261205_000007_quota_by_address;
+mod m20261206_000001_widget;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_api_keys::Migration),
             Box::new(m20261205_000006_webhooks::Migration),
             Box::new(m20261205_000007_quota_by_address::Migration),
+            Box::new(m20261206_000001_widget::Migration),
         ]
     }
 }

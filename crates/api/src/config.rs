@@ -126,6 +126,14 @@ pub struct LimitSettings {
     /// `FERRODESK_QUOTA_AI_SUGGESTIONS_PER_HOUR`, default 20: suggest-reply calls per user that go to
     /// the workspace's (paid) provider.
     pub ai_suggestions_per_hour: u32,
+    /// `FERRODESK_WIDGET_CONVERSATIONS_PER_HOUR`, default 10: conversations one widget visitor, or
+    /// one client address, may start in an hour.
+    pub widget_conversations_per_hour: u32,
+    /// `FERRODESK_WIDGET_MESSAGES_PER_HOUR`, default 120: replies one widget visitor may send in an hour.
+    pub widget_messages_per_hour: u32,
+    /// `FERRODESK_WIDGET_DAILY_CAP`, default 2000: conversations a workspace's widget takes in a day,
+    /// all visitors together (a flood from many addresses stops here).
+    pub widget_daily_cap: u32,
     /// `FERRODESK_PASSWORD_HASHING_CONCURRENCY`, default the number of cores: argon2 runs at once.
     pub password_hashing_concurrency: usize,
     /// `FERRODESK_PASSWORD_HASHING_WAIT_MS`, default 2000: how long a sign-in waits for a hashing
@@ -143,6 +151,9 @@ impl Default for LimitSettings {
             ticket_confirmations_per_hour: 5,
             invitations_per_day: 20,
             ai_suggestions_per_hour: 20,
+            widget_conversations_per_hour: 10,
+            widget_messages_per_hour: 120,
+            widget_daily_cap: 2000,
             password_hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             password_hashing_wait: std::time::Duration::from_secs(2),
         }
@@ -457,6 +468,17 @@ fn limits_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Limit
             "FERRODESK_QUOTA_AI_SUGGESTIONS_PER_HOUR",
             defaults.ai_suggestions_per_hour,
         )?,
+        widget_conversations_per_hour: parse_or(
+            lookup,
+            "FERRODESK_WIDGET_CONVERSATIONS_PER_HOUR",
+            defaults.widget_conversations_per_hour,
+        )?,
+        widget_messages_per_hour: parse_or(
+            lookup,
+            "FERRODESK_WIDGET_MESSAGES_PER_HOUR",
+            defaults.widget_messages_per_hour,
+        )?,
+        widget_daily_cap: parse_or(lookup, "FERRODESK_WIDGET_DAILY_CAP", defaults.widget_daily_cap)?,
         password_hashing_concurrency: concurrency,
         password_hashing_wait: std::time::Duration::from_millis(parse_or(
             lookup,

@@ -69,17 +69,23 @@ impl SecurityHeaders {
     }
 
     fn apply(&self, path: &str, headers: &mut header::HeaderMap) {
+        // The widget's iframe document sets its own policy, whose frame-ancestors names the origins
+        // that may embed it; X-Frame-Options has no such list, so it must not be sent there.
+        let framed = path.starts_with("/widget/") && headers.contains_key(header::CONTENT_SECURITY_POLICY);
+        if !framed {
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
         let policy = if path == DOCS_PATH || path.starts_with("/api/docs/") {
             &self.docs_policy
         } else {
             &self.app_policy
         };
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+        if !framed {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+        }
         headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         // Sign-in links carry their token in the URL: it must never leak in a Referer.
         headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        // For browsers that do not know frame-ancestors yet.
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),

@@ -47,6 +47,12 @@ pub enum ApiError {
          Revoke this key and create a new one."
     )]
     ApiKeyInQuery,
+    #[error("{0}")]
+    OriginNotAllowed(String),
+    #[error("{0}")]
+    IdentityRejected(&'static str),
+    #[error("Sign in on the company's site first: this workspace's widget talks only to signed-in customers.")]
+    IdentityRequired,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -83,6 +89,9 @@ impl ApiError {
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::RequestTimeout => ErrorCode::RequestTimeout,
             ApiError::ApiKeyInQuery => ErrorCode::ApiKeyInQuery,
+            ApiError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
+            ApiError::IdentityRejected(_) => ErrorCode::IdentityRejected,
+            ApiError::IdentityRequired => ErrorCode::IdentityRequired,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -124,6 +133,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         ErrorCode::ApiKeyInQuery => StatusCode::BAD_REQUEST,
+        ErrorCode::OriginNotAllowed => StatusCode::FORBIDDEN,
+        ErrorCode::IdentityRejected | ErrorCode::IdentityRequired => StatusCode::UNAUTHORIZED,
     }
 }
 

@@ -29,5 +29,6 @@ pub mod tickets;
 pub mod users;
 pub mod validation;
 pub mod webhooks;
+pub mod widget;
 pub mod worker;
 pub mod workspaces;

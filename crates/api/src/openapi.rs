@@ -9,7 +9,7 @@ use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, webhooks, workspaces};
+use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, webhooks, widget, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,6 +76,16 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
         webhooks::handlers::rotate_secret,
         webhooks::handlers::deliveries,
         webhooks::handlers::retry,
+        widget::handlers::settings,
+        widget::handlers::update_settings,
+        widget::handlers::rotate_secret,
+        widget::handlers::config,
+        widget::handlers::visitor,
+        widget::handlers::start,
+        widget::handlers::list,
+        widget::handlers::get,
+        widget::handlers::reply,
+        widget::handlers::identify,
     ),
     components(schemas(
         ferrodesk_shared::events::ServerEvent,
@@ -83,7 +93,9 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
         ferrodesk_shared::events::CloseReason,
         // Named by the inbox's query parameters.
         ferrodesk_shared::tickets::InboxView,
-        ferrodesk_shared::tickets::TicketSort
+        ferrodesk_shared::tickets::TicketSort,
+        // What the visitor's socket sends.
+        ferrodesk_shared::widget::VisitorFrame
     )),
     modifiers(&SecuritySchemes, &ErrorStatuses),
     tags(
@@ -99,6 +111,10 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
         (name = "tickets", description = "Tickets and their threads"),
         (name = "ai", description = "Categories, reply drafts and AI settings"),
         (name = "webhooks", description = "Outgoing webhooks: endpoints, signed deliveries and their log"),
+        (name = "widget", description = "The embeddable widget: its settings (owner), and the public API its \
+                                         iframe speaks for a visitor (`Authorization: Bearer fdv_...`), under \
+                                         `/api/v1/widget/{slug}`; browsers may call it only from the workspace's \
+                                         allowed origins"),
     )
 )]
 pub struct ApiDoc;
@@ -109,6 +125,7 @@ struct SecuritySchemes;
 
 pub const SESSION_SCHEME: &str = "session";
 pub const API_KEY_SCHEME: &str = "api_key";
+pub const VISITOR_SCHEME: &str = "visitor";
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -135,6 +152,19 @@ impl Modify for SecuritySchemes {
                     .description(Some(
                         "An API key of one workspace, sent as `Authorization: Bearer fd_...` (never in the \
                          query string). An operation that accepts keys names the scopes the key needs.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            VISITOR_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("fdv_<token>")
+                    .description(Some(
+                        "A widget visitor's token, answered by `POST /api/v1/widget/{slug}/conversations` (the \
+                         visitor's first message) or `POST /api/v1/widget/{slug}/identify`.",
                     ))
                     .build(),
             ),

@@ -10,7 +10,7 @@ use ferrodesk_shared::ErrorBody;
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
 use crate::{
-    ai, api_keys, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, webhooks,
+    ai, api_keys, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, webhooks, widget,
     workspaces,
 };
 
@@ -47,6 +47,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(ai::routes)
                 .configure(tickets::routes)
                 .configure(webhooks::routes)
+                .configure(widget::routes)
                 .default_service(web::to(not_found)),
         )
         .service(
@@ -54,6 +55,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .wrap(json_errors())
                 .default_service(web::to(not_found)),
         )
+        .configure(widget::pages)
         .configure(|config| spa::configure(config, &state.web));
 }
 

@@ -37,6 +37,12 @@ pub enum ErrorCode {
     /// An API key was sent in the URL, where logs and proxies keep it: send it only in the
     /// `Authorization` header (and revoke that key, it may have leaked).
     ApiKeyInQuery,
+    /// The widget was called from a page whose origin is not in the workspace's allowed origins.
+    OriginNotAllowed,
+    /// A widget identity token that is forged, expired, for another workspace or malformed.
+    IdentityRejected,
+    /// The workspace requires visitors to be signed in by the company's identity token.
+    IdentityRequired,
 }
 
 impl ErrorCode {
@@ -59,6 +65,9 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::ApiKeyInQuery => "api_key_in_query",
+            ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::IdentityRejected => "identity_rejected",
+            ErrorCode::IdentityRequired => "identity_required",
         }
     }
 }

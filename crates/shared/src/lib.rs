@@ -15,6 +15,7 @@ pub mod sla;
 pub mod tickets;
 pub mod users;
 pub mod webhooks;
+pub mod widget;
 pub mod workspaces;
 
 pub use error::{ErrorBody, ErrorCode};

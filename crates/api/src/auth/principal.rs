@@ -65,6 +65,27 @@ pub enum TicketVisibility {
 }
 
 impl Principal {
+    /// A widget visitor writing as the customer `user`. Always a customer, whatever the row says
+    /// (the widget refuses team addresses before this); proven only when the company's server
+    /// vouched for the visitor with an identity token, never because the address was typed.
+    pub fn widget_visitor(
+        user: &crate::db::entities::users::Model,
+        scope: WorkspaceScope,
+        visitor: Uuid,
+        identified: bool,
+    ) -> Principal {
+        Principal {
+            user_id: UserId(user.id),
+            role: Role::Customer,
+            name: user.name.clone(),
+            email: user.email.clone(),
+            email_verified: identified,
+            session_id: visitor,
+            scope,
+            key: None,
+        }
+    }
+
     pub fn id(&self) -> UserId {
         self.user_id
     }

@@ -20,6 +20,13 @@ impl WorkspaceScope {
         Self { workspace_id }
     }
 
+    /// For the widget's public endpoints: the workspace its public identifier (the slug in the
+    /// path) names. What a visitor may reach inside it is decided by `widget::visitor`: its own
+    /// conversations, or an identified customer's requests.
+    pub(crate) fn for_widget(workspace_id: WorkspaceId) -> Self {
+        Self { workspace_id }
+    }
+
     pub fn id(&self) -> WorkspaceId {
         self.workspace_id
     }

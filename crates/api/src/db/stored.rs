@@ -8,6 +8,7 @@ use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::{BreachAction, BreachKind};
 use ferrodesk_shared::tickets::{Priority, TicketStatus};
 use ferrodesk_shared::webhooks::DeliveryStatus;
+use ferrodesk_shared::widget::WidgetPosition;
 use ferrodesk_shared::workspaces::Plan;
 use sea_orm::entity::prelude::*;
 
@@ -122,4 +123,9 @@ mod tests {
         stores_the_contract_names::<StoredBreachKind, BreachKind>(serde_name);
         stores_the_contract_names::<StoredBreachAction, BreachAction>(serde_name);
     }
+}
+
+stored_enum! {
+    /// `widget_settings.position`.
+    StoredWidgetPosition <=> WidgetPosition { BottomRight, BottomLeft }
 }

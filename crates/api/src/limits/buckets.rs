@@ -42,6 +42,10 @@ pub enum BucketKey {
     ApiKey(Uuid),
     /// Everyone of one workspace together.
     Workspace(WorkspaceId),
+    /// A widget visitor (by its id), once it has a token.
+    Visitor(Uuid),
+    /// A client address on the widget's public endpoints, before a visitor has a token.
+    Address(std::net::IpAddr),
 }
 
 impl BucketKey {
@@ -98,13 +102,18 @@ impl RequestLimits {
     /// decision is kept on the request, so the headers go out with whatever the handler answers, and
     /// a second extractor on the same request does not count it twice.
     pub fn admit(&self, request: &HttpRequest, principal: &Principal) -> Result<(), ApiError> {
+        self.admit_as(request, BucketKey::caller(principal), principal.scope().id())
+    }
+
+    /// `admit` for a caller that is not a principal (a widget visitor, a client address).
+    pub fn admit_as(&self, request: &HttpRequest, caller: BucketKey, workspace: WorkspaceId) -> Result<(), ApiError> {
         if let Some(decision) = request.extensions().get::<Decision>() {
             return match decision.retry_after_seconds {
                 Some(retry_after_seconds) => Err(ApiError::RateLimited { retry_after_seconds }),
                 None => Ok(()),
             };
         }
-        let decision = self.check(BucketKey::caller(principal), principal.scope().id());
+        let decision = self.check(caller, workspace);
         request.extensions_mut().insert(decision);
         match decision.retry_after_seconds {
             Some(retry_after_seconds) => Err(ApiError::RateLimited { retry_after_seconds }),

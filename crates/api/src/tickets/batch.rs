@@ -83,6 +83,8 @@ pub struct Create {
     pub requester: Requester,
     pub key: Option<String>,
     pub request_hash: String,
+    /// The widget visitor that started this conversation (it sees only those it started).
+    pub visitor: Option<Uuid>,
 }
 
 /// What became of a create.
@@ -724,6 +726,7 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
     let mut records = Vec::with_capacity(planned.len());
     let mut first_messages = Vec::with_capacity(planned.len());
     let mut keys = Vec::new();
+    let mut conversations = Vec::new();
     for (offset, plan) in planned.into_iter().enumerate() {
         let Planned {
             create,
@@ -744,6 +747,9 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
                 created_at: now,
             });
         }
+        if let Some(visitor) = create.visitor {
+            conversations.push((record.id, visitor));
+        }
         records.push(record.clone());
         let ticket = view(record, requester, None);
         outbound.absorb(effects::ticket_created(scope, &ticket, team, receipt_link, now)?);
@@ -756,6 +762,7 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
     }
     repo::insert_many(&txn, scope, &records).await?;
     repo::insert_messages(&txn, first_messages).await?;
+    crate::widget::repo::link_conversations(&txn, scope, conversations, now).await?;
     // Categorised a moment later, off the request path (see `ai::categorise`).
     crate::ai::categorise::enqueue(&txn, scope, records.iter().map(|record| record.id), now).await?;
     let expected = keys.len() as u64;

@@ -121,6 +121,26 @@ pub async fn find(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid)
     record_of(row)
 }
 
+/// The tickets `ids` of this workspace, most recently updated first (unknown ids are left out).
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ids: &[Uuid],
+) -> ApiResult<Vec<TicketRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    tickets::Entity::find()
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(tickets::Column::Id.is_in(ids.iter().copied()))
+        .order_by_desc(tickets::Column::UpdatedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(record_of)
+        .collect()
+}
+
 /// `find`, with the row locked until the transaction ends on PostgreSQL (SQLite's writers are
 /// serial already), so a change never applies to a state another change is replacing.
 pub async fn find_for_update(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<TicketRecord> {

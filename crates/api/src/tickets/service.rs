@@ -115,6 +115,7 @@ pub async fn create(
         requester,
         key,
         request_hash,
+        visitor: None,
     };
     match state.batcher.create(state, create).await? {
         batch::Outcome::Created(detail) => Ok(Created {
@@ -123,6 +124,53 @@ pub async fn create(
         }),
         batch::Outcome::Replay(stored) => replay(state, principal, &stored, &stored_hash).await,
     }
+}
+
+/// A conversation a widget visitor starts, as the customer `principal` (who may be an unproven
+/// address: the visitor sees only the conversations it started, see `widget`). The subject is the
+/// message's first line.
+pub async fn create_for_visitor(
+    state: &AppState,
+    principal: &Principal,
+    body: &str,
+    visitor: Uuid,
+) -> ApiResult<TicketDetail> {
+    principal.require(Permission::CreateTicket)?;
+    let body = parse_body(body).map_err(|message| ApiError::invalid("message", message))?;
+    let first_line = body
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("Question");
+    let subject: String = first_line.chars().take(80).collect();
+    let subject = parse_subject(&subject).map_err(|message| ApiError::invalid("message", message))?;
+    let create = batch::Create {
+        principal: principal.clone(),
+        subject,
+        body,
+        priority: Priority::Normal,
+        requester: Requester::Caller,
+        key: None,
+        request_hash: String::new(),
+        visitor: Some(visitor),
+    };
+    match state.batcher.create(state, create).await? {
+        batch::Outcome::Created(detail) => Ok(*detail),
+        batch::Outcome::Replay(_) => Err(ApiError::Internal(anyhow::anyhow!("a keyless create was a replay"))),
+    }
+}
+
+/// The tickets of these ids the caller may see, as it may see them (unknown ids are left out).
+pub async fn get_many(state: &AppState, principal: &Principal, ids: &[Uuid]) -> ApiResult<Vec<Ticket>> {
+    let rows = repo::find_many(&state.db, principal.scope(), ids).await?;
+    let rows: Vec<TicketRecord> = rows
+        .into_iter()
+        .filter(|row| principal.may_see_ticket(row.requester_id, row.created_by))
+        .collect();
+    let people = people_of(&state.db, principal.scope(), rows.iter().flat_map(TicketRecord::people)).await?;
+    rows.into_iter()
+        .map(|row| with_people(row, &people).map(|ticket| for_viewer(principal, ticket)))
+        .collect()
 }
 
 async fn replay(

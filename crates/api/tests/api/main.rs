@@ -28,3 +28,4 @@ mod tenancy;
 mod tickets;
 mod users;
 mod webhooks;
+mod widget;

@@ -1,0 +1,50 @@
+//! The embeddable widget: customers on the company's own site. The owner's settings (look, allowed
+//! origins, identity verification and its secret), the loader and iframe a page embeds (`frame`),
+//! and the visitor's public API under `/api/v1/widget/{slug}` (`visitor` decides who calls;
+//! `service` does it through the tickets service, as the visitor's customer).
+
+pub mod domain;
+pub mod frame;
+pub mod handlers;
+pub mod repo;
+pub mod service;
+pub mod visitor;
+
+use actix_web::web;
+
+use crate::db::entities::widget_settings;
+use crate::routes::resource;
+
+/// The exact origins that may embed the widget (stored as a JSON array; unreadable is none).
+pub fn allowed_origins(settings: &widget_settings::Model) -> Vec<String> {
+    serde_json::from_str(&settings.allowed_origins).unwrap_or_default()
+}
+
+/// Under `/api/v1`.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            resource("/widget/settings")
+                .get(handlers::settings)
+                .put(handlers::update_settings),
+        )
+        .service(resource("/widget/secret").post(handlers::rotate_secret))
+        .service(resource("/widget/{slug}/config").get(handlers::config))
+        .service(resource("/widget/{slug}/visitor").get(handlers::visitor))
+        .service(
+            resource("/widget/{slug}/conversations")
+                .get(handlers::list)
+                .post(handlers::start),
+        )
+        .service(resource("/widget/{slug}/conversations/{id}").get(handlers::get))
+        .service(resource("/widget/{slug}/conversations/{id}/messages").post(handlers::reply))
+        .service(resource("/widget/{slug}/identify").post(handlers::identify));
+}
+
+/// Outside `/api`: the loader, the iframe document and its assets.
+pub fn pages(config: &mut web::ServiceConfig) {
+    config
+        .route("/widget.js", web::get().to(frame::loader))
+        .route("/widget/assets/{file}", web::get().to(frame::asset))
+        .route("/widget/{slug}", web::get().to(frame::document));
+}
