@@ -8,6 +8,7 @@ pub mod frame;
 pub mod handlers;
 pub mod repo;
 pub mod service;
+pub mod socket;
 pub mod visitor;
 
 use actix_web::web;
@@ -38,7 +39,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .service(resource("/widget/{slug}/conversations/{id}").get(handlers::get))
         .service(resource("/widget/{slug}/conversations/{id}/messages").post(handlers::reply))
-        .service(resource("/widget/{slug}/identify").post(handlers::identify));
+        .service(resource("/widget/{slug}/identify").post(handlers::identify))
+        .service(resource("/widget/{slug}/ws").get(socket::connect));
 }
 
 /// Outside `/api`: the loader, the iframe document and its assets.

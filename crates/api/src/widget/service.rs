@@ -386,7 +386,7 @@ fn new_visitor_row(
     (row, token)
 }
 
-fn summary_of(ticket: Ticket) -> ConversationSummary {
+pub fn summary_of(ticket: Ticket) -> ConversationSummary {
     ConversationSummary {
         id: ticket.id,
         number: ticket.number,

@@ -61,7 +61,7 @@ impl WidgetCall {
     }
 }
 
-const ENDED: ApiError = ApiError::Unauthenticated("This chat session has ended; start a new conversation.");
+pub(super) const ENDED: ApiError = ApiError::Unauthenticated("This chat session has ended; start a new conversation.");
 
 impl FromRequest for WidgetCall {
     type Error = ApiError;
@@ -118,7 +118,7 @@ impl FromRequest for WidgetCall {
 /// A browser names the page a call comes from in `Origin`: it must be this server itself (the
 /// widget's iframe) or exactly one of the workspace's allowed origins. No `Origin` (a server-side
 /// client, or a same-origin GET) passes: only browsers send it, and only browsers need stopping here.
-fn check_origin(request: &HttpRequest, settings: &widget_settings::Model) -> ApiResult<Option<String>> {
+pub(super) fn check_origin(request: &HttpRequest, settings: &widget_settings::Model) -> ApiResult<Option<String>> {
     let Some(origin) = request.headers().get(header::ORIGIN) else {
         return Ok(None);
     };
@@ -138,7 +138,7 @@ fn check_origin(request: &HttpRequest, settings: &widget_settings::Model) -> Api
     )))
 }
 
-async fn visiting(
+pub(super) async fn visiting(
     state: &AppState,
     scope: &WorkspaceScope,
     settings: &widget_settings::Model,

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use ferrodesk_shared::tickets::TicketStatus;
 use ferrodesk_shared::widget::{
-    Conversation, ConversationList, ConversationMessage, ConversationStarted, Visitor, VisitorSession, WidgetConfig,
-    WidgetSecret, WidgetSettings,
+    Conversation, ConversationList, ConversationMessage, ConversationStarted, Visitor, VisitorFrame, VisitorSession,
+    WidgetConfig, WidgetSecret, WidgetSettings,
 };
 use ferrodesk_shared::{ErrorCode, Role, TicketId};
 use reqwest::{Method, Response, StatusCode};
@@ -845,4 +845,152 @@ async fn writing_in_is_limited_per_visitor_address_and_workspace() {
         ErrorCode::RateLimited,
     )
     .await;
+}
+
+/// A visitor's socket, as the iframe opens it.
+struct VisitorSocket {
+    stream: crate::live::Stream,
+}
+
+impl VisitorSocket {
+    async fn open(app: &TestApp, slug: &str, token: &str) -> VisitorSocket {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        let url = format!(
+            "{}/api/v1/widget/{slug}/ws",
+            app.address.replacen("http://", "ws://", 1)
+        );
+        let (mut stream, _) = tokio_tungstenite::connect_async(url).await.expect("the socket opens");
+        let auth = json!({ "type": "auth", "token": token });
+        stream.send(Frame::text(auth.to_string())).await.unwrap();
+        let mut socket = VisitorSocket { stream };
+        assert_eq!(socket.next().await, Some(VisitorFrame::Ready));
+        socket
+    }
+
+    /// The next frame, or None after two seconds of silence or a close.
+    async fn next(&mut self) -> Option<VisitorFrame> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        loop {
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(2), self.stream.next())
+                .await
+                .ok()??
+                .ok()?;
+            match frame {
+                Frame::Text(text) => return Some(serde_json::from_str(&text).expect("a VisitorFrame")),
+                Frame::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Every frame until a short silence (or the close).
+    async fn drain(&mut self) -> Vec<VisitorFrame> {
+        let mut frames = Vec::new();
+        while let Some(frame) = self.next().await {
+            frames.push(frame);
+        }
+        frames
+    }
+
+    /// Whether the server closed the socket (a close frame or the end of the stream).
+    async fn closed(&mut self) -> bool {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(3), self.stream.next()).await {
+                Ok(None | Some(Err(_)) | Some(Ok(Frame::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_visitor_hears_the_teams_replies_live_and_nothing_else() {
+    let app = spawn_app().await;
+    let owner = workspace_with_widget(&app, "acme").await;
+    let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
+    let widget = Widget::of(&app, "acme");
+    let mine = widget.write_in("Vera", "vera@example.com", "Where is my parcel?").await;
+    let token = mine.session.unwrap().token;
+    // The same address's other request (the team opened it) and another visitor's conversation.
+    let not_mine = app.create_ticket_for(&agent, "vera@example.com", "Your invoice").await;
+    let other = widget.write_in("Otto", "otto@example.com", "Other question").await;
+
+    let mut socket = VisitorSocket::open(&app, "acme", &token).await;
+    let started = std::time::Instant::now();
+    app.reply(&agent, mine.conversation.id, "It left our warehouse today.", false)
+        .await;
+    let first = socket.next().await;
+    let latency = started.elapsed();
+    match first {
+        Some(VisitorFrame::Message {
+            conversation_id,
+            message,
+        }) => {
+            assert_eq!(conversation_id, mine.conversation.id);
+            assert!(message.from_team);
+            assert_eq!(message.body, "It left our warehouse today.");
+        }
+        other => panic!("expected the reply, got {other:?}"),
+    }
+    assert!(latency < std::time::Duration::from_secs(2), "{latency:?}");
+
+    // Internal notes, the address's other ticket and another visitor's conversation: nothing.
+    app.reply(&agent, mine.conversation.id, "INTERNAL: check the depot", true)
+        .await;
+    app.reply(&agent, not_mine.ticket.id, "About your invoice", false).await;
+    app.reply(&agent, other.conversation.id, "Hello Otto", false).await;
+    let status = app
+        .update_ticket(&agent, mine.conversation.id, &json!({ "status": "solved" }))
+        .await;
+    assert_eq!(status.status, TicketStatus::Solved);
+    let frames = socket.drain().await;
+    let text = serde_json::to_string(&frames).unwrap();
+    assert!(
+        !text.contains("INTERNAL") && !text.contains("invoice") && !text.contains("Otto"),
+        "{text}"
+    );
+    assert!(
+        frames.iter().any(|frame| matches!(frame,
+            VisitorFrame::Conversation { conversation } if conversation.id == mine.conversation.id
+                && conversation.status == TicketStatus::Solved)),
+        "{frames:?}"
+    );
+
+    // Switching the widget off closes the socket at once (at its next frame or recheck).
+    let _: WidgetSettings = expect_json(
+        put_settings(&app, &owner, json!({ "enabled": false })).await,
+        StatusCode::OK,
+    )
+    .await;
+    app.reply(&agent, mine.conversation.id, "After the switch-off", false)
+        .await;
+    assert!(socket.closed().await, "the socket outlived the widget");
+
+    // A dead token never gets in; another workspace's slug neither.
+    let _: WidgetSettings = expect_json(
+        put_settings(&app, &owner, json!({ "enabled": true })).await,
+        StatusCode::OK,
+    )
+    .await;
+    workspace_with_widget(&app, "globex").await;
+    for (slug, token) in [("acme", "fdv_madeup"), ("globex", token.as_str())] {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        let url = format!(
+            "{}/api/v1/widget/{slug}/ws",
+            app.address.replacen("http://", "ws://", 1)
+        );
+        let (mut stream, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        stream
+            .send(Frame::text(json!({ "type": "auth", "token": token }).to_string()))
+            .await
+            .unwrap();
+        let mut socket = VisitorSocket { stream };
+        assert_eq!(socket.next().await, None, "{slug}: a frame for a dead token");
+    }
 }
