@@ -19,6 +19,7 @@ mod m20261205_000005_api_keys;
 mod m20261205_000006_webhooks;
 mod m20261205_000007_quota_by_address;
 mod m20261206_000001_widget;
+mod m20261206_000002_widget_deflections;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_webhooks::Migration),
             Box::new(m20261205_000007_quota_by_address::Migration),
             Box::new(m20261206_000001_widget::Migration),
+            Box::new(m20261206_000002_widget_deflections::Migration),
         ]
     }
 }

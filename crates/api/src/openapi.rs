@@ -86,6 +86,8 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
         widget::handlers::get,
         widget::handlers::reply,
         widget::handlers::identify,
+        widget::handlers::answers,
+        widget::handlers::helpful,
     ),
     components(schemas(
         ferrodesk_shared::events::ServerEvent,

@@ -85,4 +85,17 @@ pub struct Overview {
     pub backlog: Backlog,
     /// Every agent, supervisor and owner, by name.
     pub agents: Vec<AgentStats>,
+    pub widget: WidgetStats,
+}
+
+/// The embeddable widget in the range: questions it answered without a ticket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WidgetStats {
+    /// Conversations visitors started.
+    pub conversations: u64,
+    /// Questions a suggested answer settled ("This answered my question").
+    pub deflected: u64,
+    /// `deflected / (deflected + conversations)`; 0 when there were neither.
+    pub deflection_rate: f64,
 }

@@ -231,3 +231,31 @@ pub enum VisitorFrame {
 pub enum VisitorCommand {
     Auth { token: String },
 }
+
+/// `POST /api/v1/widget/{slug}/answers`: what the visitor has typed so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AnswerQuery {
+    /// 12 to 2,000 characters.
+    pub text: String,
+}
+
+/// An answer the team gave to a similar question that is solved: only the team's words, with the
+/// other customer's facts (names, numbers, amounts, dates, references) masked as `[...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SuggestedAnswer {
+    /// Names the answer for `POST .../answers/{id}/helpful`.
+    pub id: TicketId,
+    /// The question it answered, in a few words (masked like the body).
+    pub title: String,
+    pub body: String,
+}
+
+/// Up to three answers, best first; none when nothing solved is similar enough (or AI is off).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SuggestedAnswers {
+    pub items: Vec<SuggestedAnswer>,
+}

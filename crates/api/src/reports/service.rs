@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use ferrodesk_shared::Role;
-use ferrodesk_shared::reports::{AgentStats, Backlog, DayCount, DurationStats, Overview, ReportQuery, SlaStats};
+use ferrodesk_shared::reports::{
+    AgentStats, Backlog, DayCount, DurationStats, Overview, ReportQuery, SlaStats, WidgetStats,
+};
 use uuid::Uuid;
 
 use crate::auth::Principal;
@@ -119,6 +121,8 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
         });
     }
 
+    let (conversations, deflected) = crate::widget::answers::counts(db, scope, start, end).await?;
+    let asked = conversations + deflected;
     Ok(Overview {
         from: query.from,
         to: query.to,
@@ -138,6 +142,15 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
         },
         backlog,
         agents,
+        widget: WidgetStats {
+            conversations,
+            deflected,
+            deflection_rate: if asked == 0 {
+                0.0
+            } else {
+                deflected as f64 / asked as f64
+            },
+        },
     })
 }
 

@@ -5,8 +5,9 @@ use actix_web::http::header;
 use actix_web::web::{self, Json, Path};
 use actix_web::{HttpResponse, Responder};
 use ferrodesk_shared::widget::{
-    Conversation, ConversationList, ConversationMessage, ConversationStarted, IdentifyRequest, NewConversation,
-    NewVisitorMessage, Visitor, VisitorSession, WidgetConfig, WidgetSecret, WidgetSettings, WidgetSettingsUpdate,
+    AnswerQuery, Conversation, ConversationList, ConversationMessage, ConversationStarted, IdentifyRequest,
+    NewConversation, NewVisitorMessage, SuggestedAnswers, Visitor, VisitorSession, WidgetConfig, WidgetSecret,
+    WidgetSettings, WidgetSettingsUpdate,
 };
 use ferrodesk_shared::{ErrorBody, TicketId};
 
@@ -161,4 +162,39 @@ pub async fn identify(
     body: Json<IdentifyRequest>,
 ) -> ApiResult<Json<VisitorSession>> {
     Ok(Json(service::identify(&state, &call, &body.token).await?))
+}
+
+/// Answers from the team's solved tickets for what the visitor is typing (up to three; none when
+/// nothing is similar enough or the workspace has no AI). Other customers' details are masked.
+#[utoipa::path(post, path = "/api/v1/widget/{slug}/answers", tag = "widget", operation_id = "suggestAnswers",
+    params(("slug" = String, Path, description = "The workspace's slug")),
+    request_body = AnswerQuery,
+    responses((status = 200, body = SuggestedAnswers), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`origin_not_allowed`"), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Fewer than 12 or more than 2,000 characters"),
+        (status = 429, body = ErrorBody)),
+    security((), ("visitor" = [])))]
+pub async fn answers(
+    state: web::Data<AppState>,
+    call: WidgetCall,
+    body: Json<AnswerQuery>,
+) -> ApiResult<Json<SuggestedAnswers>> {
+    Ok(Json(super::answers::suggest(&state, &call, &body.text).await?))
+}
+
+/// "This answered my question": counted as a question answered without a ticket.
+#[utoipa::path(post, path = "/api/v1/widget/{slug}/answers/{id}/helpful", tag = "widget", operation_id = "markAnswerHelpful",
+    params(("slug" = String, Path, description = "The workspace's slug"), ("id" = TicketId, Path, description = "The answer's id")),
+    responses((status = 204, description = "Counted"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`origin_not_allowed`"),
+        (status = 404, body = ErrorBody, description = "No such answer"), (status = 429, body = ErrorBody)),
+    security((), ("visitor" = [])))]
+pub async fn helpful(
+    state: web::Data<AppState>,
+    call: WidgetCall,
+    path: Path<(String, TicketId)>,
+) -> ApiResult<HttpResponse> {
+    let (_, id) = path.into_inner();
+    super::answers::helpful(&state, &call, id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -3,6 +3,7 @@
 //! and the visitor's public API under `/api/v1/widget/{slug}` (`visitor` decides who calls;
 //! `service` does it through the tickets service, as the visitor's customer).
 
+pub mod answers;
 pub mod domain;
 pub mod frame;
 pub mod handlers;
@@ -40,6 +41,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(resource("/widget/{slug}/conversations/{id}").get(handlers::get))
         .service(resource("/widget/{slug}/conversations/{id}/messages").post(handlers::reply))
         .service(resource("/widget/{slug}/identify").post(handlers::identify))
+        .service(resource("/widget/{slug}/answers").post(handlers::answers))
+        .service(resource("/widget/{slug}/answers/{id}/helpful").post(handlers::helpful))
         .service(resource("/widget/{slug}/ws").get(socket::connect));
 }
 

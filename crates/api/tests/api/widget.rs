@@ -994,3 +994,137 @@ async fn a_visitor_hears_the_teams_replies_live_and_nothing_else() {
         assert_eq!(socket.next().await, None, "{slug}: a frame for a dead token");
     }
 }
+
+#[tokio::test]
+async fn answers_come_from_solved_tickets_masked_and_a_helpful_one_counts_as_deflected() {
+    let app = spawn_app().await;
+    let owner = workspace_with_widget(&app, "acme").await;
+    let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
+    let widget = Widget::of(&app, "acme");
+
+    let solved = app
+        .create_ticket_for(&agent, "john.smith@example.com", "Password reset email never arrives")
+        .await;
+    app.reply(
+        &agent,
+        solved.ticket.id,
+        "Hi John,\n\nJohn, the reset email can land in spam. I sent a new link to john.smith@example.com; it \
+         expires in 24 hours. Open Settings > Security to choose the new password.\n\nBest regards,\nAgent",
+        false,
+    )
+    .await;
+    app.update_ticket(&agent, solved.ticket.id, &json!({ "status": "solved" }))
+        .await;
+    // Open tickets are never offered, however similar.
+    let open = app
+        .create_ticket_for(&agent, "mary@example.com", "Password reset email is missing")
+        .await;
+    app.reply(
+        &agent,
+        open.ticket.id,
+        "Mary, we are looking into the reset email.",
+        false,
+    )
+    .await;
+    ferrodesk::ai::categorise::drain(&app.state, Utc::now()).await.unwrap();
+
+    let ask = |text: &str| widget.send(Method::POST, "/answers", None, Some(json!({ "text": text })));
+    let answers: ferrodesk_shared::widget::SuggestedAnswers =
+        expect_json(ask("The password reset email never arrives").await, StatusCode::OK).await;
+    assert_eq!(answers.items.len(), 1, "{answers:?}");
+    let answer = &answers.items[0];
+    assert_eq!(answer.id, solved.ticket.id);
+    assert!(answer.body.contains("Open Settings > Security"), "{}", answer.body);
+    for private in ["John", "john", "24", "Agent"] {
+        assert!(!answer.body.contains(private), "{private} in {}", answer.body);
+    }
+    assert!(
+        answer.body.contains("[email]") && answer.body.contains("[name]"),
+        "{}",
+        answer.body
+    );
+    expect_error(
+        ask("short").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    expect_error(
+        widget
+            .with_origin(Some("https://evil.example"))
+            .send(
+                Method::POST,
+                "/answers",
+                None,
+                Some(json!({ "text": "The password reset email never arrives" })),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::OriginNotAllowed,
+    )
+    .await;
+
+    // "This answered my question" counts; an open ticket or another workspace's is no answer.
+    let helpful = |id: TicketId| {
+        let widget = &widget;
+        async move {
+            widget
+                .send(Method::POST, &format!("/answers/{id}/helpful"), None, None)
+                .await
+        }
+    };
+    assert_eq!(helpful(answer.id).await.status(), StatusCode::NO_CONTENT);
+    expect_error(
+        helpful(open.ticket.id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+    workspace_with_widget(&app, "globex").await;
+    let theirs = Widget::of(&app, "globex");
+    let other = theirs
+        .send(Method::POST, &format!("/answers/{}/helpful", answer.id), None, None)
+        .await;
+    expect_error(other, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let nothing: ferrodesk_shared::widget::SuggestedAnswers = expect_json(
+        theirs
+            .send(
+                Method::POST,
+                "/answers",
+                None,
+                Some(json!({ "text": "The password reset email never arrives" })),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(nothing.items.is_empty(), "another workspace's answers: {nothing:?}");
+
+    // The dashboard: one conversation, one question answered without a ticket.
+    widget
+        .write_in("Pat", "pat@example.com", "Something else entirely")
+        .await;
+    let today = Utc::now().date_naive();
+    let overview: ferrodesk_shared::reports::Overview = expect_json(
+        app.get(
+            &format!("/api/v1/reports/overview?from={today}&to={today}"),
+            &owner.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(overview.widget.conversations, 1);
+    assert_eq!(overview.widget.deflected, 1);
+    assert!((overview.widget.deflection_rate - 0.5).abs() < 1e-9);
+
+    // Answers off: none.
+    let _: WidgetSettings = expect_json(
+        put_settings(&app, &owner, json!({ "suggest_answers": false })).await,
+        StatusCode::OK,
+    )
+    .await;
+    let none: ferrodesk_shared::widget::SuggestedAnswers =
+        expect_json(ask("The password reset email never arrives").await, StatusCode::OK).await;
+    assert!(none.items.is_empty());
+}

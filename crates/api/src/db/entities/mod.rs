@@ -23,6 +23,7 @@ pub mod users;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
 pub mod widget_conversations;
+pub mod widget_deflections;
 pub mod widget_settings;
 pub mod widget_visitors;
 pub mod workspaces;
