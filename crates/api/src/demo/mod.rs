@@ -12,6 +12,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::auth::LoginRequest;
 use ferrodesk_shared::tickets::{NewMessage, NewTicket, TicketPatch};
+use ferrodesk_shared::widget::WidgetSettingsUpdate;
 use ferrodesk_shared::{Role, TicketId};
 
 use crate::auth::Principal;
@@ -27,6 +28,9 @@ use cast::{Cast, Person};
 use script::{Opener, STORIES, Step, Story};
 
 pub use cast::{PASSWORD, SLUG, WORKSPACE_NAME};
+
+/// The pages that may embed the demo's widget: a local static server on port 8000.
+pub const DEMO_WIDGET_ORIGINS: [&str; 2] = ["http://localhost:8000", "http://127.0.0.1:8000"];
 
 /// How to sign in to the demo workspace, and what this run created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +116,14 @@ impl fmt::Display for DemoReport {
         for login in &self.logins {
             writeln!(f, "  {:<11} {:<16} {}", login.role.as_str(), login.name, login.email)?;
         }
+        writeln!(
+            f,
+            "The support widget: put <script src=\"{}/widget.js\" data-workspace=\"{}\" async></script> in any \
+             HTML page served from {} (python3 -m http.server 8000).",
+            self.url.trim_end_matches('/'),
+            self.workspace_slug,
+            DEMO_WIDGET_ORIGINS.join(" or ")
+        )?;
         Ok(())
     }
 }
@@ -153,6 +165,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoReport> {
         first_ticket - Duration::days(2),
     )
     .await?;
+    // The widget is on for pages served from port 8000 on this machine, so a newcomer can paste
+    // the snippet into any HTML file (`python3 -m http.server 8000`) and talk to the demo agents.
+    let widget = WidgetSettingsUpdate {
+        enabled: Some(true),
+        allowed_origins: Some(DEMO_WIDGET_ORIGINS.iter().map(|origin| (*origin).to_owned()).collect()),
+        greeting: Some("Hi! Ask Northwind anything: we usually answer within a few hours.".to_owned()),
+        ..Default::default()
+    };
+    crate::widget::service::update(state, &cast.owner.principal, widget).await?;
     let people = 2 + cast.agents.len() + cast.customers.len();
     cast.sign_out(state).await?;
 

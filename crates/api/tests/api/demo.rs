@@ -248,3 +248,31 @@ async fn a_customer_sees_only_their_own_tickets_and_never_internal_notes() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_demo_widget_takes_pages_from_a_local_port_8000() {
+    let (app, report) = seeded_app().await;
+    assert!(
+        report.to_string().contains("/widget.js\" data-workspace=\"demo\""),
+        "{report}"
+    );
+    for origin in ferrodesk::demo::DEMO_WIDGET_ORIGINS {
+        let response = app
+            .client
+            .get(app.url("/api/v1/widget/demo/config"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{origin}");
+        assert_eq!(response.headers()["access-control-allow-origin"], origin);
+    }
+    let elsewhere = app
+        .client
+        .get(app.url("/api/v1/widget/demo/config"))
+        .header("Origin", "http://localhost:9999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+}
