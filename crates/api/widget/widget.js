@@ -1,5 +1,5 @@
 /* Ferrodesk widget loader: <script src="https://<ferrodesk>/widget.js" data-workspace="acme" async></script>
- * A launcher in a closed shadow root (the page's CSS cannot reach it) and, on first use, an iframe from
+ * A launcher in a shadow root (the page's CSS cannot reach it; open, so assistive tech and test tools can) and, on first use, an iframe from
  * Ferrodesk holding the conversation. Plain JS, no build step: keep it well under 5 KB gzipped. */
 (() => {
   "use strict";
@@ -55,7 +55,7 @@ iframe{display:block;width:100%;height:100%;border:0}
     // A tag no site styles, reset inline so that no `*` or attribute rule of the page reaches it.
     host = D.createElement("ferrodesk-widget");
     host.style.setProperty("all", "initial", "important");
-    const root = host.attachShadow({ mode: "closed" }), wrap = el("div", cfg.position === "bottom_left" ? "L" : "", root);
+    const root = host.attachShadow({ mode: "open" }), wrap = el("div", cfg.position === "bottom_left" ? "L" : "", root);
     // A constructed sheet is no inline <style>: a strict style-src on the page does not block it.
     try {
       const sheet = new CSSStyleSheet();

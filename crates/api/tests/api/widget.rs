@@ -1128,3 +1128,32 @@ async fn answers_come_from_solved_tickets_masked_and_a_helpful_one_counts_as_def
         expect_json(ask("The password reset email never arrives").await, StatusCode::OK).await;
     assert!(none.items.is_empty());
 }
+
+#[tokio::test]
+async fn a_visitor_comes_back_from_the_confirmation_mail_to_the_help_centre() {
+    let app = spawn_app().await;
+    let owner = workspace_with_widget(&app, "acme").await;
+    let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
+    let widget = Widget::of(&app, "acme");
+    let started = widget
+        .write_in("Hana", "hana@example.com", "Can I return an opened box?")
+        .await;
+    app.reply(&agent, started.conversation.id, "Yes, within 30 days.", false)
+        .await;
+
+    // The "we have your request" mail carries a sign-in link: opening it proves the address and
+    // shows the same conversation in the help centre, with the team's reply.
+    let token = app.mailed_link_token("hana@example.com", "ticket_received").await;
+    let signed_in = ferrodesk::auth::links::sign_in(&app.state, &token).await.unwrap();
+    let customer = signed_in.response.access_token;
+    let detail = app.ticket_as(customer.as_str(), started.conversation.id).await;
+    assert_eq!(detail.ticket.subject, "Can I return an opened box?");
+    assert!(
+        detail
+            .messages
+            .iter()
+            .any(|message| message.body == "Yes, within 30 days.")
+    );
+    let page = app.tickets_as(customer.as_str(), "").await;
+    assert_eq!(page.items.len(), 1);
+}
