@@ -29,8 +29,22 @@ use script::{Opener, STORIES, Step, Story};
 
 pub use cast::{PASSWORD, SLUG, WORKSPACE_NAME};
 
-/// The pages that may embed the demo's widget: a local static server on port 8000.
-pub const DEMO_WIDGET_ORIGINS: [&str; 2] = ["http://localhost:8000", "http://127.0.0.1:8000"];
+/// The pages that may embed the demo's widget: a local static server on a port that development
+/// servers commonly use (`python3 -m http.server 8000`, Vite's 5173, Live Server's 5500, ...).
+pub const DEMO_WIDGET_ORIGINS: [&str; 12] = [
+    "http://localhost:8000",
+    "http://127.0.0.1:8000",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:5500",
+    "http://127.0.0.1:5500",
+    "http://localhost:8081",
+    "http://127.0.0.1:8081",
+    "http://localhost:8888",
+    "http://127.0.0.1:8888",
+];
 
 /// How to sign in to the demo workspace, and what this run created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,10 +133,10 @@ impl fmt::Display for DemoReport {
         writeln!(
             f,
             "The support widget: put <script src=\"{}/widget.js\" data-workspace=\"{}\" async></script> in any \
-             HTML page served from {} (python3 -m http.server 8000).",
+             HTML page served from localhost on port 8000, 3000, 5173, 5500, 8081 or 8888 \
+             (python3 -m http.server 8000).",
             self.url.trim_end_matches('/'),
             self.workspace_slug,
-            DEMO_WIDGET_ORIGINS.join(" or ")
         )?;
         Ok(())
     }
@@ -165,8 +179,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoReport> {
         first_ticket - Duration::days(2),
     )
     .await?;
-    // The widget is on for pages served from port 8000 on this machine, so a newcomer can paste
-    // the snippet into any HTML file (`python3 -m http.server 8000`) and talk to the demo agents.
+    // The widget is on for pages served from this machine's usual development ports, so a
+    // newcomer can paste the snippet into any HTML file (`python3 -m http.server 8000`) and talk
+    // to the demo agents.
     let widget = WidgetSettingsUpdate {
         enabled: Some(true),
         allowed_origins: Some(DEMO_WIDGET_ORIGINS.iter().map(|origin| (*origin).to_owned()).collect()),
