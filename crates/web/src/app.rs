@@ -19,6 +19,7 @@ use crate::pages::sla_settings::SlaSettings;
 use crate::pages::team::Team;
 use crate::pages::ticket::TicketPane;
 use crate::pages::webhooks::WebhooksScreen;
+use crate::pages::widget_settings::WidgetSettingsScreen;
 use crate::session::{Session, use_session};
 
 #[component]
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/ai") view=AiSettingsScreen />
                 <Route path=path!("/settings/api-keys") view=ApiKeysScreen />
                 <Route path=path!("/settings/webhooks") view=WebhooksScreen />
+                <Route path=path!("/settings/widget") view=WidgetSettingsScreen />
                 <Route path=path!("/requests") view=Requests />
                 <Route path=path!("/requests/new") view=NewRequest />
                 <Route path=path!("/requests/:id") view=RequestView />

@@ -15,6 +15,7 @@ mod submit;
 mod tickets;
 mod users;
 mod webhooks;
+mod widget;
 mod workspaces;
 
 pub use submit::{Submit, use_submit};

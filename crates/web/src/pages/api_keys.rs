@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{use_api, use_submit};
+use crate::components::clipboard::copy_to_clipboard;
 use crate::components::form::{FormError, TextField};
 use crate::components::time::{Time, now};
 use crate::components::toast::use_toasts;
@@ -34,21 +35,6 @@ const LIFETIMES: [(&str, &str, Option<i64>); 4] = [
     ("90", "90 days", Some(90)),
     ("365", "1 year", Some(365)),
 ];
-
-/// Writes `text` to the clipboard through `navigator.clipboard.writeText`, looked up at run time
-/// (no extra web-sys features); false when the browser offers no clipboard here.
-fn copy_to_clipboard(text: &str) -> bool {
-    use wasm_bindgen::JsCast;
-    let get = |target: &wasm_bindgen::JsValue, name: &str| js_sys::Reflect::get(target, &name.into()).ok();
-    let Some(window) = web_sys::window() else { return false };
-    let Some(clipboard) = get(&window, "navigator").and_then(|navigator| get(&navigator, "clipboard")) else {
-        return false;
-    };
-    let Some(write) = get(&clipboard, "writeText").and_then(|write| write.dyn_into::<js_sys::Function>().ok()) else {
-        return false;
-    };
-    write.call1(&clipboard, &text.into()).is_ok()
-}
 
 #[component]
 fn ApiKeysPage() -> impl IntoView {

@@ -1,5 +1,6 @@
 //! The supervisor dashboard: a date range (in the browser's time zone) with presets, stat tiles,
-//! tickets created and solved per day, the backlog by status and a row per agent. Every chart has
+//! tickets created and solved per day, the backlog by status, the widget's conversations and
+//! deflection, and a row per agent. Every chart has
 //! a table beside it with the exact numbers. The URL holds the range; the numbers refresh live
 //! (at most every few seconds) as tickets move.
 
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, Local, NaiveDate};
 use ferrodesk_shared::events::ServerEvent;
-use ferrodesk_shared::reports::{Backlog, Overview, ReportQuery};
+use ferrodesk_shared::reports::{Backlog, Overview, ReportQuery, WidgetStats};
 use ferrodesk_shared::tickets::TicketStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,7 +19,8 @@ use crate::api::{ApiError, use_api};
 use crate::components::badges::{Avatar, StatusPill};
 use crate::components::charts::{Bar, BarChart, LineChart, Series};
 use crate::live::use_live;
-use crate::pages::shell::{Rail, StaffOnly, SupervisorOnly};
+use crate::pages::shell::{Rail, StaffOnly, SupervisorOnly, is_owner};
+use crate::session::use_session;
 
 /// The presets, in days ending today.
 const PRESETS: [i64; 3] = [7, 30, 90];
@@ -482,6 +484,8 @@ fn OverviewView(overview: Overview) -> impl IntoView {
             </div>
         </section>
 
+        <WidgetCard stats=overview.widget.clone() range=range.clone() />
+
         <section class="agents" aria-label="Agents">
             <h2>{format!("Agents, {range}")}</h2>
             {if overview.agents.is_empty() {
@@ -516,6 +520,58 @@ fn OverviewView(overview: Overview) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// The embeddable widget in the range: conversations visitors started, questions a suggested
+/// answer settled without a ticket, and the share of questions those are.
+#[component]
+fn WidgetCard(stats: WidgetStats, range: String) -> impl IntoView {
+    let session = use_session();
+    let questions = stats.conversations + stats.deflected;
+    let body = if questions == 0 {
+        view! {
+            <div class="empty chart-empty" data-testid="widget-empty">
+                <strong>"No widget activity in this range."</strong>
+                "Conversations started in the widget on your site, and questions its suggested answers settled, count here."
+                {move || is_owner(session.role()).then(|| view! {
+                    " " <a href="/settings/widget">"Set up the widget"</a>
+                })}
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="stats">
+                <div class="stat" data-testid="widget-conversations">
+                    <div class="stat-label">"Conversations"</div>
+                    <div class="stat-value" data-testid="widget-conversations-value">{stats.conversations}</div>
+                    <div class="small muted">"started by visitors, each a ticket"</div>
+                </div>
+                <div class="stat" data-testid="widget-deflected">
+                    <div class="stat-label">"Answered without a ticket"</div>
+                    <div class="stat-value" data-testid="widget-deflected-value">{stats.deflected}</div>
+                    <div class="small muted">"settled by a suggested answer"</div>
+                </div>
+                <div class="stat" data-testid="widget-deflection-rate">
+                    <div class="stat-label">"Deflection rate"</div>
+                    <div class="stat-value" data-testid="widget-deflection-rate-value">{percent(stats.deflection_rate)}</div>
+                    <div class="small muted">
+                        {format!("{} of {questions} {} answered without a ticket", stats.deflected, plural(questions, "question"))}
+                    </div>
+                </div>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="widget-card" aria-labelledby="widget-card-title" data-testid="widget-card">
+            <div class="row">
+                <h2 id="widget-card-title">"Widget"</h2>
+                <span class="small muted">{range}</span>
+            </div>
+            {body}
         </section>
     }
 }

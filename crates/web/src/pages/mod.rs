@@ -12,3 +12,4 @@ pub mod sla_settings;
 pub mod team;
 pub mod ticket;
 pub mod webhooks;
+pub mod widget_settings;

@@ -213,6 +213,9 @@ pub fn Rail() -> impl IntoView {
                     <a class="view" href="/settings/webhooks" title="Webhooks" aria-current=move || here("/settings/webhooks")>
                         <span class="label">"Webhooks"</span>
                     </a>
+                    <a class="view" href="/settings/widget" title="Widget" aria-current=move || here("/settings/widget")>
+                        <span class="label">"Widget"</span>
+                    </a>
                 </Show>
                 <Show when=owns>
                     <a class="view" href="/settings/api-keys" title="API keys" aria-current=move || here("/settings/api-keys")>
