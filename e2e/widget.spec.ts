@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BrowserProblems, RUN, expect, person, screenshotPath, serverUrl, test } from './fixtures';
+import { BrowserProblems, DEMO, RUN, expect, person, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
 
 // crates/api/src/demo/cast.rs
 const WORKSPACE = 'demo';
@@ -172,5 +172,60 @@ test('11. widget: a visitor on a shop page talks with the team live; other origi
       headers: auth,
       data: { allowed_origins: before.allowed_origins, label: before.label },
     });
+  }
+});
+
+test('12. the owner sets up the widget: look, origins, the snippet and a secret shown once; an agent has no such page', async ({ browser, request }) => {
+  const token = await ownerToken(request);
+  const auth = { Authorization: `Bearer ${token}` };
+  const before = await (await request.get(`${serverUrl()}/api/v1/widget/settings`, { headers: auth })).json();
+  const owner = await person(browser, problems, 'owner');
+  const page = owner.page;
+  try {
+    await signInToDemo(page, DEMO.owner.email);
+    await page.getByRole('link', { name: 'Widget' }).click();
+    await expect(page.getByTestId('widget-settings')).toBeVisible();
+    await expect(page.getByTestId('widget-snippet')).toContainText(`/widget.js" data-workspace="demo" async></script>`);
+
+    // The look, previewed as it is typed, and saved.
+    await page.getByLabel('Launcher text').fill(`Ask Northwind ${RUN}`);
+    await expect(page.getByTestId('preview-launcher')).toContainText(`Ask Northwind ${RUN}`);
+    await page.getByTestId('widget-origins').fill(`${before.allowed_origins.join('\n')}\nhttps://shop.example`);
+    await page.getByTestId('save-widget').click();
+    await expect(page.getByText('Widget settings saved.')).toBeVisible();
+    const saved = await (await request.get(`${serverUrl()}/api/v1/widget/settings`, { headers: auth })).json();
+    expect(saved.label).toBe(`Ask Northwind ${RUN}`);
+    expect(saved.allowed_origins).toContain('https://shop.example');
+
+    // A wildcard is refused next to its field, and nothing is stored.
+    await page.getByTestId('widget-origins').fill('https://*.shop.example');
+    await page.getByTestId('save-widget').click();
+    await expect(page.getByText(/wildcard/).first()).toBeVisible();
+    const kept = await (await request.get(`${serverUrl()}/api/v1/widget/settings`, { headers: auth })).json();
+    expect(kept.allowed_origins).toEqual(saved.allowed_origins);
+
+    // The identity secret: shown once, then only "there is one".
+    const rotate = page.getByTestId('widget-secret-button');
+    page.once('dialog', (dialog) => dialog.accept());
+    await rotate.click();
+    const secret = page.getByTestId('widget-secret-value');
+    await expect(secret).toHaveValue(/^fdw_[0-9a-f]{64}$/);
+    await page.screenshot({ path: screenshotPath('widget-settings'), fullPage: true });
+    await page.reload();
+    await expect(page.getByTestId('widget-settings')).toBeVisible();
+    await expect(page.getByTestId('widget-secret-value')).toHaveCount(0);
+    await expect(page.getByTestId('widget-secret-button')).toHaveText('Rotate secret');
+
+    // An agent has no widget settings.
+    const agent = await person(browser, problems, 'agent');
+    await signInToDemo(agent.page, DEMO.agent.email);
+    await expect(agent.page.getByRole('link', { name: 'Widget' })).toHaveCount(0);
+    await agent.context.close();
+  } finally {
+    await request.put(`${serverUrl()}/api/v1/widget/settings`, {
+      headers: auth,
+      data: { allowed_origins: before.allowed_origins, label: before.label },
+    });
+    await owner.context.close();
   }
 });
