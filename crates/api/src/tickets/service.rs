@@ -126,17 +126,30 @@ pub async fn create(
     }
 }
 
+/// What became of a widget visitor's new conversation.
+pub enum VisitorCreate {
+    Created(Box<TicketDetail>),
+    /// A retry with the `Idempotency-Key` of an earlier start: that ticket.
+    Replay(Uuid),
+}
+
 /// A conversation a widget visitor starts, as the customer `principal` (who may be an unproven
 /// address: the visitor sees only the conversations it started, see `widget`). The subject is the
-/// message's first line.
+/// message's first line. With an idempotency key, a retry whose first answer was lost finds the
+/// ticket the first attempt made instead of making a second.
 pub async fn create_for_visitor(
     state: &AppState,
     principal: &Principal,
     body: &str,
     visitor: Uuid,
-) -> ApiResult<TicketDetail> {
+    idempotency_key: Option<&str>,
+) -> ApiResult<VisitorCreate> {
     principal.require(Permission::CreateTicket)?;
     let body = parse_body(body).map_err(|message| ApiError::invalid("message", message))?;
+    let key = idempotency_key
+        .map(parse_idempotency_key)
+        .transpose()
+        .map_err(|message| ApiError::invalid("Idempotency-Key", message))?;
     let first_line = body
         .lines()
         .map(str::trim)
@@ -144,19 +157,26 @@ pub async fn create_for_visitor(
         .unwrap_or("Question");
     let subject: String = first_line.chars().take(80).collect();
     let subject = parse_subject(&subject).map_err(|message| ApiError::invalid("message", message))?;
+    let request_hash = format!("{:x}", Sha256::digest(format!("widget\n{body}").as_bytes()));
     let create = batch::Create {
         principal: principal.clone(),
         subject,
         body,
         priority: Priority::Normal,
         requester: Requester::Caller,
-        key: None,
-        request_hash: String::new(),
+        key,
+        request_hash: request_hash.clone(),
         visitor: Some(visitor),
     };
     match state.batcher.create(state, create).await? {
-        batch::Outcome::Created(detail) => Ok(*detail),
-        batch::Outcome::Replay(_) => Err(ApiError::Internal(anyhow::anyhow!("a keyless create was a replay"))),
+        batch::Outcome::Created(detail) => Ok(VisitorCreate::Created(detail)),
+        batch::Outcome::Replay(stored) if stored.request_hash == request_hash => {
+            Ok(VisitorCreate::Replay(stored.ticket_id))
+        }
+        batch::Outcome::Replay(_) => Err(ApiError::invalid(
+            "Idempotency-Key",
+            "was already used for a different message; use a new key for a new conversation",
+        )),
     }
 }
 

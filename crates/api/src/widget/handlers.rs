@@ -80,9 +80,11 @@ pub async fn visitor(call: WidgetCall) -> ApiResult<Json<Visitor>> {
 }
 
 /// A visitor writes in: a new conversation (a ticket). Without a visitor token, `name` and `email`
-/// are required and the answer carries a new token.
+/// are required and the answer carries a new token. With an `Idempotency-Key`, a retry of the same
+/// message by the same address returns the first attempt's conversation (to the retrying visitor).
 #[utoipa::path(post, path = "/api/v1/widget/{slug}/conversations", tag = "widget", operation_id = "startConversation",
-    params(("slug" = String, Path, description = "The workspace's slug")),
+    params(("slug" = String, Path, description = "The workspace's slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and message return the same conversation")),
     request_body = NewConversation,
     responses((status = 201, body = ConversationStarted),
         (status = 401, body = ErrorBody, description = "A dead visitor token, or `identity_required`"),
@@ -92,9 +94,14 @@ pub async fn visitor(call: WidgetCall) -> ApiResult<Json<Visitor>> {
 pub async fn start(
     state: web::Data<AppState>,
     call: WidgetCall,
+    request: actix_web::HttpRequest,
     body: Json<NewConversation>,
 ) -> ApiResult<impl Responder> {
-    let started = service::start(&state, &call, body.into_inner()).await?;
+    let key = request
+        .headers()
+        .get(crate::tickets::handlers::IDEMPOTENCY_KEY)
+        .map(|value| value.to_str().unwrap_or("\u{0}").to_owned());
+    let started = service::start(&state, &call, body.into_inner(), key.as_deref()).await?;
     Ok((Json(started), actix_web::http::StatusCode::CREATED))
 }
 

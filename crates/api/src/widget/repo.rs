@@ -137,6 +137,18 @@ pub async fn link_conversations(
     Ok(())
 }
 
+/// A retried start: the conversation goes to the visitor that retried (the first attempt's visitor
+/// never received its token, as its answer was lost).
+pub async fn relink(conn: &impl ConnectionTrait, scope: &WorkspaceScope, ticket: Uuid, visitor: Uuid) -> ApiResult<()> {
+    widget_conversations::Entity::update_many()
+        .col_expr(widget_conversations::Column::VisitorId, Expr::value(visitor))
+        .filter(widget_conversations::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(widget_conversations::Column::TicketId.eq(ticket))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// The tickets a visitor started, newest first.
 pub async fn conversations_of(
     conn: &impl ConnectionTrait,

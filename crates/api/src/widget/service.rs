@@ -19,7 +19,7 @@ use crate::db::{self, entities::users, entities::widget_settings, entities::widg
 use crate::error::{ApiError, ApiResult};
 use crate::limits::{self, Key, Limit};
 use crate::state::AppState;
-use crate::tickets::service as tickets;
+use crate::tickets::service::{self as tickets, VisitorCreate};
 use crate::users::domain::{Email, parse_person_name};
 use crate::users::repo::{self as users_repo, NewUser};
 use crate::validation::Fields;
@@ -184,7 +184,12 @@ async fn count_new_conversation(state: &AppState, call: &WidgetCall, now: DateTi
 /// A visitor writes in. A visitor with a token writes as its customer; a new one names itself, and
 /// gets a token. Typing an address proves nothing: the new visitor sees only what it writes here,
 /// never that address's earlier requests (those need the emailed link, or an identity token).
-pub async fn start(state: &AppState, call: &WidgetCall, request: NewConversation) -> ApiResult<ConversationStarted> {
+pub async fn start(
+    state: &AppState,
+    call: &WidgetCall,
+    request: NewConversation,
+    idempotency_key: Option<&str>,
+) -> ApiResult<ConversationStarted> {
     let now = clock::now();
     let new_visitor = match &call.visitor {
         Some(_) => None,
@@ -236,7 +241,17 @@ pub async fn start(state: &AppState, call: &WidgetCall, request: NewConversation
         (None, None) => return Err(ApiError::Internal(anyhow::anyhow!("a widget call lost its visitor"))),
     };
     let principal = visiting.principal(call.scope);
-    let detail = tickets::create_for_visitor(state, &principal, &request.message, visiting.row.id).await?;
+    let detail =
+        match tickets::create_for_visitor(state, &principal, &request.message, visiting.row.id, idempotency_key).await?
+        {
+            VisitorCreate::Created(detail) => *detail,
+            VisitorCreate::Replay(ticket) => {
+                // Keyed by the customer: only a retry of the same message by the same address
+                // (with a random key only that browser knew) gets here.
+                repo::relink(&state.db, &call.scope, ticket, visiting.row.id).await?;
+                tickets::get(state, &principal, TicketId(ticket)).await?
+            }
+        };
     Ok(ConversationStarted {
         session,
         conversation: conversation_of(detail),

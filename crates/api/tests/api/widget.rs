@@ -1157,3 +1157,56 @@ async fn a_visitor_comes_back_from_the_confirmation_mail_to_the_help_centre() {
     let page = app.tickets_as(customer.as_str(), "").await;
     assert_eq!(page.items.len(), 1);
 }
+
+#[tokio::test]
+async fn a_retried_start_with_the_same_key_finds_the_first_conversation() {
+    let app = spawn_app().await;
+    let owner = workspace_with_widget(&app, "acme").await;
+    let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
+    let widget = Widget::of(&app, "acme");
+    let start = |key: &'static str, message: &'static str| {
+        let url = app.url("/api/v1/widget/acme/conversations");
+        let body = json!({ "name": "Rita", "email": "rita@example.com", "message": message });
+        let client = app.client.clone();
+        async move {
+            client
+                .post(url)
+                .header("Origin", SHOP)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // The first answer is "lost": the browser retries with the same key, as a new visitor.
+    let first: ConversationStarted = expect_json(start("k-1", "My order is late").await, StatusCode::CREATED).await;
+    let retry: ConversationStarted = expect_json(start("k-1", "My order is late").await, StatusCode::CREATED).await;
+    assert_eq!(retry.conversation.id, first.conversation.id, "one ticket, not two");
+    let retry_token = retry.session.unwrap().token;
+    assert_eq!(
+        widget.list(&retry_token).await.items.len(),
+        1,
+        "the retrying visitor has it"
+    );
+    let tickets = app.tickets_as(&agent, "?view=all").await;
+    assert_eq!(
+        tickets
+            .items
+            .iter()
+            .filter(|ticket| ticket.subject == "My order is late")
+            .count(),
+        1
+    );
+
+    // The same key with another message is a mistake, not a retry; a new key is a new conversation.
+    expect_error(
+        start("k-1", "Something else").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    let other: ConversationStarted = expect_json(start("k-2", "My order is late").await, StatusCode::CREATED).await;
+    assert_ne!(other.conversation.id, first.conversation.id);
+}
