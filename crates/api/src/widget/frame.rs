@@ -7,13 +7,10 @@ use std::sync::OnceLock;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use ferrodesk_shared::WorkspaceId;
 use sha2::{Digest, Sha256};
 
-use crate::auth::WorkspaceScope;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::workspaces::repo as workspaces_repo;
 
 pub const LOADER: &str = include_str!("../../widget/widget.js");
 const APP_JS: &str = include_str!("../../widget/app.js");
@@ -112,14 +109,12 @@ pub async fn document(
             .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
             .body("This help widget is not available.")
     };
-    let Some(workspace) = workspaces_repo::find_by_slug(&state.db, &slug).await? else {
+    let Some(super::Enabled {
+        workspace, settings, ..
+    }) = super::enabled(&state, &slug).await?
+    else {
         return Ok(not_found());
     };
-    let scope = WorkspaceScope::for_widget(WorkspaceId(workspace.id));
-    let settings = super::repo::settings(&state.db, &scope).await?;
-    if !settings.enabled {
-        return Ok(not_found());
-    }
     let origins = super::allowed_origins(&settings);
     let origins_json = serde_json::to_string(&origins).map_err(anyhow::Error::from)?;
     let html = FRAME_HTML

@@ -13,9 +13,36 @@ pub mod socket;
 pub mod visitor;
 
 use actix_web::web;
+use ferrodesk_shared::WorkspaceId;
 
-use crate::db::entities::widget_settings;
+use crate::auth::WorkspaceScope;
+use crate::db::entities::{widget_settings, workspaces};
+use crate::error::ApiResult;
 use crate::routes::resource;
+use crate::state::AppState;
+use crate::workspaces::repo as workspaces_repo;
+
+/// A workspace whose widget is on, as its public identifier (the slug) names it.
+pub struct Enabled {
+    pub workspace: workspaces::Model,
+    pub scope: WorkspaceScope,
+    pub settings: widget_settings::Model,
+}
+
+/// The workspace `slug` names with its widget settings; `None` when there is no such workspace or
+/// its widget is off (both look the same from outside).
+pub async fn enabled(state: &AppState, slug: &str) -> ApiResult<Option<Enabled>> {
+    let Some(workspace) = workspaces_repo::find_by_slug(&state.db, slug).await? else {
+        return Ok(None);
+    };
+    let scope = WorkspaceScope::for_widget(WorkspaceId(workspace.id));
+    let settings = repo::settings(&state.db, &scope).await?;
+    Ok(settings.enabled.then_some(Enabled {
+        workspace,
+        scope,
+        settings,
+    }))
+}
 
 /// The exact origins that may embed the widget (stored as a JSON array; unreadable is none).
 pub fn allowed_origins(settings: &widget_settings::Model) -> Vec<String> {

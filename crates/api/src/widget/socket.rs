@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, rt, web};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
-use ferrodesk_shared::WorkspaceId;
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::Ticket;
 use ferrodesk_shared::widget::{ConversationSummary, VisitorCommand, VisitorFrame};
@@ -24,7 +23,6 @@ use crate::realtime::frames;
 use crate::realtime::hub::{Delivery, Listener};
 use crate::realtime::log::{self, Audience};
 use crate::state::AppState;
-use crate::workspaces::repo as workspaces_repo;
 
 use super::repo;
 use super::visitor::{Visiting, check_origin, visiting};
@@ -46,14 +44,7 @@ pub async fn connect(
     slug: web::Path<String>,
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let workspace = workspaces_repo::find_by_slug(&state.db, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let scope = WorkspaceScope::for_widget(WorkspaceId(workspace.id));
-    let settings = repo::settings(&state.db, &scope).await?;
-    if !settings.enabled {
-        return Err(ApiError::NotFound.into());
-    }
+    let super::Enabled { scope, settings, .. } = super::enabled(&state, &slug).await?.ok_or(ApiError::NotFound)?;
     check_origin(&request, &settings)?;
     let address_slot = match request.peer_addr() {
         Some(peer) => Some(

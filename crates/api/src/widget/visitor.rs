@@ -9,7 +9,6 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use ferrodesk_shared::WorkspaceId;
 
 use crate::auth::principal::bearer_token;
 use crate::auth::{Principal, WorkspaceScope};
@@ -19,7 +18,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::limits::buckets::BucketKey;
 use crate::state::AppState;
 use crate::users::repo as users_repo;
-use crate::workspaces::repo as workspaces_repo;
 
 use super::domain::VISITOR_PREFIX;
 use super::repo;
@@ -73,14 +71,11 @@ impl FromRequest for WidgetCall {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))?;
             let slug = request.match_info().get("slug").unwrap_or_default().to_owned();
-            let workspace = workspaces_repo::find_by_slug(&state.db, &slug)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            let scope = WorkspaceScope::for_widget(WorkspaceId(workspace.id));
-            let settings = repo::settings(&state.db, &scope).await?;
-            if !settings.enabled {
-                return Err(ApiError::NotFound);
-            }
+            let super::Enabled {
+                workspace,
+                scope,
+                settings,
+            } = super::enabled(&state, &slug).await?.ok_or(ApiError::NotFound)?;
             let cross_origin = check_origin(&request, &settings)?;
             let client = crate::auth::rate_limit::client_ip(request.peer_addr());
             // The public configuration and signing in are how a visitor gets in: a token that
