@@ -54,13 +54,14 @@ impl<'a> Widget<'a> {
         request.send().await.unwrap()
     }
 
+    /// `POST .../conversations` with `body`, as a new visitor (`None`) or with a visitor's token.
+    async fn start(&self, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, "/conversations", token, Some(body)).await
+    }
+
     async fn write_in(&self, name: &str, email: &str, message: &str) -> ConversationStarted {
         let body = json!({ "name": name, "email": email, "message": message });
-        expect_json(
-            self.send(Method::POST, "/conversations", None, Some(body)).await,
-            StatusCode::CREATED,
-        )
-        .await
+        expect_json(self.start(None, body).await, StatusCode::CREATED).await
     }
 
     async fn conversation(&self, token: &str, id: TicketId) -> Response {
@@ -345,10 +346,7 @@ async fn the_config_answers_allowed_origins_exactly_and_refuses_others() {
         expect_error(response, StatusCode::FORBIDDEN, ErrorCode::OriginNotAllowed).await;
         // Writing in from there is refused too, and nothing is stored.
         let body = json!({ "name": "Eve", "email": "eve@example.com", "message": "hello" });
-        let response = widget
-            .with_origin(Some(origin))
-            .send(Method::POST, "/conversations", None, Some(body))
-            .await;
+        let response = widget.with_origin(Some(origin)).start(None, body).await;
         expect_error(response, StatusCode::FORBIDDEN, ErrorCode::OriginNotAllowed).await;
     }
     assert_eq!(app.mails_to("eve@example.com", "ticket_received").await, 0);
@@ -383,12 +381,7 @@ async fn a_visitor_writes_in_and_talks_with_the_team() {
     // Bad input: clear errors, nothing stored.
     let refused = expect_error(
         widget
-            .send(
-                Method::POST,
-                "/conversations",
-                None,
-                Some(json!({ "name": "", "email": "nope", "message": "" })),
-            )
+            .start(None, json!({ "name": "", "email": "nope", "message": "" }))
             .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::ValidationFailed,
@@ -400,11 +393,9 @@ async fn a_visitor_writes_in_and_talks_with_the_team() {
     // A team address cannot be taken by a visitor.
     let refused = expect_error(
         widget
-            .send(
-                Method::POST,
-                "/conversations",
+            .start(
                 None,
-                Some(json!({ "name": "Mallory", "email": "agent@acme.example", "message": "let me in" })),
+                json!({ "name": "Mallory", "email": "agent@acme.example", "message": "let me in" }),
             )
             .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -479,13 +470,8 @@ async fn a_visitor_writes_in_and_talks_with_the_team() {
 
     // A second conversation with the same token: no new visitor, same customer.
     let body = json!({ "message": "Also: can I change my address?" });
-    let second: ConversationStarted = expect_json(
-        widget
-            .send(Method::POST, "/conversations", Some(&session.token), Some(body))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let second: ConversationStarted =
+        expect_json(widget.start(Some(&session.token), body).await, StatusCode::CREATED).await;
     assert!(second.session.is_none());
     let list = widget.list(&session.token).await;
     assert_eq!(list.items.len(), 2);
@@ -735,19 +721,14 @@ async fn identity_tokens_sign_a_customer_in_and_bad_ones_are_refused() {
     .await;
     let body = json!({ "name": "Anon", "email": "anon@example.com", "message": "hello" });
     expect_error(
-        widget.send(Method::POST, "/conversations", None, Some(body)).await,
+        widget.start(None, body).await,
         StatusCode::UNAUTHORIZED,
         ErrorCode::IdentityRequired,
     )
     .await;
     let started: ConversationStarted = expect_json(
         widget
-            .send(
-                Method::POST,
-                "/conversations",
-                Some(&session.token),
-                Some(json!({ "message": "Where is my order?" })),
-            )
+            .start(Some(&session.token), json!({ "message": "Where is my order?" }))
             .await,
         StatusCode::CREATED,
     )
@@ -801,7 +782,7 @@ async fn writing_in_is_limited_per_visitor_address_and_workspace() {
     let first = widget.write_in("One", "one@example.com", "first").await;
     widget.write_in("Two", "two@example.com", "second").await;
     let body = json!({ "name": "Three", "email": "three@example.com", "message": "third" });
-    let response = widget.send(Method::POST, "/conversations", None, Some(body)).await;
+    let response = widget.start(None, body).await;
     assert!(crate::helpers::retry_after(&response) > 0);
     expect_error(response, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
     assert_eq!(
@@ -813,25 +794,11 @@ async fn writing_in_is_limited_per_visitor_address_and_workspace() {
     // The visitor's own count, and then the workspace's daily cap.
     let token = first.session.unwrap().token;
     let _: ConversationStarted = expect_json(
-        widget
-            .send(
-                Method::POST,
-                "/conversations",
-                Some(&token),
-                Some(json!({ "message": "again" })),
-            )
-            .await,
+        widget.start(Some(&token), json!({ "message": "again" })).await,
         StatusCode::CREATED,
     )
     .await;
-    let response = widget
-        .send(
-            Method::POST,
-            "/conversations",
-            Some(&token),
-            Some(json!({ "message": "and again" })),
-        )
-        .await;
+    let response = widget.start(Some(&token), json!({ "message": "and again" })).await;
     expect_error(response, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
 
     // Replies per visitor.
