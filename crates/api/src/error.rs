@@ -5,7 +5,7 @@ use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use ferrodesk_shared::error::FieldErrors;
+use ferrodesk_shared::error::{FieldErrors, LimitReached};
 use ferrodesk_shared::{ErrorBody, ErrorCode};
 use sea_orm::{DbErr, SqlErr};
 
@@ -34,8 +34,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests; retry in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
-    #[error("{0}")]
-    PlanLimit(String),
+    #[error("{message}")]
+    PlanLimit { message: String, limit: LimitReached },
     #[error("{0}")]
     UpgradeRequired(String),
     #[error("{0}")]
@@ -84,7 +84,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
-            ApiError::PlanLimit(_) => ErrorCode::PlanLimit,
+            ApiError::PlanLimit { .. } => ErrorCode::PlanLimit,
             ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::RequestTimeout => ErrorCode::RequestTimeout,
@@ -105,10 +105,15 @@ impl ApiError {
             ApiError::Validation(fields) => fields.clone(),
             _ => FieldErrors::new(),
         };
+        let limit = match self {
+            ApiError::PlanLimit { limit, .. } => Some(limit.clone()),
+            _ => None,
+        };
         ErrorBody {
             code: self.code(),
             message,
             fields,
+            limit,
         }
     }
 }
@@ -127,7 +132,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::PlanLimit => StatusCode::FORBIDDEN,
+        ErrorCode::PlanLimit => StatusCode::CONFLICT,
         ErrorCode::UpgradeRequired => StatusCode::PAYMENT_REQUIRED,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,

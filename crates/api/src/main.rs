@@ -6,8 +6,11 @@
 use std::process::ExitCode;
 
 use ferrodesk::config::Settings;
+use ferrodesk::db;
 use ferrodesk::startup::Application;
 use ferrodesk::telemetry;
+use ferrodesk::workspaces::plans;
+use ferrodesk_shared::workspaces::Plan;
 
 /// mimalloc over glibc's malloc: under load glibc's allocator was a quarter of the server's CPU
 /// (`_int_malloc`, `_int_free`, `malloc_consolidate` in a profile of `benches/create.rs`).
@@ -26,6 +29,7 @@ async fn main() -> ExitCode {
             print!("{}", ferrodesk::openapi::document_json());
             ExitCode::SUCCESS
         }
+        Some("plan") => plan(&args[position.map_or(0, |index| index + 1)..]).await,
         Some("--help" | "-h" | "help") => {
             print!("{}", HELP);
             ExitCode::SUCCESS
@@ -85,11 +89,60 @@ async fn serve(demo: bool) -> ExitCode {
     }
 }
 
+/// `ferrodesk plan set <slug> free|pro`: the operator sets a workspace's plan (without Stripe keys
+/// this is how a workspace gets Pro).
+async fn plan(args: &[String]) -> ExitCode {
+    let [command, slug, plan] = args else {
+        eprintln!("usage: ferrodesk plan set <workspace-slug> free|pro");
+        return ExitCode::from(2);
+    };
+    let Ok(plan) = plan.parse::<Plan>() else {
+        eprintln!("ferrodesk: unknown plan `{plan}`: free or pro");
+        return ExitCode::from(2);
+    };
+    if command != "set" {
+        eprintln!("usage: ferrodesk plan set <workspace-slug> free|pro");
+        return ExitCode::from(2);
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("ferrodesk: bad configuration: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = async {
+        let db = db::connect_with(&settings.database_url, db::PoolSettings::of(&settings)).await?;
+        db::migrate(&db).await?;
+        let changed = plans::set_by_slug(&db, slug, plan)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        db.close().await.ok();
+        anyhow::Ok(changed)
+    }
+    .await;
+    match result {
+        Ok(Some((before, after))) => {
+            println!("{slug}: {} (was {})", plans::describe(after), before.as_str());
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("ferrodesk: no workspace `{slug}`");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("ferrodesk: could not set the plan: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 const HELP: &str = "\
-Usage: ferrodesk [serve [--demo] | openapi]
+Usage: ferrodesk [serve [--demo] | openapi | plan set <slug> free|pro]
 
   serve     run the helpdesk (the default); configured by FERRODESK_* environment variables
   --demo    first fill a `demo` workspace with people and tickets and print how to sign in;
             does nothing if it is already there (also FERRODESK_DEMO=1)
   openapi   print the OpenAPI document of the REST API
+  plan set  put a workspace on the Free or Pro plan (what each includes: the README's Plans)
 ";

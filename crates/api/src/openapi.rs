@@ -291,7 +291,7 @@ fn error_description(status: u16) -> &'static str {
         403 => "`forbidden`: your role (or your key's scopes) does not allow this",
         404 => "`not_found`: it does not exist, or belongs to another workspace",
         408 => "`request_timeout`: the body did not arrive in time",
-        409 => "`conflict`: it conflicts with the current state",
+        409 => "`conflict`: it conflicts with the current state; `plan_limit`: the plan allows no more (see `limit`)",
         410 => "`link_expired`: already used or too old",
         413 => "`payload_too_large`: the body is over the size limit",
         415 => "`unsupported_media_type`: send the body as application/json",

@@ -106,6 +106,7 @@ pub fn json_errors<B: 'static>() -> ErrorHandlers<B> {
             code,
             message: status.canonical_reason().unwrap_or("Error").to_owned(),
             fields: Default::default(),
+            limit: None,
         };
         let (request, _) = response.into_parts();
         let mut replacement: HttpResponse<BoxBody> = HttpResponse::build(status).json(body);

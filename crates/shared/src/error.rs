@@ -26,7 +26,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
-    /// The workspace's plan does not allow more of this.
+    /// The workspace's plan does not allow more of this (409); see `limit`.
     PlanLimit,
     /// The feature needs a higher plan.
     UpgradeRequired,
@@ -90,4 +90,17 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Vec<String>>))]
     pub fields: FieldErrors,
+    /// With `plan_limit`: what the plan allows and how much of it is in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LimitReached>,
+}
+
+/// A plan's limit that a request would pass: `used` of `allowed` (staff seats, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LimitReached {
+    /// What is limited: `staff_seats`.
+    pub resource: String,
+    pub allowed: u32,
+    pub used: u32,
 }

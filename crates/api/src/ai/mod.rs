@@ -95,9 +95,9 @@ pub fn categories_of(settings: &ai_settings::Model) -> ApiResult<Vec<CategoryDef
 /// plan) and the owner's switch. Refusals say which.
 pub async fn require_ai(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<ai_settings::Model> {
     let workspace = workspaces_repo::get(conn, scope).await?;
-    if !crate::workspaces::capabilities(workspace.plan.into()).ai {
+    if !crate::workspaces::limits(workspace.plan.into()).ai {
         return Err(ApiError::UpgradeRequired(
-            "AI features need a plan that includes them.".to_owned(),
+            "AI features (categories, reply drafts, answers in the widget) are part of the Pro plan.".to_owned(),
         ));
     }
     let settings = repo::settings(conn, scope).await?;

@@ -27,6 +27,12 @@ impl WorkspaceScope {
         Self { workspace_id }
     }
 
+    /// For the operator's commands on the server's own machine (`ferrodesk plan set`), which name
+    /// a workspace by its slug; billing's webhook will act through the same door.
+    pub(crate) fn for_operator(workspace_id: WorkspaceId) -> Self {
+        Self { workspace_id }
+    }
+
     pub fn id(&self) -> WorkspaceId {
         self.workspace_id
     }

@@ -21,6 +21,7 @@ use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
 use crate::users::repo::{self as users_repo, NewUser};
 use crate::validation::Fields;
+use crate::workspaces;
 use crate::workspaces::domain::{Slug, parse_workspace_name};
 use crate::workspaces::repo as workspaces_repo;
 
@@ -313,6 +314,10 @@ pub async fn invite(
             "Someone with this email is already in the workspace; change their role instead.",
         ));
     }
+    // Said before anyone is emailed; the acceptance checks again under the workspace's lock.
+    if workspaces::plans::takes_seat(request.role) {
+        workspaces::plans::admit_staff(&state.db, principal.scope()).await?;
+    }
     let now = clock::now();
     let expires_at = now + Duration::seconds(state.settings.auth.invitation_ttl_seconds);
     let (token, token_hash) = new_opaque_token();
@@ -445,6 +450,11 @@ pub async fn accept_invitation(state: &AppState, request: AcceptInvitationReques
         return Err(ApiError::NotFound);
     }
     let scope = WorkspaceScope::new(WorkspaceId(invitation.workspace_id));
+    // The last seat goes to one acceptance only: the others wait here, then count it.
+    workspaces_repo::lock(&txn, &scope, now).await?;
+    if workspaces::plans::takes_seat(role) {
+        workspaces::plans::admit_staff(&txn, &scope).await?;
+    }
     let member = NewUser {
         email,
         name,

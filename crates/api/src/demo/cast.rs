@@ -85,6 +85,15 @@ impl Cast {
             crate::clock::now(),
         )
         .await?;
+        // The demo shows everything a paying team gets: its team is larger than Free's seats, and
+        // it drafts replies and categorises with the model.
+        crate::workspaces::repo::set_plan(
+            &state.db,
+            owner.principal.scope(),
+            ferrodesk_shared::workspaces::Plan::Pro,
+            crate::clock::now(),
+        )
+        .await?;
         let supervisor = join(state, &owner.principal, SUPERVISOR, Role::Supervisor).await?;
         let mut agents = Vec::with_capacity(AGENTS.len());
         for agent in AGENTS {

@@ -336,6 +336,17 @@ pub async fn clear_password(
     Ok(())
 }
 
+/// How many staff seats are taken: agents, supervisors and owners (integrations take none).
+pub async fn count_staff(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<u64> {
+    let staff = [Role::Agent, Role::Supervisor, Role::Owner];
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(users::Column::Role.is_in(staff.iter().map(|role| StoredRole::from(*role))))
+        .filter(users::Column::Integration.eq(false))
+        .count(conn)
+        .await?)
+}
+
 /// Everyone who answers tickets: agents, supervisors and owners.
 pub async fn staff_ids(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Vec<Uuid>> {
     let rows = with_roles(conn, scope, &[Role::Agent, Role::Supervisor, Role::Owner]).await?;

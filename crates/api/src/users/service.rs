@@ -36,6 +36,9 @@ pub async fn change_role(state: &AppState, principal: &Principal, id: UserId, ro
             "A workspace needs at least one owner: make someone else an owner first.",
         ));
     }
+    if !workspaces::plans::takes_seat(current) && workspaces::plans::takes_seat(role) {
+        workspaces::plans::admit_staff(&txn, principal.scope()).await?;
+    }
     // Their open sockets close, so the client reconnects and gets what the new role may see.
     let revoked = if current != role {
         repo::set_role(&txn, principal.scope(), id, role, now).await?;

@@ -98,6 +98,26 @@ pub async fn allocate(
     })
 }
 
+/// Puts the workspace on `plan` (the operator's `ferrodesk plan set`, or billing). Writing the row
+/// takes the workspace's lock, so a staff member being admitted meanwhile counts against one plan.
+pub async fn set_plan(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    plan: Plan,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    workspaces::Entity::update_many()
+        .col_expr(
+            workspaces::Column::Plan,
+            Expr::value(crate::db::stored::StoredPlan::from(plan)),
+        )
+        .col_expr(workspaces::Column::UpdatedAt, Expr::value(now))
+        .filter(workspaces::Column::Id.eq(scope.uuid()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Serialises changes that must see a stable set of users (the last-owner rule): writing the row
 /// takes its lock on PostgreSQL, and write transactions are already serial on SQLite.
 pub async fn lock(

@@ -196,7 +196,24 @@ impl TestApp {
         .await
     }
 
+    /// Signs up `slug` and puts it on Pro, as the operator would (`ferrodesk plan set`): most tests
+    /// use a team larger than Free's seats, or AI. Free's limits have their own tests (`plans.rs`).
     pub async fn signup(&self, slug: &str) -> Session {
+        let owner = self.signup_free(slug).await;
+        self.set_plan(slug, ferrodesk_shared::workspaces::Plan::Pro).await;
+        owner
+    }
+
+    /// The operator's `ferrodesk plan set <slug> <plan>`.
+    pub async fn set_plan(&self, slug: &str, plan: ferrodesk_shared::workspaces::Plan) {
+        ferrodesk::workspaces::plans::set_by_slug(&self.state.db, slug, plan)
+            .await
+            .expect("the plan is set")
+            .expect("the workspace exists");
+    }
+
+    /// Signs up `slug` on the plan every new workspace starts on: Free.
+    pub async fn signup_free(&self, slug: &str) -> Session {
         let request = SignupRequest {
             workspace_name: format!("{slug} Inc."),
             workspace_slug: slug.to_owned(),

@@ -19,6 +19,7 @@ mod live;
 mod live_guards;
 mod mail;
 mod migrations;
+mod plans;
 mod rate_limits;
 mod reports;
 mod roles;

@@ -51,7 +51,8 @@ async fn typed_columns_keep_the_stored_strings_both_ways() {
     let ticket = app.create_ticket_for(&owner, "c@mail.example", "Printer").await;
 
     // Written by the app through the typed entities, read as text.
-    assert_eq!(stored_text(db, "workspaces", "plan", ("id", workspace)).await, ["free"]);
+    // `signup` put it on Pro through the typed column, as `ferrodesk plan set` does.
+    assert_eq!(stored_text(db, "workspaces", "plan", ("id", workspace)).await, ["pro"]);
     assert_eq!(stored_text(db, "users", "role", ("id", owner_id)).await, ["owner"]);
     assert_eq!(
         stored_text(db, "outbox", "kind", ("workspace_id", workspace)).await,
@@ -187,7 +188,7 @@ async fn typed_columns_keep_the_stored_strings_both_ways() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(workspace_row.plan, StoredPlan::Free);
+    assert_eq!(workspace_row.plan, StoredPlan::Pro);
     let user = users::Entity::find_by_id(supervisor).one(db).await.unwrap().unwrap();
     assert_eq!(user.role, StoredRole::Supervisor);
     let invitation = invitations::Entity::find_by_id(invitation)

@@ -1,0 +1,129 @@
+//! Plans and what each includes: the one table every limit is read from (the README shows it).
+//!
+//! Limits are enforced by the server where they can be crossed, never by the web app alone: staff
+//! seats at an invitation, its acceptance and a promotion to staff (under the workspace's lock, so
+//! concurrent acceptances cannot pass the limit together); AI at every AI endpoint and in the
+//! background categorisation (`ai::require_ai`). A workspace over its seats (after a downgrade)
+//! keeps everyone and cannot add more.
+
+use ferrodesk_shared::Role;
+use ferrodesk_shared::error::LimitReached;
+use ferrodesk_shared::workspaces::Plan;
+use sea_orm::ConnectionTrait;
+
+use crate::auth::WorkspaceScope;
+use crate::error::{ApiError, ApiResult};
+use crate::users::repo as users_repo;
+
+use super::repo;
+
+/// What a plan includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Agents, supervisors and owners together (customers and API keys' integrations are free).
+    pub staff_seats: u32,
+    /// Categorisation, reply drafts and the widget's answers.
+    pub ai: bool,
+}
+
+/// The limits of each plan. No `_` arm: a new plan must say what it gets.
+pub fn limits(plan: Plan) -> Limits {
+    match plan {
+        Plan::Free => Limits {
+            staff_seats: 2,
+            ai: false,
+        },
+        Plan::Pro => Limits {
+            staff_seats: 25,
+            ai: true,
+        },
+    }
+}
+
+/// Refuses a new staff member (an invitation, its acceptance, a promotion) when the workspace's
+/// plan has no seat left: `409 plan_limit`, with the seats used and allowed. `conn` should hold the
+/// workspace's lock (`repo::lock`) when the new member is written in the same transaction, so that
+/// two acceptances cannot both take the last seat.
+pub async fn admit_staff(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<()> {
+    let workspace = repo::get(conn, scope).await?;
+    let allowed = limits(workspace.plan.into()).staff_seats;
+    let used = users_repo::count_staff(conn, scope).await?;
+    if used < u64::from(allowed) {
+        return Ok(());
+    }
+    let plan = Plan::from(workspace.plan);
+    Err(ApiError::PlanLimit {
+        message: format!(
+            "The {} plan includes {allowed} staff seats and all {used} are taken: upgrade, or change someone \
+             to customer first.",
+            plan_name(plan)
+        ),
+        limit: LimitReached {
+            resource: "staff_seats".to_owned(),
+            allowed,
+            used: u32::try_from(used).unwrap_or(u32::MAX),
+        },
+    })
+}
+
+/// The operator's `ferrodesk plan set <slug> <plan>`: the plan before and after, or `None` when no
+/// workspace has that slug.
+pub async fn set_by_slug(db: &sea_orm::DatabaseConnection, slug: &str, plan: Plan) -> ApiResult<Option<(Plan, Plan)>> {
+    let txn = crate::db::begin_write(db).await?;
+    let Some(workspace) = repo::find_by_slug(&txn, slug).await? else {
+        return Ok(None);
+    };
+    let scope = WorkspaceScope::for_operator(ferrodesk_shared::WorkspaceId(workspace.id));
+    repo::set_plan(&txn, &scope, plan, crate::clock::now()).await?;
+    txn.commit().await?;
+    Ok(Some((workspace.plan.into(), plan)))
+}
+
+/// What the operator is told about a plan.
+pub fn describe(plan: Plan) -> String {
+    let limits = limits(plan);
+    format!(
+        "{}: {} staff seats, AI {}",
+        plan_name(plan),
+        limits.staff_seats,
+        if limits.ai { "included" } else { "not included" }
+    )
+}
+
+/// Whether `role` takes a staff seat.
+pub fn takes_seat(role: Role) -> bool {
+    role != Role::Customer
+}
+
+fn plan_name(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Free => "Free",
+        Plan::Pro => "Pro",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_has_two_seats_and_no_ai_pro_has_twenty_five_and_ai() {
+        let cases = [(Plan::Free, 2, false), (Plan::Pro, 25, true)];
+        for (plan, seats, ai) in cases {
+            assert_eq!(limits(plan), Limits { staff_seats: seats, ai }, "{plan:?}");
+        }
+    }
+
+    #[test]
+    fn only_customers_take_no_seat() {
+        let cases = [
+            (Role::Customer, false),
+            (Role::Agent, true),
+            (Role::Supervisor, true),
+            (Role::Owner, true),
+        ];
+        for (role, seat) in cases {
+            assert_eq!(takes_seat(role), seat, "{role:?}");
+        }
+    }
+}
