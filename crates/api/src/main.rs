@@ -112,7 +112,13 @@ async fn plan(args: &[String]) -> ExitCode {
         }
     };
     let result = async {
-        let db = db::connect_with(&settings.database_url, db::PoolSettings::of(&settings)).await?;
+        // An operator's command may wait for a busy server's writers: no request is waiting on it.
+        let pool = db::PoolSettings {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_secs(30),
+            busy_timeout: std::time::Duration::from_secs(30),
+        };
+        let db = db::connect_with(&settings.database_url, pool).await?;
         db::migrate(&db).await?;
         let changed = plans::set_by_slug(&db, slug, plan)
             .await

@@ -69,6 +69,10 @@ pub async fn admit_staff(conn: &impl ConnectionTrait, scope: &WorkspaceScope) ->
 /// The operator's `ferrodesk plan set <slug> <plan>`: the plan before and after, or `None` when no
 /// workspace has that slug.
 pub async fn set_by_slug(db: &sea_orm::DatabaseConnection, slug: &str, plan: Plan) -> ApiResult<Option<(Plan, Plan)>> {
+    // An unknown slug takes no write lock.
+    if repo::find_by_slug(db, slug).await?.is_none() {
+        return Ok(None);
+    }
     let txn = crate::db::begin_write(db).await?;
     let Some(workspace) = repo::find_by_slug(&txn, slug).await? else {
         return Ok(None);

@@ -262,10 +262,13 @@ async fn the_operator_sets_a_plan_from_the_command_line() {
     assert_eq!(me.workspace.plan, Plan::Pro);
 
     let unknown = run(&["plan", "set", "nobody", "pro"]);
-    assert_eq!(unknown.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no workspace `nobody`"));
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(1), "{said}");
+    assert!(said.contains("no workspace `nobody`"), "{said}");
     let bad = run(&["plan", "set", "acme", "gold"]);
-    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{said}");
+    assert!(said.contains("unknown plan `gold`"), "{said}");
     let me: Me = expect_json(app.get("/api/v1/me", &owner.token).await, StatusCode::OK).await;
     assert_eq!(me.workspace.plan, Plan::Pro, "a refused command changes nothing");
     std::fs::remove_dir_all(&data).ok();
