@@ -4,6 +4,7 @@
 pub mod ai;
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -9,7 +9,7 @@ use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, webhooks, widget, workspaces};
+use crate::{ai, api_keys, auth, billing, notifications, reports, sla, tickets, users, webhooks, widget, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,6 +50,7 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
         api_keys::handlers::create,
         api_keys::handlers::list,
         api_keys::handlers::revoke,
+        billing::handlers::overview,
         tickets::handlers::create,
         tickets::handlers::list,
         tickets::handlers::counts,
@@ -107,6 +108,7 @@ use crate::{ai, api_keys, auth, notifications, reports, sla, tickets, users, web
                                            scopes; every operation names the scope a key needs, and those \
                                            that name none refuse keys with 403"),
         (name = "workspaces", description = "The public face of a help centre"),
+        (name = "billing", description = "The workspace's plan and its seats (owners)"),
         (name = "notifications", description = "Your in-app notifications"),
         (name = "sla", description = "Service-level targets"),
         (name = "reports", description = "The supervisor dashboard"),

@@ -10,8 +10,8 @@ use ferrodesk_shared::ErrorBody;
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
 use crate::{
-    ai, api_keys, auth, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, webhooks, widget,
-    workspaces,
+    ai, api_keys, auth, billing, health, notifications, openapi, realtime, reports, sla, spa, tickets, users, webhooks,
+    widget, workspaces,
 };
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
@@ -39,6 +39,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(|config| auth::routes(config, &state.auth_rate_limit))
                 .configure(users::routes)
                 .configure(api_keys::routes)
+                .configure(billing::routes)
                 .configure(workspaces::routes)
                 .configure(realtime::routes)
                 .configure(notifications::routes)

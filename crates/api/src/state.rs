@@ -23,6 +23,8 @@ pub struct AppState {
     pub auth_rate_limit: AuthRateLimit,
     /// The per-caller and per-workspace request buckets of the authenticated API.
     pub request_limits: Arc<crate::limits::buckets::RequestLimits>,
+    /// Workspaces' plans for the request buckets (read again after a minute).
+    pub plans: Arc<crate::workspaces::plans::PlanCache>,
     pub settings: Arc<Settings>,
     /// Pushes committed events to the WebSockets of this instance.
     pub realtime: Hub,
@@ -65,6 +67,7 @@ impl AppState {
             )?,
             auth_rate_limit: rate_limit::build(settings.auth.rate_limit)?,
             request_limits: Arc::new(crate::limits::buckets::RequestLimits::new(&settings.api_rate_limits)?),
+            plans: Arc::default(),
             web: Arc::new(crate::spa::WebApp::load(&settings.web_dir)),
             drain: crate::edge::Drain::default(),
             settings: Arc::new(settings),

@@ -237,7 +237,8 @@ impl<R: RoleGuard + 'static, S: KeyAccess + 'static> FromRequest for Auth<R, S> 
                 authenticate(&state, &token).await?
             };
             // Every authenticated request counts, a refused one too: the buckets measure load.
-            state.request_limits.admit(&request, &principal)?;
+            let plan = state.plans.plan_of(&state.db, principal.scope()).await?;
+            state.request_limits.admit(&request, &principal, plan)?;
             admit(&principal, R::MINIMUM, S::SCOPE)?;
             Ok(Auth {
                 principal,

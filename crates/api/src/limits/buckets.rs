@@ -28,6 +28,8 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::config::{ApiRateLimitSettings, BucketSize};
 use crate::error::ApiError;
+use crate::workspaces::plans;
+use ferrodesk_shared::workspaces::Plan;
 
 pub const LIMIT_HEADER: &str = "ratelimit-limit";
 pub const REMAINING_HEADER: &str = "ratelimit-remaining";
@@ -77,7 +79,10 @@ type Limiter = RateLimiter<BucketKey, DefaultKeyedStateStore<BucketKey>, Default
 /// The buckets of this process, shared by every worker thread.
 pub struct RequestLimits {
     caller: Limiter,
+    /// Pro's workspace bucket: the configured size.
     workspace: Limiter,
+    /// Free's: the configured size divided by the plan's `api_rate_divisor`.
+    workspace_free: Limiter,
     clock: DefaultClock,
     /// Checks since start; every few thousand, buckets that are full again are dropped.
     checks: AtomicU64,
@@ -93,6 +98,11 @@ impl RequestLimits {
         Ok(RequestLimits {
             caller: RateLimiter::dashmap(quota(settings.caller, instances)?).with_middleware(),
             workspace: RateLimiter::dashmap(quota(settings.workspace, instances)?).with_middleware(),
+            workspace_free: RateLimiter::dashmap(quota(
+                settings.workspace,
+                instances * plans::limits(Plan::Free).api_rate_divisor,
+            )?)
+            .with_middleware(),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
         })
@@ -101,19 +111,25 @@ impl RequestLimits {
     /// Draws one request from the caller's and the workspace's buckets, or refuses with 429. The
     /// decision is kept on the request, so the headers go out with whatever the handler answers, and
     /// a second extractor on the same request does not count it twice.
-    pub fn admit(&self, request: &HttpRequest, principal: &Principal) -> Result<(), ApiError> {
-        self.admit_as(request, BucketKey::caller(principal), principal.scope().id())
+    pub fn admit(&self, request: &HttpRequest, principal: &Principal, plan: Plan) -> Result<(), ApiError> {
+        self.admit_as(request, BucketKey::caller(principal), principal.scope().id(), plan)
     }
 
     /// `admit` for a caller that is not a principal (a widget visitor, a client address).
-    pub fn admit_as(&self, request: &HttpRequest, caller: BucketKey, workspace: WorkspaceId) -> Result<(), ApiError> {
+    pub fn admit_as(
+        &self,
+        request: &HttpRequest,
+        caller: BucketKey,
+        workspace: WorkspaceId,
+        plan: Plan,
+    ) -> Result<(), ApiError> {
         if let Some(decision) = request.extensions().get::<Decision>() {
             return match decision.retry_after_seconds {
                 Some(retry_after_seconds) => Err(ApiError::RateLimited { retry_after_seconds }),
                 None => Ok(()),
             };
         }
-        let decision = self.check(caller, workspace);
+        let decision = self.check(caller, workspace, plan);
         request.extensions_mut().insert(decision);
         match decision.retry_after_seconds {
             Some(retry_after_seconds) => Err(ApiError::RateLimited { retry_after_seconds }),
@@ -123,16 +139,17 @@ impl RequestLimits {
 
     /// The caller's bucket first: a caller who spent their own bucket does not also drain the
     /// workspace's, which their colleagues share.
-    pub fn check(&self, caller: BucketKey, workspace: WorkspaceId) -> Decision {
+    pub fn check(&self, caller: BucketKey, workspace: WorkspaceId, plan: Plan) -> Decision {
         if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
             self.caller.retain_recent();
             self.workspace.retain_recent();
+            self.workspace_free.retain_recent();
         }
         let caller = self.draw(&self.caller, &caller);
         if caller.retry_after_seconds.is_some() {
             return caller;
         }
-        let workspace = self.draw(self.workspace_limiter(workspace), &BucketKey::Workspace(workspace));
+        let workspace = self.draw(self.workspace_limiter(plan), &BucketKey::Workspace(workspace));
         if workspace.retry_after_seconds.is_some() || workspace.remaining < caller.remaining {
             workspace
         } else {
@@ -140,10 +157,12 @@ impl RequestLimits {
         }
     }
 
-    /// The plan hook: the billing issue gives each plan its own workspace bucket size (a limiter per
-    /// plan, picked here by the workspace's plan). Until then every workspace has the configured size.
-    fn workspace_limiter(&self, _workspace: WorkspaceId) -> &Limiter {
-        &self.workspace
+    /// Each plan's workspace bucket (`workspaces::plans::limits`).
+    fn workspace_limiter(&self, plan: Plan) -> &Limiter {
+        match plan {
+            Plan::Free => &self.workspace_free,
+            Plan::Pro => &self.workspace,
+        }
     }
 
     fn draw(&self, limiter: &Limiter, key: &BucketKey) -> Decision {
@@ -231,9 +250,11 @@ mod tests {
         let limits = limits(slow(3), slow(100), 1);
         let user = BucketKey::User(UserId(Uuid::now_v7()));
         let workspace = WorkspaceId(Uuid::now_v7());
-        let seen: Vec<u32> = (0..3).map(|_| limits.check(user, workspace).remaining).collect();
+        let seen: Vec<u32> = (0..3)
+            .map(|_| limits.check(user, workspace, Plan::Pro).remaining)
+            .collect();
         assert_eq!(seen, [2, 1, 0]);
-        let refused = limits.check(user, workspace);
+        let refused = limits.check(user, workspace, Plan::Pro);
         assert_eq!(refused.limit, 3);
         assert!(refused.retry_after_seconds.is_some_and(|wait| (1..=60).contains(&wait)));
         assert!(
@@ -249,14 +270,14 @@ mod tests {
         let ada = BucketKey::User(UserId(Uuid::now_v7()));
         let bob = BucketKey::User(UserId(Uuid::now_v7()));
         assert_eq!(
-            limits.check(ada, workspace).limit,
+            limits.check(ada, workspace, Plan::Pro).limit,
             3,
             "the tighter bucket is the one shown"
         );
-        limits.check(ada, workspace);
-        assert_eq!(limits.check(bob, workspace).remaining, 0);
-        assert!(limits.check(bob, workspace).retry_after_seconds.is_some());
-        let elsewhere = limits.check(bob, WorkspaceId(Uuid::now_v7()));
+        limits.check(ada, workspace, Plan::Pro);
+        assert_eq!(limits.check(bob, workspace, Plan::Pro).remaining, 0);
+        assert!(limits.check(bob, workspace, Plan::Pro).retry_after_seconds.is_some());
+        let elsewhere = limits.check(bob, WorkspaceId(Uuid::now_v7()), Plan::Pro);
         assert!(
             elsewhere.retry_after_seconds.is_none(),
             "another workspace has its own bucket"
@@ -264,9 +285,27 @@ mod tests {
     }
 
     #[test]
+    fn a_free_workspace_gets_a_tenth_of_the_workspace_bucket() {
+        let limits = limits(slow(1000), slow(100), 1);
+        let user = BucketKey::User(UserId(Uuid::now_v7()));
+        let free = limits.check(user, WorkspaceId(Uuid::now_v7()), Plan::Free);
+        let pro = limits.check(user, WorkspaceId(Uuid::now_v7()), Plan::Pro);
+        assert_eq!((free.limit, pro.limit), (10, 100));
+        let workspace = WorkspaceId(Uuid::now_v7());
+        let passed = (0..20)
+            .filter(|_| limits.check(user, workspace, Plan::Free).retry_after_seconds.is_none())
+            .count();
+        assert_eq!(passed, 10);
+    }
+
+    #[test]
     fn each_instance_takes_its_share() {
         let limits = limits(slow(9), slow(100), 3);
-        let decision = limits.check(BucketKey::ApiKey(Uuid::now_v7()), WorkspaceId(Uuid::now_v7()));
+        let decision = limits.check(
+            BucketKey::ApiKey(Uuid::now_v7()),
+            WorkspaceId(Uuid::now_v7()),
+            Plan::Pro,
+        );
         assert_eq!(decision.limit, 3);
         let tiny = limits_share(1, 4);
         assert_eq!(tiny, 1, "a share is never zero");
@@ -274,7 +313,11 @@ mod tests {
 
     fn limits_share(burst: u32, instances: u32) -> u32 {
         limits(slow(burst), slow(burst), instances)
-            .check(BucketKey::User(UserId(Uuid::now_v7())), WorkspaceId(Uuid::now_v7()))
+            .check(
+                BucketKey::User(UserId(Uuid::now_v7())),
+                WorkspaceId(Uuid::now_v7()),
+                Plan::Pro,
+            )
             .limit
     }
 
@@ -294,7 +337,11 @@ mod tests {
         let rounds = 1_000_000;
         let started = std::time::Instant::now();
         for round in 0..rounds {
-            let decision = limits.check(users[round % users.len()], workspaces[round % workspaces.len()]);
+            let decision = limits.check(
+                users[round % users.len()],
+                workspaces[round % workspaces.len()],
+                Plan::Pro,
+            );
             std::hint::black_box(decision);
         }
         let per_request = started.elapsed().as_nanos() / rounds as u128;

@@ -96,7 +96,9 @@ impl FromRequest for WidgetCall {
                 (None, None) => None,
             };
             if let Some(caller) = caller {
-                state.request_limits.admit_as(&request, caller, scope.id())?;
+                state
+                    .request_limits
+                    .admit_as(&request, caller, scope.id(), workspace.plan.into())?;
             }
             Ok(WidgetCall {
                 workspace,

@@ -7,6 +7,7 @@
 //! keeps everyone and cannot add more.
 
 use ferrodesk_shared::Role;
+use ferrodesk_shared::billing::BillingOverview;
 use ferrodesk_shared::error::LimitReached;
 use ferrodesk_shared::workspaces::Plan;
 use sea_orm::ConnectionTrait;
@@ -24,6 +25,9 @@ pub struct Limits {
     pub staff_seats: u32,
     /// Categorisation, reply drafts and the widget's answers.
     pub ai: bool,
+    /// The workspace's request bucket is the configured size (`FERRODESK_RATE_LIMIT_WORKSPACE_*`)
+    /// divided by this.
+    pub api_rate_divisor: u32,
 }
 
 /// The limits of each plan. No `_` arm: a new plan must say what it gets.
@@ -32,10 +36,12 @@ pub fn limits(plan: Plan) -> Limits {
         Plan::Free => Limits {
             staff_seats: 2,
             ai: false,
+            api_rate_divisor: 10,
         },
         Plan::Pro => Limits {
             staff_seats: 25,
             ai: true,
+            api_rate_divisor: 1,
         },
     }
 }
@@ -63,6 +69,21 @@ pub async fn admit_staff(conn: &impl ConnectionTrait, scope: &WorkspaceScope) ->
             allowed,
             used: u32::try_from(used).unwrap_or(u32::MAX),
         },
+    })
+}
+
+/// The plan of the workspace and how much of it is in use (`GET /billing`).
+pub async fn overview(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<BillingOverview> {
+    let workspace = repo::get(conn, scope).await?;
+    let plan = Plan::from(workspace.plan);
+    let limits = limits(plan);
+    let used = u32::try_from(users_repo::count_staff(conn, scope).await?).unwrap_or(u32::MAX);
+    Ok(BillingOverview {
+        plan,
+        seats_used: used,
+        seats_allowed: limits.staff_seats,
+        over_limit: used > limits.staff_seats,
+        ai_included: limits.ai,
     })
 }
 
@@ -94,6 +115,42 @@ pub fn describe(plan: Plan) -> String {
     )
 }
 
+/// Each workspace's plan as this instance last read it, for the request buckets only: they are
+/// checked on every request, and one more query per request is not worth a rate tier being a
+/// minute late after a plan changes (seats and AI read the plan fresh, every time).
+#[derive(Default)]
+pub struct PlanCache {
+    plans: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (Plan, std::time::Instant)>>,
+}
+
+/// How long a cached plan is used before it is read again.
+pub const PLAN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Past this many workspaces, entries older than the TTL are dropped, so memory follows the
+/// workspaces of the last minute.
+const PLAN_CACHE_PRUNE_AT: usize = 10_000;
+
+impl PlanCache {
+    pub async fn plan_of(&self, conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<Plan> {
+        let now = std::time::Instant::now();
+        if let Some((plan, read)) = self.lock().get(&scope.uuid()).copied()
+            && now.duration_since(read) < PLAN_CACHE_TTL
+        {
+            return Ok(plan);
+        }
+        let plan = Plan::from(repo::get(conn, scope).await?.plan);
+        let mut plans = self.lock();
+        if plans.len() >= PLAN_CACHE_PRUNE_AT {
+            plans.retain(|_, (_, read)| now.duration_since(*read) < PLAN_CACHE_TTL);
+        }
+        plans.insert(scope.uuid(), (plan, now));
+        Ok(plan)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<uuid::Uuid, (Plan, std::time::Instant)>> {
+        self.plans.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Whether `role` takes a staff seat.
 pub fn takes_seat(role: Role) -> bool {
     role != Role::Customer
@@ -112,9 +169,14 @@ mod tests {
 
     #[test]
     fn free_has_two_seats_and_no_ai_pro_has_twenty_five_and_ai() {
-        let cases = [(Plan::Free, 2, false), (Plan::Pro, 25, true)];
-        for (plan, seats, ai) in cases {
-            assert_eq!(limits(plan), Limits { staff_seats: seats, ai }, "{plan:?}");
+        let cases = [(Plan::Free, 2, false, 10), (Plan::Pro, 25, true, 1)];
+        for (plan, seats, ai, divisor) in cases {
+            let expected = Limits {
+                staff_seats: seats,
+                ai,
+                api_rate_divisor: divisor,
+            };
+            assert_eq!(limits(plan), expected, "{plan:?}");
         }
     }
 

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use ferrodesk::ai::categorise::drain;
 use ferrodesk_shared::auth::{InvitationCreated, InvitationRequest, Me};
+use ferrodesk_shared::billing::BillingOverview;
 use ferrodesk_shared::error::LimitReached;
 use ferrodesk_shared::users::User;
 use ferrodesk_shared::workspaces::Plan;
@@ -11,7 +12,9 @@ use ferrodesk_shared::{ErrorCode, Role};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, Session, TestApp, expect_error, expect_json, spawn_app, ticket_path};
+use ferrodesk::config::BucketSize;
+
+use crate::helpers::{PASSWORD, Session, TestApp, expect_error, expect_json, spawn_app, spawn_app_with, ticket_path};
 
 fn seats(allowed: u32, used: u32) -> Option<LimitReached> {
     Some(LimitReached {
@@ -163,6 +166,71 @@ async fn a_downgrade_keeps_everyone_and_adds_no_one() {
     )
     .await;
     assert_eq!(refused.limit, seats(2, 3));
+    let overview: BillingOverview = expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await;
+    assert_eq!(
+        overview,
+        BillingOverview {
+            plan: Plan::Free,
+            seats_used: 3,
+            seats_allowed: 2,
+            over_limit: true,
+            ai_included: false,
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_owner_sees_the_plan_and_its_seats_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let owner = app.signup_free("acme").await;
+    let overview: BillingOverview = expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await;
+    assert_eq!(
+        overview,
+        BillingOverview {
+            plan: Plan::Free,
+            seats_used: 1,
+            seats_allowed: 2,
+            over_limit: false,
+            ai_included: false,
+        }
+    );
+    let agent = app.invite_and_join(&owner, "ann@acme.example", Role::Agent).await;
+    app.register_customer("acme", "cus@mail.example").await;
+    let overview: BillingOverview = expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await;
+    assert_eq!(
+        (overview.seats_used, overview.over_limit),
+        (2, false),
+        "customers take no seat"
+    );
+
+    // Staff who are not owners, and API keys, are refused.
+    expect_error(
+        app.get("/api/v1/billing", &agent.token).await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    let key = app.api_key_with_every_scope(&owner, "Back office").await;
+    expect_error(
+        app.get("/api/v1/billing", &key).await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden,
+    )
+    .await;
+
+    // Another workspace's owner sees their own plan and count, never acme's.
+    let other = app.signup("globex").await;
+    let theirs: BillingOverview = expect_json(app.get("/api/v1/billing", &other.token).await, StatusCode::OK).await;
+    assert_eq!(
+        theirs,
+        BillingOverview {
+            plan: Plan::Pro,
+            seats_used: 1,
+            seats_allowed: 25,
+            over_limit: false,
+            ai_included: true,
+        }
+    );
 }
 
 #[tokio::test]
@@ -272,4 +340,37 @@ async fn the_operator_sets_a_plan_from_the_command_line() {
     let me: Me = expect_json(app.get("/api/v1/me", &owner.token).await, StatusCode::OK).await;
     assert_eq!(me.workspace.plan, Plan::Pro, "a refused command changes nothing");
     std::fs::remove_dir_all(&data).ok();
+}
+
+#[tokio::test]
+async fn a_free_workspace_calls_the_api_at_a_tenth_of_pros_rate() {
+    let app = spawn_app_with(|settings| {
+        settings.api_rate_limits.caller = BucketSize {
+            per_minute: 6000,
+            burst: 1000,
+        };
+        // One token a minute back: nothing refills while the test runs.
+        settings.api_rate_limits.workspace = BucketSize {
+            per_minute: 1,
+            burst: 50,
+        };
+    })
+    .await;
+    let free = app.signup_free("acme").await;
+    let pro = app.signup("globex").await;
+
+    let limit =
+        |response: &reqwest::Response| -> String { response.headers()["ratelimit-limit"].to_str().unwrap().to_owned() };
+    let first = app.get("/api/v1/me", &pro.token).await;
+    assert_eq!((first.status(), limit(&first)), (StatusCode::OK, "50".to_owned()));
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let response = app.get("/api/v1/me", &free.token).await;
+        assert_eq!(limit(&response), "5");
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    // The Pro workspace's own bucket is untouched by acme's.
+    let again = app.get("/api/v1/me", &pro.token).await;
+    assert_eq!(again.status(), StatusCode::OK);
 }
