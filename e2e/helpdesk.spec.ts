@@ -87,6 +87,8 @@ test('2. the owner invites an agent, who accepts the link and lands in the inbox
   await expect(page).toHaveURL(/\/team$/);
   await expect(page.getByRole('heading', { name: 'Team', exact: true })).toBeVisible();
   await expect(page.getByRole('cell', { name: owner.email })).toBeVisible();
+  // A new company is on Free: two staff seats, the owner's taken.
+  await expect(page.getByTestId('seats')).toHaveText('Free plan: 1 of 2 staff seats used. Customers take no seat.');
 
   await page.getByLabel('Email', { exact: true }).fill(agent.email);
   await expect(page.getByLabel('Role', { exact: true })).toHaveValue('agent');
@@ -116,6 +118,13 @@ test('2. the owner invites an agent, who accepts the link and lands in the inbox
   await page.reload();
   await expect(page.getByRole('row').filter({ hasText: agent.name })).toContainText(agent.email);
   await expect(page.getByText('No invitation is waiting.')).toBeVisible();
+
+  // Both seats are taken: the page says so, and a third invitation is refused with the server's reason.
+  await expect(page.getByTestId('seats')).toContainText('All 2 staff seats of the Free plan are taken.');
+  await page.getByLabel('Email', { exact: true }).fill('third@acme-e2e.example');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByText('The Free plan includes 2 staff seats and all 2 are taken')).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: 'third@acme-e2e.example' })).toHaveCount(0);
 });
 
 test('3. a customer registers in the help centre and sends a request', async () => {

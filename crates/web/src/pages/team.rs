@@ -1,7 +1,9 @@
 //! The team: who is in the workspace, invitations (sent and pending), and role changes (owners).
 
 use ferrodesk_shared::auth::{InvitationCreated, InvitationRequest};
+use ferrodesk_shared::billing::BillingOverview;
 use ferrodesk_shared::users::{UpdateUserRequest, User, UserListQuery};
+use ferrodesk_shared::workspaces::Plan;
 use ferrodesk_shared::{InvitationId, Permission, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -47,6 +49,18 @@ fn TeamPage() -> impl IntoView {
         }
     });
     let can_change_roles = move || session.role().is_some_and(|role| role.can(Permission::ChangeRoles));
+    // The plan's seats, for owners (the server refuses a seat past the plan whoever asks).
+    let seats = LocalResource::new(move || {
+        reload.track();
+        let owner = session.role() == Some(Role::Owner);
+        async move {
+            if owner {
+                api.billing().overview().await.ok()
+            } else {
+                None
+            }
+        }
+    });
     let can_invite_supervisors = move || {
         session
             .role()
@@ -96,6 +110,7 @@ fn TeamPage() -> impl IntoView {
             <div class="page-head"><h1>"Team"</h1></div>
             <section class="card stack">
                 <h2>"Invite a teammate"</h2>
+                {move || seats.get().flatten().map(|plan| view! { <Seats plan /> })}
                 <form class="row" style="align-items: flex-end; flex-wrap: wrap;" on:submit=invite novalidate>
                     <div style="flex: 1; min-width: 240px;">
                         <TextField label="Email" name="email" value=email error=errors kind="email" />
@@ -199,5 +214,46 @@ fn TeamPage() -> impl IntoView {
                 }}
             </section>
         </main>
+    }
+}
+
+/// How many staff seats the plan has and how many are taken; what to do when none is left.
+#[component]
+fn Seats(plan: BillingOverview) -> impl IntoView {
+    let name = match plan.plan {
+        Plan::Free => "Free",
+        Plan::Pro => "Pro",
+    };
+    let (used, allowed) = (plan.seats_used, plan.seats_allowed);
+    if plan.over_limit {
+        view! {
+            <div class="alert info" data-testid="seats">
+                {format!(
+                    "{used} people take staff seats and the {name} plan includes {allowed}. Everyone keeps \
+                     working; to invite someone, change a teammate to customer or move to a larger plan."
+                )}
+            </div>
+        }
+        .into_any()
+    } else if used >= allowed {
+        let more = match plan.plan {
+            Plan::Free => {
+                " The Pro plan has more, and AI; whoever runs Ferrodesk for you can move this workspace to it."
+            }
+            Plan::Pro => "",
+        };
+        view! {
+            <div class="alert info" data-testid="seats">
+                {format!("All {allowed} staff seats of the {name} plan are taken.{more}")}
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="muted" data-testid="seats">
+                {format!("{name} plan: {used} of {allowed} staff seats used. Customers take no seat.")}
+            </p>
+        }
+        .into_any()
     }
 }
