@@ -37,6 +37,16 @@ async fn accept(app: &TestApp, token: &str, name: &str) -> reqwest::Response {
     app.post("/api/v1/invitations/accept", None, &body).await
 }
 
+/// Asserts the answer is `409 plan_limit`, and returns it for its `limit`.
+async fn plan_limit(response: reqwest::Response) -> ferrodesk_shared::ErrorBody {
+    expect_error(response, StatusCode::CONFLICT, ErrorCode::PlanLimit).await
+}
+
+/// `GET /api/v1/billing` as `owner`.
+async fn billing(app: &TestApp, owner: &Session) -> BillingOverview {
+    expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await
+}
+
 async fn staff_count(app: &TestApp, viewer: &Session) -> usize {
     app.users_as(viewer, "")
         .await
@@ -61,12 +71,7 @@ async fn free_seats_two_staff_and_refuses_the_third_at_every_door_with_the_count
     let ann: ferrodesk_shared::auth::AuthResponse =
         expect_json(accept(&app, &first.token, "Ann").await, StatusCode::CREATED).await;
     assert_eq!(ann.user.role, Role::Agent);
-    let refused = expect_error(
-        accept(&app, &second.token, "Bob").await,
-        StatusCode::CONFLICT,
-        ErrorCode::PlanLimit,
-    )
-    .await;
+    let refused = plan_limit(accept(&app, &second.token, "Bob").await).await;
     assert_eq!(refused.limit, seats(2, 2), "{refused:?}");
     assert!(refused.message.contains("Free"), "{}", refused.message);
     assert_eq!(staff_count(&app, &owner).await, 2);
@@ -79,24 +84,14 @@ async fn free_seats_two_staff_and_refuses_the_third_at_every_door_with_the_count
 
     // A third invitation is refused before anyone is emailed.
     let mails_before = app.mails_to("carol@acme.example", "invitation").await;
-    let refused = expect_error(
-        invite(&app, &owner, "carol@acme.example").await,
-        StatusCode::CONFLICT,
-        ErrorCode::PlanLimit,
-    )
-    .await;
+    let refused = plan_limit(invite(&app, &owner, "carol@acme.example").await).await;
     assert_eq!(refused.limit, seats(2, 2));
     assert_eq!(app.mails_to("carol@acme.example", "invitation").await, mails_before);
 
     // Promoting a customer is the third door.
     let customer = app.register_customer("acme", "cus@mail.example").await;
     let path = format!("/api/v1/users/{}", customer.id());
-    let refused = expect_error(
-        app.patch(&path, &owner.token, &json!({"role": "agent"})).await,
-        StatusCode::CONFLICT,
-        ErrorCode::PlanLimit,
-    )
-    .await;
+    let refused = plan_limit(app.patch(&path, &owner.token, &json!({"role": "agent"})).await).await;
     assert_eq!(refused.limit, seats(2, 2));
     let users = app.users_as(&owner, "").await;
     let still: &User = users.iter().find(|user| user.id == customer.id()).unwrap();
@@ -159,14 +154,9 @@ async fn a_downgrade_keeps_everyone_and_adds_no_one() {
     let seen = app.ticket_as(&supervisor, ticket.ticket.id).await;
     assert_eq!(seen.messages.len(), 2);
     // Nobody new joins until someone leaves the team or the plan grows.
-    let refused = expect_error(
-        invite(&app, &owner, "new@acme.example").await,
-        StatusCode::CONFLICT,
-        ErrorCode::PlanLimit,
-    )
-    .await;
+    let refused = plan_limit(invite(&app, &owner, "new@acme.example").await).await;
     assert_eq!(refused.limit, seats(2, 3));
-    let overview: BillingOverview = expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await;
+    let overview: BillingOverview = billing(&app, &owner).await;
     assert_eq!(
         overview,
         BillingOverview {
@@ -183,7 +173,7 @@ async fn a_downgrade_keeps_everyone_and_adds_no_one() {
 async fn the_owner_sees_the_plan_and_its_seats_and_no_one_else_does() {
     let app = spawn_app().await;
     let owner = app.signup_free("acme").await;
-    let overview: BillingOverview = expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await;
+    let overview: BillingOverview = billing(&app, &owner).await;
     assert_eq!(
         overview,
         BillingOverview {
@@ -196,7 +186,7 @@ async fn the_owner_sees_the_plan_and_its_seats_and_no_one_else_does() {
     );
     let agent = app.invite_and_join(&owner, "ann@acme.example", Role::Agent).await;
     app.register_customer("acme", "cus@mail.example").await;
-    let overview: BillingOverview = expect_json(app.get("/api/v1/billing", &owner.token).await, StatusCode::OK).await;
+    let overview: BillingOverview = billing(&app, &owner).await;
     assert_eq!(
         (overview.seats_used, overview.over_limit),
         (2, false),
@@ -220,7 +210,7 @@ async fn the_owner_sees_the_plan_and_its_seats_and_no_one_else_does() {
 
     // Another workspace's owner sees their own plan and count, never acme's.
     let other = app.signup("globex").await;
-    let theirs: BillingOverview = expect_json(app.get("/api/v1/billing", &other.token).await, StatusCode::OK).await;
+    let theirs: BillingOverview = billing(&app, &other).await;
     assert_eq!(
         theirs,
         BillingOverview {
@@ -283,12 +273,7 @@ async fn one_workspaces_plan_is_nobody_elses() {
     let pro = app.signup("globex").await;
     app.invite_and_join(&free, "ann@acme.example", Role::Agent).await;
     // acme is full; globex, on Pro, is not, and its own count is its own.
-    expect_error(
-        invite(&app, &free, "bob@acme.example").await,
-        StatusCode::CONFLICT,
-        ErrorCode::PlanLimit,
-    )
-    .await;
+    plan_limit(invite(&app, &free, "bob@acme.example").await).await;
     for index in 0..3 {
         app.invite_and_join(&pro, &format!("agent{index}@globex.example"), Role::Agent)
             .await;
@@ -296,12 +281,7 @@ async fn one_workspaces_plan_is_nobody_elses() {
     app.set_plan("globex", Plan::Free).await;
     let me: Me = expect_json(app.get("/api/v1/me", &free.token).await, StatusCode::OK).await;
     assert_eq!(me.workspace.plan, Plan::Free);
-    let refused = expect_error(
-        invite(&app, &pro, "late@globex.example").await,
-        StatusCode::CONFLICT,
-        ErrorCode::PlanLimit,
-    )
-    .await;
+    let refused = plan_limit(invite(&app, &pro, "late@globex.example").await).await;
     assert_eq!(refused.limit, seats(2, 4), "globex counts its own four, not acme's two");
 }
 
