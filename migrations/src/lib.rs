@@ -20,6 +20,7 @@ mod m20261205_000006_webhooks;
 mod m20261205_000007_quota_by_address;
 mod m20261206_000001_widget;
 mod m20261206_000002_widget_deflections;
+mod m20261206_000003_billing;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_quota_by_address::Migration),
             Box::new(m20261206_000001_widget::Migration),
             Box::new(m20261206_000002_widget_deflections::Migration),
+            Box::new(m20261206_000003_billing::Migration),
         ]
     }
 }

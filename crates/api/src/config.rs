@@ -44,6 +44,33 @@ pub struct Settings {
     pub api_rate_limits: ApiRateLimitSettings,
     pub realtime: RealtimeSettings,
     pub webhooks: WebhookSettings,
+    pub billing: BillingSettings,
+}
+
+/// Billing through Stripe. With no `STRIPE_SECRET_KEY` (the embedded default) billing is off: the
+/// operator sets each workspace's plan (`ferrodesk plan set`) and nothing mentions payment.
+#[derive(Clone, Debug)]
+pub struct BillingSettings {
+    pub stripe: Option<StripeSettings>,
+    /// `BILLING_GRACE_DAYS` (7): after a failed payment, Pro stays on this long, with a banner.
+    pub grace: chrono::Duration,
+    /// Whether this instance runs the webhook events' worker (tests call the job themselves).
+    pub worker: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct StripeSettings {
+    /// `STRIPE_SECRET_KEY`.
+    pub secret_key: Secret,
+    /// `STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret; several, comma-separated, while one
+    /// is being rolled.
+    pub webhook_secrets: Vec<Secret>,
+    /// `STRIPE_PRICE_PRO`: the price Checkout subscribes to.
+    pub price_pro: String,
+    /// `STRIPE_API_BASE` (Stripe's): a test double on loopback in the tests.
+    pub api_base: String,
+    /// `STRIPE_TIMEOUT_SECONDS` (10), for each call to Stripe.
+    pub timeout: std::time::Duration,
 }
 
 /// Outgoing webhooks (README, "Webhooks").
@@ -414,6 +441,7 @@ impl Settings {
                 disable_after: chrono::Duration::hours(parse_or(&lookup, "FERRODESK_WEBHOOK_DISABLE_AFTER_HOURS", 72)?),
                 worker: true,
             },
+            billing: billing_from(&lookup)?,
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
                 format,
@@ -485,6 +513,42 @@ fn limits_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Limit
             "FERRODESK_PASSWORD_HASHING_WAIT_MS",
             2000,
         )?),
+    })
+}
+
+fn billing_from(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<BillingSettings> {
+    let grace_days: i64 = parse_or(lookup, "BILLING_GRACE_DAYS", 7)?;
+    if !(0..=90).contains(&grace_days) {
+        anyhow::bail!("BILLING_GRACE_DAYS must be between 0 and 90");
+    }
+    let stripe = match lookup("STRIPE_SECRET_KEY") {
+        None => None,
+        Some(secret_key) => {
+            // Half a configuration would take money and never upgrade anyone: refuse to start.
+            let webhook_secrets: Vec<Secret> = lookup("STRIPE_WEBHOOK_SECRET")
+                .context("STRIPE_WEBHOOK_SECRET is needed with STRIPE_SECRET_KEY (the webhook's signing secret)")?
+                .split(',')
+                .map(str::trim)
+                .filter(|secret| !secret.is_empty())
+                .map(Secret::new)
+                .collect();
+            if webhook_secrets.is_empty() {
+                anyhow::bail!("STRIPE_WEBHOOK_SECRET must name at least one secret");
+            }
+            Some(StripeSettings {
+                secret_key: Secret::new(secret_key),
+                webhook_secrets,
+                price_pro: lookup("STRIPE_PRICE_PRO")
+                    .context("STRIPE_PRICE_PRO is needed with STRIPE_SECRET_KEY (the Pro plan's price id)")?,
+                api_base: lookup("STRIPE_API_BASE").unwrap_or_else(|| ferrodesk_stripe::API_BASE.to_owned()),
+                timeout: std::time::Duration::from_secs(parse_or(lookup, "STRIPE_TIMEOUT_SECONDS", 10)?),
+            })
+        }
+    };
+    Ok(BillingSettings {
+        stripe,
+        grace: chrono::Duration::days(grace_days),
+        worker: true,
     })
 }
 
@@ -612,5 +676,47 @@ mod tests {
         assert!(settings.database_url.starts_with("postgres://"));
         let bad = Settings::from_lookup(|name| (name == "FERRODESK_ADDR").then(|| "nowhere".to_owned()));
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn billing_is_off_without_stripe_keys_and_refuses_half_a_configuration() {
+        let dir = std::env::temp_dir().display().to_string();
+        let with = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            let dir = dir.clone();
+            Settings::from_lookup(move |name| {
+                if name == "FERRODESK_DATA_DIR" {
+                    return Some(dir.clone());
+                }
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == name)
+                    .map(|(_, value)| value.clone())
+            })
+        };
+        let off = with(&[]).expect("valid");
+        assert!(off.billing.stripe.is_none());
+        assert_eq!(off.billing.grace, chrono::Duration::days(7));
+        assert!(
+            with(&[("STRIPE_SECRET_KEY", "sk_test_1")]).is_err(),
+            "no webhook secret"
+        );
+        assert!(
+            with(&[("STRIPE_SECRET_KEY", "sk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_1")]).is_err(),
+            "no price"
+        );
+        let on = with(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_old, whsec_new"),
+            ("STRIPE_PRICE_PRO", "price_pro"),
+            ("BILLING_GRACE_DAYS", "3"),
+        ])
+        .expect("valid");
+        let stripe = on.billing.stripe.expect("on");
+        let secrets: Vec<&str> = stripe.webhook_secrets.iter().map(Secret::expose).collect();
+        assert_eq!(secrets, ["whsec_old", "whsec_new"]);
+        assert_eq!(stripe.api_base, "https://api.stripe.com/");
+        assert_eq!(on.billing.grace, chrono::Duration::days(3));
+        assert!(!format!("{stripe:?}").contains("sk_test_1"), "the key is never printed");
     }
 }

@@ -53,6 +53,10 @@ pub enum ApiError {
     IdentityRejected(&'static str),
     #[error("Sign in on the company's site first: this workspace's widget talks only to signed-in customers.")]
     IdentityRequired,
+    #[error("Billing is not set up on this server: plans are set by its operator (`ferrodesk plan set`).")]
+    BillingDisabled,
+    #[error("{0}")]
+    SignatureRejected(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -92,6 +96,8 @@ impl ApiError {
             ApiError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
             ApiError::IdentityRejected(_) => ErrorCode::IdentityRejected,
             ApiError::IdentityRequired => ErrorCode::IdentityRequired,
+            ApiError::BillingDisabled => ErrorCode::BillingDisabled,
+            ApiError::SignatureRejected(_) => ErrorCode::SignatureRejected,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -140,6 +146,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::ApiKeyInQuery => StatusCode::BAD_REQUEST,
         ErrorCode::OriginNotAllowed => StatusCode::FORBIDDEN,
         ErrorCode::IdentityRejected | ErrorCode::IdentityRequired => StatusCode::UNAUTHORIZED,
+        ErrorCode::BillingDisabled => StatusCode::NOT_FOUND,
+        ErrorCode::SignatureRejected => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -51,6 +51,9 @@ use crate::{ai, api_keys, auth, billing, notifications, reports, sla, tickets, u
         api_keys::handlers::list,
         api_keys::handlers::revoke,
         billing::handlers::overview,
+        billing::handlers::checkout,
+        billing::handlers::portal,
+        billing::handlers::webhook,
         tickets::handlers::create,
         tickets::handlers::list,
         tickets::handlers::counts,
@@ -108,7 +111,8 @@ use crate::{ai, api_keys, auth, billing, notifications, reports, sla, tickets, u
                                            scopes; every operation names the scope a key needs, and those \
                                            that name none refuse keys with 403"),
         (name = "workspaces", description = "The public face of a help centre"),
-        (name = "billing", description = "The workspace's plan and its seats (owners)"),
+        (name = "billing", description = "The workspace's plan, its seats and its Stripe subscription (owners), and \
+                                          Stripe's signed webhook"),
         (name = "notifications", description = "Your in-app notifications"),
         (name = "sla", description = "Service-level targets"),
         (name = "reports", description = "The supervisor dashboard"),

@@ -39,7 +39,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(|config| auth::routes(config, &state.auth_rate_limit))
                 .configure(users::routes)
                 .configure(api_keys::routes)
-                .configure(billing::routes)
+                .configure(|config| billing::routes(config, &state.billing))
                 .configure(workspaces::routes)
                 .configure(realtime::routes)
                 .configure(notifications::routes)

@@ -36,6 +36,12 @@ impl Application {
         let listener =
             TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let mut settings = settings;
+        // Listening on port 0 (tests, the browser suite) with the public URL left to its default:
+        // links in mail and Stripe's return pages must name the port the system gave.
+        if settings.addr.port() == 0 && settings.public_url == format!("http://{}", settings.addr) {
+            settings.public_url = format!("http://{}:{port}", settings.addr.ip());
+        }
         let state = AppState::new(db, settings)?;
         let mut workers = Vec::new();
         if state.settings.mail.worker {
@@ -57,6 +63,13 @@ impl Application {
                 state.clone(),
                 state.webhooks.wake.clone(),
                 std::time::Duration::from_secs(5),
+            ));
+        }
+        if state.settings.billing.worker && state.billing.enabled() {
+            workers.push(crate::billing::jobs::spawn_worker(
+                state.clone(),
+                state.billing.wake.clone(),
+                std::time::Duration::from_secs(30),
             ));
         }
         let scheduler = crate::scheduler::start(state.clone()).await?;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub ai: AiEngine,
     /// Outgoing webhooks: the guarded client and the worker's bell.
     pub webhooks: Webhooks,
+    /// Stripe (when set up), the billing job's bell and the Stripe webhook's rate limit.
+    pub billing: crate::billing::Billing,
     /// The built web app (its hashed assets, its inline scripts' hashes for the CSP).
     pub web: Arc<crate::spa::WebApp>,
     /// Requests in flight, and whether a graceful shutdown has begun.
@@ -55,6 +57,7 @@ impl AppState {
         Ok(AppState {
             ai,
             webhooks,
+            billing: crate::billing::Billing::new(&settings.billing)?,
             mail: Mail::new(&settings.mail)?,
             batcher: crate::tickets::Batcher::default(),
             realtime,

@@ -433,6 +433,12 @@ async fn workspace(db: &DatabaseConnection, slug: &str, founded: DateTime<Utc>) 
         event_seq: 0,
         created_at: founded,
         updated_at: founded,
+        stripe_customer_id: None,
+        stripe_subscription_id: None,
+        billing_status: None,
+        billing_period_end: None,
+        billing_cancel_at_period_end: false,
+        billing_grace_until: None,
     };
     let active: workspaces::ActiveModel = model.clone().into();
     workspaces::Entity::insert(active).exec_without_returning(db).await?;

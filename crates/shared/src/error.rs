@@ -43,6 +43,10 @@ pub enum ErrorCode {
     IdentityRejected,
     /// The workspace requires visitors to be signed in by the company's identity token.
     IdentityRequired,
+    /// Billing is not set up on this server (no Stripe keys): the operator sets plans.
+    BillingDisabled,
+    /// A webhook whose signature does not match, or whose timestamp is too old (a replay).
+    SignatureRejected,
 }
 
 impl ErrorCode {
@@ -68,6 +72,8 @@ impl ErrorCode {
             ErrorCode::OriginNotAllowed => "origin_not_allowed",
             ErrorCode::IdentityRejected => "identity_rejected",
             ErrorCode::IdentityRequired => "identity_required",
+            ErrorCode::BillingDisabled => "billing_disabled",
+            ErrorCode::SignatureRejected => "signature_rejected",
         }
     }
 }

@@ -21,6 +21,14 @@ impl Plan {
             Plan::Pro => "pro",
         }
     }
+
+    /// How people are shown the plan's name.
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            Plan::Free => "Free",
+            Plan::Pro => "Pro",
+        }
+    }
 }
 
 impl std::str::FromStr for Plan {

@@ -25,6 +25,17 @@ pub fn build(limit: RateLimit) -> anyhow::Result<AuthRateLimit> {
         .ok_or_else(|| anyhow::anyhow!("invalid sign-in rate limit"))
 }
 
+/// The same per-address limit refilling every `milliseconds` (`limit.seconds_per_request` is not
+/// used): for endpoints that take bursts, like the billing webhook.
+pub fn build_per_millisecond(limit: RateLimit, milliseconds: u64) -> anyhow::Result<AuthRateLimit> {
+    GovernorConfigBuilder::default()
+        .key_extractor(ClientIp)
+        .milliseconds_per_request(milliseconds.max(1))
+        .burst_size(limit.burst.max(1))
+        .finish()
+        .ok_or_else(|| anyhow::anyhow!("invalid rate limit"))
+}
+
 /// The peer address (IPv6 by its /56), which is the client unless a proxy sits in front.
 pub fn client_ip(peer: Option<SocketAddr>) -> Option<IpAddr> {
     Some(match peer?.ip() {

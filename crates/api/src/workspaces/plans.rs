@@ -7,7 +7,7 @@
 //! keeps everyone and cannot add more.
 
 use ferrodesk_shared::Role;
-use ferrodesk_shared::billing::BillingOverview;
+use ferrodesk_shared::billing::{BillingOverview, SubscriptionStatus};
 use ferrodesk_shared::error::LimitReached;
 use ferrodesk_shared::workspaces::Plan;
 use sea_orm::ConnectionTrait;
@@ -62,7 +62,7 @@ pub async fn admit_staff(conn: &impl ConnectionTrait, scope: &WorkspaceScope) ->
         message: format!(
             "The {} plan includes {allowed} staff seats and all {used} are taken: upgrade, or change someone \
              to customer first.",
-            plan_name(plan)
+            plan.display_name()
         ),
         limit: LimitReached {
             resource: "staff_seats".to_owned(),
@@ -72,8 +72,13 @@ pub async fn admit_staff(conn: &impl ConnectionTrait, scope: &WorkspaceScope) ->
     })
 }
 
-/// The plan of the workspace and how much of it is in use (`GET /billing`).
-pub async fn overview(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResult<BillingOverview> {
+/// The plan of the workspace, how much of it is in use and how it is paid (`GET /billing`):
+/// read from what is stored, so the screen works while Stripe is down.
+pub async fn overview(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    billing_enabled: bool,
+) -> ApiResult<BillingOverview> {
     let workspace = repo::get(conn, scope).await?;
     let plan = Plan::from(workspace.plan);
     let limits = limits(plan);
@@ -84,6 +89,11 @@ pub async fn overview(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> Ap
         seats_allowed: limits.staff_seats,
         over_limit: used > limits.staff_seats,
         ai_included: limits.ai,
+        billing_enabled,
+        status: workspace.billing_status.as_deref().and_then(SubscriptionStatus::parse),
+        period_end: workspace.billing_period_end,
+        cancel_at_period_end: workspace.billing_cancel_at_period_end,
+        grace_until: workspace.billing_grace_until,
     })
 }
 
@@ -109,7 +119,7 @@ pub fn describe(plan: Plan) -> String {
     let limits = limits(plan);
     format!(
         "{}: {} staff seats, AI {}",
-        plan_name(plan),
+        plan.display_name(),
         limits.staff_seats,
         if limits.ai { "included" } else { "not included" }
     )
@@ -154,13 +164,6 @@ impl PlanCache {
 /// Whether `role` takes a staff seat.
 pub fn takes_seat(role: Role) -> bool {
     role != Role::Customer
-}
-
-fn plan_name(plan: Plan) -> &'static str {
-    match plan {
-        Plan::Free => "Free",
-        Plan::Pro => "Pro",
-    }
 }
 
 #[cfg(test)]

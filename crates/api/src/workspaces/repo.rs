@@ -37,6 +37,12 @@ pub async fn insert(
         event_seq: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        stripe_customer_id: Set(None),
+        stripe_subscription_id: Set(None),
+        billing_status: Set(None),
+        billing_period_end: Set(None),
+        billing_cancel_at_period_end: Set(false),
+        billing_grace_until: Set(None),
     }
     .insert(conn)
     .await

@@ -1,8 +1,8 @@
 //! `spawn_app()` and typed helpers per endpoint.
 
 use ferrodesk::config::{
-    AiConfig, ApiRateLimitSettings, AuthSettings, LimitSettings, LogFormat, LogSettings, MailSettings, PasswordHashing,
-    RateLimit, RealtimeSettings, Secret, Settings, WebhookSettings,
+    AiConfig, ApiRateLimitSettings, AuthSettings, BillingSettings, LimitSettings, LogFormat, LogSettings, MailSettings,
+    PasswordHashing, RateLimit, RealtimeSettings, Secret, Settings, WebhookSettings,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_dev::ThrowawayDatabase;
@@ -105,6 +105,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             connect_timeout: std::time::Duration::from_secs(2),
             timeout: std::time::Duration::from_secs(5),
             disable_after: chrono::Duration::hours(72),
+            worker: false,
+        },
+        billing: BillingSettings {
+            stripe: None,
+            grace: chrono::Duration::days(7),
             worker: false,
         },
     };

@@ -6,6 +6,7 @@
 mod ai;
 mod api_keys;
 mod auth;
+mod billing;
 mod contract;
 mod demo;
 mod errors;

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod sign_in_links;
 pub mod sla_breaches;
 pub mod sla_policies;
+pub mod stripe_events;
 pub mod ticket_embeddings;
 pub mod tickets;
 pub mod users;

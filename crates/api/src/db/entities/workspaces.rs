@@ -14,6 +14,14 @@ pub struct Model {
     pub event_seq: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Billing (`billing::`): the Stripe customer made before the first Checkout, the subscription
+    /// and its state as last read from Stripe, and the end of a failed payment's grace period.
+    pub stripe_customer_id: Option<String>,
+    pub stripe_subscription_id: Option<String>,
+    pub billing_status: Option<String>,
+    pub billing_period_end: Option<DateTimeUtc>,
+    pub billing_cancel_at_period_end: bool,
+    pub billing_grace_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
