@@ -1,7 +1,9 @@
 // Starts target/release/ferrodesk on 127.0.0.1 with a free port (port 0, read back from its log),
 // a fresh data folder (so a fresh SQLite database) and the demo workspace, waits until /readyz
-// answers, and hands the address to the tests in FERRODESK_E2E_URL. The returned function is the
-// global teardown: it stops the server and removes the data folder.
+// answers, and hands the address to the tests in FERRODESK_E2E_URL. Billing is on, against the
+// loopback Stripe of the API tests (crates/api/tests/support/stripe_fake.py), whose hosted Checkout
+// and Portal pages the browser visits and whose signed webhooks reach the server. The returned
+// function is the global teardown: it stops both and removes the data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
 
+  const stripe = await startStripeFake();
   const server = spawn(binary, ['--demo'], {
     cwd: root,
     env: {
@@ -41,6 +44,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       FERRODESK_PUBLIC_URL: '',
       FERRODESK_JWT_SECRET: '',
       FERRODESK_DEMO: '',
+      STRIPE_SECRET_KEY: 'sk_test_e2e',
+      STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_SECRET,
+      STRIPE_PRICE_PRO: 'price_pro',
+      STRIPE_API_BASE: stripe.url,
       RUST_LOG: 'info,sqlx=warn,sea_orm=warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +75,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   server.stderr!.pipe(log);
 
   const stop = async () => {
+    stripe.process.kill('SIGTERM');
     await stopServer(server, () => exited !== undefined);
     log.end();
     rmSync(dataDir, { recursive: true, force: true });
@@ -77,6 +85,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const url = await withDeadline(address, STARTUP_SECONDS, () => exited, 'to say where it listens');
     await waitUntilReady(url, () => exited);
     process.env.FERRODESK_E2E_URL = url;
+    process.env.FERRODESK_E2E_STRIPE_URL = stripe.url;
+    await fetch(`${stripe.url}/_fake/config`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ webhook_url: `${url}/api/v1/billing/webhook` }),
+    });
     // Without SMTP the server writes each mail as an .eml file here; tests read the links in them.
     process.env.FERRODESK_E2E_MAIL_DIR = path.join(dataDir, 'mail');
     console.log(`ferrodesk is ready at ${url} (data in ${dataDir}, log in ${path.relative(root, logFile)})`);
@@ -85,6 +99,29 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw error;
   }
   return stop;
+}
+
+const STRIPE_WEBHOOK_SECRET = 'whsec_e2e';
+
+/// The loopback Stripe on a free port: `ready <port>` on its first line.
+async function startStripeFake(): Promise<{ url: string; process: ChildProcess }> {
+  const fake = spawn('python3', [
+    path.join(root, 'crates', 'api', 'tests', 'support', 'stripe_fake.py'),
+    '--port', '0', '--webhook-secret', STRIPE_WEBHOOK_SECRET,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its request log goes to the server's log file's neighbour, never into a pipe nobody reads.
+  fake.stderr!.pipe(createWriteStream(path.join(path.dirname(logFile), 'stripe.log')));
+  const port = await new Promise<string>((resolve, reject) => {
+    let pending = '';
+    fake.stdout!.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const match = /^ready (\d+)$/m.exec(pending);
+      if (match) resolve(match[1]);
+    });
+    fake.on('exit', (code) => reject(new Error(`the Stripe fake exited with ${code}`)));
+    setTimeout(() => reject(new Error('the Stripe fake did not start in 15 s')), 15_000);
+  });
+  return { url: `http://127.0.0.1:${port}`, process: fake };
 }
 
 async function withDeadline<T>(

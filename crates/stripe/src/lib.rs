@@ -273,12 +273,16 @@ impl HostedPage {
     }
 }
 
+/// A subscription in any API version this crate has met: since 2025 the period is kept per item,
+/// before that on the subscription; items name a `price`, and before prices existed a `plan`
+/// (whose id is the price's).
 #[derive(miniserde::Deserialize)]
 struct SubscriptionAnswer {
     id: String,
     customer: String,
     status: String,
     cancel_at_period_end: Option<bool>,
+    current_period_end: Option<i64>,
     items: Items,
 }
 
@@ -290,26 +294,25 @@ struct Items {
 #[derive(miniserde::Deserialize)]
 struct Item {
     price: Option<Identified>,
+    plan: Option<Identified>,
     current_period_end: Option<i64>,
 }
 
 impl From<SubscriptionAnswer> for Subscription {
     fn from(answer: SubscriptionAnswer) -> Subscription {
+        let items = answer.items.data;
         Subscription {
             id: answer.id,
             customer: answer.customer,
             status: Status::parse(&answer.status),
-            current_period_end: answer
-                .items
-                .data
+            current_period_end: items
                 .iter()
                 .filter_map(|item| item.current_period_end)
-                .max(),
-            prices: answer
-                .items
-                .data
+                .max()
+                .or(answer.current_period_end),
+            prices: items
                 .into_iter()
-                .filter_map(|item| item.price.map(|price| price.id))
+                .filter_map(|item| item.price.or(item.plan).map(|price| price.id))
                 .collect(),
             cancel_at_period_end: answer.cancel_at_period_end.unwrap_or(false),
         }
@@ -333,6 +336,19 @@ mod tests {
         assert_eq!(subscription.prices, ["price_pro", "price_addon"]);
         assert_eq!(subscription.current_period_end, Some(1_800_000_100));
         assert!(subscription.cancel_at_period_end);
+    }
+
+    #[test]
+    fn an_older_api_versions_subscription_is_read_too() {
+        // Before 2025: the period on the subscription, items with a `plan` and no `price`.
+        let body = r#"{"id":"sub_2","object":"subscription","customer":"cus_2","status":"active",
+            "current_period_end":1799224308,"items":{"object":"list","data":[
+                {"id":"si_3","object":"subscription_item","plan":{"id":"price_pro","object":"plan"}}]}}"#;
+        let answer: SubscriptionAnswer = miniserde::json::from_str(body).unwrap_or_else(|_| panic!("parses"));
+        let subscription = Subscription::from(answer);
+        assert_eq!(subscription.prices, ["price_pro"]);
+        assert_eq!(subscription.current_period_end, Some(1_799_224_308));
+        assert!(!subscription.cancel_at_period_end);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::live::provide_live;
 use crate::pages::ai_settings::AiSettingsScreen;
 use crate::pages::api_keys::ApiKeysScreen;
 use crate::pages::auth::{AcceptInvitation, LinkSignIn, Register, SignIn, SignUp};
+use crate::pages::billing::BillingScreen;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::inbox::{Inbox, NoTicketOpen};
 use crate::pages::new_ticket::NewTicketPage;
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
                 <Route path=path!("/tickets/new") view=NewTicketPage />
                 <Route path=path!("/team") view=Team />
+                <Route path=path!("/billing") view=BillingScreen />
                 <Route path=path!("/dashboard") view=Dashboard />
                 <Route path=path!("/settings/sla") view=SlaSettings />
                 <Route path=path!("/settings/ai") view=AiSettingsScreen />

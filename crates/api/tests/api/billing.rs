@@ -536,3 +536,171 @@ async fn only_an_owner_reaches_billing_and_only_for_their_workspace() {
         portal.url
     );
 }
+
+/// localstripe (PyPI, `tests/support/localstripe_run.py`), on loopback.
+struct LocalStripe {
+    _child: tokio::process::Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl LocalStripe {
+    async fn start() -> LocalStripe {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let venv = root.join(".tools/py/bin/python3");
+        let python = if venv.exists() { venv } else { PathBuf::from("python3") };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = tokio::process::Command::new(python)
+            .arg(root.join("crates/api/tests/support/localstripe_run.py"))
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 runs; `bash scripts/ensure-test-tools` installs localstripe");
+        let stdout = child.stdout.take().unwrap();
+        let ready = tokio::time::timeout(Duration::from_secs(20), BufReader::new(stdout).lines().next_line()).await;
+        assert!(
+            matches!(ready, Ok(Ok(Some(ref line))) if line == "ready"),
+            "localstripe did not start: run `bash scripts/ensure-test-tools`"
+        );
+        LocalStripe {
+            _child: child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A form POST to its API (or its `/_config`), answered 200 with JSON or nothing.
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .basic_auth("sk_test_localstripe", Some(""))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form)
+                    .finish(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap_or(Value::Null)
+    }
+}
+
+/// Reruns the billing job until the owner's plan is `expected` (localstripe sends its webhooks a
+/// second after the change).
+async fn settles_on(app: &TestApp, owner: &Session, expected: Plan) -> BillingOverview {
+    for _ in 0..100 {
+        run(app, Utc::now()).await;
+        let billing = overview(app, owner).await;
+        if billing.plan == expected {
+            return billing;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the plan never became {expected:?}");
+}
+
+/// The same path against localstripe, a Stripe fake written by others: its customers API answers
+/// our client, its own signatures pass our check, and its (older API version's) subscriptions are
+/// read right.
+#[tokio::test]
+async fn billing_works_against_localstripe_a_fake_stripe_written_by_others() {
+    let stripe = LocalStripe::start().await;
+    let base = stripe.base.clone();
+    let app = spawn_app_with(move |settings| {
+        settings.billing.stripe = Some(StripeSettings {
+            secret_key: Secret::new("sk_test_localstripe"),
+            webhook_secrets: vec![Secret::new(SECRET)],
+            price_pro: PRICE.to_owned(),
+            api_base: base,
+            timeout: Duration::from_secs(5),
+        });
+    })
+    .await;
+    let webhook = app.url("/api/v1/billing/webhook");
+    stripe
+        .post("/_config/webhooks/ferrodesk", &[("url", &webhook), ("secret", SECRET)])
+        .await;
+    stripe
+        .post(
+            "/v1/plans",
+            &[
+                ("id", PRICE),
+                ("amount", "2900"),
+                ("currency", "usd"),
+                ("interval", "month"),
+                ("product[name]", "Pro"),
+            ],
+        )
+        .await;
+    let owner = app.signup_free("independent").await;
+
+    // Our client makes the customer at localstripe; the workspace keeps it (as Checkout's first step does).
+    let client = ferrodesk_stripe::Stripe::new("sk_test_localstripe", &stripe.base, Duration::from_secs(5)).unwrap();
+    let customer = client
+        .create_customer(
+            "independent Inc.",
+            "owner@independent.example",
+            "independent",
+            "ferrodesk-customer-test",
+        )
+        .await
+        .unwrap();
+    assert!(customer.starts_with("cus_"), "{customer}");
+    app.execute_sql(&format!(
+        "UPDATE workspaces SET stripe_customer_id = '{customer}' WHERE slug = 'independent'"
+    ))
+    .await;
+
+    // The customer subscribes at localstripe, which signs and sends customer.subscription.created.
+    let card = stripe
+        .post(
+            "/v1/tokens",
+            &[
+                ("card[number]", "4242424242424242"),
+                ("card[exp_month]", "12"),
+                ("card[exp_year]", "2030"),
+                ("card[cvc]", "123"),
+            ],
+        )
+        .await;
+    let token = card["id"].as_str().unwrap();
+    stripe
+        .post(&format!("/v1/customers/{customer}/sources"), &[("source", token)])
+        .await;
+    let subscription = stripe
+        .post(
+            "/v1/subscriptions",
+            &[("customer", &customer), ("items[0][plan]", PRICE)],
+        )
+        .await;
+    let subscription = subscription["id"].as_str().unwrap().to_owned();
+    let billing = settles_on(&app, &owner, Plan::Pro).await;
+    assert_eq!(billing.status, Some(SubscriptionStatus::Active));
+    assert!(
+        billing.period_end.is_some_and(|end| end > Utc::now()),
+        "read from the subscription itself"
+    );
+
+    // Cancelled at localstripe: its signed customer.subscription.deleted brings Free back.
+    let deleted = stripe
+        .http
+        .delete(format!("{}/v1/subscriptions/{subscription}", stripe.base))
+        .basic_auth("sk_test_localstripe", Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+    let billing = settles_on(&app, &owner, Plan::Free).await;
+    assert_eq!(billing.status, Some(SubscriptionStatus::Canceled));
+}

@@ -155,6 +155,45 @@ async fn five_acceptances_at_once_take_the_one_free_seat_once() {
     assert_eq!(staff_count(&app, &owner).await, 2);
 }
 
+/// A downgrade lands (here held open by another writer, as the billing job's would be) while five
+/// invitations are being accepted: every acceptance waits for the workspace's lock and then counts
+/// against Free, so the team ends with Free's two seats, not six.
+#[tokio::test]
+async fn five_acceptances_while_a_downgrade_lands_take_only_what_free_allows() {
+    let app = spawn_app().await;
+    let owner = app.signup("acme").await;
+    let mut tokens = Vec::new();
+    for index in 0..5 {
+        let created: InvitationCreated = expect_json(
+            invite(&app, &owner, &format!("agent{index}@acme.example")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        tokens.push(created.token);
+    }
+    let other = sea_orm::Database::connect(&app.settings.database_url).await.unwrap();
+    let downgrade = crate::helpers::another_process_writes(&other).await;
+    sea_orm::ConnectionTrait::execute_unprepared(&downgrade, "UPDATE workspaces SET plan = 'free' WHERE slug = 'acme'")
+        .await
+        .unwrap();
+    let acceptances = futures_util::future::join_all(
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(index, token)| accept(&app, token, Box::leak(format!("Agent {index}").into_boxed_str()))),
+    );
+    let lands = async {
+        // Long enough for the acceptances (argon2 first) to reach the workspace's lock and wait.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        downgrade.commit().await.unwrap();
+    };
+    let (answers, ()) = tokio::join!(acceptances, lands);
+    let statuses: Vec<StatusCode> = answers.iter().map(reqwest::Response::status).collect();
+    let joined = statuses.iter().filter(|status| **status == StatusCode::CREATED).count();
+    assert_eq!(joined, 1, "{statuses:?}");
+    assert_eq!(staff_count(&app, &owner).await, 2);
+}
+
 #[tokio::test]
 async fn a_downgrade_keeps_everyone_and_adds_no_one() {
     let app = spawn_app().await;

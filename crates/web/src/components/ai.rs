@@ -19,7 +19,8 @@ pub fn percent(score: f32) -> String {
 pub fn suggest_error(error: &ApiError) -> String {
     match error.body.as_ref().map(|body| body.code) {
         Some(ErrorCode::UpgradeRequired) => {
-            "Suggested replies are not part of this workspace's plan. The owner can upgrade it.".to_owned()
+            "Suggested replies come with the Pro plan. The workspace's owner can upgrade under Plan & billing."
+                .to_owned()
         }
         Some(ErrorCode::Forbidden) => {
             "AI is turned off for this workspace. The owner can turn it on in AI settings.".to_owned()

@@ -225,6 +225,11 @@ fn AiSettingsPage() -> impl IntoView {
     };
     reload();
 
+    // Whether the plan includes AI (the page is for owners, who may read the plan).
+    let ai_included =
+        LocalResource::new(
+            move || async move { api.billing().overview().await.ok().map(|billing| billing.ai_included) },
+        );
     let changed = move || saved.with(|saved| saved.as_ref().is_some_and(|saved| as_update(saved) != form.read()));
     let saving = use_submit();
     let error = saving.error();
@@ -275,6 +280,15 @@ fn AiSettingsPage() -> impl IntoView {
                 "this server; nothing leaves it unless you connect a provider below. Every category your team sets "
                 "or corrects teaches it your workspace's ways."
             </p>
+            {move || ai_included.get().flatten().filter(|included| !included).map(|_| view! {
+                // A plan without AI: what Pro adds, and the way there.
+                <div class="alert info row" data-testid="upgrade-prompt">
+                    <span>"Categories, reply drafts and the widget's answers come with the Pro plan. The settings \
+                           below take effect once the workspace is on it."</span>
+                    <span class="spacer"></span>
+                    <a class="button small primary" href="/billing">"See plans"</a>
+                </div>
+            })}
             {move || load_error.get().map(|error| view! {
                 <div class="alert error row" role="alert">
                     <span>{format!("We could not load the AI settings. {}", error.message())}</span>

@@ -3,6 +3,7 @@
 pub mod ai_settings;
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod dashboard;
 pub mod inbox;
 pub mod new_ticket;

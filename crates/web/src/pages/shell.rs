@@ -157,6 +157,44 @@ pub fn Rail() -> impl IntoView {
     let supervises = move || is_supervisor(session.role());
     let owns = move || is_owner(session.role());
     let here = move |path: &'static str| (location.pathname.get() == path).then_some("page");
+    // The owner's billing state, for a warning in the rail while a payment has failed or the team
+    // is over its seats (the billing page says more).
+    let billing = LocalResource::new(move || {
+        let owner = is_owner(session.role());
+        async move {
+            if owner {
+                api.billing().overview().await.ok()
+            } else {
+                None
+            }
+        }
+    });
+    // Without Stripe on the server nothing mentions payment.
+    let plan_label = move || {
+        if billing.get().flatten().is_some_and(|billing| billing.billing_enabled) {
+            "Plan & billing"
+        } else {
+            "Plan"
+        }
+    };
+    let billing_alert = move || {
+        billing.get().flatten().and_then(|billing| {
+            let failed = matches!(
+                billing.status,
+                Some(
+                    ferrodesk_shared::billing::SubscriptionStatus::PastDue
+                        | ferrodesk_shared::billing::SubscriptionStatus::Unpaid
+                )
+            );
+            if failed {
+                Some("Payment failed")
+            } else if billing.over_limit {
+                Some("Over the plan's seats")
+            } else {
+                None
+            }
+        })
+    };
     let user = move || session.user();
     view! {
         <aside class="rail" aria-label="Navigation">
@@ -221,6 +259,14 @@ pub fn Rail() -> impl IntoView {
                     <a class="view" href="/settings/api-keys" title="API keys" aria-current=move || here("/settings/api-keys")>
                         <span class="label">"API keys"</span>
                     </a>
+                    <a class="view" href="/billing" title=plan_label aria-current=move || here("/billing")>
+                        <span class="label">{plan_label}</span>
+                    </a>
+                    {move || billing_alert().map(|alert| view! {
+                        <a class="view warn" href="/billing" title=alert data-testid="billing-alert">
+                            <span class="label">{alert}</span>
+                        </a>
+                    })}
                 </Show>
             </nav>
             <div class="rail-foot">

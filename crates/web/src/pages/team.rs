@@ -220,10 +220,7 @@ fn TeamPage() -> impl IntoView {
 /// How many staff seats the plan has and how many are taken; what to do when none is left.
 #[component]
 fn Seats(plan: BillingOverview) -> impl IntoView {
-    let name = match plan.plan {
-        Plan::Free => "Free",
-        Plan::Pro => "Pro",
-    };
+    let name = plan.plan.display_name();
     let (used, allowed) = (plan.seats_used, plan.seats_allowed);
     if plan.over_limit {
         view! {
@@ -236,15 +233,21 @@ fn Seats(plan: BillingOverview) -> impl IntoView {
         }
         .into_any()
     } else if used >= allowed {
-        let more = match plan.plan {
-            Plan::Free => {
+        let more = match (plan.plan, plan.billing_enabled) {
+            (Plan::Free, true) => " The Pro plan has 25, and AI.",
+            (Plan::Free, false) => {
                 " The Pro plan has more, and AI; whoever runs Ferrodesk for you can move this workspace to it."
             }
-            Plan::Pro => "",
+            (Plan::Pro, _) => "",
         };
+        let upgrade = plan.billing_enabled && plan.plan == Plan::Free;
         view! {
-            <div class="alert info" data-testid="seats">
-                {format!("All {allowed} staff seats of the {name} plan are taken.{more}")}
+            <div class="alert info row" data-testid="seats">
+                <span>{format!("All {allowed} staff seats of the {name} plan are taken.{more}")}</span>
+                {upgrade.then(|| view! {
+                    <span class="spacer"></span>
+                    <a class="button small primary" href="/billing">"Upgrade"</a>
+                })}
             </div>
         }
         .into_any()

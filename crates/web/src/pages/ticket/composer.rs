@@ -2,6 +2,7 @@
 //! agent edits, never sent by itself), Ctrl+Enter to send, and "then set status" in the same action.
 //! A sent message shows at once, marked sending, then confirmed or failed with a retry.
 
+use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::ai::SuggestedReply;
 use ferrodesk_shared::tickets::{Message, NewMessage, TicketPatch, TicketStatus};
 use ferrodesk_shared::users::UserSummary;
@@ -60,6 +61,15 @@ pub(super) fn Composer(
                         }
                     }
                     suggestion.set(Some(reply));
+                }
+                // A plan without AI is a prompt to upgrade, not a failure.
+                Err(error)
+                    if error
+                        .body
+                        .as_ref()
+                        .is_some_and(|body| body.code == ErrorCode::UpgradeRequired) =>
+                {
+                    toasts.info(suggest_error(&error))
                 }
                 Err(error) => toasts.error(suggest_error(&error)),
             }
