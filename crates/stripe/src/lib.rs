@@ -227,11 +227,16 @@ impl Stripe {
     }
 
     /// A Billing Portal session for `customer`, coming back to `return_url`.
-    pub async fn portal(&self, customer: &str, return_url: &str) -> Result<Session, Error> {
+    pub async fn portal(&self, customer: &str, return_url: &str, idempotency_key: &str) -> Result<Session, Error> {
         let request = CreateBillingPortalSession::new()
             .customer(customer)
             .return_url(return_url);
-        let session: HostedPage = request.build().customize().send(&self.client).await?;
+        let session: HostedPage = request
+            .build()
+            .customize()
+            .request_strategy(idempotent(idempotency_key)?)
+            .send(&self.client)
+            .await?;
         session.into_session()
     }
 

@@ -88,7 +88,11 @@ pub async fn portal(state: &AppState, owner: &Principal) -> ApiResult<BillingRed
     };
     let session = stripe
         .client
-        .portal(&customer, &billing_page(state, None))
+        .portal(
+            &customer,
+            &billing_page(state, None),
+            &format!("ferrodesk-portal-{}", uuid::Uuid::now_v7()),
+        )
         .await
         .map_err(unavailable)?;
     Ok(BillingRedirect { url: session.url })

@@ -535,6 +535,17 @@ async fn only_an_owner_reaches_billing_and_only_for_their_workspace() {
         "{}",
         portal.url
     );
+    // Every POST to Stripe carries an idempotency key.
+    let posts = fake.control("/_fake/requests", None).await;
+    for request in posts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|request| request["method"] == "POST")
+    {
+        let key = request["headers"]["Idempotency-Key"].as_str().unwrap_or_default();
+        assert!(key.starts_with("ferrodesk-"), "{request}");
+    }
 }
 
 /// localstripe (PyPI, `tests/support/localstripe_run.py`), on loopback.
