@@ -117,7 +117,7 @@ async fn process(
     };
     let outcome = match domain::decide(&stored, &subscription, &stripe.price_pro, now, state.billing.grace) {
         Decision::Apply(billed) => {
-            repo::apply(&txn, workspace.id, &billed, now).await?;
+            repo::apply(&txn, &scope, &billed, now).await?;
             if billed.plan != stored.plan {
                 tracing::info!(workspace = %workspace.id, from = ?stored.plan, to = ?billed.plan, status = %billed.status, "plan changed by billing");
             }
@@ -134,7 +134,8 @@ async fn process(
 async fn end_graces(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
     let mut ended = 0;
     for workspace in repo::graces_over(&state.db, now).await? {
-        if repo::end_grace(&state.db, workspace.id, now).await? {
+        let scope = WorkspaceScope::for_operator(WorkspaceId(workspace.id));
+        if repo::end_grace(&state.db, &scope, now).await? {
             tracing::info!(workspace = %workspace.id, to = ?Plan::Free, "the grace period after a failed payment ended");
             ended += 1;
         }

@@ -38,7 +38,12 @@ pub async fn keep_customer(conn: &impl ConnectionTrait, scope: &WorkspaceScope, 
 
 /// Writes what billing decided, plan included, in one UPDATE (which takes the row's lock, as
 /// `workspaces::repo::lock` does, so a seat being taken meanwhile counts against one plan).
-pub async fn apply(conn: &impl ConnectionTrait, workspace: Uuid, billed: &Billed, now: DateTime<Utc>) -> ApiResult<()> {
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    billed: &Billed,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     workspaces::Entity::update_many()
         .col_expr(workspaces::Column::Plan, Expr::value(StoredPlan::from(billed.plan)))
         .col_expr(
@@ -53,7 +58,7 @@ pub async fn apply(conn: &impl ConnectionTrait, workspace: Uuid, billed: &Billed
         )
         .col_expr(workspaces::Column::BillingGraceUntil, Expr::value(billed.grace_until))
         .col_expr(workspaces::Column::UpdatedAt, Expr::value(now))
-        .filter(workspaces::Column::Id.eq(workspace))
+        .filter(workspaces::Column::Id.eq(scope.uuid()))
         .exec(conn)
         .await?;
     Ok(())
@@ -70,11 +75,11 @@ pub async fn graces_over(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Api
 
 /// Moves one workspace whose grace is over to Free, unless it was paid meanwhile (the grace is
 /// cleared then): the condition is in the UPDATE, so a payment landing at the same moment wins.
-pub async fn end_grace(conn: &impl ConnectionTrait, workspace: Uuid, now: DateTime<Utc>) -> ApiResult<bool> {
+pub async fn end_grace(conn: &impl ConnectionTrait, scope: &WorkspaceScope, now: DateTime<Utc>) -> ApiResult<bool> {
     let result = workspaces::Entity::update_many()
         .col_expr(workspaces::Column::Plan, Expr::value(StoredPlan::from(Plan::Free)))
         .col_expr(workspaces::Column::UpdatedAt, Expr::value(now))
-        .filter(workspaces::Column::Id.eq(workspace))
+        .filter(workspaces::Column::Id.eq(scope.uuid()))
         .filter(workspaces::Column::BillingGraceUntil.lte(now))
         .exec(conn)
         .await?;

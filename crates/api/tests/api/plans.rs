@@ -125,26 +125,37 @@ async fn free_seats_two_staff_and_refuses_the_third_at_every_door_with_the_count
     assert_eq!(staff_count(&app, &owner).await, 4);
 }
 
-#[tokio::test]
-async fn five_acceptances_at_once_take_the_one_free_seat_once() {
-    let app = spawn_app().await;
-    let owner = app.signup_free("acme").await;
+/// Five agents invited to acme; their invitations' tokens.
+async fn five_invitations(app: &TestApp, owner: &Session) -> Vec<String> {
     let mut tokens = Vec::new();
     for index in 0..5 {
         let created: InvitationCreated = expect_json(
-            invite(&app, &owner, &format!("agent{index}@acme.example")).await,
+            invite(app, owner, &format!("agent{index}@acme.example")).await,
             StatusCode::CREATED,
         )
         .await;
         tokens.push(created.token);
     }
-    let answers = futures_util::future::join_all(
+    tokens
+}
+
+/// Accepts every invitation at once; the answers in the tokens' order.
+async fn accept_all(app: &TestApp, tokens: &[String]) -> Vec<reqwest::Response> {
+    futures_util::future::join_all(
         tokens
             .iter()
             .enumerate()
-            .map(|(index, token)| accept(&app, token, Box::leak(format!("Agent {index}").into_boxed_str()))),
+            .map(|(index, token)| accept(app, token, Box::leak(format!("Agent {index}").into_boxed_str()))),
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn five_acceptances_at_once_take_the_one_free_seat_once() {
+    let app = spawn_app().await;
+    let owner = app.signup_free("acme").await;
+    let tokens = five_invitations(&app, &owner).await;
+    let answers = accept_all(&app, &tokens).await;
     let statuses: Vec<StatusCode> = answers.iter().map(reqwest::Response::status).collect();
     let joined = statuses.iter().filter(|status| **status == StatusCode::CREATED).count();
     let refused = statuses
@@ -162,26 +173,13 @@ async fn five_acceptances_at_once_take_the_one_free_seat_once() {
 async fn five_acceptances_while_a_downgrade_lands_take_only_what_free_allows() {
     let app = spawn_app().await;
     let owner = app.signup("acme").await;
-    let mut tokens = Vec::new();
-    for index in 0..5 {
-        let created: InvitationCreated = expect_json(
-            invite(&app, &owner, &format!("agent{index}@acme.example")).await,
-            StatusCode::CREATED,
-        )
-        .await;
-        tokens.push(created.token);
-    }
+    let tokens = five_invitations(&app, &owner).await;
     let other = sea_orm::Database::connect(&app.settings.database_url).await.unwrap();
     let downgrade = crate::helpers::another_process_writes(&other).await;
     sea_orm::ConnectionTrait::execute_unprepared(&downgrade, "UPDATE workspaces SET plan = 'free' WHERE slug = 'acme'")
         .await
         .unwrap();
-    let acceptances = futures_util::future::join_all(
-        tokens
-            .iter()
-            .enumerate()
-            .map(|(index, token)| accept(&app, token, Box::leak(format!("Agent {index}").into_boxed_str()))),
-    );
+    let acceptances = accept_all(&app, &tokens);
     let lands = async {
         // Long enough for the acceptances (argon2 first) to reach the workspace's lock and wait.
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
