@@ -132,15 +132,11 @@ async fn process(
 
 /// Workspaces whose grace period after a failed payment ended unpaid go to Free.
 async fn end_graces(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
-    let mut ended = 0;
-    for workspace in repo::graces_over(&state.db, now).await? {
-        let scope = WorkspaceScope::for_operator(WorkspaceId(workspace.id));
-        if repo::end_grace(&state.db, &scope, now).await? {
-            tracing::info!(workspace = %workspace.id, to = ?Plan::Free, "the grace period after a failed payment ended");
-            ended += 1;
-        }
+    let ended = repo::end_graces(&state.db, now).await?;
+    for workspace in &ended {
+        tracing::info!(workspace = %workspace.id, to = ?Plan::Free, "the grace period after a failed payment ended");
     }
-    Ok(ended)
+    Ok(ended.len())
 }
 
 /// Runs `run` until stopped (`worker::Worker`): at once when the webhook stored an event, and

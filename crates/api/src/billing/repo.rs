@@ -64,26 +64,17 @@ pub async fn apply(
     Ok(())
 }
 
-/// Workspaces still on Pro whose grace period after a failed payment is over.
-pub async fn graces_over(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<Vec<workspaces::Model>> {
-    Ok(workspaces::Entity::find()
-        .filter(workspaces::Column::Plan.eq(StoredPlan::from(Plan::Pro)))
-        .filter(workspaces::Column::BillingGraceUntil.lte(now))
-        .all(conn)
-        .await?)
-}
-
-/// Moves one workspace whose grace is over to Free, unless it was paid meanwhile (the grace is
-/// cleared then): the condition is in the UPDATE, so a payment landing at the same moment wins.
-pub async fn end_grace(conn: &impl ConnectionTrait, scope: &WorkspaceScope, now: DateTime<Utc>) -> ApiResult<bool> {
-    let result = workspaces::Entity::update_many()
+/// Moves every workspace still on Pro whose grace period after a failed payment is over to Free,
+/// in one UPDATE, and returns them. A payment landing at the same moment clears the grace period
+/// first or finds the workspace on Free and puts it back on Pro: either way the last write is right.
+pub async fn end_graces(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<Vec<workspaces::Model>> {
+    Ok(workspaces::Entity::update_many()
         .col_expr(workspaces::Column::Plan, Expr::value(StoredPlan::from(Plan::Free)))
         .col_expr(workspaces::Column::UpdatedAt, Expr::value(now))
-        .filter(workspaces::Column::Id.eq(scope.uuid()))
+        .filter(workspaces::Column::Plan.eq(StoredPlan::from(Plan::Pro)))
         .filter(workspaces::Column::BillingGraceUntil.lte(now))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected > 0)
+        .exec_with_returning(conn)
+        .await?)
 }
 
 /// An event as the webhook verified it.
