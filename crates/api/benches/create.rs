@@ -245,15 +245,31 @@ async fn measure_backend(options: &Options, database: &ThrowawayDatabase) -> Res
     );
     server.stop().await;
 
+    // The reference the drain is held to: the model alone on the same threads, nothing else running.
+    let embedder = embedder_speed(options);
+    match &embedder {
+        Ok(rate) => println!(
+            "  embedder alone: {rate:.0} tickets/s ({EMBED_TEXTS} ticket texts, batches of {EMBED_BATCH}, {} threads, \
+             server stopped)",
+            embedder_threads()
+        ),
+        Err(error) => println!("  embedder alone: could not measure: {error:#}"),
+    }
     match backlog {
         Ok(Backlog::Inline) => println!(
             "  categorisation: categorised inline (inside each create, before its transaction): no backlog to drain"
         ),
-        Ok(Backlog::Drained { rows, took }) => println!(
-            "  categorisation: backlog of {rows} drained in {:.1} s: {:.0} tickets/s",
-            took.as_secs_f64(),
-            rows as f64 / took.as_secs_f64().max(1e-9)
-        ),
+        Ok(Backlog::Drained { rows, took }) => {
+            let rate = rows as f64 / took.as_secs_f64().max(1e-9);
+            println!(
+                "  categorisation: backlog of {rows} drained in {:.1} s: {rate:.0} tickets/s{}",
+                took.as_secs_f64(),
+                embedder.as_ref().map_or(String::new(), |alone| format!(
+                    ", {:.2} of the embedder alone",
+                    rate / alone
+                ))
+            );
+        }
         Ok(Backlog::NotDrained { rows, left }) => println!(
             "  categorisation: backlog of {rows} NOT drained within {} s ({left} left)",
             DRAIN_LIMIT.as_secs()
@@ -627,6 +643,57 @@ async fn update_phase(
         operation,
     )
     .await
+}
+
+/// Ticket texts the embedder-alone reference embeds.
+const EMBED_TEXTS: usize = 2048;
+/// The drain's batch (`ai::categorise`'s claim, the engine's `MAX_BATCH`).
+const EMBED_BATCH: usize = 32;
+
+/// The server's embedder threads (`FERRODESK_EMBEDDER_THREADS`' default: the cores, at most two).
+fn embedder_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(2))
+}
+
+/// Tickets per second the model embeds on its own: the tickets' texts (as the drain builds them) in
+/// batches of `EMBED_BATCH`, on as many threads as the server gives the embedder, while nothing else runs.
+fn embedder_speed(options: &Options) -> Result<f64> {
+    if !options.model_present() {
+        bail!("no model in {}", options.model_dir.display());
+    }
+    let embedder = ferrodesk_ai::MiniLmEmbedder::load(&options.model_dir).map_err(|error| anyhow!("{error}"))?;
+    let texts: Vec<String> = (0..EMBED_TEXTS)
+        .map(|n| {
+            let ticket = new_ticket(n % 8, n % 64, n as u64);
+            format!("{}\n{}", ticket.subject, ticket.body)
+        })
+        .collect();
+    // A first batch outside the clock: the first pass allocates what the others reuse.
+    let warm: Vec<&str> = texts.iter().take(EMBED_BATCH).map(String::as_str).collect();
+    ferrodesk_ai::Embedder::embed_batch(&embedder, &warm).map_err(|error| anyhow!("{error}"))?;
+    let batches: Vec<Vec<&str>> = texts
+        .chunks(EMBED_BATCH)
+        .map(|chunk| chunk.iter().map(String::as_str).collect())
+        .collect();
+    let next = AtomicU64::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..embedder_threads())
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let at = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        let Some(batch) = batches.get(at) else { return Ok(()) };
+                        ferrodesk_ai::Embedder::embed_batch(&embedder, batch).map_err(|error| anyhow!("{error}"))?;
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|worker| worker.join().map_err(|_| anyhow!("an embedder thread panicked"))?)
+    })?;
+    Ok(texts.len() as f64 / started.elapsed().as_secs_f64())
 }
 
 /// What the categorisation backlog did after the creates.
