@@ -21,6 +21,7 @@ mod m20261205_000007_quota_by_address;
 mod m20261206_000001_widget;
 mod m20261206_000002_widget_deflections;
 mod m20261206_000003_billing;
+mod m20261207_000001_macros;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_widget::Migration),
             Box::new(m20261206_000002_widget_deflections::Migration),
             Box::new(m20261206_000003_billing::Migration),
+            Box::new(m20261207_000001_macros::Migration),
         ]
     }
 }

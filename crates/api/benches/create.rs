@@ -615,6 +615,7 @@ async fn update_phase(
                     .json(&NewMessage {
                         body: format!("Thanks, we are looking into it (update {n})."),
                         internal: false,
+                        macro_id: None,
                     }),
                 Update::Status => client
                     .patch(format!("{address}/api/v1/tickets/{ticket}"))

@@ -13,6 +13,7 @@ pub mod edge;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod macros;
 pub mod mail;
 pub mod net;
 pub mod notifications;

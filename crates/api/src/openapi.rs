@@ -9,7 +9,9 @@ use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{ai, api_keys, auth, billing, notifications, reports, sla, tickets, users, webhooks, widget, workspaces};
+use crate::{
+    ai, api_keys, auth, billing, macros, notifications, reports, sla, tickets, users, webhooks, widget, workspaces,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -72,6 +74,11 @@ use crate::{ai, api_keys, auth, billing, notifications, reports, sla, tickets, u
         ai::handlers::settings,
         ai::handlers::update_settings,
         ai::handlers::suggest_reply,
+        macros::handlers::list,
+        macros::handlers::create,
+        macros::handlers::update,
+        macros::handlers::delete,
+        macros::handlers::render,
         webhooks::handlers::create,
         webhooks::handlers::list,
         webhooks::handlers::get,
@@ -117,6 +124,7 @@ use crate::{ai, api_keys, auth, billing, notifications, reports, sla, tickets, u
         (name = "sla", description = "Service-level targets"),
         (name = "reports", description = "The supervisor dashboard"),
         (name = "tickets", description = "Tickets and their threads"),
+        (name = "macros", description = "Canned replies: texts with placeholders and the fields they set"),
         (name = "ai", description = "Categories, reply drafts and AI settings"),
         (name = "webhooks", description = "Outgoing webhooks: endpoints, signed deliveries and their log"),
         (name = "widget", description = "The embeddable widget: its settings (owner), and the public API its \

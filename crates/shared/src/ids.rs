@@ -74,3 +74,7 @@ id_type!(
     /// One event's delivery to one webhook endpoint (its attempts share it, and its `webhook-id`).
     WebhookDeliveryId
 );
+id_type!(
+    /// A macro (canned reply) of a workspace.
+    MacroId
+);

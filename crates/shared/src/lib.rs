@@ -8,6 +8,7 @@ pub mod billing;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod macros;
 pub mod notifications;
 pub mod patch;
 pub mod reports;
@@ -21,6 +22,7 @@ pub mod workspaces;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{
-    ApiKeyId, InvitationId, MessageId, NotificationId, TicketId, UserId, WebhookDeliveryId, WebhookId, WorkspaceId,
+    ApiKeyId, InvitationId, MacroId, MessageId, NotificationId, TicketId, UserId, WebhookDeliveryId, WebhookId,
+    WorkspaceId,
 };
 pub use roles::{Permission, Role};

@@ -63,6 +63,8 @@ pub enum Permission {
     EditTicketFields,
     AssignSelf,
     AssignAnyone,
+    /// Keep the workspace's macros (canned replies); agents use them.
+    ManageMacros,
     ListUsers,
     InviteAgent,
     InviteSupervisor,
@@ -80,7 +82,7 @@ impl Permission {
             | Permission::EditTicketFields
             | Permission::AssignSelf
             | Permission::ListUsers => Role::Agent,
-            Permission::AssignAnyone | Permission::InviteAgent => Role::Supervisor,
+            Permission::AssignAnyone | Permission::ManageMacros | Permission::InviteAgent => Role::Supervisor,
             Permission::InviteSupervisor | Permission::ChangeRoles | Permission::ManageWorkspace => Role::Owner,
         }
     }
@@ -116,6 +118,8 @@ mod tests {
         assert!(Role::Agent.can(Permission::WriteInternalNote));
         assert!(!Role::Agent.can(Permission::AssignAnyone));
         assert!(Role::Supervisor.can(Permission::InviteAgent));
+        assert!(Role::Supervisor.can(Permission::ManageMacros));
+        assert!(!Role::Agent.can(Permission::ManageMacros));
         assert!(!Role::Supervisor.can(Permission::InviteSupervisor));
         assert!(!Role::Supervisor.can(Permission::ChangeRoles));
         assert!(Role::Owner.can(Permission::ChangeRoles));

@@ -198,6 +198,10 @@ pub struct NewMessage {
     /// Staff only: an internal note the customer never sees.
     #[serde(default)]
     pub internal: bool,
+    /// Staff only: the macro this reply was written from. Its status, priority and tags are set
+    /// in the same change as the reply, and its use is counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macro_id: Option<crate::MacroId>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

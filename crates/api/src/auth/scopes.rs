@@ -51,6 +51,7 @@ pub fn for_permission(permission: Permission) -> Option<ApiScope> {
         | Permission::AssignAnyone => Some(ApiScope::TicketsWrite),
         Permission::ListUsers => Some(ApiScope::UsersRead),
         Permission::InviteAgent
+        | Permission::ManageMacros
         | Permission::InviteSupervisor
         | Permission::ChangeRoles
         | Permission::ManageWorkspace => None,

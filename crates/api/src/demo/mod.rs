@@ -333,6 +333,7 @@ async fn write(
     let request = NewMessage {
         body: body.to_owned(),
         internal,
+        macro_id: None,
     };
     Ok(tickets_service::reply(state, author, id, request).await?.created_at)
 }

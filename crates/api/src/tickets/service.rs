@@ -12,7 +12,7 @@ use ferrodesk_shared::tickets::{
     TicketPage, TicketPatch,
 };
 use ferrodesk_shared::users::UserSummary;
-use ferrodesk_shared::{MessageId, Permission, Role, TicketId};
+use ferrodesk_shared::{MacroId, MessageId, Permission, Role, TicketId};
 use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::db::{WriteTxn, entities::idempotency_keys, entities::users};
 use crate::error::{ApiError, ApiResult};
+use crate::macros;
 use crate::realtime;
 use crate::sla::repo as sla_repo;
 use crate::state::AppState;
@@ -430,12 +431,16 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
     if request.internal {
         principal.require(Permission::WriteInternalNote)?;
     }
+    if request.macro_id.is_some() {
+        principal.require(Permission::EditTicketFields)?;
+    }
     let body = parse_body(&request.body).map_err(|message| ApiError::invalid("body", message))?;
     let replying = Replying {
         principal: principal.clone(),
         id: id.0,
         body,
         internal: request.internal,
+        from_macro: request.macro_id,
     };
     match state.batcher.change(state, *principal.scope(), replying).await? {
         Changed::Message(message) => Ok(message),
@@ -449,6 +454,32 @@ struct Replying {
     id: Uuid,
     body: String,
     internal: bool,
+    /// The macro it was written from: its fields are set in the same change, and its use counted.
+    from_macro: Option<MacroId>,
+}
+
+impl Replying {
+    /// The patch of the macro it was written from (its tags added to the ticket's), and the use
+    /// counted, in the reply's transaction.
+    async fn macro_patch(&self, txn: &WriteTxn, tags: &[String], now: DateTime<Utc>) -> ApiResult<Option<Patch>> {
+        let Some(id) = self.from_macro else {
+            return Ok(None);
+        };
+        let scope = self.principal.scope();
+        let found = macros::service::actions(txn, scope, id).await?;
+        macros::repo::count_use(txn, scope, id.0, now).await?;
+        let mut merged = tags.to_vec();
+        merged.extend(found.add_tags.into_iter().filter(|tag| !tags.contains(tag)));
+        let tags = (merged.len() != tags.len())
+            .then(|| parse_tags(&merged).map_err(|message| ApiError::invalid("macro_id", message)))
+            .transpose()?;
+        Ok(Some(Patch {
+            status: found.set_status,
+            priority: found.set_priority,
+            tags,
+            ..Patch::default()
+        }))
+    }
 }
 
 impl batch::Change for Replying {
@@ -473,7 +504,20 @@ impl batch::Change for Replying {
                 internal: self.internal,
                 preview: excerpt(&self.body),
             };
-            let transition = state::apply(&record.state, &change, shared.policies(txn, scope).await?, now)?;
+            let policies = shared.policies(txn, scope).await?;
+            let transition = state::apply(&record.state, &change, policies, now)?;
+            // A macro's fields, applied to the ticket as the reply left it (its status wins).
+            let patched = match self.macro_patch(txn, &transition.state.tags, now).await? {
+                Some(patch) => {
+                    let patch = Change::Patch {
+                        by: actor(principal),
+                        patch,
+                    };
+                    let patched = state::apply(&transition.state, &patch, policies, now)?;
+                    patched.changed(&transition.state).then_some(patched)
+                }
+                None => None,
+            };
             let message = shared.message(
                 scope,
                 record.id,
@@ -483,7 +527,9 @@ impl batch::Change for Replying {
                 now,
             );
             let record = TicketRecord {
-                state: transition.state,
+                state: patched
+                    .as_ref()
+                    .map_or(transition.state, |patched| patched.state.clone()),
                 ..record
             };
             let mut people = shared.people(txn, scope, record.people()).await?;
@@ -497,7 +543,10 @@ impl batch::Change for Replying {
                 }
                 _ => None,
             };
-            let outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
+            let mut outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
+            if let Some(patched) = &patched {
+                outbound.absorb(effects::ticket_updated(principal, patched, &ticket, now)?);
+            }
             Ok((outbound, Changed::Message(message)))
         })
     }

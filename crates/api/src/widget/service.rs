@@ -298,7 +298,17 @@ pub async fn reply(state: &AppState, call: &WidgetCall, id: TicketId, body: Stri
     let key = Key::new("widget_messages_visitor", &[&call.visiting()?.row.id.to_string()]);
     let limit = Limit::per_hour(state.settings.limits.widget_messages_per_hour);
     limits::take(&state.db, &key, limit, clock::now()).await?;
-    let message = tickets::reply(state, &principal, id, NewMessage { body, internal: false }).await?;
+    let message = tickets::reply(
+        state,
+        &principal,
+        id,
+        NewMessage {
+            body,
+            internal: false,
+            macro_id: None,
+        },
+    )
+    .await?;
     Ok(message_of(message))
 }
 

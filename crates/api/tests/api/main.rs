@@ -18,6 +18,7 @@ mod identity;
 mod limits;
 mod live;
 mod live_guards;
+mod macros;
 mod mail;
 mod migrations;
 mod plans;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod limit_hits;
+pub mod macros;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;
