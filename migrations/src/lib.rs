@@ -22,6 +22,7 @@ mod m20261206_000001_widget;
 mod m20261206_000002_widget_deflections;
 mod m20261206_000003_billing;
 mod m20261207_000001_macros;
+mod m20261207_000002_assign_on_reply;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_widget_deflections::Migration),
             Box::new(m20261206_000003_billing::Migration),
             Box::new(m20261207_000001_macros::Migration),
+            Box::new(m20261207_000002_assign_on_reply::Migration),
         ]
     }
 }

@@ -102,7 +102,7 @@ impl ApiError {
         }
     }
 
-    fn body(&self) -> ErrorBody {
+    pub(crate) fn body(&self) -> ErrorBody {
         let message = match self {
             ApiError::Internal(_) => "Something went wrong on our side. Please try again.".to_owned(),
             other => other.to_string(),

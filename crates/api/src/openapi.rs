@@ -74,6 +74,9 @@ use crate::{
         ai::handlers::settings,
         ai::handlers::update_settings,
         ai::handlers::suggest_reply,
+        workspaces::handlers::settings,
+        workspaces::handlers::update_settings,
+        tickets::handlers::bulk_update,
         macros::handlers::list,
         macros::handlers::create,
         macros::handlers::update,
@@ -117,7 +120,7 @@ use crate::{
         (name = "api-keys", description = "Keys for third parties: `Authorization: Bearer fd_...`, each with \
                                            scopes; every operation names the scope a key needs, and those \
                                            that name none refuse keys with 403"),
-        (name = "workspaces", description = "The public face of a help centre"),
+        (name = "workspaces", description = "The public face of a help centre, and the team's helpdesk settings"),
         (name = "billing", description = "The workspace's plan, its seats and its Stripe subscription (owners), and \
                                           Stripe's signed webhook"),
         (name = "notifications", description = "Your in-app notifications"),

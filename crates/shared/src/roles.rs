@@ -65,6 +65,8 @@ pub enum Permission {
     AssignAnyone,
     /// Keep the workspace's macros (canned replies); agents use them.
     ManageMacros,
+    /// Change how the helpdesk behaves for the team (assignment on reply).
+    ConfigureHelpdesk,
     ListUsers,
     InviteAgent,
     InviteSupervisor,
@@ -82,7 +84,10 @@ impl Permission {
             | Permission::EditTicketFields
             | Permission::AssignSelf
             | Permission::ListUsers => Role::Agent,
-            Permission::AssignAnyone | Permission::ManageMacros | Permission::InviteAgent => Role::Supervisor,
+            Permission::AssignAnyone
+            | Permission::ManageMacros
+            | Permission::ConfigureHelpdesk
+            | Permission::InviteAgent => Role::Supervisor,
             Permission::InviteSupervisor | Permission::ChangeRoles | Permission::ManageWorkspace => Role::Owner,
         }
     }

@@ -190,6 +190,35 @@ pub struct TicketPatch {
     pub tags: Option<Vec<String>>,
 }
 
+/// The most tickets one bulk update changes.
+pub const MAX_BULK_TICKETS: usize = 100;
+
+/// `POST /api/v1/tickets/bulk-update`: one change for several tickets (at most `MAX_BULK_TICKETS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkTicketUpdate {
+    pub ids: Vec<TicketId>,
+    pub patch: TicketPatch,
+}
+
+/// What a bulk update did: each ticket is updated or failed, with the answer it would have had
+/// alone (not found, not allowed, not a valid status change).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkTicketResult {
+    pub updated: Vec<Ticket>,
+    pub failed: Vec<BulkFailure>,
+}
+
+/// One ticket a bulk update left as it was, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkFailure {
+    pub id: TicketId,
+    pub error: crate::ErrorBody,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

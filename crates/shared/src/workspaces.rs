@@ -53,6 +53,23 @@ pub struct Workspace {
     pub created_at: DateTime<Utc>,
 }
 
+/// `GET /api/v1/workspace/settings`: how the helpdesk behaves for the whole team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HelpdeskSettings {
+    /// The first public reply by staff on an unassigned ticket assigns it to whoever sent it.
+    pub assign_on_reply: bool,
+}
+
+/// `PATCH /api/v1/workspace/settings` (supervisors and owners): the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HelpdeskSettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_on_reply: Option<bool>,
+}
+
 /// What anyone may know of a workspace: how its help centre introduces itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

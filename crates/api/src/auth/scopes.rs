@@ -52,6 +52,7 @@ pub fn for_permission(permission: Permission) -> Option<ApiScope> {
         Permission::ListUsers => Some(ApiScope::UsersRead),
         Permission::InviteAgent
         | Permission::ManageMacros
+        | Permission::ConfigureHelpdesk
         | Permission::InviteSupervisor
         | Permission::ChangeRoles
         | Permission::ManageWorkspace => None,

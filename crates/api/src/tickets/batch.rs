@@ -126,6 +126,8 @@ pub trait Change: Send + Sync {
 #[derive(Default)]
 pub struct Shared {
     policies: tokio::sync::OnceCell<Policies>,
+    /// The workspace's `assign_on_reply` setting.
+    assign_on_reply: tokio::sync::OnceCell<bool>,
     /// The batch's tickets as its changes left them, locked (read in one statement, in id order).
     tickets: Mutex<HashMap<Uuid, TicketRecord>>,
     /// The same tickets as they were read: `write` saves what differs, once per ticket.
@@ -153,6 +155,15 @@ impl Shared {
         self.policies
             .get_or_try_init(|| async { Ok(Policies(sla_repo::policies(txn, scope).await?)) })
             .await
+    }
+
+    /// Whether a public staff reply assigns an unassigned ticket to its sender, read by the first
+    /// change that asks (not locked: a setting changed meanwhile counts from the next batch).
+    pub async fn assigns_on_reply(&self, txn: &WriteTxn, scope: &WorkspaceScope) -> ApiResult<bool> {
+        self.assign_on_reply
+            .get_or_try_init(|| async { Ok(workspaces_repo::get(txn, scope).await?.assign_on_reply) })
+            .await
+            .copied()
     }
 
     /// Reads (and on PostgreSQL locks) the tickets the batch changes, and their people.

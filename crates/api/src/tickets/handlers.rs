@@ -3,7 +3,8 @@
 use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use ferrodesk_shared::tickets::{
-    InboxCounts, Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
+    BulkTicketResult, BulkTicketUpdate, InboxCounts, Message, NewMessage, NewTicket, Ticket, TicketDetail,
+    TicketListQuery, TicketPage, TicketPatch,
 };
 use ferrodesk_shared::{ErrorBody, TicketId};
 
@@ -80,6 +81,24 @@ pub async fn get(
     id: Path<TicketId>,
 ) -> ApiResult<Json<TicketDetail>> {
     Ok(Json(service::get(&state, &member, id.into_inner()).await?))
+}
+
+/// The same change to several tickets (staff): each ticket is updated as `updateTicket` would
+/// update it alone, and each one refused is listed with its reason while the others go ahead.
+///
+/// API keys: needs `tickets:write`.
+#[utoipa::path(post, path = "/api/v1/tickets/bulk-update", tag = "tickets", operation_id = "bulkUpdateTickets",
+    request_body = BulkTicketUpdate,
+    responses((status = 200, body = BulkTicketResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "No tickets, more than 100, or a field that is not valid")),
+    security(("session" = []), ("api_key" = ["tickets:write"])))]
+pub async fn bulk_update(
+    state: web::Data<AppState>,
+    member: Member<TicketsWrite>,
+    body: Json<BulkTicketUpdate>,
+) -> ApiResult<Json<BulkTicketResult>> {
+    Ok(Json(service::bulk_update(&state, &member, body.into_inner()).await?))
 }
 
 /// Change status, priority, assignee, category or tags (staff). `null` clears assignee or category.

@@ -21,6 +21,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(resource("/tickets").get(handlers::list).post(handlers::create))
         // Before `/tickets/{id}`, which would otherwise take `counts` for an id.
         .service(resource("/tickets/counts").get(handlers::counts))
+        .service(resource("/tickets/bulk-update").post(handlers::bulk_update))
         .service(resource("/tickets/{id}").get(handlers::get).patch(handlers::update))
         .service(resource("/tickets/{id}/messages").post(handlers::reply));
 }

@@ -8,8 +8,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
-    InboxCounts, InboxView, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery,
-    TicketPage, TicketPatch,
+    BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, Message, NewMessage,
+    NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
 };
 use ferrodesk_shared::users::UserSummary;
 use ferrodesk_shared::{MacroId, MessageId, Permission, Role, TicketId};
@@ -312,30 +312,10 @@ pub async fn get(state: &AppState, principal: &Principal, id: TicketId) -> ApiRe
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
 pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch: TicketPatch) -> ApiResult<Ticket> {
     principal.require(Permission::EditTicketFields)?;
-    let mut fields = Fields::default();
-    let category = match &patch.category {
-        Some(Some(raw)) => fields.check("category", parse_category(raw)).map(|c| Some(Some(c))),
-        Some(None) => Some(Some(None)),
-        None => Some(None),
-    };
-    let tags = fields.optional("tags", patch.tags.as_deref(), parse_tags);
-    let (Some(category), Some(tags)) = (category, tags) else {
-        return Err(fields.into_error());
-    };
-    let change = Change::Patch {
-        by: actor(principal),
-        patch: Patch {
-            status: patch.status,
-            priority: patch.priority,
-            assignee: patch.assignee_id.map(|assignee| assignee.map(|user| user.0)),
-            category,
-            tags,
-        },
-    };
     let patching = Patching {
         principal: principal.clone(),
         id: id.0,
-        change,
+        change: patch_change(principal, &patch)?,
     };
     match state.batcher.change(state, *principal.scope(), patching).await? {
         Changed::Ticket { ticket, labelled } => {
@@ -346,6 +326,91 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
         }
         Changed::Message(_) => Err(ApiError::Internal(anyhow::anyhow!("a patch answered with a message"))),
     }
+}
+
+/// One patch for many tickets: each is changed as `update` would change it alone (they share the
+/// workspace's batches), and each refusal is reported with its ticket instead of failing the rest.
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), tickets = request.ids.len()))]
+pub async fn bulk_update(
+    state: &AppState,
+    principal: &Principal,
+    request: BulkTicketUpdate,
+) -> ApiResult<BulkTicketResult> {
+    principal.require(Permission::EditTicketFields)?;
+    let mut ids: Vec<TicketId> = Vec::with_capacity(request.ids.len());
+    for id in request.ids {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() || ids.len() > MAX_BULK_TICKETS {
+        return Err(ApiError::invalid(
+            "ids",
+            format!("name 1 to {MAX_BULK_TICKETS} tickets"),
+        ));
+    }
+    let change = patch_change(principal, &request.patch)?;
+    let answers = futures_util::future::join_all(ids.iter().map(|id| {
+        let patching = Patching {
+            principal: principal.clone(),
+            id: id.0,
+            change: change.clone(),
+        };
+        state.batcher.change(state, *principal.scope(), patching)
+    }))
+    .await;
+    let (mut updated, mut failed, mut labelled) = (Vec::new(), Vec::new(), false);
+    for (id, answer) in ids.into_iter().zip(answers) {
+        match answer {
+            Ok(Changed::Ticket {
+                ticket,
+                labelled: learnt,
+            }) => {
+                labelled |= learnt;
+                updated.push(*ticket);
+            }
+            Ok(Changed::Message(_)) => {
+                return Err(ApiError::Internal(anyhow::anyhow!("a patch answered with a message")));
+            }
+            Err(error) if actix_web::ResponseError::status_code(&error).is_client_error() => {
+                failed.push(BulkFailure {
+                    id,
+                    error: error.body(),
+                });
+            }
+            // The database or a bug: the caller should retry the whole request (a retried patch
+            // that already applied changes nothing).
+            Err(error) => return Err(error),
+        }
+    }
+    if labelled {
+        crate::ai::learn::retrain_soon(state, principal.scope());
+    }
+    Ok(BulkTicketResult { updated, failed })
+}
+
+/// A patch's fields, checked before any IO, as the change the tickets' rules apply.
+fn patch_change(principal: &Principal, patch: &TicketPatch) -> ApiResult<Change> {
+    let mut fields = Fields::default();
+    let category = match &patch.category {
+        Some(Some(raw)) => fields.check("category", parse_category(raw)).map(|c| Some(Some(c))),
+        Some(None) => Some(Some(None)),
+        None => Some(None),
+    };
+    let tags = fields.optional("tags", patch.tags.as_deref(), parse_tags);
+    let (Some(category), Some(tags)) = (category, tags) else {
+        return Err(fields.into_error());
+    };
+    Ok(Change::Patch {
+        by: actor(principal),
+        patch: Patch {
+            status: patch.status,
+            priority: patch.priority,
+            assignee: patch.assignee_id.map(|assignee| assignee.map(|user| user.0)),
+            category,
+            tags,
+        },
+    })
 }
 
 /// A patch, as its batch runs it (`batch::Change`).
@@ -499,10 +564,18 @@ impl batch::Change for Replying {
             if !principal.may_see_ticket(record.requester_id, record.created_by) {
                 return Err(ApiError::NotFound);
             }
+            // Only read the setting when it could matter: a person of the team answering an
+            // unassigned ticket in public.
+            let claim = principal.is_staff()
+                && principal.api_key().is_none()
+                && !self.internal
+                && record.state.assignee.is_none()
+                && shared.assigns_on_reply(txn, scope).await?;
             let change = Change::Reply {
                 by: actor(principal),
                 internal: self.internal,
                 preview: excerpt(&self.body),
+                claim,
             };
             let policies = shared.policies(txn, scope).await?;
             let transition = state::apply(&record.state, &change, policies, now)?;

@@ -123,6 +123,9 @@ pub enum Change {
         by: Actor,
         internal: bool,
         preview: String,
+        /// A public staff reply on an unassigned ticket assigns it to its sender (the workspace's
+        /// setting; never for an API key's integration, which is no one to assign to).
+        claim: bool,
     },
     /// The scheduler's action on a missed target: give it to `assign_to`, or escalate when nobody can take it.
     Breach {
@@ -367,7 +370,12 @@ pub fn apply(
                 next.updated_at = now;
             }
         }
-        Change::Reply { by, internal, preview } => {
+        Change::Reply {
+            by,
+            internal,
+            preview,
+            claim,
+        } => {
             if *internal {
                 require(by, Permission::WriteInternalNote)?;
             }
@@ -386,6 +394,13 @@ pub fn apply(
                 }
                 if state.status == TicketStatus::New {
                     next.move_to(TicketStatus::Open, now);
+                }
+                if *claim && state.assignee.is_none() {
+                    next.assignee = Some(by.id);
+                    effects.push(Effect::Assigned {
+                        from: None,
+                        to: Some(by.id),
+                    });
                 }
             }
             if !from_staff && matches!(state.status, TicketStatus::Pending | TicketStatus::Solved) {
@@ -534,6 +549,7 @@ mod tests {
             by: by(role),
             internal,
             preview: "Thanks".into(),
+            claim: false,
         };
         // (from, change, then: status after, first response set, reopened)
         type Then = Result<(TicketStatus, bool, bool), Refusal>;
@@ -564,6 +580,38 @@ mod tests {
     }
 
     #[test]
+    fn a_public_staff_reply_claims_an_unassigned_ticket_when_asked() {
+        use Role::*;
+        let someone = Uuid::now_v7();
+        let reply = |role, internal, claim| Change::Reply {
+            by: by(role),
+            internal,
+            preview: "Thanks".into(),
+            claim,
+        };
+        // (assignee before, change, assignee after, an Assigned effect)
+        let cases: &[(Option<Uuid>, Change, Option<Uuid>, bool)] = &[
+            (None, reply(Agent, false, true), Some(by(Agent).id), true),
+            (None, reply(Supervisor, false, true), Some(by(Supervisor).id), true),
+            (None, reply(Agent, false, false), None, false),
+            (None, reply(Agent, true, true), None, false),
+            (None, reply(Customer, false, true), None, false),
+            (Some(someone), reply(Agent, false, true), Some(someone), false),
+        ];
+        for (before, change, after, assigned) in cases {
+            let mut state = ticket(TicketStatus::Open);
+            state.assignee = *before;
+            let transition = apply(&state, change, &policies(), at(30)).expect("allowed");
+            assert_eq!(transition.state.assignee, *after, "{before:?} with {change:?}");
+            assert_eq!(
+                transition.has(|effect| matches!(effect, Effect::Assigned { .. })),
+                *assigned,
+                "{before:?} with {change:?}"
+            );
+        }
+    }
+
+    #[test]
     fn pending_time_does_not_count_towards_resolution() {
         let state = ticket(Pending);
         let due_before = state.clock.resolution_due_at.unwrap_or_default();
@@ -571,6 +619,7 @@ mod tests {
             by: by(Role::Customer),
             internal: false,
             preview: "Still broken".into(),
+            claim: false,
         };
         let after = apply(&state, &reply, &policies(), at(90)).map(|t| t.state);
         let after = after.as_ref().ok();

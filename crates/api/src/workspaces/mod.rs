@@ -10,7 +10,13 @@ use actix_web::web;
 use crate::routes::resource;
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(resource("/workspaces/{slug}").get(handlers::public));
+    config
+        .service(resource("/workspaces/{slug}").get(handlers::public))
+        .service(
+            resource("/workspace/settings")
+                .get(handlers::settings)
+                .patch(handlers::update_settings),
+        );
 }
 
 pub use plans::{Limits, limits};

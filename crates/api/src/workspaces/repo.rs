@@ -43,6 +43,7 @@ pub async fn insert(
         billing_period_end: Set(None),
         billing_cancel_at_period_end: Set(false),
         billing_grace_until: Set(None),
+        assign_on_reply: Set(true),
     }
     .insert(conn)
     .await
@@ -61,6 +62,23 @@ pub async fn get(conn: &impl ConnectionTrait, scope: &WorkspaceScope) -> ApiResu
         .one(conn)
         .await?
         .ok_or(ApiError::NotFound)
+}
+
+/// Changes the helpdesk settings given in `patch`; the workspace as it is after.
+pub async fn update_settings(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    patch: &ferrodesk_shared::workspaces::HelpdeskSettingsPatch,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<workspaces::Model> {
+    let mut update = workspaces::Entity::update_many()
+        .col_expr(workspaces::Column::UpdatedAt, Expr::value(now))
+        .filter(workspaces::Column::Id.eq(scope.uuid()));
+    if let Some(assign_on_reply) = patch.assign_on_reply {
+        update = update.col_expr(workspaces::Column::AssignOnReply, Expr::value(assign_on_reply));
+    }
+    update.exec(conn).await?;
+    get(conn, scope).await
 }
 
 /// Numbers handed out by `allocate`, with the workspace row as it is after.

@@ -5,8 +5,10 @@
 
 mod ai;
 mod api_keys;
+mod assignment;
 mod auth;
 mod billing;
+mod bulk;
 mod contract;
 mod demo;
 mod errors;

@@ -22,6 +22,8 @@ pub struct Model {
     pub billing_period_end: Option<DateTimeUtc>,
     pub billing_cancel_at_period_end: bool,
     pub billing_grace_until: Option<DateTimeUtc>,
+    /// The first public staff reply on an unassigned ticket assigns it to its sender.
+    pub assign_on_reply: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
