@@ -23,6 +23,7 @@ mod m20261206_000002_widget_deflections;
 mod m20261206_000003_billing;
 mod m20261207_000001_macros;
 mod m20261207_000002_assign_on_reply;
+mod m20261207_000003_customer_notes;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_billing::Migration),
             Box::new(m20261207_000001_macros::Migration),
             Box::new(m20261207_000002_assign_on_reply::Migration),
+            Box::new(m20261207_000003_customer_notes::Migration),
         ]
     }
 }

@@ -77,6 +77,8 @@ use crate::{
         workspaces::handlers::settings,
         workspaces::handlers::update_settings,
         tickets::handlers::bulk_update,
+        users::handlers::profile,
+        users::handlers::set_note,
         macros::handlers::list,
         macros::handlers::create,
         macros::handlers::update,

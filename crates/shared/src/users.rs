@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{UserId, WorkspaceId};
 use crate::roles::Role;
+use crate::tickets::Ticket;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,4 +52,45 @@ pub struct UserListQuery {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub role: Role,
+}
+
+/// `GET /api/v1/users/{id}/profile` (staff): a person beside their ticket, for the agent answering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonProfile {
+    pub user: User,
+    /// When their first ticket arrived (none yet: `None`).
+    pub first_ticket_at: Option<DateTime<Utc>>,
+    pub tickets: RequesterCounts,
+    /// Their latest tickets, newest first (at most 10).
+    pub recent_tickets: Vec<Ticket>,
+    /// The team's note about them; customers never see it.
+    pub note: Option<PersonNote>,
+}
+
+/// How many of a person's tickets are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequesterCounts {
+    /// New or open: waiting for the team.
+    pub open: u64,
+    pub pending: u64,
+    pub solved: u64,
+    pub closed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonNote {
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<UserSummary>,
+}
+
+/// `PUT /api/v1/users/{id}/note`: the whole note; an empty one deletes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PersonNoteInput {
+    pub body: String,
 }

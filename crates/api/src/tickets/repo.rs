@@ -391,6 +391,49 @@ pub async fn list(
         .collect()
 }
 
+/// A requester's latest `limit` tickets, newest first.
+pub async fn by_requester(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    requester: Uuid,
+    limit: u64,
+) -> ApiResult<Vec<TicketRecord>> {
+    tickets::Entity::find()
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(tickets::Column::RequesterId.eq(requester))
+        .order_by_desc(tickets::Column::CreatedAt)
+        .order_by_desc(tickets::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(record_of)
+        .collect()
+}
+
+/// A requester's tickets per status, with the first one's arrival, in one statement.
+pub async fn requester_statuses(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    requester: Uuid,
+) -> ApiResult<Vec<(TicketStatus, i64, chrono::DateTime<chrono::Utc>)>> {
+    let rows: Vec<(Status, i64, chrono::DateTime<chrono::Utc>)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Status)
+        .column_as(tickets::Column::Id.count(), "n")
+        .column_as(tickets::Column::CreatedAt.min(), "first")
+        .filter(tickets::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(tickets::Column::RequesterId.eq(requester))
+        .group_by(tickets::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(status, n, first)| (status.into(), n, first))
+        .collect())
+}
+
 /// How many tickets match (pagination and sort are ignored).
 pub async fn count(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter: &ListFilter) -> ApiResult<u64> {
     Ok(filtered(scope, filter).count(conn).await?)

@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
     BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, Message, NewMessage,
-    NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
+    NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch, TicketStatus,
 };
-use ferrodesk_shared::users::UserSummary;
+use ferrodesk_shared::users::{RequesterCounts, UserSummary};
 use ferrodesk_shared::{MacroId, MessageId, Permission, Role, TicketId};
 use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
@@ -192,6 +192,37 @@ pub async fn get_many(state: &AppState, principal: &Principal, ids: &[Uuid]) -> 
     rows.into_iter()
         .map(|row| with_people(row, &people).map(|ticket| for_viewer(principal, ticket)))
         .collect()
+}
+
+/// What the team knows of a requester's tickets (staff only): per-status counts, the first one's
+/// arrival, and the latest `limit`, newest first.
+pub async fn requester_history(
+    state: &AppState,
+    principal: &Principal,
+    requester: Uuid,
+    limit: u64,
+) -> ApiResult<(RequesterCounts, Option<DateTime<Utc>>, Vec<Ticket>)> {
+    principal.require(Permission::ViewAllTickets)?;
+    let scope = principal.scope();
+    let mut counts = RequesterCounts::default();
+    let mut first: Option<DateTime<Utc>> = None;
+    for (status, n, arrived) in repo::requester_statuses(&state.db, scope, requester).await? {
+        let n = u64::try_from(n).unwrap_or_default();
+        match status {
+            TicketStatus::New | TicketStatus::Open => counts.open += n,
+            TicketStatus::Pending => counts.pending += n,
+            TicketStatus::Solved => counts.solved += n,
+            TicketStatus::Closed => counts.closed += n,
+        }
+        first = Some(first.map_or(arrived, |known| known.min(arrived)));
+    }
+    let rows = repo::by_requester(&state.db, scope, requester, limit).await?;
+    let people = people_of(&state.db, scope, rows.iter().flat_map(TicketRecord::people)).await?;
+    let recent = rows
+        .into_iter()
+        .map(|row| with_people(row, &people).map(|ticket| for_viewer(principal, ticket)))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((counts, first, recent))
 }
 
 async fn replay(

@@ -1,7 +1,10 @@
 //! HTTP for `/users`.
 
+use actix_web::HttpResponse;
 use actix_web::web::{self, Json, Path, Query};
-use ferrodesk_shared::users::{UpdateUserRequest, User, UserList, UserListQuery};
+use ferrodesk_shared::users::{
+    PersonNote, PersonNoteInput, PersonProfile, UpdateUserRequest, User, UserList, UserListQuery,
+};
 use ferrodesk_shared::{ErrorBody, UserId};
 
 use crate::auth::scopes::UsersRead;
@@ -43,4 +46,38 @@ pub async fn update(
     Ok(Json(
         service::change_role(&state, &owner, id.into_inner(), body.role).await?,
     ))
+}
+
+/// A person beside their ticket (staff): their tickets per status, when they first wrote, their
+/// latest tickets, and the team's note about them.
+#[utoipa::path(get, path = "/api/v1/users/{id}/profile", tag = "users", operation_id = "getPersonProfile",
+    params(("id" = UserId, Path, description = "The person")),
+    responses((status = 200, body = PersonProfile), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn profile(state: web::Data<AppState>, agent: Agent, id: Path<UserId>) -> ApiResult<Json<PersonProfile>> {
+    Ok(Json(service::profile(&state, &agent, id.into_inner()).await?))
+}
+
+/// Write the team's note about a person (staff); customers never see it. An empty note deletes
+/// it (204).
+#[utoipa::path(put, path = "/api/v1/users/{id}/note", tag = "users", operation_id = "setPersonNote",
+    request_body = PersonNoteInput,
+    params(("id" = UserId, Path, description = "The person")),
+    responses((status = 200, body = PersonNote), (status = 204, description = "The note was deleted"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn set_note(
+    state: web::Data<AppState>,
+    agent: Agent,
+    id: Path<UserId>,
+    body: Json<PersonNoteInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(
+        match service::set_note(&state, &agent, id.into_inner(), body.into_inner()).await? {
+            Some(note) => HttpResponse::Ok().json(note),
+            None => HttpResponse::NoContent().finish(),
+        },
+    )
 }

@@ -13,5 +13,7 @@ use crate::routes::resource;
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(resource("/users").get(handlers::list))
-        .service(resource("/users/{id}").patch(handlers::update));
+        .service(resource("/users/{id}").patch(handlers::update))
+        .service(resource("/users/{id}/profile").get(handlers::profile))
+        .service(resource("/users/{id}/note").put(handlers::set_note));
 }

@@ -1,7 +1,9 @@
-//! Role changes: owners only, never leaving a workspace without an owner.
+//! Role changes: owners only, never leaving a workspace without an owner. A person's profile for
+//! the team: their tickets and the team's note about them.
 
-use ferrodesk_shared::users::{User, UserList, UserListQuery};
-use ferrodesk_shared::{Role, UserId};
+use ferrodesk_shared::users::{PersonNote, PersonNoteInput, PersonProfile, User, UserList, UserListQuery};
+use ferrodesk_shared::{Permission, Role, UserId};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::auth::Principal;
 use crate::clock;
@@ -11,7 +13,94 @@ use crate::realtime::{self, Revocation};
 use crate::state::AppState;
 use crate::workspaces;
 
+use crate::db::entities::person_notes;
+use crate::tickets::service as tickets_service;
+
 use super::repo;
+
+/// A person's latest tickets the profile shows.
+const RECENT_TICKETS: u64 = 10;
+/// The longest note about a person.
+const MAX_NOTE_CHARS: usize = 5_000;
+
+/// A person of the workspace as the team sees them beside a ticket (staff only).
+pub async fn profile(state: &AppState, principal: &Principal, id: UserId) -> ApiResult<PersonProfile> {
+    principal.require(Permission::ViewAllTickets)?;
+    let user = repo::find_person(&state.db, principal.scope(), id).await?;
+    let (tickets, first_ticket_at, recent_tickets) =
+        tickets_service::requester_history(state, principal, user.id, RECENT_TICKETS).await?;
+    let note = note_of(&state.db, principal, user.id).await?;
+    Ok(PersonProfile {
+        user: repo::into_user(user),
+        first_ticket_at,
+        tickets,
+        recent_tickets,
+        note,
+    })
+}
+
+/// Writes the team's note about a person (staff); an empty note deletes it (`None`).
+pub async fn set_note(
+    state: &AppState,
+    principal: &Principal,
+    id: UserId,
+    input: PersonNoteInput,
+) -> ApiResult<Option<PersonNote>> {
+    principal.require(Permission::WriteInternalNote)?;
+    let body = input.body.replace("\r\n", "\n").trim().to_owned();
+    if body.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::invalid(
+            "body",
+            format!("the note must be at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::invalid("body", "the note contains control characters"));
+    }
+    let user = repo::find_person(&state.db, principal.scope(), id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    person_notes::Entity::delete_by_id(user.id).exec(&txn).await?;
+    if !body.is_empty() {
+        person_notes::ActiveModel {
+            user_id: Set(user.id),
+            workspace_id: Set(principal.scope().uuid()),
+            body: Set(body),
+            updated_by: Set(Some(principal.id().0)),
+            updated_at: Set(clock::now()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let note = note_of(&txn, principal, user.id).await?;
+    txn.commit().await?;
+    Ok(note)
+}
+
+async fn note_of(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    user: uuid::Uuid,
+) -> ApiResult<Option<PersonNote>> {
+    let Some(row) = person_notes::Entity::find_by_id(user).one(conn).await? else {
+        return Ok(None);
+    };
+    // The user row is this workspace's (checked by the caller); the note must be too.
+    if row.workspace_id != principal.scope().uuid() {
+        return Ok(None);
+    }
+    let updated_by = match row.updated_by {
+        Some(author) => repo::by_ids(conn, principal.scope(), [author])
+            .await?
+            .get(&author)
+            .map(repo::into_summary),
+        None => None,
+    };
+    Ok(Some(PersonNote {
+        body: row.body,
+        updated_at: row.updated_at,
+        updated_by,
+    }))
+}
 
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id()))]
 pub async fn list(state: &AppState, principal: &Principal, query: UserListQuery) -> ApiResult<UserList> {

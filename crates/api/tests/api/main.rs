@@ -24,6 +24,7 @@ mod macros;
 mod mail;
 mod migrations;
 mod plans;
+mod profiles;
 mod rate_limits;
 mod reports;
 mod roles;

@@ -13,6 +13,7 @@ pub mod messages;
 pub mod notifications;
 pub mod outbox;
 pub mod outbox_attempts;
+pub mod person_notes;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod sign_in_links;
