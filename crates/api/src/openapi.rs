@@ -77,6 +77,7 @@ use crate::{
         workspaces::handlers::settings,
         workspaces::handlers::update_settings,
         tickets::handlers::bulk_update,
+        tickets::handlers::merge,
         users::handlers::profile,
         users::handlers::set_note,
         macros::handlers::list,

@@ -190,6 +190,29 @@ pub struct TicketPatch {
     pub tags: Option<Vec<String>>,
 }
 
+/// `POST /api/v1/tickets/{id}/merge`: merge this ticket into `into` (the same requester's). Its
+/// messages move there with their authors and times, and it is closed with a note naming `into`.
+/// Final: a merge is not undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    pub into: TicketId,
+    /// Tell the customer, in a public reply on `into` (mailed like any reply).
+    #[serde(default)]
+    pub notify_customer: bool,
+}
+
+/// What a merge did: the ticket merged away (closed) and the one it went into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MergeResult {
+    pub merged: Ticket,
+    pub into: Ticket,
+    /// How many messages moved.
+    pub moved_messages: u64,
+}
+
 /// The most tickets one bulk update changes.
 pub const MAX_BULK_TICKETS: usize = 100;
 

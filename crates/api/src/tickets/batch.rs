@@ -101,6 +101,12 @@ pub enum Changed {
     /// A patch: the ticket as it is now, and whether a person set its category (the classifier
     /// learns from that).
     Ticket { ticket: Box<Ticket>, labelled: bool },
+    /// A merge: the ticket merged away (closed) and the one it went into.
+    Merged {
+        source: Box<Ticket>,
+        target: Box<Ticket>,
+        moved: u64,
+    },
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -112,6 +118,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Change: Send + Sync {
     /// The ticket it changes (the batch reads and locks all of them at once).
     fn ticket(&self) -> Uuid;
+    /// Every ticket it reads or changes (a merge: two).
+    fn tickets(&self) -> Vec<Uuid> {
+        vec![self.ticket()]
+    }
     fn stage<'a>(
         &'a self,
         txn: &'a WriteTxn,
@@ -532,7 +542,9 @@ async fn change_batch(
     let mut outbound = Outbound::default();
     let mut answers = Vec::with_capacity(changes.len());
     let shared = Shared::default();
-    let ids: Vec<Uuid> = changes.iter().map(|change| change.ticket()).collect();
+    let mut ids: Vec<Uuid> = changes.iter().flat_map(|change| change.tickets()).collect();
+    ids.sort_unstable();
+    ids.dedup();
     shared.preload(&txn, scope, &ids).await?;
     for (index, change) in changes.iter().enumerate() {
         let (tells, answer) = change.stage(&txn, state, &shared).await.map_err(|error| {

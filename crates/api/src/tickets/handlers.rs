@@ -3,8 +3,8 @@
 use actix_web::web::{self, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use ferrodesk_shared::tickets::{
-    BulkTicketResult, BulkTicketUpdate, InboxCounts, Message, NewMessage, NewTicket, Ticket, TicketDetail,
-    TicketListQuery, TicketPage, TicketPatch,
+    BulkTicketResult, BulkTicketUpdate, InboxCounts, MergeRequest, MergeResult, Message, NewMessage, NewTicket, Ticket,
+    TicketDetail, TicketListQuery, TicketPage, TicketPatch,
 };
 use ferrodesk_shared::{ErrorBody, TicketId};
 
@@ -81,6 +81,30 @@ pub async fn get(
     id: Path<TicketId>,
 ) -> ApiResult<Json<TicketDetail>> {
     Ok(Json(service::get(&state, &member, id.into_inner()).await?))
+}
+
+/// Merge this ticket into another of the same requester (staff): its messages move there with
+/// their authors and times, it is closed with a note naming the other, and, when asked, the
+/// customer is told in a public reply. Final.
+///
+/// API keys: needs `tickets:write`.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/merge", tag = "tickets", operation_id = "mergeTicket",
+    request_body = MergeRequest,
+    params(("id" = TicketId, Path, description = "The ticket merged away")),
+    responses((status = 200, body = MergeResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "One of the tickets is closed"),
+        (status = 422, body = ErrorBody, description = "Into itself, into another requester's ticket, or into no ticket")),
+    security(("session" = []), ("api_key" = ["tickets:write"])))]
+pub async fn merge(
+    state: web::Data<AppState>,
+    member: Member<TicketsWrite>,
+    id: Path<TicketId>,
+    body: Json<MergeRequest>,
+) -> ApiResult<Json<MergeResult>> {
+    Ok(Json(
+        service::merge(&state, &member, id.into_inner(), body.into_inner()).await?,
+    ))
 }
 
 /// The same change to several tickets (staff): each ticket is updated as `updateTicket` would

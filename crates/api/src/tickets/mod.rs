@@ -23,5 +23,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(resource("/tickets/counts").get(handlers::counts))
         .service(resource("/tickets/bulk-update").post(handlers::bulk_update))
         .service(resource("/tickets/{id}").get(handlers::get).patch(handlers::update))
-        .service(resource("/tickets/{id}/messages").post(handlers::reply));
+        .service(resource("/tickets/{id}/messages").post(handlers::reply))
+        .service(resource("/tickets/{id}/merge").post(handlers::merge));
 }

@@ -391,6 +391,23 @@ pub async fn list(
         .collect()
 }
 
+/// Moves every message of ticket `from` to ticket `to` (authors and times unchanged): one UPDATE;
+/// how many moved.
+pub async fn move_messages(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    from: Uuid,
+    to: Uuid,
+) -> ApiResult<u64> {
+    let moved = messages::Entity::update_many()
+        .col_expr(messages::Column::TicketId, Expr::value(to))
+        .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(messages::Column::TicketId.eq(from))
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected)
+}
+
 /// A requester's latest `limit` tickets, newest first.
 pub async fn by_requester(
     conn: &impl ConnectionTrait,

@@ -8,8 +8,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
-    BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, Message, NewMessage,
-    NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch, TicketStatus,
+    BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, MergeRequest,
+    MergeResult, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage,
+    TicketPatch, TicketStatus,
 };
 use ferrodesk_shared::users::{RequesterCounts, UserSummary};
 use ferrodesk_shared::{MacroId, MessageId, Permission, Role, TicketId};
@@ -355,7 +356,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: TicketId, patch
             }
             Ok(*ticket)
         }
-        Changed::Message(_) => Err(ApiError::Internal(anyhow::anyhow!("a patch answered with a message"))),
+        other => Err(unexpected("a patch", &other)),
     }
 }
 
@@ -400,9 +401,7 @@ pub async fn bulk_update(
                 labelled |= learnt;
                 updated.push(*ticket);
             }
-            Ok(Changed::Message(_)) => {
-                return Err(ApiError::Internal(anyhow::anyhow!("a patch answered with a message")));
-            }
+            Ok(other) => return Err(unexpected("a patch", &other)),
             Err(error) if actix_web::ResponseError::status_code(&error).is_client_error() => {
                 failed.push(BulkFailure {
                     id,
@@ -418,6 +417,168 @@ pub async fn bulk_update(
         crate::ai::learn::retrain_soon(state, principal.scope());
     }
     Ok(BulkTicketResult { updated, failed })
+}
+
+/// Merges ticket `id` into `request.into` (staff; the same requester's; neither closed): its
+/// messages move there, it is closed with a note naming the other, and the other gets a note (or,
+/// with `notify_customer`, a public reply the customer is mailed). In one change, so final.
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
+pub async fn merge(
+    state: &AppState,
+    principal: &Principal,
+    id: TicketId,
+    request: MergeRequest,
+) -> ApiResult<MergeResult> {
+    principal.require(Permission::EditTicketFields)?;
+    if request.into == id {
+        return Err(ApiError::invalid("into", "a ticket cannot be merged into itself"));
+    }
+    let merging = Merging {
+        principal: principal.clone(),
+        source: id.0,
+        target: request.into.0,
+        notify: request.notify_customer,
+    };
+    match state.batcher.change(state, *principal.scope(), merging).await? {
+        Changed::Merged { source, target, moved } => Ok(MergeResult {
+            merged: *source,
+            into: *target,
+            moved_messages: moved,
+        }),
+        other => Err(unexpected("a merge", &other)),
+    }
+}
+
+/// A merge, as its batch runs it (`batch::Change`): it reads and locks both tickets.
+struct Merging {
+    principal: Principal,
+    source: Uuid,
+    target: Uuid,
+    notify: bool,
+}
+
+impl batch::Change for Merging {
+    fn ticket(&self) -> Uuid {
+        self.source
+    }
+
+    fn tickets(&self) -> Vec<Uuid> {
+        vec![self.source, self.target]
+    }
+
+    fn stage<'a>(
+        &'a self,
+        txn: &'a WriteTxn,
+        state: &'a AppState,
+        shared: &'a batch::Shared,
+    ) -> BoxFuture<'a, ApiResult<(Outbound, Changed)>> {
+        Box::pin(async move {
+            let (principal, scope, now) = (&self.principal, self.principal.scope(), clock::now());
+            let source = shared.ticket(self.source)?;
+            let target = shared
+                .ticket(self.target)
+                .map_err(|_| ApiError::invalid("into", "is not a ticket of this workspace"))?;
+            if source.requester_id != target.requester_id {
+                return Err(ApiError::invalid(
+                    "into",
+                    "must be a ticket of the same requester (their messages would show to someone else)",
+                ));
+            }
+            if target.state.status == TicketStatus::Closed {
+                return Err(ApiError::conflict(format!(
+                    "#{} is closed; merge into an open ticket.",
+                    target.number
+                )));
+            }
+            let policies = shared.policies(txn, scope).await?;
+            let closed = state::apply(
+                &source.state,
+                &Change::MergedAway { by: actor(principal) },
+                policies,
+                now,
+            )?;
+            let moved = repo::move_messages(txn, scope, source.id, target.id).await?;
+            let (body, internal) = if self.notify {
+                (
+                    format!(
+                        "We merged your request #{} ({}) into this one, so that everything is in one place. \
+                         We will continue here.",
+                        source.number, source.subject
+                    ),
+                    false,
+                )
+            } else {
+                (
+                    format!(
+                        "Merged #{} ({}) into this ticket: {moved} messages moved.",
+                        source.number, source.subject
+                    ),
+                    true,
+                )
+            };
+            let told = Change::Reply {
+                by: actor(principal),
+                internal,
+                preview: excerpt(&body),
+                claim: false,
+            };
+            let received = state::apply(&target.state, &told, policies, now)?;
+            let note = shared.message(
+                scope,
+                source.id,
+                principal.id().0,
+                format!("Merged into #{}.", target.number),
+                true,
+                now,
+            );
+            let message = shared.message(scope, target.id, principal.id().0, body, internal, now);
+            let source = TicketRecord {
+                state: closed.state.clone(),
+                ..source
+            };
+            let target = TicketRecord {
+                state: received.state,
+                ..target
+            };
+            shared.saved(source.clone());
+            shared.saved(target.clone());
+            let mut people = shared
+                .people(txn, scope, source.people().chain(target.people()))
+                .await?;
+            let requester = people.get(&target.requester_id).cloned();
+            let merged = view_with(source, &mut people)?;
+            let into = view_with(target, &mut people)?;
+            let message = into_message(message, summary_of(principal));
+            let note = into_message(note, summary_of(principal));
+            let reply_link = match requester {
+                Some(requester) if effects::mails_customer(&into, &message) => {
+                    Some(shared.sign_in_link(state, requester.id, &format!("/requests/{}", into.id.0), now))
+                }
+                _ => None,
+            };
+            let mut outbound = effects::ticket_updated(principal, &closed, &merged, now)?;
+            outbound.absorb(effects::message_created(principal, &merged, &note, None, now)?);
+            outbound.absorb(effects::message_created(principal, &into, &message, reply_link, now)?);
+            Ok((
+                outbound,
+                Changed::Merged {
+                    source: Box::new(merged),
+                    target: Box::new(into),
+                    moved,
+                },
+            ))
+        })
+    }
+}
+
+/// A change's answer of the wrong kind: a bug.
+fn unexpected(change: &str, answer: &Changed) -> ApiError {
+    let kind = match answer {
+        Changed::Message(_) => "a message",
+        Changed::Ticket { .. } => "a ticket",
+        Changed::Merged { .. } => "a merge",
+    };
+    ApiError::Internal(anyhow::anyhow!("{change} answered with {kind}"))
 }
 
 /// A patch's fields, checked before any IO, as the change the tickets' rules apply.
@@ -540,7 +701,7 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
     };
     match state.batcher.change(state, *principal.scope(), replying).await? {
         Changed::Message(message) => Ok(message),
-        Changed::Ticket { .. } => Err(ApiError::Internal(anyhow::anyhow!("a reply answered with a ticket"))),
+        other => Err(unexpected("a reply", &other)),
     }
 }
 

@@ -134,6 +134,10 @@ pub enum Change {
     },
     /// The classifier's verdict, arriving after the ticket.
     Categorised(Categorised),
+    /// Merged into another ticket (its messages moved there): closed, whatever its status was.
+    MergedAway {
+        by: Actor,
+    },
 }
 
 /// What a change did, for events, notifications, mail and learning.
@@ -416,6 +420,18 @@ pub fn apply(
                 });
             }
         }
+        Change::MergedAway { by } => {
+            require(by, Permission::EditTicketFields)?;
+            if state.status == TicketStatus::Closed {
+                return Err(Refusal::Closed);
+            }
+            next.updated_at = now;
+            next.move_to(TicketStatus::Closed, now);
+            effects.push(Effect::StatusChanged {
+                from: state.status,
+                to: TicketStatus::Closed,
+            });
+        }
         Change::Breach { kind, assign_to } => {
             next.updated_at = now;
             match kind {
@@ -576,6 +592,25 @@ mod tests {
                 )
             });
             assert_eq!(&result, expected, "{from:?} with {change:?}");
+        }
+    }
+
+    #[test]
+    fn merging_closes_a_ticket_from_any_open_status() {
+        use Role::*;
+        use TicketStatus::*;
+        let merged = |role| Change::MergedAway { by: by(role) };
+        let cases: &[(TicketStatus, Role, Result<TicketStatus, Refusal>)] = &[
+            (New, Agent, Ok(Closed)),
+            (Open, Agent, Ok(Closed)),
+            (Pending, Supervisor, Ok(Closed)),
+            (Solved, Agent, Ok(Closed)),
+            (Closed, Agent, Err(Refusal::Closed)),
+            (Open, Customer, Err(Refusal::NotAllowed(Permission::EditTicketFields))),
+        ];
+        for (from, role, expected) in cases {
+            let result = apply(&ticket(*from), &merged(*role), &policies(), at(30)).map(|t| t.state.status);
+            assert_eq!(&result, expected, "{from:?} merged by {role:?}");
         }
     }
 

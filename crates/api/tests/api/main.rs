@@ -22,6 +22,7 @@ mod live;
 mod live_guards;
 mod macros;
 mod mail;
+mod merge;
 mod migrations;
 mod plans;
 mod profiles;
