@@ -9,7 +9,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::WorkspaceScope;
-use crate::db::{self, entities::messages, entities::tickets, entities::users, entities::workspaces};
+use crate::db::{
+    self, entities::messages, entities::notifications, entities::tickets, entities::users, entities::workspaces,
+};
 use crate::state::AppState;
 use crate::tickets::repo as tickets_repo;
 
@@ -54,8 +56,9 @@ pub async fn apply(
     founded: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let txn = db::begin_write(&state.db).await?;
+    let now = crate::clock::now();
     for timeline in timelines {
-        backdate_ticket(&txn, scope, timeline).await?;
+        backdate_ticket(&txn, scope, timeline, now).await?;
     }
     users::Entity::update_many()
         .col_expr(users::Column::CreatedAt, Expr::value(founded))
@@ -71,10 +74,15 @@ pub async fn apply(
     Ok(())
 }
 
+/// Notifications older than this were read by the demo's team (a bell of nothing but unread
+/// items from last week is not what a team that works its queue sees).
+const READ_AFTER: chrono::Duration = chrono::Duration::hours(12);
+
 async fn backdate_ticket(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     timeline: &Timeline,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let ticket = tickets_repo::find(conn, scope, timeline.ticket.0).await?;
     let planned = |at: DateTime<Utc>| timeline.planned(at);
@@ -104,6 +112,22 @@ async fn backdate_ticket(
             .col_expr(messages::Column::CreatedAt, Expr::value(planned(message.created_at)))
             .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
             .filter(messages::Column::Id.eq(message.id))
+            .exec(conn)
+            .await?;
+    }
+    let notices = notifications::Entity::find()
+        .filter(notifications::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(notifications::Column::TicketId.eq(ticket.id))
+        .all(conn)
+        .await?;
+    for notice in notices {
+        let at = planned(notice.created_at);
+        let read_at = (now - at > READ_AFTER).then(|| at + chrono::Duration::minutes(20));
+        notifications::Entity::update_many()
+            .col_expr(notifications::Column::CreatedAt, Expr::value(at))
+            .col_expr(notifications::Column::ReadAt, Expr::value(read_at))
+            .filter(notifications::Column::WorkspaceId.eq(scope.uuid()))
+            .filter(notifications::Column::Id.eq(notice.id))
             .exec(conn)
             .await?;
     }

@@ -209,6 +209,34 @@ async fn timestamps_are_spread_over_two_weeks_and_consistent() {
 }
 
 #[tokio::test]
+async fn notifications_carry_the_storys_times_and_the_old_ones_were_read() {
+    let (app, report) = seeded_app().await;
+    let mut seen = Vec::new();
+    for role in [Role::Agent, Role::Supervisor] {
+        let who = login(&app, &report, role).await;
+        let page: ferrodesk_shared::notifications::NotificationPage = expect_json(
+            app.get("/api/v1/notifications?limit=100", &who.access_token).await,
+            StatusCode::OK,
+        )
+        .await;
+        seen.extend(page.items);
+    }
+    let now = Utc::now();
+    assert!(seen.len() >= 5, "{} notifications", seen.len());
+    let oldest = seen.iter().map(|notice| notice.created_at).min().unwrap();
+    assert!(
+        now - oldest >= Duration::days(2),
+        "the oldest is from {oldest}, not the story's days"
+    );
+    assert!(seen.iter().all(|notice| notice.created_at < now));
+    let read = seen.iter().filter(|notice| notice.read_at.is_some()).count();
+    assert!(read > 0 && read < seen.len(), "{read} of {} read", seen.len());
+    for notice in seen.iter().filter(|notice| notice.read_at.is_some()) {
+        assert!(now - notice.created_at > Duration::hours(12), "{notice:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_customer_sees_only_their_own_tickets_and_never_internal_notes() {
     let (app, report) = seeded_app().await;
     let customer = login(&app, &report, Role::Customer).await;
