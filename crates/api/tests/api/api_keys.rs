@@ -293,6 +293,13 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
             StatusCode::CREATED,
         ),
         (
+            Method::POST,
+            "/api/v1/tickets/bulk-update".into(),
+            Some(json!({ "ids": [id], "patch": { "priority": "urgent" } })),
+            ApiScope::TicketsWrite,
+            StatusCode::OK,
+        ),
+        (
             Method::GET,
             "/api/v1/users".into(),
             None,
@@ -415,6 +422,41 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
         StatusCode::NO_CONTENT,
     ));
 
+    // A merge, too, can be done once: two tickets of one requester, without the scope, then with it.
+    let into = app
+        .create_ticket_for(&ws.owner, "twice@mail.example", "Order 8")
+        .await
+        .ticket
+        .id;
+    let away = app
+        .create_ticket_for(&ws.owner, "twice@mail.example", "Order 8 again")
+        .await
+        .ticket
+        .id;
+    let merge_path = format!("{}/merge", ticket_path(away));
+    let merge = json!({ "into": into });
+    let others: Vec<ApiScope> = ApiScope::ALL
+        .into_iter()
+        .filter(|scope| *scope != ApiScope::TicketsWrite)
+        .collect();
+    let reader = app.create_api_key(&ws.owner, "Reader", &others).await.key;
+    let response = app.post(&merge_path, Some(&reader), &merge).await;
+    let error = expect_error(response, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+    assert!(error.message.contains("tickets:write"), "{error:?}");
+    let writer = app
+        .create_api_key(&ws.owner, "Writer", &[ApiScope::TicketsWrite])
+        .await
+        .key;
+    let response = app.post(&merge_path, Some(&writer), &merge).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    routes.push((
+        Method::POST,
+        merge_path.clone(),
+        Some(merge),
+        ApiScope::TicketsWrite,
+        StatusCode::OK,
+    ));
+
     // The OpenAPI document offers keys exactly these operations, each with the scope tried above.
     let tried: BTreeSet<(String, String, String)> = routes
         .iter()
@@ -424,6 +466,7 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
                 .next()
                 .unwrap()
                 .replace(&id.to_string(), "{id}")
+                .replace(&away.to_string(), "{id}")
                 .replace(&hook.to_string(), "{id}")
                 .replace(&delivery.to_string(), "{delivery_id}");
             (method.as_str().to_lowercase(), template, scope.as_str().to_owned())
