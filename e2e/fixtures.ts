@@ -130,6 +130,7 @@ export const DEMO = {
   workspace: 'demo',
   password: 'ferrodesk-demo',
   owner: { name: 'Olivia Bennett', email: 'olivia@northwind.example' },
+  supervisor: { name: 'Marcus Reid', email: 'marcus@northwind.example' },
   agent: { name: 'Priya Shah', email: 'priya@northwind.example' },
 } as const;
 

@@ -14,6 +14,7 @@ use crate::pages::auth::{AcceptInvitation, LinkSignIn, Register, SignIn, SignUp}
 use crate::pages::billing::BillingScreen;
 use crate::pages::dashboard::Dashboard;
 use crate::pages::inbox::{Inbox, NoTicketOpen};
+use crate::pages::macros::MacrosScreen;
 use crate::pages::new_ticket::NewTicketPage;
 use crate::pages::portal::{NewRequest, RequestView, Requests};
 use crate::pages::sla_settings::SlaSettings;
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/team") view=Team />
                 <Route path=path!("/billing") view=BillingScreen />
                 <Route path=path!("/dashboard") view=Dashboard />
+                <Route path=path!("/macros") view=MacrosScreen />
                 <Route path=path!("/settings/sla") view=SlaSettings />
                 <Route path=path!("/settings/ai") view=AiSettingsScreen />
                 <Route path=path!("/settings/api-keys") view=ApiKeysScreen />
@@ -64,7 +66,9 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// `/` sends each person where they work: staff to the inbox, customers to their requests.
+/// `/` sends each person where they work: agents to their own open tickets, supervisors and owners
+/// (who watch the whole queue and are rarely assigned) to all open tickets, customers to their
+/// requests.
 #[component]
 fn Home() -> impl IntoView {
     let session = use_session();
@@ -75,7 +79,8 @@ fn Home() -> impl IntoView {
         match session.role() {
             None => view! { <Redirect path="/signin" /> }.into_any(),
             Some(Role::Customer) => view! { <Redirect path="/requests" /> }.into_any(),
-            Some(_) => view! { <Redirect path="/inbox?view=mine" /> }.into_any(),
+            Some(Role::Agent) => view! { <Redirect path="/inbox?view=mine" /> }.into_any(),
+            Some(Role::Supervisor | Role::Owner) => view! { <Redirect path="/inbox?view=open" /> }.into_any(),
         }
     }
 }

@@ -9,5 +9,12 @@ mod session;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The static shell of index.html stood in while the wasm loaded.
+    if let Some(boot) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("boot"))
+    {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }

@@ -8,6 +8,7 @@ mod api_keys;
 mod auth;
 mod billing;
 mod invitations;
+mod macros;
 mod notifications;
 pub mod realtime;
 mod reports;

@@ -2,7 +2,8 @@
 
 use ferrodesk_shared::TicketId;
 use ferrodesk_shared::tickets::{
-    InboxCounts, Message, NewMessage, NewTicket, Ticket, TicketDetail, TicketListQuery, TicketPage, TicketPatch,
+    BulkTicketResult, BulkTicketUpdate, InboxCounts, MergeRequest, MergeResult, Message, NewMessage, NewTicket, Ticket,
+    TicketDetail, TicketListQuery, TicketPage, TicketPatch,
 };
 
 use super::{Api, ApiError, query_string};
@@ -42,6 +43,12 @@ impl Tickets {
         self.0.patch(&format!("/api/v1/tickets/{id}"), &patch).await
     }
 
+    /// `POST /api/v1/tickets/bulk-update` (staff): one patch for up to `MAX_BULK_TICKETS` tickets,
+    /// each changed as alone; the refused ones come back in `failed` with the server's reason.
+    pub async fn bulk_update(self, update: BulkTicketUpdate) -> Result<BulkTicketResult, ApiError> {
+        self.0.post("/api/v1/tickets/bulk-update", &update).await
+    }
+
     /// Sets (or clears) a ticket's category: a person's choice, which the classifier learns from.
     pub async fn set_category(self, id: TicketId, category: Option<String>) -> Result<Ticket, ApiError> {
         let patch = TicketPatch {
@@ -49,6 +56,12 @@ impl Tickets {
             ..Default::default()
         };
         self.update(id, patch).await
+    }
+
+    /// `POST /api/v1/tickets/{id}/merge` (staff): moves its messages into another ticket of the same
+    /// requester and closes it.
+    pub async fn merge(self, id: TicketId, request: MergeRequest) -> Result<MergeResult, ApiError> {
+        self.0.post(&format!("/api/v1/tickets/{id}/merge"), &request).await
     }
 
     /// `POST /api/v1/tickets/{id}/messages`: a public reply, or an internal note (staff).

@@ -1,6 +1,6 @@
 //! Small pieces every page uses: badges, times, form fields, message text, toasts, charts, the
-//! clipboard, the confirm-your-email banner, and the AI's pieces of the ticket (category field,
-//! where a draft came from).
+//! clipboard, the confirm-your-email banner, the AI's pieces of the ticket (category field,
+//! where a draft came from), and how a macro reads (its actions as chips, its excerpt).
 
 pub mod ai;
 pub mod badges;
@@ -10,6 +10,7 @@ pub mod clipboard;
 pub mod confirm;
 pub mod form;
 pub mod icons;
+pub mod macros;
 pub mod markdown;
 pub mod time;
 pub mod toast;

@@ -17,12 +17,15 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
+use self::bulk::{BulkBar, RowCheckbox, SelectAll, Selection, use_selection};
 use crate::api::use_api;
 use crate::components::badges::{Avatar, PriorityMarker, StatusPill};
 use crate::components::time::{Time, exact, now};
 use crate::live::use_live;
 use crate::pages::shell::{Rail, StaffOnly, use_inbox_refresh};
 use crate::session::use_session;
+
+mod bulk;
 
 /// The list the inbox shows, shared with the ticket pane so a change there updates its row at once.
 #[derive(Clone, Copy)]
@@ -80,6 +83,7 @@ fn InboxFrame() -> impl IntoView {
         fresh: RwSignal::new(HashSet::new()),
     };
     provide_context(list);
+    let selection = Selection::provide(list);
     let next_cursor = RwSignal::new(None::<String>);
     // The SLA badges count down: "due in 25 min" becomes "due in 24 min" without a reload.
     let clock = SlaClock(RwSignal::new(now()));
@@ -256,7 +260,7 @@ fn InboxFrame() -> impl IntoView {
         }
     };
 
-    // Keyboard: j/k move, Enter opens, / searches, ? lists the shortcuts.
+    // Keyboard: j/k move, x selects, Enter opens, / searches, ? lists the shortcuts, Esc clears.
     let focused = RwSignal::new(None::<usize>);
     let show_help = RwSignal::new(false);
     let key_handle = {
@@ -285,8 +289,17 @@ fn InboxFrame() -> impl IntoView {
                         let _ = input.focus();
                     }
                 }
+                "x" => {
+                    if let Some(id) = focused
+                        .get_untracked()
+                        .and_then(|at| list.items.with_untracked(|items| items.get(at).map(|ticket| ticket.id)))
+                    {
+                        selection.toggle(id);
+                    }
+                }
                 "?" => show_help.update(|shown| *shown = !*shown),
-                "Escape" => show_help.set(false),
+                "Escape" if show_help.get_untracked() => show_help.set(false),
+                "Escape" => selection.clear(),
                 _ => {}
             }
         })
@@ -308,6 +321,7 @@ fn InboxFrame() -> impl IntoView {
     let set_status = set_param.clone();
     let set_priority = set_param.clone();
     let set_sort = set_param;
+    let selecting = Memo::new(move |_| selection.any());
 
     view! {
         <div class="workspace">
@@ -315,6 +329,7 @@ fn InboxFrame() -> impl IntoView {
             <section class="list-pane" aria-label="Tickets">
                 <div class="list-head">
                     <div class="row">
+                        <SelectAll />
                         <h2>{title}</h2>
                         <span class="spacer"></span>
                         <a class="button small" href="/tickets/new">"New ticket"</a>
@@ -325,7 +340,11 @@ fn InboxFrame() -> impl IntoView {
                             prop:value=move || search_text.get()
                             on:input=move |event| search_text.set(event_target_value(&event)) />
                     </form>
-                    <div class="filters">
+                    // While rows are selected, the bar of bulk actions takes the filters' place.
+                    <Show when=move || selecting.get()>
+                        <BulkBar />
+                    </Show>
+                    <div class="filters" hidden=move || selecting.get()>
                         <select class="select" aria-label="Status" prop:value=status_param
                             on:change=move |event| set_status("status", event_target_value(&event))>
                             <option value="">"Any status"</option>
@@ -468,8 +487,12 @@ fn empty_title(filters: TicketListQuery) -> &'static str {
 pub fn typing_in_a_field() -> bool {
     document()
         .active_element()
-        .map(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-        .unwrap_or(false)
+        .is_some_and(|element| match element.tag_name().as_str() {
+            "TEXTAREA" | "SELECT" => true,
+            // A row's checkbox takes no typing: after a click on one, j, k, x and Esc still work.
+            "INPUT" => !matches!(element.get_attribute("type").as_deref(), Some("checkbox" | "radio")),
+            _ => false,
+        })
 }
 
 #[component]
@@ -481,6 +504,8 @@ fn TicketRow(
     fresh: Signal<bool>,
 ) -> impl IntoView {
     let assignee = ticket.assignee.clone();
+    let selection = use_selection();
+    let id = ticket.id;
     // j/k move past the visible rows: keep the focused one on screen.
     let row = NodeRef::<leptos::html::A>::new();
     Effect::new(move |_| {
@@ -491,8 +516,10 @@ fn TicketRow(
         }
     });
     view! {
-        <li>
+        <li class="ticket-item">
+            <RowCheckbox id=ticket.id number=ticket.number />
             <a class="ticket-row" node_ref=row class:selected=move || open.get() || focused.get() class:fresh=move || fresh.get() href=href
+                class:checked=move || selection.contains(id)
                 aria-current=move || open.get().then_some("true") data-testid="ticket-row">
                 <div class="line1">
                     <span class="requester">{ticket.requester.name.clone()}</span>
@@ -517,7 +544,7 @@ fn TicketRow(
 }
 
 /// `element.scrollIntoView({ block: "nearest" })`: scrolls only as far as needed, and not at all when it is in view.
-fn scroll_into_view_nearest(element: &web_sys::Element) {
+pub(crate) fn scroll_into_view_nearest(element: &web_sys::Element) {
     use wasm_bindgen::JsCast;
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"block".into(), &"nearest".into());
@@ -549,9 +576,13 @@ fn ShortcutHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
                 <h2>"Keyboard shortcuts"</h2>
                 <div class="shortcuts">
                     <span class="kbd">"j / k"</span><span>"Next / previous ticket"</span>
+                    <span class="kbd">"x"</span><span>"Select the ticket, or unselect it (shift+click selects a range)"</span>
+                    <span class="kbd">"Esc"</span><span>"Clear the selection"</span>
                     <span class="kbd">"Enter"</span><span>"Open the ticket"</span>
                     <span class="kbd">"r"</span><span>"Reply to the customer"</span>
                     <span class="kbd">"n"</span><span>"Write an internal note"</span>
+                    <span class="kbd">"m"</span><span>"Insert a macro (canned reply)"</span>
+                    <span class="kbd">"a"</span><span>"Assign the ticket to me"</span>
                     <span class="kbd">"Ctrl / ⌘ + Enter"</span><span>"Send"</span>
                     <span class="kbd">"/"</span><span>"Search"</span>
                     <span class="kbd">"?"</span><span>"Show this list"</span>

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod billing;
 pub mod dashboard;
 pub mod inbox;
+pub mod macros;
 pub mod new_ticket;
 pub mod portal;
 pub mod shell;

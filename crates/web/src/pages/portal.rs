@@ -213,7 +213,11 @@ fn Conversation() -> impl IntoView {
         if body.trim().is_empty() {
             return;
         }
-        let request = NewMessage { body, internal: false };
+        let request = NewMessage {
+            body,
+            internal: false,
+            macro_id: None,
+        };
         sending.dispatch(api.tickets().reply(id, request), move |_| {
             draft.set(String::new());
             reload.update(|n| *n += 1);

@@ -155,6 +155,7 @@ pub fn Rail() -> impl IntoView {
     ];
     let can_manage_team = move || session.role().is_some_and(|role| role.can(Permission::InviteAgent));
     let supervises = move || is_supervisor(session.role());
+    let manages_macros = move || session.role().is_some_and(|role| role.can(Permission::ManageMacros));
     let owns = move || is_owner(session.role());
     let here = move |path: &'static str| (location.pathname.get() == path).then_some("page");
     // The owner's billing state, for a warning in the rail while a payment has failed or the team
@@ -237,6 +238,11 @@ pub fn Rail() -> impl IntoView {
                 <Show when=can_manage_team>
                     <a class="view" href="/team" title="Team" aria-current=move || here("/team")>
                         <span class="label">"Team"</span>
+                    </a>
+                </Show>
+                <Show when=manages_macros>
+                    <a class="view" href="/macros" title="Macros" aria-current=move || here("/macros")>
+                        <span class="label">"Macros"</span>
                     </a>
                 </Show>
                 <Show when=supervises>

@@ -1,8 +1,10 @@
 //! SLA settings (supervisors and owners): per priority, how fast the team promises a first reply
-//! and a solution, edited in hours and minutes and saved all at once.
+//! and a solution, edited in hours and minutes and saved all at once; and the workflow switches
+//! (assign on reply), each saved as it changes.
 
 use ferrodesk_shared::sla::{SlaPolicies, SlaPolicy};
 use ferrodesk_shared::tickets::Priority;
+use ferrodesk_shared::workspaces::{HelpdeskSettings, HelpdeskSettingsPatch};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -237,7 +239,60 @@ fn SlaSettingsPage() -> impl IntoView {
                     {move || changed().then(|| view! { <span class="small muted">"Unsaved changes"</span> })}
                 </div>
             </form>
+            <WorkflowSettings />
         </main>
+    }
+}
+
+/// The helpdesk's workflow switches, saved on change; after a refusal the box shows what the
+/// server holds.
+#[component]
+fn WorkflowSettings() -> impl IntoView {
+    let api = use_api();
+    let toasts = use_toasts();
+    let settings = RwSignal::new(None::<HelpdeskSettings>);
+    let loading = use_submit();
+    let load_error = loading.error();
+    loading.dispatch(api.workspaces().settings(), move |loaded| settings.set(Some(loaded)));
+    let saving = use_submit();
+    let set_assign_on_reply = move |on: bool| {
+        let patch = HelpdeskSettingsPatch {
+            assign_on_reply: Some(on),
+        };
+        saving.dispatch_with(api.workspaces().update_settings(patch), move |result| match result {
+            Ok(saved) => {
+                let on = saved.assign_on_reply;
+                settings.set(Some(saved));
+                toasts.info(if on {
+                    "Replies now assign unassigned tickets."
+                } else {
+                    "Replies no longer assign tickets."
+                });
+            }
+            Err(error) => {
+                toasts.error(format!("The setting was not saved. {}", error.message()));
+                // Put the box back to what the server holds.
+                loading.dispatch(api.workspaces().settings(), move |loaded| settings.set(Some(loaded)));
+            }
+        });
+    };
+    view! {
+        <section class="card stack workflow-settings" aria-labelledby="workflow-title">
+            <h2 id="workflow-title">"Workflow"</h2>
+            {move || load_error.get().map(|error| view! {
+                <div class="alert error" role="alert">{format!("We could not load the workflow settings. {}", error.message())}</div>
+            })}
+            <label class="check">
+                <input type="checkbox" data-testid="assign-on-reply"
+                    disabled=move || settings.with(Option::is_none) || saving.pending()
+                    prop:checked=move || settings.with(|settings| settings.as_ref().is_some_and(|settings| settings.assign_on_reply))
+                    on:change=move |event| set_assign_on_reply(event_target_checked(&event)) />
+                " Assign a ticket to the first teammate who replies publicly"
+            </label>
+            <span class="small muted">
+                "Only unassigned tickets; internal notes and replies through an API key never assign."
+            </span>
+        </section>
     }
 }
 

@@ -1,19 +1,24 @@
 //! The reply box: "Reply" or "Internal note" (a clear colour change), "Suggest reply" (a draft the
-//! agent edits, never sent by itself), Ctrl+Enter to send, and "then set status" in the same action.
-//! A sent message shows at once, marked sending, then confirmed or failed with a retry.
+//! agent edits, never sent by itself), "Macros" (a canned reply filled in for this ticket, whose
+//! status, priority and tags the server sets with the reply), Ctrl+Enter to send, and "then set
+//! status" in the same action. A sent message shows at once, marked sending, then confirmed or
+//! failed with a retry.
 
 use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::ai::SuggestedReply;
+use ferrodesk_shared::macros::{Macro, RenderedMacro};
 use ferrodesk_shared::tickets::{Message, NewMessage, TicketPatch, TicketStatus};
 use ferrodesk_shared::users::UserSummary;
 use ferrodesk_shared::{MessageId, Permission, TicketId};
 use leptos::ev;
 use leptos::prelude::*;
 
+use super::macro_picker::MacroPicker;
 use super::thread::{Delivery, ThreadItem, post_message};
 use crate::api::{use_api, use_submit};
 use crate::components::ai::{DraftOrigin, first_placeholder, suggest_error, unfilled};
 use crate::components::icons::LockIcon;
+use crate::components::macros::actions;
 use crate::components::time::now;
 use crate::components::toast::use_toasts;
 use crate::pages::inbox::typing_in_a_field;
@@ -76,6 +81,34 @@ pub(super) fn Composer(
         });
     };
 
+    // "Macros": the chosen one filled in for this ticket goes into the box (after what is there),
+    // and its id rides with the reply so the server applies its status, priority and tags.
+    let applied = RwSignal::new(None::<RenderedMacro>);
+    let picker_open = RwSignal::new(false);
+    let applying = use_submit();
+    let apply = Callback::new(move |item: Macro| {
+        applying.dispatch_with(api.macros().render(ticket_id, item.id), move |result| match result {
+            Ok(rendered) => {
+                let before = draft.get_untracked();
+                let text = if before.trim().is_empty() {
+                    rendered.body.clone()
+                } else {
+                    format!("{}\n\n{}", before.trim_end(), rendered.body)
+                };
+                draft.set(text.clone());
+                if let Some(textarea) = composer.get_untracked() {
+                    textarea.set_value(&text);
+                    let _ = textarea.focus();
+                    let end = text.encode_utf16().count() as u32;
+                    let _ = textarea.set_selection_range(end, end);
+                }
+                applied.set(Some(rendered));
+            }
+            Err(error) => toasts.error(format!("The macro could not be inserted. {}", error.message())),
+        });
+    });
+    let staff = move || session.role().is_some_and(|role| role.is_staff());
+
     let send = move || {
         let body = draft.get_untracked();
         if body.trim().is_empty() {
@@ -95,6 +128,7 @@ pub(super) fn Composer(
         }
         let then_status = after_send.get_untracked().parse::<TicketStatus>().ok();
         let Some(me) = session.user() else { return };
+        let macro_id = applied.with_untracked(|applied| applied.as_ref().map(|applied| applied.id));
         let local_id = MessageId(uuid::Uuid::from_u64_pair(0, js_sys::Date::now() as u64));
         let optimistic = Message {
             id: local_id,
@@ -113,12 +147,15 @@ pub(super) fn Composer(
             items.push(ThreadItem {
                 message: optimistic,
                 state: Delivery::Sending,
+                macro_id,
             })
         });
         draft.set(String::new());
         after_send.set(String::new());
         suggestion.set(None);
         replaced.set(None);
+        // The macro goes with this message now (a retry sends it again), not with the next one.
+        applied.set(None);
         post_message(
             api,
             thread,
@@ -127,6 +164,7 @@ pub(super) fn Composer(
             NewMessage {
                 body,
                 internal: internal_note,
+                macro_id,
             },
             move |sent| {
                 if sent {
@@ -143,7 +181,7 @@ pub(super) fn Composer(
         );
     };
 
-    // r: reply, n: internal note (when not already typing somewhere).
+    // r: reply, n: internal note, m: macros (when not already typing somewhere).
     let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
         if event.ctrl_key() || event.meta_key() || event.alt_key() || typing_in_a_field() {
             return;
@@ -151,6 +189,11 @@ pub(super) fn Composer(
         let note = match event.key().as_str() {
             "r" => false,
             "n" => true,
+            "m" if staff() && !applying.pending_untracked() => {
+                event.prevent_default();
+                picker_open.set(true);
+                return;
+            }
             _ => return,
         };
         event.prevent_default();
@@ -180,6 +223,9 @@ pub(super) fn Composer(
                     </Show>
                 </div>
                 <span class="spacer"></span>
+                <Show when=staff>
+                    <MacroPicker open=picker_open pick=apply busy=Signal::derive(move || applying.pending()) />
+                </Show>
                 <button type="button" class="button small suggest" data-testid="suggest-reply"
                     title="Draft a reply from similar solved tickets; you edit it before sending"
                     aria-busy=move || suggesting.pending().to_string()
@@ -203,6 +249,19 @@ pub(super) fn Composer(
             {move || suggestion.get().map(|reply| view! {
                 <DraftOrigin suggestion=reply draft=draft replaced=replaced
                     dismiss=Callback::new(move |()| suggestion.set(None)) />
+            })}
+            {move || applied.get().map(|applied_macro| {
+                let changes = actions(applied_macro.set_status, applied_macro.set_priority, &applied_macro.add_tags);
+                let on_send = (!changes.is_empty()).then(|| format!(" · on send: {}", changes.join(" · ")));
+                view! {
+                    <div class="macro-applied" role="status" data-testid="macro-applied">
+                        <span class="macro-applied-text">"Macro: " <strong>{applied_macro.title}</strong> {on_send}</span>
+                        <span class="spacer"></span>
+                        <button type="button" class="button ghost small" data-testid="macro-clear"
+                            title="Forget the macro; the text stays" aria-label="Forget the macro (the text stays)"
+                            on:click=move |_| applied.set(None)>"×"</button>
+                    </div>
+                }
             })}
             <div class="row">
                 <span class="small muted">

@@ -1,8 +1,12 @@
 //! The open ticket: header, the live notice, and the state the three parts share. The parts are
 //! `thread` (messages and SLA lines), `composer` (the reply box with its reply/note switch,
-//! "Suggest reply" and "send and set status") and `properties` (the column of controls).
+//! "Suggest reply", the `macro_picker` and "send and set status") and `properties` (the column of
+//! controls, with the `customer` panel and its `merge` dialog). `a` assigns the ticket to me.
 
 mod composer;
+mod customer;
+mod macro_picker;
+mod merge;
 mod properties;
 mod thread;
 
@@ -10,6 +14,7 @@ use ferrodesk_shared::TicketId;
 use ferrodesk_shared::ai::CategorySource;
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{TicketDetail, TicketPatch};
+use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
@@ -21,7 +26,7 @@ use crate::api::{ApiError, use_api};
 use crate::components::badges::StatusPill;
 use crate::components::toast::use_toasts;
 use crate::live::use_live;
-use crate::pages::inbox::InboxList;
+use crate::pages::inbox::{InboxList, typing_in_a_field};
 use crate::pages::shell::use_inbox_refresh;
 use crate::session::use_session;
 
@@ -70,6 +75,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
             .map(|message| ThreadItem {
                 message,
                 state: Delivery::Sent,
+                macro_id: None,
             })
             .collect::<Vec<_>>(),
     );
@@ -128,6 +134,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                         items.push(ThreadItem {
                             message: message.clone(),
                             state: Delivery::Sent,
+                            macro_id: None,
                         })
                     });
                 }
@@ -143,9 +150,9 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
         }
     });
 
-    // Saves one change of the properties column (or the status chosen in the composer) and shows
-    // the result everywhere.
-    let save = Callback::new(move |patch: TicketPatch| {
+    // Saves one change of the properties column (or the status chosen in the composer, or `a`) and
+    // shows the result everywhere; `done` is said in a toast once the server took it.
+    let apply = move |patch: TicketPatch, done: Option<&'static str>| {
         in_flight.update(|count| *count += 1);
         spawn_local(async move {
             let result = api.tickets().update(ticket_id, patch).await;
@@ -157,6 +164,9 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     }
                     ticket.set(updated);
                     refresh.0.update(|n| *n += 1);
+                    if let Some(done) = done {
+                        toasts.info(done);
+                    }
                 }
                 Err(error) => {
                     toasts.error(error.message());
@@ -165,7 +175,35 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                 }
             }
         });
+    };
+    let save = Callback::new(move |patch: TicketPatch| apply(patch, None));
+
+    // a: assign the ticket to me (when not typing somewhere, and no dialog is open).
+    let staff = session.role().is_some_and(|role| role.is_staff());
+    let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
+        if event.key() != "a"
+            || !staff
+            || event.ctrl_key()
+            || event.meta_key()
+            || event.alt_key()
+            || typing_in_a_field()
+            || document().query_selector("[role=dialog]").ok().flatten().is_some()
+        {
+            return;
+        }
+        let Some(me) = me else { return };
+        event.prevent_default();
+        if ticket.with_untracked(|t| t.assignee.as_ref().map(|a| a.id)) == Some(me) {
+            toasts.info("Already assigned to you");
+            return;
+        }
+        let patch = TicketPatch {
+            assignee_id: Some(Some(me)),
+            ..Default::default()
+        };
+        apply(patch, Some("Assigned to you"));
     });
+    on_cleanup(move || keys.remove());
 
     // The category changes at once and goes back if the server refuses. A person's choice is what
     // the workspace's classifier learns from.

@@ -1,10 +1,11 @@
-//! The properties column: status, priority, assignee ("Take it"), category, tags, and who asked.
+//! The properties column: status, priority, assignee ("Take it"), category, tags, and who asked
+//! (with the customer panel: their history, the team's note, "Merge into…").
 
 use ferrodesk_shared::tickets::{Priority, Ticket, TicketPatch, TicketStatus};
-use ferrodesk_shared::users::UserListQuery;
 use ferrodesk_shared::{Permission, UserId};
 use leptos::prelude::*;
 
+use super::customer::CustomerPanel;
 use crate::api::use_api;
 use crate::components::ai::CategoryField;
 use crate::components::badges::Avatar;
@@ -20,18 +21,7 @@ pub(super) fn Properties(
     let save = move |patch: TicketPatch| save.run(patch);
     let api = use_api();
     let session = use_session();
-    let staff = LocalResource::new(move || async move {
-        api.users()
-            .list(UserListQuery::default())
-            .await
-            .map(|list| {
-                list.items
-                    .into_iter()
-                    .filter(|user| user.role.is_staff())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    });
+    let staff = LocalResource::new(move || async move { api.users().assignable().await });
     let can_assign_anyone = move || session.role().is_some_and(|role| role.can(Permission::AssignAnyone));
     let me = move || session.user().map(|user| user.id);
     let tags_text = RwSignal::new(ticket.with_untracked(|t| t.tags.join(", ")));
@@ -110,7 +100,7 @@ pub(super) fn Properties(
                     }}
                 </select>
                 {move || (ticket.with(|t| t.assignee.is_none()) && me().is_some()).then(|| view! {
-                    <button class="button small" on:click=move |_| save(TicketPatch { assignee_id: Some(me()), ..Default::default() })>
+                    <button class="button small" title="Assign to me (a)" on:click=move |_| save(TicketPatch { assignee_id: Some(me()), ..Default::default() })>
                         "Take it"
                     </button>
                 })}
@@ -138,6 +128,7 @@ pub(super) fn Properties(
                         </div>
                     }
                 })}
+                <CustomerPanel ticket=ticket />
             </div>
             <div class="stack small muted">
                 <div>"Created " {move || view! { <Time at=ticket.with(|t| t.created_at) /> }}</div>

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach};
 use ferrodesk_shared::tickets::{Message, NewMessage};
-use ferrodesk_shared::{MessageId, TicketId};
+use ferrodesk_shared::{MacroId, MessageId, TicketId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -20,6 +20,8 @@ use crate::session::use_session;
 pub(super) struct ThreadItem {
     pub(super) message: Message,
     pub(super) state: Delivery,
+    /// The macro a reply of ours was written from, sent again with it on "Retry".
+    pub(super) macro_id: Option<MacroId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +109,7 @@ pub(super) fn Thread(
         let request = NewMessage {
             body: item.message.body.clone(),
             internal: item.message.internal,
+            macro_id: item.macro_id,
         };
         post_message(api, thread, local_id, ticket_id, request, |_| {});
     };
@@ -144,6 +147,7 @@ pub(super) fn post_message(
                         *item = ThreadItem {
                             message,
                             state: Delivery::Sent,
+                            macro_id: None,
                         }
                     }
                     Err(_) => item.state = Delivery::Failed,
@@ -233,6 +237,7 @@ mod tests {
                 created_at: at,
             },
             state,
+            macro_id: None,
         }
     }
 
