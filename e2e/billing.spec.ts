@@ -43,7 +43,8 @@ test('1. a new workspace is on Free and sees what Pro adds where it meets it', a
   await page.getByLabel('Work email').fill(owner.email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create workspace' }).click();
-  await expect(page).toHaveURL(/\/inbox\?view=mine$/);
+  // An owner watches the whole queue: All open.
+  await expect(page).toHaveURL(/\/inbox\?view=open$/);
 
   const rail = page.getByRole('complementary', { name: 'Navigation' });
   await rail.getByRole('link', { name: 'AI settings' }).click();

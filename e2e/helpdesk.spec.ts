@@ -62,8 +62,9 @@ async function signUpCompany(page: Page, who: { company: string; name: string; e
   await page.getByLabel('Password').fill(PASSWORD);
   if (shot) await page.screenshot({ path: screenshotPath(shot) });
   await page.getByRole('button', { name: 'Create workspace' }).click();
-  await expect(page).toHaveURL(/\/inbox\?view=mine$/);
-  await expect(page.getByRole('heading', { name: 'My open' })).toBeVisible();
+  // An owner watches the whole queue: they land on All open, not on an empty My open.
+  await expect(page).toHaveURL(/\/inbox\?view=open$/);
+  await expect(page.getByRole('heading', { name: 'All open' })).toBeVisible();
 }
 
 test('1. a company signs up and its owner stays signed in across a reload', async () => {
@@ -72,11 +73,11 @@ test('1. a company signs up and its owner stays signed in across a reload', asyn
   const rail = page.getByRole('complementary', { name: 'Navigation' });
   await expect(rail).toContainText(company);
   await expect(rail).toContainText(owner.name);
-  await expect(page.getByTestId('ticket-list')).toContainText('Nothing assigned to you is waiting.');
+  await expect(page.getByTestId('ticket-list')).toContainText('No open tickets.');
 
   await page.reload();
-  await expect(page).toHaveURL(/\/inbox\?view=mine$/);
-  await expect(page.getByRole('heading', { name: 'My open' })).toBeVisible();
+  await expect(page).toHaveURL(/\/inbox\?view=open$/);
+  await expect(page.getByRole('heading', { name: 'All open' })).toBeVisible();
   await expect(rail).toContainText(owner.name);
   await expect(rail).toContainText('owner');
 });
