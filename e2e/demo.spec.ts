@@ -63,6 +63,12 @@ test('8. the demo agent signs in to a busy inbox and moves through it with the k
   expect(await rows.count()).toBeGreaterThanOrEqual(20); // the list stays
   await page.screenshot({ path: screenshotPath('inbox-ticket-open') });
 
+  // r puts the cursor in the reply box; Esc takes it out again, and the page's keys work.
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('composer')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('composer')).not.toBeFocused();
+
   // And again from the open ticket: j, Enter.
   await page.keyboard.press('j');
   await expect(rows.nth(2)).toHaveClass(/selected/);

@@ -152,6 +152,7 @@ test('3. a customer registers in the help centre and sends a request', async () 
   await page.getByLabel('Tell us more').fill(body);
   await page.getByRole('button', { name: 'Send request' }).click();
   await expect(page).toHaveURL(/\/requests\/[0-9a-f-]{36}$/);
+  await expect(page.locator('.toast').filter({ hasText: /^We have your request #\d+\./ })).toBeVisible();
   ticketId = /\/requests\/([0-9a-f-]{36})$/.exec(page.url())![1];
   await expect(page.getByTestId('request-subject')).toHaveText(subject);
   await expect(page.getByTestId('request-status')).toHaveText('Open');

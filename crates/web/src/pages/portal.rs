@@ -13,6 +13,7 @@ use crate::components::confirm::ConfirmEmailBanner;
 use crate::components::form::{FormError, TextField};
 use crate::components::markdown::MessageText;
 use crate::components::time::Time;
+use crate::components::toast::use_toasts;
 use crate::live::use_live;
 use crate::session::use_session;
 
@@ -127,6 +128,7 @@ pub fn NewRequest() -> impl IntoView {
 #[component]
 fn NewRequestForm() -> impl IntoView {
     let api = use_api();
+    let toasts = use_toasts();
     let navigate = use_navigate();
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -143,6 +145,11 @@ fn NewRequestForm() -> impl IntoView {
         };
         let navigate = navigate.clone();
         submit.dispatch(api.tickets().create(request), move |created| {
+            // Said in words, with the number a customer quotes when they write again.
+            toasts.info(format!(
+                "We have your request #{}. We will answer here and by email.",
+                created.ticket.number
+            ));
             navigate(&format!("/requests/{}", created.ticket.id), Default::default())
         });
     };

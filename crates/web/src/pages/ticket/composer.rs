@@ -244,6 +244,11 @@ pub(super) fn Composer(
                     if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
                         event.prevent_default();
                         send();
+                    } else if event.key() == "Escape" {
+                        // Out of the box (the draft stays), so the page's keys work again.
+                        if let Some(textarea) = composer.get_untracked() {
+                            let _ = textarea.blur();
+                        }
                     }
                 }></textarea>
             {move || suggestion.get().map(|reply| view! {
