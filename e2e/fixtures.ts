@@ -65,6 +65,11 @@ export class BrowserProblems {
 /// `subject` (the server writes mail as .eml files without SMTP; the worker sends within moments).
 /// Only the path: the link's host is the server's public URL, and tests go through `baseURL`.
 export async function mailedLink(email: string, subject: string): Promise<string> {
+  return mailedPath(email, subject, /\/link\?token=[A-Za-z0-9_-]+&to=[^\s]*/);
+}
+
+/// The first match of `pattern` in the newest mail to `email` whose subject starts with `subject`.
+export async function mailedPath(email: string, subject: string, pattern: RegExp): Promise<string> {
   const dir = process.env.FERRODESK_E2E_MAIL_DIR;
   if (!dir) throw new Error('FERRODESK_E2E_MAIL_DIR is not set: the global setup did not start the server');
   const deadline = Date.now() + 15_000;
@@ -82,7 +87,7 @@ export async function mailedLink(email: string, subject: string): Promise<string
           .filter(({ text }) => new RegExp(`^Subject: ${escapeRegExp(subject)}`, 'mi').test(text))
           .sort((a, b) => b.at - a.at)
       : [];
-    const link = found.length ? /\/link\?token=[A-Za-z0-9_-]+&to=[^\s]*/.exec(found[0].text) : null;
+    const link = found.length ? pattern.exec(found[0].text) : null;
     if (link) return link[0];
     if (Date.now() > deadline) throw new Error(`no "${subject}" mail with a link to ${email} in ${dir}`);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -24,6 +24,7 @@ mod m20261206_000003_billing;
 mod m20261207_000001_macros;
 mod m20261207_000002_assign_on_reply;
 mod m20261207_000003_customer_notes;
+mod m20261208_000001_csat;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_macros::Migration),
             Box::new(m20261207_000002_assign_on_reply::Migration),
             Box::new(m20261207_000003_customer_notes::Migration),
+            Box::new(m20261208_000001_csat::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod billing;
 pub mod clock;
 pub mod config;
+pub mod csat;
 pub mod db;
 pub mod demo;
 pub mod edge;

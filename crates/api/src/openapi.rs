@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    ai, api_keys, auth, billing, macros, notifications, reports, sla, tickets, users, webhooks, widget, workspaces,
+    ai, api_keys, auth, billing, csat, macros, notifications, reports, sla, tickets, users, webhooks, widget,
+    workspaces,
 };
 
 #[derive(OpenApi)]
@@ -85,6 +86,8 @@ use crate::{
         macros::handlers::update,
         macros::handlers::delete,
         macros::handlers::render,
+        csat::handlers::get,
+        csat::handlers::answer,
         webhooks::handlers::create,
         webhooks::handlers::list,
         webhooks::handlers::get,
@@ -131,6 +134,8 @@ use crate::{
         (name = "reports", description = "The supervisor dashboard"),
         (name = "tickets", description = "Tickets and their threads"),
         (name = "macros", description = "Canned replies: texts with placeholders and the fields they set"),
+        (name = "csat", description = "Customer satisfaction: the rating page a solved ticket's mail links to \
+                                       (no session: the link's token is the key)"),
         (name = "ai", description = "Categories, reply drafts and AI settings"),
         (name = "webhooks", description = "Outgoing webhooks: endpoints, signed deliveries and their log"),
         (name = "widget", description = "The embeddable widget: its settings (owner), and the public API its \

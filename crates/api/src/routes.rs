@@ -10,8 +10,8 @@ use ferrodesk_shared::ErrorBody;
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
 use crate::{
-    ai, api_keys, auth, billing, health, macros, notifications, openapi, realtime, reports, sla, spa, tickets, users,
-    webhooks, widget, workspaces,
+    ai, api_keys, auth, billing, csat, health, macros, notifications, openapi, realtime, reports, sla, spa, tickets,
+    users, webhooks, widget, workspaces,
 };
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
@@ -48,6 +48,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(ai::routes)
                 .configure(tickets::routes)
                 .configure(macros::routes)
+                .configure(csat::routes)
                 .configure(webhooks::routes)
                 .configure(widget::routes)
                 .default_service(web::to(not_found)),

@@ -439,6 +439,7 @@ async fn workspace(db: &DatabaseConnection, slug: &str, founded: DateTime<Utc>) 
         billing_period_end: None,
         billing_cancel_at_period_end: false,
         assign_on_reply: true,
+        csat_enabled: true,
         billing_grace_until: None,
     };
     let active: workspaces::ActiveModel = model.clone().into();

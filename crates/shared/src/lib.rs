@@ -5,6 +5,7 @@ pub mod ai;
 pub mod api_keys;
 pub mod auth;
 pub mod billing;
+pub mod csat;
 pub mod error;
 pub mod events;
 pub mod ids;

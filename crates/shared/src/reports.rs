@@ -86,6 +86,9 @@ pub struct Overview {
     /// Every agent, supervisor and owner, by name.
     pub agents: Vec<AgentStats>,
     pub widget: WidgetStats,
+    /// Customer satisfaction: ratings given in the range.
+    #[serde(default)]
+    pub csat: crate::csat::CsatStats,
 }
 
 /// The embeddable widget in the range: questions it answered without a ticket.

@@ -140,6 +140,9 @@ pub struct TicketDetail {
     /// Missed targets, for the timeline (staff only; empty for customers).
     #[serde(default)]
     pub breaches: Vec<crate::sla::SlaBreach>,
+    /// The customer's satisfaction rating once given (staff only; none for customers).
+    #[serde(default)]
+    pub rating: Option<crate::csat::TicketRating>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

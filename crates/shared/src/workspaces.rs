@@ -59,6 +59,13 @@ pub struct Workspace {
 pub struct HelpdeskSettings {
     /// The first public reply by staff on an unassigned ticket assigns it to whoever sent it.
     pub assign_on_reply: bool,
+    /// When a ticket is first solved, its customer is mailed a one-click good / bad rating.
+    #[serde(default = "yes")]
+    pub csat_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `PATCH /api/v1/workspace/settings` (supervisors and owners): the fields to change.
@@ -68,6 +75,8 @@ pub struct HelpdeskSettings {
 pub struct HelpdeskSettingsPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_on_reply: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_enabled: Option<bool>,
 }
 
 /// What anyone may know of a workspace: how its help centre introduces itself.

@@ -17,6 +17,7 @@ use crate::pages::inbox::{Inbox, NoTicketOpen};
 use crate::pages::macros::MacrosScreen;
 use crate::pages::new_ticket::NewTicketPage;
 use crate::pages::portal::{NewRequest, RequestView, Requests};
+use crate::pages::rate::RatePage;
 use crate::pages::sla_settings::SlaSettings;
 use crate::pages::team::Team;
 use crate::pages::ticket::TicketPane;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/join/:slug") view=Register />
                 <Route path=path!("/invite/:token") view=AcceptInvitation />
                 <Route path=path!("/link") view=LinkSignIn />
+                <Route path=path!("/rate/:token") view=RatePage />
                 <ParentRoute path=path!("/inbox") view=Inbox>
                     <Route path=path!("") view=NoTicketOpen />
                     <Route path=path!(":id") view=TicketPane />

@@ -33,6 +33,12 @@ impl WorkspaceScope {
         Self { workspace_id }
     }
 
+    /// For a satisfaction survey's link, whose unguessable token names one ticket of one workspace
+    /// (`csat::`): the page reads that ticket's number and subject, nothing else.
+    pub(crate) fn for_survey_link(workspace_id: WorkspaceId) -> Self {
+        Self { workspace_id }
+    }
+
     pub fn id(&self) -> WorkspaceId {
         self.workspace_id
     }

@@ -4,6 +4,7 @@
 
 use ferrodesk_shared::Role;
 use ferrodesk_shared::ai::CategorySource;
+use ferrodesk_shared::csat::Rating;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::{BreachAction, BreachKind};
 use ferrodesk_shared::tickets::{Priority, TicketStatus};
@@ -82,6 +83,11 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// `csat_surveys.rating`.
+    StoredRating <=> Rating { Good, Bad }
+}
+
+stored_enum! {
     /// `webhook_deliveries.status`.
     StoredDeliveryStatus <=> DeliveryStatus { Pending, Delivered, Failed }
 }
@@ -118,6 +124,7 @@ mod tests {
         stores_the_contract_names::<StoredDeliveryStatus, DeliveryStatus>(|status| status.as_str().to_owned());
         stores_the_contract_names::<StoredStatus, TicketStatus>(|status| status.as_str().to_owned());
         stores_the_contract_names::<StoredPriority, Priority>(|priority| priority.as_str().to_owned());
+        stores_the_contract_names::<StoredRating, Rating>(|rating| rating.as_str().to_owned());
         stores_the_contract_names::<StoredCategorySource, CategorySource>(serde_name);
         // The breach enums have no `as_str`; the strings stored were their serde names.
         stores_the_contract_names::<StoredBreachKind, BreachKind>(serde_name);

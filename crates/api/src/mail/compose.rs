@@ -74,6 +74,28 @@ pub fn agent_replied(sender: &Sender<'_>, ticket: &Ticket, message: &Message, li
     }
 }
 
+/// To the customer, when their ticket is first solved: one link to rate it good, one bad. In the
+/// ticket's thread, like the replies.
+pub fn satisfaction_survey(sender: &Sender<'_>, ticket: &Ticket, link: &str) -> OutgoingEmail {
+    let root = sender.thread_root(ticket);
+    OutgoingEmail {
+        to_address: ticket.requester.email.clone(),
+        to_name: ticket.requester.name.clone(),
+        from_name: sender.sender_name(),
+        subject: format!("How did we do? [#{}] {}", ticket.number, ticket.subject),
+        body_text: format!(
+            "Hello {},\n\nYour request #{} \"{}\" is solved. How would you rate the help you received?\n\n             Good, I'm satisfied:\n{link}?rating=good\n\nBad, I'm unsatisfied:\n{link}?rating=bad\n\n             One click is enough; the page lets you add a comment. The links work for 30 days.\n\n             If something is still wrong, just write to us again on your request.{}",
+            ticket.requester.name,
+            ticket.number,
+            ticket.subject,
+            signature(sender)
+        ),
+        message_id: format!("<survey-{}@{}>", ticket.id, sender.domain),
+        in_reply_to: Some(root.clone()),
+        references: Some(root),
+    }
+}
+
 /// "1 hour", "72 hours", "30 minutes": how long a link works, in words.
 pub fn lifetime(seconds: i64) -> String {
     let plural = |count: i64, unit: &str| format!("{count} {unit}{}", if count == 1 { "" } else { "s" });

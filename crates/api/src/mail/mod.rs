@@ -34,6 +34,8 @@ pub enum MailKind {
     TicketReceived,
     /// An agent's public reply, to the ticket's customer.
     AgentReplied,
+    /// "How did we do?": a solved ticket's good / bad rating links (`csat::`).
+    SatisfactionSurvey,
 }
 
 /// The mail service of the app state: the mailer, and the bell that wakes the worker.

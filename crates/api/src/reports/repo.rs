@@ -27,7 +27,7 @@ impl Moment {
     }
 }
 
-fn placeholders(backend: DbBackend, count: usize) -> Vec<String> {
+pub(crate) fn placeholders(backend: DbBackend, count: usize) -> Vec<String> {
     (1..=count).map(|n| crate::db::placeholder(backend, n)).collect()
 }
 
@@ -41,7 +41,7 @@ fn minutes_between(backend: DbBackend, from: &str, to: &str) -> String {
 
 /// The UTC hour of a timestamp, as SQL to group by. SQLite keeps timestamps as ISO-8601 text, so the
 /// hour is its first 13 characters (no date function per row); PostgreSQL truncates natively.
-fn hour_of(backend: DbBackend, column: &str) -> String {
+pub(crate) fn hour_of(backend: DbBackend, column: &str) -> String {
     match backend {
         DbBackend::Postgres => format!("date_trunc('hour', {column} AT TIME ZONE 'UTC')"),
         _ => format!("substr({column}, 1, 13)"),
@@ -49,7 +49,7 @@ fn hour_of(backend: DbBackend, column: &str) -> String {
 }
 
 /// Reads an hour bucket made by `hour_of`.
-fn hour_bucket(backend: DbBackend, row: &sea_orm::QueryResult) -> ApiResult<DateTime<Utc>> {
+pub(crate) fn hour_bucket(backend: DbBackend, row: &sea_orm::QueryResult) -> ApiResult<DateTime<Utc>> {
     if backend == DbBackend::Postgres {
         let at: NaiveDateTime = row.try_get("", "hour")?;
         return Ok(Utc.from_utc_datetime(&at));
@@ -62,7 +62,11 @@ fn hour_bucket(backend: DbBackend, row: &sea_orm::QueryResult) -> ApiResult<Date
     Ok(Utc.from_utc_datetime(&at))
 }
 
-async fn rows(conn: &impl ConnectionTrait, sql: String, values: Vec<Value>) -> ApiResult<Vec<sea_orm::QueryResult>> {
+pub(crate) async fn rows(
+    conn: &impl ConnectionTrait,
+    sql: String,
+    values: Vec<Value>,
+) -> ApiResult<Vec<sea_orm::QueryResult>> {
     Ok(conn
         .query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values))
         .await?)

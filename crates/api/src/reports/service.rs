@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use ferrodesk_shared::Role;
+use ferrodesk_shared::csat::{CsatAgent, CsatDay, CsatStats, Rating, score};
 use ferrodesk_shared::reports::{
     AgentStats, Backlog, DayCount, DurationStats, Overview, ReportQuery, SlaStats, WidgetStats,
 };
@@ -121,6 +122,13 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
         });
     }
 
+    let csat = csat_stats(
+        tz,
+        (query.from, query.to),
+        crate::csat::repo::ratings(db, scope, start, end).await?,
+        crate::csat::repo::offered(db, scope, start, end).await?,
+        &agents,
+    );
     let (conversations, deflected) = crate::widget::answers::counts(db, scope, start, end).await?;
     let asked = conversations + deflected;
     Ok(Overview {
@@ -151,7 +159,67 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
                 deflected as f64 / asked as f64
             },
         },
+        csat,
     })
+}
+
+/// The ratings per local day, zeros included, and per agent (those with ratings, best first).
+/// Ratings of tickets solved unassigned count in the totals and days only.
+fn csat_stats(
+    tz: Tz,
+    (from, to): (NaiveDate, NaiveDate),
+    hours: Vec<crate::csat::repo::RatingHour>,
+    offered: u64,
+    agents: &[AgentStats],
+) -> CsatStats {
+    let mut by_day: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
+    let mut by_agent: BTreeMap<Uuid, (u64, u64)> = BTreeMap::new();
+    let mut totals = (0, 0);
+    for hour in hours {
+        let add = |counts: &mut (u64, u64)| match hour.rating {
+            Rating::Good => counts.0 += hour.count,
+            Rating::Bad => counts.1 += hour.count,
+        };
+        add(by_day.entry(hour.at.with_timezone(&tz).date_naive()).or_default());
+        if let Some(agent) = hour.agent {
+            add(by_agent.entry(agent).or_default());
+        }
+        add(&mut totals);
+    }
+    let per_day = from
+        .iter_days()
+        .take_while(|day| *day <= to)
+        .map(|date| {
+            let (good, bad) = by_day.get(&date).copied().unwrap_or_default();
+            CsatDay { date, good, bad }
+        })
+        .collect();
+    let mut per_agent: Vec<CsatAgent> = agents
+        .iter()
+        .filter_map(|stats| {
+            let (good, bad) = by_agent.get(&stats.agent.id.0).copied()?;
+            Some(CsatAgent {
+                agent: stats.agent.clone(),
+                good,
+                bad,
+                score: score(good, bad),
+            })
+        })
+        .collect();
+    per_agent.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then((b.good + b.bad).cmp(&(a.good + a.bad)))
+    });
+    CsatStats {
+        good: totals.0,
+        bad: totals.1,
+        score: score(totals.0, totals.1),
+        offered,
+        per_day,
+        per_agent,
+    }
 }
 
 #[cfg(test)]

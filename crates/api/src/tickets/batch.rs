@@ -250,6 +250,20 @@ impl Shared {
         issued.url
     }
 
+    /// The link a public staff reply's mail carries to its customer (`requester`, as read by this
+    /// batch): signs them in on the ticket. None when the message mails nobody.
+    pub fn reply_link(
+        &self,
+        state: &AppState,
+        requester: Option<&crate::db::entities::users::Model>,
+        ticket: &ferrodesk_shared::tickets::Ticket,
+        message: &ferrodesk_shared::tickets::Message,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<String> {
+        let requester = requester.filter(|_| super::effects::mails_customer(ticket, message))?;
+        Some(self.sign_in_link(state, requester.id, &format!("/requests/{}", ticket.id.0), now))
+    }
+
     fn written(&self) -> std::sync::MutexGuard<'_, Written> {
         lock(&self.written)
     }
@@ -780,6 +794,7 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
             ticket: for_viewer(&create.principal, ticket),
             messages: vec![into_message(message.clone(), summary_of(&create.principal))],
             breaches: Vec::new(),
+            rating: None,
         });
         first_messages.push(message);
     }

@@ -10,11 +10,12 @@ use ferrodesk_shared::Role;
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::notifications::NotificationKind;
 use ferrodesk_shared::sla::BreachKind;
-use ferrodesk_shared::tickets::{Message, Ticket};
+use ferrodesk_shared::tickets::{Message, Ticket, TicketStatus};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::auth::{Principal, WorkspaceScope};
+use crate::csat;
 use crate::db::entities::{notifications, workspaces};
 use crate::error::ApiResult;
 use crate::mail::{MailKind, OutgoingEmail, compose, outbox};
@@ -49,6 +50,9 @@ pub struct Outbound {
     events: Vec<EventDraft>,
     notifications: Vec<notifications::Model>,
     mail: Vec<(MailKind, Compose)>,
+    /// Tickets just solved for a customer: each is offered a satisfaction survey, if it never had
+    /// one and the workspace has them on (decided in `write`, which has the workspace row).
+    surveys: Vec<Ticket>,
 }
 
 impl Outbound {
@@ -59,7 +63,7 @@ impl Outbound {
 
     /// Whether `write` will queue mail (so the mail worker is worth waking).
     pub fn has_mail(&self) -> bool {
-        !self.mail.is_empty()
+        !self.mail.is_empty() || !self.surveys.is_empty()
     }
 
     fn event(&mut self, event: EventDraft) {
@@ -76,6 +80,7 @@ impl Outbound {
         self.events.extend(other.events);
         self.notifications.extend(other.notifications);
         self.mail.extend(other.mail);
+        self.surveys.extend(other.surveys);
     }
 }
 
@@ -97,11 +102,31 @@ pub async fn write(
         public_url: &state.settings.public_url,
         domain: state.mail.domain(),
     };
-    let mails = outbound
+    let mut mails: Vec<_> = outbound
         .mail
         .into_iter()
         .map(|(kind, compose)| (kind, compose(&sender)))
         .collect();
+    if workspace.csat_enabled && !outbound.surveys.is_empty() {
+        let offers = outbound
+            .surveys
+            .iter()
+            .map(|ticket| csat::repo::Offer {
+                ticket_id: ticket.id.0,
+                requester_id: ticket.requester.id.0,
+                agent_id: ticket.assignee.as_ref().map(|assignee| assignee.id.0),
+            })
+            .collect();
+        for (ticket_id, token) in csat::repo::offer(conn, scope, offers, now).await? {
+            if let Some(ticket) = outbound.surveys.iter().find(|ticket| ticket.id.0 == ticket_id) {
+                let link = format!("{}/rate/{token}", state.settings.public_url.trim_end_matches('/'));
+                mails.push((
+                    MailKind::SatisfactionSurvey,
+                    compose::satisfaction_survey(&sender, ticket, &link),
+                ));
+            }
+        }
+    }
     outbox::enqueue_many(conn, Some(scope.uuid()), mails, now).await
 }
 
@@ -148,6 +173,18 @@ pub fn ticket_updated(
 ) -> ApiResult<Outbound> {
     let mut outbound = Outbound::default();
     outbound.event(updated_event(ticket));
+    let solved = transition.has(|effect| {
+        matches!(
+            effect,
+            Effect::StatusChanged {
+                to: TicketStatus::Solved,
+                ..
+            }
+        )
+    });
+    if solved && ticket.requester.role == Role::Customer {
+        outbound.surveys.push(ticket.clone());
+    }
     if let Some((_, Some(assignee))) = transition.assigned()
         && assignee != principal.id().0
     {

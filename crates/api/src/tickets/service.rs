@@ -550,12 +550,7 @@ impl batch::Change for Merging {
             let into = view_with(target, &mut people)?;
             let message = into_message(message, summary_of(principal));
             let note = into_message(note, summary_of(principal));
-            let reply_link = match requester {
-                Some(requester) if effects::mails_customer(&into, &message) => {
-                    Some(shared.sign_in_link(state, requester.id, &format!("/requests/{}", into.id.0), now))
-                }
-                _ => None,
-            };
+            let reply_link = shared.reply_link(state, requester.as_ref(), &into, &message, now);
             let mut outbound = effects::ticket_updated(principal, &closed, &merged, now)?;
             outbound.absorb(effects::message_created(principal, &merged, &note, None, now)?);
             outbound.absorb(effects::message_created(principal, &into, &message, reply_link, now)?);
@@ -802,12 +797,7 @@ impl batch::Change for Replying {
             shared.saved(record.clone());
             let ticket = view_with(record, &mut people)?;
             let message = into_message(message, summary_of(principal));
-            let reply_link = match requester {
-                Some(requester) if effects::mails_customer(&ticket, &message) => {
-                    Some(shared.sign_in_link(state, requester.id, &format!("/requests/{}", ticket.id.0), now))
-                }
-                _ => None,
-            };
+            let reply_link = shared.reply_link(state, requester.as_ref(), &ticket, &message, now);
             let mut outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
             if let Some(patched) = &patched {
                 outbound.absorb(effects::ticket_updated(principal, patched, &ticket, now)?);
@@ -942,15 +932,19 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
             Ok(into_message(message, author))
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let breaches = if staff {
-        sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?
+    let (breaches, rating) = if staff {
+        (
+            sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?,
+            crate::csat::service::of_ticket(&state.db, principal.scope(), ticket.id).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     Ok(TicketDetail {
         ticket: for_viewer(principal, with_people(ticket, &people)?),
         messages,
         breaches,
+        rating,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use ferrodesk_shared::users::{PersonNote, PersonNoteInput, PersonProfile, User, UserList, UserListQuery};
 use ferrodesk_shared::{Permission, Role, UserId};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::auth::Principal;
 use crate::clock;
@@ -81,13 +81,14 @@ async fn note_of(
     principal: &Principal,
     user: uuid::Uuid,
 ) -> ApiResult<Option<PersonNote>> {
-    let Some(row) = person_notes::Entity::find_by_id(user).one(conn).await? else {
+    // Scoped in the query itself, as every tenant read is (the caller checked the user row too).
+    let Some(row) = person_notes::Entity::find_by_id(user)
+        .filter(person_notes::Column::WorkspaceId.eq(principal.scope().uuid()))
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
-    // The user row is this workspace's (checked by the caller); the note must be too.
-    if row.workspace_id != principal.scope().uuid() {
-        return Ok(None);
-    }
     let updated_by = match row.updated_by {
         Some(author) => repo::by_ids(conn, principal.scope(), [author])
             .await?

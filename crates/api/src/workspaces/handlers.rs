@@ -52,5 +52,6 @@ pub async fn update_settings(
 fn settings_of(workspace: &crate::db::entities::workspaces::Model) -> HelpdeskSettings {
     HelpdeskSettings {
         assign_on_reply: workspace.assign_on_reply,
+        csat_enabled: workspace.csat_enabled,
     }
 }

@@ -44,6 +44,7 @@ pub async fn insert(
         billing_cancel_at_period_end: Set(false),
         billing_grace_until: Set(None),
         assign_on_reply: Set(true),
+        csat_enabled: Set(true),
     }
     .insert(conn)
     .await
@@ -76,6 +77,9 @@ pub async fn update_settings(
         .filter(workspaces::Column::Id.eq(scope.uuid()));
     if let Some(assign_on_reply) = patch.assign_on_reply {
         update = update.col_expr(workspaces::Column::AssignOnReply, Expr::value(assign_on_reply));
+    }
+    if let Some(csat_enabled) = patch.csat_enabled {
+        update = update.col_expr(workspaces::Column::CsatEnabled, Expr::value(csat_enabled));
     }
     update.exec(conn).await?;
     get(conn, scope).await

@@ -237,6 +237,32 @@ async fn notifications_carry_the_storys_times_and_the_old_ones_were_read() {
 }
 
 #[tokio::test]
+async fn the_dashboard_shows_the_customers_ratings_over_the_storys_days() {
+    let (app, report) = seeded_app().await;
+    let supervisor = login(&app, &report, Role::Supervisor).await;
+    let today = Utc::now().date_naive();
+    let from = today - Duration::days(29);
+    let overview: ferrodesk_shared::reports::Overview = expect_json(
+        app.get(
+            &format!("/api/v1/reports/overview?from={from}&to={today}"),
+            &supervisor.access_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let csat = overview.csat;
+    assert!(csat.good >= 5 && csat.bad >= 1, "{csat:?}");
+    assert!(
+        csat.offered > csat.good + csat.bad,
+        "some surveys went unanswered: {csat:?}"
+    );
+    let days_rated = csat.per_day.iter().filter(|day| day.good + day.bad > 0).count();
+    assert!(days_rated >= 3, "ratings over the story's days, not one: {csat:?}");
+    assert!(csat.per_agent.len() >= 2, "{csat:?}");
+}
+
+#[tokio::test]
 async fn a_customer_sees_only_their_own_tickets_and_never_internal_notes() {
     let (app, report) = seeded_app().await;
     let customer = login(&app, &report, Role::Customer).await;

@@ -10,6 +10,7 @@ mod auth;
 mod billing;
 mod bulk;
 mod contract;
+mod csat;
 mod demo;
 mod errors;
 mod faults;

@@ -7,6 +7,7 @@ mod ai;
 mod api_keys;
 mod auth;
 mod billing;
+mod csat;
 mod invitations;
 mod macros;
 mod notifications;

@@ -1,12 +1,13 @@
 //! The supervisor dashboard: a date range (in the browser's time zone) with presets, stat tiles,
 //! tickets created and solved per day, the backlog by status, the widget's conversations and
-//! deflection, and a row per agent. Every chart has
+//! deflection, customer satisfaction (per day and per agent), and a row per agent. Every chart has
 //! a table beside it with the exact numbers. The URL holds the range; the numbers refresh live
 //! (at most every few seconds) as tickets move.
 
 use std::time::Duration;
 
 use chrono::{Datelike, Local, NaiveDate};
+use ferrodesk_shared::csat::{CsatDay, CsatStats};
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::reports::{Backlog, Overview, ReportQuery, WidgetStats};
 use ferrodesk_shared::tickets::TicketStatus;
@@ -486,6 +487,8 @@ fn OverviewView(overview: Overview) -> impl IntoView {
 
         <WidgetCard stats=overview.widget.clone() range=range.clone() />
 
+        <CsatCard stats=overview.csat.clone() range=range.clone() />
+
         <section class="agents" aria-label="Agents">
             <h2>{format!("Agents, {range}")}</h2>
             {if overview.agents.is_empty() {
@@ -569,6 +572,101 @@ fn WidgetCard(stats: WidgetStats, range: String) -> impl IntoView {
         <section class="widget-card" aria-labelledby="widget-card-title" data-testid="widget-card">
             <div class="row">
                 <h2 id="widget-card-title">"Widget"</h2>
+                <span class="small muted">{range}</span>
+            </div>
+            {body}
+        </section>
+    }
+}
+
+/// Customer satisfaction in the range: the share of good ratings, how many customers answered the
+/// survey, and the ratings per day and per agent.
+#[component]
+fn CsatCard(stats: CsatStats, range: String) -> impl IntoView {
+    let rated = stats.good + stats.bad;
+    let body = if rated == 0 {
+        view! {
+            <div class="empty chart-empty" data-testid="csat-empty">
+                <strong>"No ratings in this range."</strong>
+                {format!(
+                    "When a ticket is solved, its customer is mailed a one-click good or bad rating; {} {} mailed in this range.",
+                    stats.offered,
+                    plural(stats.offered, "survey")
+                )}
+            </div>
+        }
+        .into_any()
+    } else {
+        let days: Vec<CsatDay> = stats
+            .per_day
+            .iter()
+            .rev()
+            .filter(|day| day.good + day.bad > 0)
+            .cloned()
+            .collect();
+        let response = if stats.offered == 0 {
+            0.0
+        } else {
+            rated as f64 / stats.offered as f64
+        };
+        view! {
+            <div class="stats">
+                <div class="stat" data-testid="csat-score">
+                    <div class="stat-label">"Satisfaction"</div>
+                    <div class="stat-value" data-testid="csat-score-value">{percent(stats.score.unwrap_or(0.0))}</div>
+                    <div class="small muted">{format!("{} good of {rated} {}", stats.good, plural(rated, "rating"))}</div>
+                </div>
+                <div class="stat" data-testid="csat-bad">
+                    <div class="stat-label">"Bad ratings"</div>
+                    <div class="stat-value" data-testid="csat-bad-value">{stats.bad}</div>
+                    <div class="small muted">"customers who were not satisfied"</div>
+                </div>
+                <div class="stat" data-testid="csat-response">
+                    <div class="stat-label">"Response rate"</div>
+                    <div class="stat-value">{percent(response.min(1.0))}</div>
+                    <div class="small muted">{format!("of {} {} mailed in the range", stats.offered, plural(stats.offered, "survey"))}</div>
+                </div>
+            </div>
+            <div class="chart-row">
+                <div class="table-box">
+                    <table class="table compact" data-testid="csat-days">
+                        <caption class="sr-only">{format!("Ratings per day, {range}")}</caption>
+                        <thead><tr><th scope="col">"Day"</th><th scope="col" class="num">"Good"</th><th scope="col" class="num">"Bad"</th></tr></thead>
+                        <tbody>
+                            {days.into_iter().map(|day| view! {
+                                <tr>
+                                    <td>{day.date.format("%a %-d %b").to_string()}</td>
+                                    <td class="num">{day.good}</td>
+                                    <td class="num">{day.bad}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <div class="table-box">
+                    <table class="table compact" data-testid="csat-agents">
+                        <caption class="sr-only">{format!("Ratings per agent, {range}")}</caption>
+                        <thead><tr><th scope="col">"Agent"</th><th scope="col" class="num">"Good"</th><th scope="col" class="num">"Bad"</th><th scope="col" class="num">"Satisfaction"</th></tr></thead>
+                        <tbody>
+                            {stats.per_agent.into_iter().map(|row| view! {
+                                <tr data-testid="csat-agent-row">
+                                    <td>{row.agent.name}</td>
+                                    <td class="num">{row.good}</td>
+                                    <td class="num">{row.bad}</td>
+                                    <td class="num">{percent(row.score.unwrap_or(0.0))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="widget-card" aria-labelledby="csat-card-title" data-testid="csat-card">
+            <div class="row">
+                <h2 id="csat-card-title">"Customer satisfaction"</h2>
                 <span class="small muted">{range}</span>
             </div>
             {body}

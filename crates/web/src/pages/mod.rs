@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod macros;
 pub mod new_ticket;
 pub mod portal;
+pub mod rate;
 pub mod shell;
 pub mod sla_settings;
 pub mod team;

@@ -255,24 +255,43 @@ fn WorkflowSettings() -> impl IntoView {
     let load_error = loading.error();
     loading.dispatch(api.workspaces().settings(), move |loaded| settings.set(Some(loaded)));
     let saving = use_submit();
-    let set_assign_on_reply = move |on: bool| {
-        let patch = HelpdeskSettingsPatch {
-            assign_on_reply: Some(on),
-        };
+    // Saves one setting; `said` words the saved state for the toast.
+    let save = move |patch: HelpdeskSettingsPatch, said: fn(&HelpdeskSettings) -> &'static str| {
         saving.dispatch_with(api.workspaces().update_settings(patch), move |result| match result {
             Ok(saved) => {
-                let on = saved.assign_on_reply;
+                toasts.info(said(&saved));
                 settings.set(Some(saved));
-                toasts.info(if on {
-                    "Replies now assign unassigned tickets."
-                } else {
-                    "Replies no longer assign tickets."
-                });
             }
             Err(error) => {
                 toasts.error(format!("The setting was not saved. {}", error.message()));
                 // Put the box back to what the server holds.
                 loading.dispatch(api.workspaces().settings(), move |loaded| settings.set(Some(loaded)));
+            }
+        });
+    };
+    let set_assign_on_reply = move |on: bool| {
+        let patch = HelpdeskSettingsPatch {
+            assign_on_reply: Some(on),
+            ..HelpdeskSettingsPatch::default()
+        };
+        save(patch, |saved| {
+            if saved.assign_on_reply {
+                "Replies now assign unassigned tickets."
+            } else {
+                "Replies no longer assign tickets."
+            }
+        });
+    };
+    let set_csat = move |on: bool| {
+        let patch = HelpdeskSettingsPatch {
+            csat_enabled: Some(on),
+            ..HelpdeskSettingsPatch::default()
+        };
+        save(patch, |saved| {
+            if saved.csat_enabled {
+                "Solved tickets now ask their customer for a rating."
+            } else {
+                "Solved tickets no longer ask for a rating."
             }
         });
     };
@@ -291,6 +310,16 @@ fn WorkflowSettings() -> impl IntoView {
             </label>
             <span class="small muted">
                 "Only unassigned tickets; internal notes and replies through an API key never assign."
+            </span>
+            <label class="check">
+                <input type="checkbox" data-testid="csat-enabled"
+                    disabled=move || settings.with(Option::is_none) || saving.pending()
+                    prop:checked=move || settings.with(|settings| settings.as_ref().is_some_and(|settings| settings.csat_enabled))
+                    on:change=move |event| set_csat(event_target_checked(&event)) />
+                " Ask customers to rate the help when their ticket is solved"
+            </label>
+            <span class="small muted">
+                "One email per ticket, the first time it is solved, with a good and a bad link; the dashboard shows the ratings."
             </span>
         </section>
     }

@@ -4,6 +4,7 @@
 pub mod ai_settings;
 pub mod api_keys;
 pub mod categorise_queue;
+pub mod csat_surveys;
 pub mod events;
 pub mod idempotency_keys;
 pub mod invitations;

@@ -24,6 +24,8 @@ pub struct Model {
     pub billing_grace_until: Option<DateTimeUtc>,
     /// The first public staff reply on an unassigned ticket assigns it to its sender.
     pub assign_on_reply: bool,
+    /// Solved tickets offer their customer a satisfaction rating (`csat::`).
+    pub csat_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
