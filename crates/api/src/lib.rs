@@ -3,6 +3,7 @@
 
 pub mod ai;
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod billing;
 pub mod clock;
