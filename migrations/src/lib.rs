@@ -25,6 +25,7 @@ mod m20261207_000001_macros;
 mod m20261207_000002_assign_on_reply;
 mod m20261207_000003_customer_notes;
 mod m20261208_000001_csat;
+mod m20261208_000002_attachments;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_assign_on_reply::Migration),
             Box::new(m20261207_000003_customer_notes::Migration),
             Box::new(m20261208_000001_csat::Migration),
+            Box::new(m20261208_000002_attachments::Migration),
         ]
     }
 }

@@ -45,6 +45,34 @@ pub struct Settings {
     pub realtime: RealtimeSettings,
     pub webhooks: WebhookSettings,
     pub billing: BillingSettings,
+    pub attachments: AttachmentSettings,
+}
+
+/// Files on messages (`attachments::`).
+#[derive(Clone, Debug)]
+pub struct AttachmentSettings {
+    pub store: BlobStore,
+    /// `FERRODESK_ATTACHMENT_MAX_BYTES`, default 10485760 (10 MiB): larger uploads answer 413.
+    pub max_bytes: usize,
+    /// `FERRODESK_UPLOADS_PER_HOUR`, default 100: files one person (or API key) may upload in an hour.
+    pub uploads_per_hour: u32,
+}
+
+/// Where attachments' bytes live.
+#[derive(Clone, Debug)]
+pub enum BlobStore {
+    /// `<data dir>/attachments`, the default: nothing else to run.
+    Local(PathBuf),
+    /// An S3-compatible store, when `FERRODESK_S3_BUCKET` is set: `FERRODESK_S3_ENDPOINT` (for a
+    /// store that is not AWS), `FERRODESK_S3_REGION` (`us-east-1`), `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`; plain http only to an endpoint that says `http://`.
+    S3 {
+        bucket: String,
+        endpoint: Option<String>,
+        region: String,
+        access_key_id: String,
+        secret_access_key: Secret,
+    },
 }
 
 /// Billing through Stripe. With no `STRIPE_SECRET_KEY` (the embedded default) billing is off: the
@@ -442,6 +470,20 @@ impl Settings {
                 worker: true,
             },
             billing: billing_from(&lookup)?,
+            attachments: AttachmentSettings {
+                store: match lookup("FERRODESK_S3_BUCKET") {
+                    Some(bucket) => BlobStore::S3 {
+                        bucket,
+                        endpoint: lookup("FERRODESK_S3_ENDPOINT"),
+                        region: lookup("FERRODESK_S3_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+                        access_key_id: lookup("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+                        secret_access_key: Secret::new(lookup("AWS_SECRET_ACCESS_KEY").unwrap_or_default()),
+                    },
+                    None => BlobStore::Local(data_dir.join("attachments")),
+                },
+                max_bytes: parse_or(&lookup, "FERRODESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)?,
+                uploads_per_hour: parse_or(&lookup, "FERRODESK_UPLOADS_PER_HOUR", 100)?,
+            },
             log: LogSettings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
                 format,

@@ -80,7 +80,10 @@ impl SecurityHeaders {
         } else {
             &self.app_policy
         };
-        if !framed {
+        // An attachment's download sets its own, stricter policy (a sandbox): it stays.
+        let own_policy =
+            path.starts_with("/api/v1/attachments/") && headers.contains_key(header::CONTENT_SECURITY_POLICY);
+        if !framed && !own_policy {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
         }
         headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -32,6 +32,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    /// An uploaded file whose bytes are not a type we take (whatever its name says).
+    #[error("{0}")]
+    UnsupportedFile(&'static str),
     #[error("too many requests; retry in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
     #[error("{message}")]
@@ -86,7 +89,7 @@ impl ApiError {
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::LinkExpired => ErrorCode::LinkExpired,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedFile(_) => ErrorCode::UnsupportedMediaType,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::PlanLimit { .. } => ErrorCode::PlanLimit,
             ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    ai, api_keys, auth, billing, csat, macros, notifications, reports, sla, tickets, users, webhooks, widget,
-    workspaces,
+    ai, api_keys, attachments, auth, billing, csat, macros, notifications, reports, sla, tickets, users, webhooks,
+    widget, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -88,6 +88,8 @@ use crate::{
         macros::handlers::render,
         csat::handlers::get,
         csat::handlers::answer,
+        attachments::handlers::upload,
+        attachments::handlers::download,
         webhooks::handlers::create,
         webhooks::handlers::list,
         webhooks::handlers::get,
@@ -134,6 +136,7 @@ use crate::{
         (name = "reports", description = "The supervisor dashboard"),
         (name = "tickets", description = "Tickets and their threads"),
         (name = "macros", description = "Canned replies: texts with placeholders and the fields they set"),
+        (name = "attachments", description = "Files on messages: upload the bytes, then send the ids with a message"),
         (name = "csat", description = "Customer satisfaction: the rating page a solved ticket's mail links to \
                                        (no session: the link's token is the key)"),
         (name = "ai", description = "Categories, reply drafts and AI settings"),

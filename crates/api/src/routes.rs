@@ -10,8 +10,8 @@ use ferrodesk_shared::ErrorBody;
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
 use crate::{
-    ai, api_keys, auth, billing, csat, health, macros, notifications, openapi, realtime, reports, sla, spa, tickets,
-    users, webhooks, widget, workspaces,
+    ai, api_keys, attachments, auth, billing, csat, health, macros, notifications, openapi, realtime, reports, sla,
+    spa, tickets, users, webhooks, widget, workspaces,
 };
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
@@ -49,6 +49,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(tickets::routes)
                 .configure(macros::routes)
                 .configure(csat::routes)
+                .configure(|config| attachments::routes(config, &state.settings.attachments))
                 .configure(webhooks::routes)
                 .configure(widget::routes)
                 .default_service(web::to(not_found)),

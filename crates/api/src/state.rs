@@ -37,6 +37,8 @@ pub struct AppState {
     pub webhooks: Webhooks,
     /// Stripe (when set up), the billing job's bell and the Stripe webhook's rate limit.
     pub billing: crate::billing::Billing,
+    /// Where attachments' bytes are kept (a folder, or an S3-compatible store).
+    pub blobs: crate::attachments::store::Blobs,
     /// The built web app (its hashed assets, its inline scripts' hashes for the CSP).
     pub web: Arc<crate::spa::WebApp>,
     /// Requests in flight, and whether a graceful shutdown has begun.
@@ -58,6 +60,7 @@ impl AppState {
             ai,
             webhooks,
             billing: crate::billing::Billing::new(&settings.billing)?,
+            blobs: crate::attachments::store::Blobs::new(&settings.attachments.store)?,
             mail: Mail::new(&settings.mail)?,
             batcher: crate::tickets::Batcher::default(),
             realtime,

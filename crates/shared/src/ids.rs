@@ -78,3 +78,7 @@ id_type!(
     /// A macro (canned reply) of a workspace.
     MacroId
 );
+id_type!(
+    /// A file uploaded to a workspace, then carried by a message.
+    AttachmentId
+);

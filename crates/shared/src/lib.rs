@@ -3,6 +3,7 @@
 
 pub mod ai;
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod billing;
 pub mod csat;
@@ -23,7 +24,7 @@ pub mod workspaces;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{
-    ApiKeyId, InvitationId, MacroId, MessageId, NotificationId, TicketId, UserId, WebhookDeliveryId, WebhookId,
-    WorkspaceId,
+    ApiKeyId, AttachmentId, InvitationId, MacroId, MessageId, NotificationId, TicketId, UserId, WebhookDeliveryId,
+    WebhookId, WorkspaceId,
 };
 pub use roles::{Permission, Role};

@@ -915,6 +915,23 @@ async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -
     Ok(ticket)
 }
 
+/// Whether `principal` may read this message of this ticket (for its attachments): the ticket's
+/// visibility, and internal notes for staff only. 404 otherwise, as for the ticket itself.
+pub async fn may_read_message(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    ticket_id: Uuid,
+    message_id: Uuid,
+) -> ApiResult<()> {
+    let ticket = visible(conn, principal, ticket_id).await?;
+    let staff = principal.role().can(Permission::ViewAllTickets);
+    let readable = repo::messages(conn, principal.scope(), ticket.id, staff)
+        .await?
+        .iter()
+        .any(|message| message.id == message_id);
+    if readable { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
 async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<TicketDetail> {
     let ticket = visible(&state.db, principal, id).await?;
     let staff = principal.role().can(Permission::ViewAllTickets);

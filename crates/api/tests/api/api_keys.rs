@@ -457,6 +457,57 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
         StatusCode::OK,
     ));
 
+    // An upload, and reading it back: raw bytes, not JSON.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let upload = |key: String| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/attachments?filename=receipt.png");
+        let png = png.clone();
+        async move { client.post(url).bearer_auth(key).body(png).send().await.unwrap() }
+    };
+    let error = expect_error(
+        upload(reader.clone()).await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert!(error.message.contains("tickets:write"), "{error:?}");
+    let both = app
+        .create_api_key(&ws.owner, "Both", &[ApiScope::TicketsRead, ApiScope::TicketsWrite])
+        .await
+        .key;
+    let uploaded: ferrodesk_shared::attachments::Attachment =
+        expect_json(upload(both.clone()).await, StatusCode::CREATED).await;
+    let attachment_path = format!("/api/v1/attachments/{}", uploaded.id);
+    let error = expect_error(
+        app.get(&attachment_path, &writer).await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden,
+    )
+    .await;
+    assert!(error.message.contains("tickets:read"), "{error:?}");
+    assert_eq!(app.get(&attachment_path, &both).await.status(), StatusCode::OK);
+    // Each key is its own integration: an upload not sent yet is its uploader's alone.
+    let other = app
+        .create_api_key(&ws.owner, "Other", &[ApiScope::TicketsRead])
+        .await
+        .key;
+    assert_eq!(app.get(&attachment_path, &other).await.status(), StatusCode::NOT_FOUND);
+    routes.push((
+        Method::POST,
+        "/api/v1/attachments".to_owned(),
+        None,
+        ApiScope::TicketsWrite,
+        StatusCode::CREATED,
+    ));
+    routes.push((
+        Method::GET,
+        attachment_path.clone(),
+        None,
+        ApiScope::TicketsRead,
+        StatusCode::OK,
+    ));
+
     // The OpenAPI document offers keys exactly these operations, each with the scope tried above.
     let tried: BTreeSet<(String, String, String)> = routes
         .iter()
@@ -467,6 +518,7 @@ async fn each_endpoint_needs_its_scope_and_names_the_missing_one() {
                 .unwrap()
                 .replace(&id.to_string(), "{id}")
                 .replace(&away.to_string(), "{id}")
+                .replace(&uploaded.id.to_string(), "{id}")
                 .replace(&hook.to_string(), "{id}")
                 .replace(&delivery.to_string(), "{delivery_id}");
             (method.as_str().to_lowercase(), template, scope.as_str().to_owned())

@@ -1,8 +1,9 @@
 //! `spawn_app()` and typed helpers per endpoint.
 
 use ferrodesk::config::{
-    AiConfig, ApiRateLimitSettings, AuthSettings, BillingSettings, LimitSettings, LogFormat, LogSettings, MailSettings,
-    PasswordHashing, RateLimit, RealtimeSettings, Secret, Settings, WebhookSettings,
+    AiConfig, ApiRateLimitSettings, AttachmentSettings, AuthSettings, BillingSettings, BlobStore, LimitSettings,
+    LogFormat, LogSettings, MailSettings, PasswordHashing, RateLimit, RealtimeSettings, Secret, Settings,
+    WebhookSettings,
 };
 use ferrodesk::startup::Application;
 use ferrodesk_dev::ThrowawayDatabase;
@@ -111,6 +112,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             stripe: None,
             grace: chrono::Duration::days(7),
             worker: false,
+        },
+        attachments: AttachmentSettings {
+            store: BlobStore::Local(database.dir.join("attachments")),
+            max_bytes: 10 * 1024 * 1024,
+            uploads_per_hour: 100,
         },
     };
     adjust(&mut settings);

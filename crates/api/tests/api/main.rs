@@ -6,6 +6,7 @@
 mod ai;
 mod api_keys;
 mod assignment;
+mod attachments;
 mod auth;
 mod billing;
 mod bulk;

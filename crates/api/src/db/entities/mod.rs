@@ -3,6 +3,7 @@
 
 pub mod ai_settings;
 pub mod api_keys;
+pub mod attachments;
 pub mod categorise_queue;
 pub mod csat_surveys;
 pub mod events;

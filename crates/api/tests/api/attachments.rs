@@ -1,0 +1,270 @@
+//! Attachments: a file is known by its bytes, kept within limits, stored (in the data folder here),
+//! and read back only by its uploader until a message carries it; never across workspaces.
+
+use ferrodesk_shared::ErrorCode;
+use ferrodesk_shared::attachments::Attachment;
+use reqwest::StatusCode;
+
+use ferrodesk::config::{BlobStore, Secret};
+
+use crate::helpers::{TestApp, TestWorkspace, expect_error, expect_json, spawn_app, spawn_app_with};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+async fn upload(app: &TestApp, token: &str, filename: &str, bytes: &[u8]) -> reqwest::Response {
+    let mut url = reqwest::Url::parse(&app.url("/api/v1/attachments")).unwrap();
+    url.query_pairs_mut().append_pair("filename", filename);
+    app.client
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn download(app: &TestApp, token: &str, attachment: &Attachment) -> reqwest::Response {
+    app.get(&format!("/api/v1/attachments/{}", attachment.id), token).await
+}
+
+#[tokio::test]
+async fn a_file_is_typed_by_its_bytes_and_read_back_by_its_uploader_alone() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+
+    // A screenshot named like a document is an image all the same.
+    let shot: Attachment = expect_json(
+        upload(&app, &acme.customer().token, "../../screen \"shot\".pdf", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(shot.content_type, "image/png");
+    assert!(shot.inline);
+    assert_eq!(shot.filename, "screen shot.pdf");
+    assert_eq!(shot.size_bytes, PNG.len() as u64);
+
+    let mine = download(&app, &acme.customer().token, &shot).await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    let headers = mine.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline; filename=\"screen shot.pdf\"")
+    );
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert_eq!(mine.bytes().await.unwrap().as_ref(), PNG);
+
+    // Not sent with a message yet: nobody else reads it, not the team, not another customer, not
+    // another workspace.
+    for other in [
+        &acme.customers[1],
+        acme.agent(),
+        &acme.owner,
+        globex.agent(),
+        &globex.owner,
+    ] {
+        expect_error(
+            download(&app, &other.token, &shot).await,
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        )
+        .await;
+    }
+
+    // A text file downloads as text, never as a page.
+    let log: Attachment = expect_json(
+        upload(&app, &acme.agent().token, "error.log", b"12:00 card declined\n").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let served = download(&app, &acme.agent().token, &log).await;
+    assert_eq!(served.headers()["content-type"], "text/plain; charset=utf-8");
+    assert!(
+        served.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+}
+
+#[tokio::test]
+async fn pages_programs_and_oversized_files_are_refused_and_nothing_is_kept() {
+    let app = spawn_app_with(|settings| settings.attachments.max_bytes = 1024).await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let token = &acme.customer().token;
+    for (name, bytes) in [
+        ("invoice.pdf", b"<!DOCTYPE html><script>steal()</script>".to_vec()),
+        ("logo.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()),
+        ("setup.exe", b"MZ\x90\0\x03\0\0\0\x04\0".to_vec()),
+    ] {
+        let refused = expect_error(
+            upload(&app, token, name, &bytes).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+        )
+        .await;
+        assert!(refused.message.contains("not accepted"), "{name}: {refused:?}");
+    }
+    expect_error(
+        upload(&app, token, "big.txt", &vec![b'a'; 1025]).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+    )
+    .await;
+    expect_error(
+        upload(&app, token, "", b"").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+    )
+    .await;
+    // Exactly at the limit is fine.
+    expect_json::<Attachment>(
+        upload(&app, token, "ok.txt", &vec![b'a'; 1024]).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    use ferrodesk::db::entities::attachments;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(attachments::Entity::find().count(&app.state.db).await.unwrap(), 1);
+    let stored = std::fs::read_dir(app.settings.data_dir.join("attachments"))
+        .unwrap()
+        .flatten()
+        .flat_map(|workspace| std::fs::read_dir(workspace.path()).unwrap().flatten())
+        .count();
+    assert_eq!(stored, 1, "a refused file leaves no bytes behind");
+}
+
+#[tokio::test]
+async fn uploads_are_counted_per_person_per_hour() {
+    let app = spawn_app_with(|settings| settings.attachments.uploads_per_hour = 3).await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    for _ in 0..3 {
+        expect_json::<Attachment>(
+            upload(&app, &acme.customer().token, "a.png", PNG).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    expect_error(
+        upload(&app, &acme.customer().token, "a.png", PNG).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+    // Someone else still may.
+    expect_json::<Attachment>(
+        upload(&app, &acme.customers[1].token, "a.png", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn anonymous_callers_upload_and_read_nothing() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/attachments?filename=a.png"))
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// moto's S3 server on loopback (scripts/ensure-test-tools installs it): a store that speaks S3's
+/// own wire protocol, started for one test.
+struct S3Peer {
+    child: tokio::process::Child,
+    endpoint: String,
+}
+
+impl S3Peer {
+    async fn start(bucket: &str) -> S3Peer {
+        // This test's own client is made before the app, which would install it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let child = tokio::process::Command::new(root.join(".tools/py/bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("moto_server runs: `bash scripts/ensure-test-tools` installs it");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..150 {
+            if client
+                .put(format!("{endpoint}/{bucket}"))
+                .send()
+                .await
+                .is_ok_and(|answer| answer.status().is_success())
+            {
+                return S3Peer { child, endpoint };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("moto_server did not start on {endpoint}");
+    }
+}
+
+#[tokio::test]
+async fn files_live_in_an_s3_compatible_store_when_one_is_configured_and_its_outage_loses_nothing() {
+    let mut peer = S3Peer::start("ferrodesk-files").await;
+    let endpoint = peer.endpoint.clone();
+    let app = spawn_app_with(|settings| {
+        settings.attachments.store = BlobStore::S3 {
+            bucket: "ferrodesk-files".to_owned(),
+            endpoint: Some(endpoint),
+            region: "us-east-1".to_owned(),
+            access_key_id: "testing".to_owned(),
+            secret_access_key: Secret::new("testing"),
+        };
+    })
+    .await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let token = &acme.customer().token;
+    let shot: Attachment = expect_json(upload(&app, token, "shot.png", PNG).await, StatusCode::CREATED).await;
+    // The object is in the bucket, under the workspace and the file's id (moto's own view of its
+    // data: objects are private to signed requests).
+    let key = format!("{}/{}", acme.owner.auth.workspace.id, shot.id);
+    let data = reqwest::get(format!("{}/moto-api/data.json", peer.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(data.contains(&key), "{key} is not in the bucket: {data}");
+    let served = download(&app, token, &shot).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.bytes().await.unwrap().as_ref(), PNG);
+
+    // The store goes away: uploads answer 503 and leave no row; reads answer 503.
+    peer.child.kill().await.unwrap();
+    expect_error(
+        upload(&app, token, "later.png", PNG).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ServiceUnavailable,
+    )
+    .await;
+    expect_error(
+        download(&app, token, &shot).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ServiceUnavailable,
+    )
+    .await;
+    use ferrodesk::db::entities::attachments;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(attachments::Entity::find().count(&app.state.db).await.unwrap(), 1);
+}
