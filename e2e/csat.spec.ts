@@ -1,27 +1,22 @@
 // Customer satisfaction: a ticket solved for a customer mails them "How did we do?"; the link's
 // page records the one click and takes a comment; the supervisor's dashboard counts it for the
 // agent who solved it; and supervisors can turn the surveys off.
-import { DEMO, RUN, expect, mailedPath, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
+import { DEMO, RUN, demoAuth, expect, mailedPath, openDemoTicket, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
 
 const customer = { name: `Rosa Diaz ${RUN}`, email: `rosa-${RUN}@mail.example` };
 const subject = `The blender arrived broken ${RUN}`;
 
 test('a solved ticket asks its customer for a rating, and the dashboard counts it', async ({ page, request, browser }) => {
-  const login = await request.post(`${serverUrl()}/api/v1/auth/login`, {
-    data: { workspace_slug: DEMO.workspace, email: DEMO.agent.email, password: DEMO.password },
+  const auth = await demoAuth(request, DEMO.agent.email);
+  const ticketId = await openDemoTicket(request, auth, {
+    subject,
+    body: 'The lid is cracked.',
+    requester_email: customer.email,
+    requester_name: customer.name,
   });
-  expect(login.status()).toBe(200);
-  const { access_token: token, user } = await login.json();
-  const headers = { Authorization: `Bearer ${token}` };
-  const opened = await request.post(`${serverUrl()}/api/v1/tickets`, {
-    headers,
-    data: { subject, body: 'The lid is cracked.', requester_email: customer.email, requester_name: customer.name },
-  });
-  expect(opened.status()).toBe(201);
-  const ticketId: string = (await opened.json()).id;
   const solved = await request.patch(`${serverUrl()}/api/v1/tickets/${ticketId}`, {
-    headers,
-    data: { assignee_id: user.id, status: 'solved' },
+    headers: { Authorization: auth.Authorization },
+    data: { assignee_id: auth.userId, status: 'solved' },
   });
   expect(solved.status()).toBe(200);
 

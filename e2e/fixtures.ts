@@ -1,7 +1,7 @@
 // Shared pieces of the suite: the server's address, one browser context per person, and the
 // watch that fails a test when the page throws (a broken wasm shows as a `pageerror`), logs an
 // error to the console, or gets a 5xx from the server.
-import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test as base, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -147,4 +147,33 @@ export async function signInToDemo(page: Page, email: string): Promise<void> {
   await page.getByLabel('Password').fill(DEMO.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/inbox/);
+}
+
+/// The `Authorization` header of `email` (the demo owner unless named), signed in to the demo
+/// workspace over the API, for a spec that sets up tickets before it opens a browser.
+export async function demoAuth(
+  request: APIRequestContext,
+  email: string = DEMO.owner.email,
+): Promise<{ Authorization: string; userId: string }> {
+  const login = await request.post(`${serverUrl()}/api/v1/auth/login`, {
+    data: { workspace_slug: DEMO.workspace, email, password: DEMO.password },
+  });
+  expect(login.status()).toBe(200);
+  const signedIn = await login.json();
+  return { Authorization: `Bearer ${signedIn.access_token}`, userId: signedIn.user.id };
+}
+
+/// Opens a ticket in the demo workspace for a customer (made if new), as the one `auth` signs in;
+/// its id.
+export async function openDemoTicket(
+  request: APIRequestContext,
+  auth: { Authorization: string },
+  ticket: { subject: string; body: string; requester_email: string; requester_name: string },
+): Promise<string> {
+  const created = await request.post(`${serverUrl()}/api/v1/tickets`, {
+    headers: { Authorization: auth.Authorization },
+    data: ticket,
+  });
+  expect(created.status()).toBe(201);
+  return (await created.json()).id;
 }

@@ -179,7 +179,7 @@ test('4. the agent finds the ticket, replies, and adds an internal note', async 
   await search.fill(`nothing-like-this-${RUN}`);
   await search.press('Enter');
   await expect(page).toHaveURL(/[?&]q=nothing-like-this/);
-  await expect(page.getByText('No tickets match these filters.')).toBeVisible();
+  await expect(page.getByTestId('search-empty')).toContainText(`No tickets match “nothing-like-this-${RUN}”`);
   await expect(page.getByTestId('ticket-row')).toHaveCount(0);
   await search.fill(`marzipan${RUN}`);
   await search.press('Enter');

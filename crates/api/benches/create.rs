@@ -616,6 +616,7 @@ async fn update_phase(
                         body: format!("Thanks, we are looking into it (update {n})."),
                         internal: false,
                         macro_id: None,
+                        attachment_ids: Vec::new(),
                     }),
                 Update::Status => client
                     .patch(format!("{address}/api/v1/tickets/{ticket}"))

@@ -156,6 +156,9 @@ pub struct Message {
     /// An internal note: visible to staff only.
     pub internal: bool,
     pub created_at: DateTime<Utc>,
+    /// The files sent with it.
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +260,10 @@ pub struct NewMessage {
     /// in the same change as the reply, and its use is counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub macro_id: Option<crate::MacroId>,
+    /// Files uploaded first (`POST /api/v1/attachments`) by the sender and not sent yet; at most
+    /// `attachments::MAX_PER_MESSAGE`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<crate::AttachmentId>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use crate::pages::dashboard::Dashboard;
 use crate::pages::inbox::{Inbox, NoTicketOpen};
 use crate::pages::macros::MacrosScreen;
 use crate::pages::new_ticket::NewTicketPage;
+use crate::pages::notifications::NotificationsScreen;
 use crate::pages::portal::{NewRequest, RequestView, Requests};
 use crate::pages::rate::RatePage;
 use crate::pages::sla_settings::SlaSettings;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
                 <Route path=path!("/tickets/new") view=NewTicketPage />
                 <Route path=path!("/team") view=Team />
+                <Route path=path!("/notifications") view=NotificationsScreen />
                 <Route path=path!("/billing") view=BillingScreen />
                 <Route path=path!("/dashboard") view=Dashboard />
                 <Route path=path!("/macros") view=MacrosScreen />

@@ -59,6 +59,17 @@ pub async fn attach(
     Ok(tied.rows_affected == ids.len() as u64)
 }
 
+/// Moves a ticket's files with its messages (a merge), so they stay readable where they went.
+pub async fn move_ticket(conn: &impl ConnectionTrait, scope: &WorkspaceScope, from: Uuid, to: Uuid) -> ApiResult<()> {
+    attachments::Entity::update_many()
+        .col_expr(attachments::Column::TicketId, Expr::value(to))
+        .filter(attachments::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(attachments::Column::TicketId.eq(from))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// The files of a ticket's messages, per message, in upload order.
 pub async fn of_ticket(
     conn: &impl ConnectionTrait,

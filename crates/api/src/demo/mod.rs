@@ -334,6 +334,7 @@ async fn write(
         body: body.to_owned(),
         internal,
         macro_id: None,
+        attachment_ids: Vec::new(),
     };
     Ok(tickets_service::reply(state, author, id, request).await?.created_at)
 }

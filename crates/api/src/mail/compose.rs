@@ -61,8 +61,9 @@ pub fn agent_replied(sender: &Sender<'_>, ticket: &Ticket, message: &Message, li
         from_name: format!("{} ({})", message.author.name, sender.workspace_name),
         subject: format!("Re: [#{}] {}", ticket.number, ticket.subject),
         body_text: format!(
-            "{}\n\n---\n{} replied to your request #{}. See the whole conversation and answer here:\n{}{}",
+            "{}{}\n\n---\n{} replied to your request #{}. See the whole conversation and answer here:\n{}{}",
             message.body,
+            files_line(message),
             message.author.name,
             ticket.number,
             link,
@@ -93,6 +94,32 @@ pub fn satisfaction_survey(sender: &Sender<'_>, ticket: &Ticket, link: &str) -> 
         message_id: format!("<survey-{}@{}>", ticket.id, sender.domain),
         in_reply_to: Some(root.clone()),
         references: Some(root),
+    }
+}
+
+/// The files a reply carries, named for the mail; they download from the request's page (the link
+/// below it), where the customer is signed in.
+fn files_line(message: &Message) -> String {
+    if message.attachments.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = message
+        .attachments
+        .iter()
+        .map(|file| format!("- {} ({})", file.filename, size_words(file.size_bytes)))
+        .collect();
+    format!(
+        "\n\nAttached (open your request below to download):\n{}",
+        names.join("\n")
+    )
+}
+
+/// "820 bytes", "12 KB", "3.4 MB".
+fn size_words(bytes: u64) -> String {
+    match bytes {
+        0..1_024 => format!("{bytes} bytes"),
+        1_024..1_048_576 => format!("{} KB", bytes.div_ceil(1_024)),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
     }
 }
 

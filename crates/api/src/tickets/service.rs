@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use ferrodesk_shared::attachments::{Attachment, MAX_PER_MESSAGE as MAX_ATTACHMENTS};
 use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
     BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, MergeRequest,
@@ -18,6 +19,7 @@ use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::attachments::repo as attachments_repo;
 use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::db::{WriteTxn, entities::idempotency_keys, entities::users};
@@ -498,6 +500,7 @@ impl batch::Change for Merging {
                 now,
             )?;
             let moved = repo::move_messages(txn, scope, source.id, target.id).await?;
+            crate::attachments::repo::move_ticket(txn, scope, source.id, target.id).await?;
             let (body, internal) = if self.notify {
                 (
                     format!(
@@ -687,12 +690,21 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
         principal.require(Permission::EditTicketFields)?;
     }
     let body = parse_body(&request.body).map_err(|message| ApiError::invalid("body", message))?;
+    let attachment_ids: Vec<Uuid> = request.attachment_ids.iter().map(|id| id.0).collect();
+    let distinct: std::collections::HashSet<_> = attachment_ids.iter().collect();
+    if attachment_ids.len() > MAX_ATTACHMENTS || distinct.len() != attachment_ids.len() {
+        return Err(ApiError::invalid(
+            "attachment_ids",
+            format!("at most {MAX_ATTACHMENTS} different files per message"),
+        ));
+    }
     let replying = Replying {
         principal: principal.clone(),
         id: id.0,
         body,
         internal: request.internal,
         from_macro: request.macro_id,
+        attachment_ids,
     };
     match state.batcher.change(state, *principal.scope(), replying).await? {
         Changed::Message(message) => Ok(message),
@@ -708,9 +720,28 @@ struct Replying {
     internal: bool,
     /// The macro it was written from: its fields are set in the same change, and its use counted.
     from_macro: Option<MacroId>,
+    /// Files the sender uploaded, tied to this message in its transaction.
+    attachment_ids: Vec<Uuid>,
 }
 
 impl Replying {
+    /// Ties the uploaded files to the message; a file that is not the sender's own, or was sent
+    /// already, refuses the whole reply.
+    async fn attach(&self, txn: &WriteTxn, ticket: Uuid, message: Uuid) -> ApiResult<Vec<Attachment>> {
+        if self.attachment_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scope = self.principal.scope();
+        let ids = &self.attachment_ids;
+        if !attachments_repo::attach(txn, scope, self.principal.id().0, ids, ticket, message).await? {
+            return Err(ApiError::invalid(
+                "attachment_ids",
+                "must be files you uploaded and have not sent with another message",
+            ));
+        }
+        attachments_repo::by_ids(txn, scope, ids).await
+    }
+
     /// The patch of the macro it was written from (its tags added to the ticket's), and the use
     /// counted, in the reply's transaction.
     async fn macro_patch(&self, txn: &WriteTxn, tags: &[String], now: DateTime<Utc>) -> ApiResult<Option<Patch>> {
@@ -796,7 +827,11 @@ impl batch::Change for Replying {
             let requester = people.get(&record.requester_id).cloned();
             shared.saved(record.clone());
             let ticket = view_with(record, &mut people)?;
-            let message = into_message(message, summary_of(principal));
+            let files = self.attach(txn, ticket.id.0, message.id).await?;
+            let message = Message {
+                attachments: files,
+                ..into_message(message, summary_of(principal))
+            };
             let reply_link = shared.reply_link(state, requester.as_ref(), &ticket, &message, now);
             let mut outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
             if let Some(patched) = &patched {
@@ -942,11 +977,16 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
         .chain([ticket.requester_id])
         .chain(ticket.state.assignee);
     let people = people_of(&state.db, principal.scope(), people_ids).await?;
+    let mut files = attachments_repo::of_ticket(&state.db, principal.scope(), ticket.id).await?;
     let messages = messages
         .into_iter()
         .map(|message| {
             let author = person(&people, message.author_id)?;
-            Ok(into_message(message, author))
+            let attachments = files.remove(&message.id).unwrap_or_default();
+            Ok(Message {
+                attachments,
+                ..into_message(message, author)
+            })
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let (breaches, rating) = if staff {
@@ -1030,5 +1070,6 @@ pub(super) fn into_message(row: crate::db::entities::messages::Model, author: Us
         body: row.body,
         internal: row.internal,
         created_at: row.created_at,
+        attachments: Vec::new(),
     }
 }

@@ -306,6 +306,7 @@ pub async fn reply(state: &AppState, call: &WidgetCall, id: TicketId, body: Stri
             body,
             internal: false,
             macro_id: None,
+            attachment_ids: Vec::new(),
         },
     )
     .await?;

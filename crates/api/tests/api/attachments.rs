@@ -268,3 +268,204 @@ async fn files_live_in_an_s3_compatible_store_when_one_is_configured_and_its_out
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(attachments::Entity::find().count(&app.state.db).await.unwrap(), 1);
 }
+
+async fn send_with(
+    app: &TestApp,
+    who: &crate::helpers::Session,
+    ticket: ferrodesk_shared::TicketId,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.post(
+        &format!("{}/messages", crate::helpers::ticket_path(ticket)),
+        Some(&who.token),
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_message_carries_its_files_to_exactly_those_who_may_read_it() {
+    use ferrodesk_shared::tickets::Message;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let (customer, agent) = (acme.customer(), acme.agent());
+    let ticket = app
+        .create_ticket(customer, "Broken checkout", "See the screenshot")
+        .await
+        .ticket;
+
+    // The customer's reply with a screenshot.
+    let shot: Attachment = expect_json(
+        upload(&app, &customer.token, "shot.png", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let sent: Message = expect_json(
+        send_with(
+            &app,
+            customer,
+            ticket.id,
+            json!({"body": "Here it is", "attachment_ids": [shot.id]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(sent.attachments, vec![shot.clone()]);
+    let thread = app.ticket_as(agent, ticket.id).await.messages;
+    let carried = thread.iter().find(|message| message.id == sent.id).unwrap();
+    assert_eq!(carried.attachments, vec![shot.clone()]);
+    for reader in [customer, agent, &acme.agents[1], &acme.owner] {
+        assert_eq!(download(&app, &reader.token, &shot).await.status(), StatusCode::OK);
+    }
+    for stranger in [&acme.customers[1], globex.agent(), &globex.owner] {
+        expect_error(
+            download(&app, &stranger.token, &shot).await,
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        )
+        .await;
+    }
+
+    // A file sent once is sent; another's upload is not yours to send. Nothing is half-stored.
+    let before = app.ticket_as(agent, ticket.id).await.messages.len();
+    let theirs: Attachment = expect_json(
+        upload(&app, &acme.customers[1].token, "x.png", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    for ids in [vec![shot.id], vec![theirs.id]] {
+        let refused = expect_error(
+            send_with(
+                &app,
+                customer,
+                ticket.id,
+                json!({"body": "again", "attachment_ids": ids}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert!(refused.fields.contains_key("attachment_ids"), "{refused:?}");
+    }
+    let mut many = Vec::new();
+    for _ in 0..6 {
+        let file: Attachment =
+            expect_json(upload(&app, &customer.token, "m.png", PNG).await, StatusCode::CREATED).await;
+        many.push(file.id);
+    }
+    expect_error(
+        send_with(
+            &app,
+            customer,
+            ticket.id,
+            json!({"body": "six", "attachment_ids": many}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(app.ticket_as(agent, ticket.id).await.messages.len(), before);
+    // The refused files are still the uploader's to send.
+    let five: Vec<_> = many[..5].to_vec();
+    let ok: Message = expect_json(
+        send_with(
+            &app,
+            customer,
+            ticket.id,
+            json!({"body": "five", "attachment_ids": five}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(ok.attachments.len(), 5);
+
+    // An internal note's file is the team's alone.
+    let log: Attachment = expect_json(
+        upload(&app, &agent.token, "trace.log", b"checkout 500\n").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_json::<Message>(
+        send_with(
+            &app,
+            agent,
+            ticket.id,
+            json!({"body": "Stack trace", "internal": true, "attachment_ids": [log.id]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        download(&app, &acme.agents[1].token, &log).await.status(),
+        StatusCode::OK
+    );
+    expect_error(
+        download(&app, &customer.token, &log).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+
+    // A public reply's files are named in the customer's mail.
+    let invoice: Attachment = expect_json(
+        upload(&app, &agent.token, "invoice 12.pdf", b"%PDF-1.7\n%%EOF\n").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_json::<Message>(
+        send_with(
+            &app,
+            agent,
+            ticket.id,
+            json!({"body": "Your invoice", "attachment_ids": [invoice.id]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    use ferrodesk::db::entities::outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::ToAddress.eq(customer.auth.user.email.clone()))
+        .filter(outbox::Column::Kind.eq("agent_replied"))
+        .order_by_desc(outbox::Column::CreatedAt)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        mail.body_text.contains("- invoice 12.pdf (15 bytes)"),
+        "{}",
+        mail.body_text
+    );
+
+    // Merged into another of the customer's tickets, the files go along and stay readable.
+    let other = app
+        .create_ticket(customer, "Checkout again", "Still broken")
+        .await
+        .ticket;
+    let merged = app
+        .post(
+            &format!("{}/merge", crate::helpers::ticket_path(ticket.id)),
+            Some(&agent.token),
+            &json!({"into": other.id}),
+        )
+        .await;
+    assert_eq!(merged.status(), StatusCode::OK);
+    let moved = app.ticket_as(customer, other.id).await.messages;
+    assert!(moved.iter().any(|message| message.attachments.contains(&shot)));
+    assert_eq!(download(&app, &customer.token, &shot).await.status(), StatusCode::OK);
+    expect_error(
+        download(&app, &customer.token, &log).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+}

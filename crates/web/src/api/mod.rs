@@ -5,6 +5,7 @@
 
 mod ai;
 mod api_keys;
+mod attachments;
 mod auth;
 mod billing;
 mod csat;
@@ -25,10 +26,11 @@ pub use submit::{Submit, use_submit};
 
 use ferrodesk_shared::auth::AuthResponse;
 use ferrodesk_shared::{ErrorBody, ErrorCode};
-use gloo_net::http::{Method, RequestBuilder};
+use gloo_net::http::{Method, RequestBuilder, Response};
 use leptos::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
 /// A failed call, with the server's error body when there was one.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +171,48 @@ impl Api {
             let text = if text.is_empty() { "null" } else { text.as_str() };
             serde_json::from_str(text).map_err(|_| ApiError { status, body: None })
         } else {
+            Err(ApiError {
+                status,
+                body: serde_json::from_str(&text).ok(),
+            })
+        }
+    }
+
+    /// A call whose body or answer is bytes, not JSON (files): the same token and the same one
+    /// refresh on a 401 as `call`; a 2xx answer comes back unread.
+    async fn raw(&self, method: Method, path: &str, body: Option<&JsValue>) -> Result<Response, ApiError> {
+        let first = self.send_raw(method.clone(), path, body).await;
+        match first {
+            Err(ApiError { status: 401, .. }) if self.token.get_untracked().is_some() => {
+                if self.refresh().await.is_ok() {
+                    self.send_raw(method, path, body).await
+                } else {
+                    self.end_session();
+                    first
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn send_raw(&self, method: Method, path: &str, body: Option<&JsValue>) -> Result<Response, ApiError> {
+        let mut request = RequestBuilder::new(path).method(method);
+        if let Some(token) = self.token.get_untracked() {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header("Content-Type", "application/octet-stream")
+                .body(body.clone()),
+            None => request.build(),
+        }
+        .map_err(|_| ApiError::network())?;
+        let response = request.send().await.map_err(|_| ApiError::network())?;
+        let status = response.status();
+        if (200..300).contains(&status) {
+            Ok(response)
+        } else {
+            let text = response.text().await.unwrap_or_default();
             Err(ApiError {
                 status,
                 body: serde_json::from_str(&text).ok(),

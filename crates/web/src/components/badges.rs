@@ -1,7 +1,11 @@
-//! Status pills, priority markers and avatars, coloured from the same tokens everywhere.
+//! Status pills, priority markers, avatars and SLA badges, coloured from the same tokens everywhere.
 
+use chrono::{DateTime, Utc};
+use ferrodesk_shared::sla::TicketSla;
 use ferrodesk_shared::tickets::{Priority, TicketStatus};
 use leptos::prelude::*;
+
+use crate::components::time::exact;
 
 #[component]
 pub fn StatusPill(status: TicketStatus) -> impl IntoView {
@@ -34,8 +38,164 @@ pub fn Avatar(name: String, #[prop(optional)] large: bool) -> impl IntoView {
     view! { <span class=class title=name.clone() aria-label=name.clone()>{initials(&name)}</span> }
 }
 
+/// How pressing an SLA target is, by the share of its time still left: three hours left of an
+/// eight-hour target is already a warning, three hours left of three days is not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlaUrgency {
+    /// More than half of the time left.
+    Ok,
+    /// A quarter to a half left.
+    Warning,
+    /// Less than a quarter left.
+    Urgent,
+    /// Past due.
+    Breached,
+}
+
+impl SlaUrgency {
+    pub fn class(self) -> &'static str {
+        match self {
+            SlaUrgency::Ok => "ok",
+            SlaUrgency::Warning => "warning",
+            SlaUrgency::Urgent => "urgent",
+            SlaUrgency::Breached => "breached",
+        }
+    }
+}
+
+/// A target runs from `start` (the ticket's creation) to `due`; how much of it is left at `now`.
+pub fn sla_urgency(start: DateTime<Utc>, due: DateTime<Utc>, now: DateTime<Utc>) -> SlaUrgency {
+    let left = (due - now).num_milliseconds();
+    if left <= 0 {
+        return SlaUrgency::Breached;
+    }
+    // A target with no length (or a clock that disagrees about the start) has nothing to share out.
+    let total = (due - start).num_milliseconds().max(left);
+    if left * 2 > total {
+        SlaUrgency::Ok
+    } else if left * 4 >= total {
+        SlaUrgency::Warning
+    } else {
+        SlaUrgency::Urgent
+    }
+}
+
+/// "due in 25 min", "due in 3 h", "due in 2 days"; "overdue" once past.
+pub fn due_text(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (due - now).num_seconds();
+    match seconds {
+        ..=0 => "overdue".to_owned(),
+        1..3600 => format!("due in {} min", (seconds + 59) / 60),
+        3600..86_400 => format!("due in {} h", seconds / 3600),
+        _ => match seconds / 86_400 {
+            1 => "due in 1 day".to_owned(),
+            days => format!("due in {days} days"),
+        },
+    }
+}
+
+/// What a ticket's SLA badge says: `(text, class, hover)`; nothing when no target is running.
+pub fn sla_badge(
+    sla: &TicketSla,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<(String, &'static str, String)> {
+    let next = sla.next_due_at.map(|due| format!("Next target {}", exact(due)));
+    if sla.breached {
+        let what = if sla.escalated {
+            "A target was missed; the priority was raised"
+        } else {
+            "A target was missed"
+        };
+        let hover = next.map_or_else(|| format!("{what}."), |next| format!("{what}. {next}."));
+        return Some(("breached".to_owned(), "breached", hover));
+    }
+    let due = sla.next_due_at?;
+    let urgency = sla_urgency(created_at, due, now);
+    let hover = match urgency {
+        SlaUrgency::Breached => format!("Target {}: missed", exact(due)),
+        _ => format!("Target {}", exact(due)),
+    };
+    let class = match urgency {
+        // Past due, before the scheduler has noticed: said as "overdue", drawn as missed.
+        SlaUrgency::Breached => "overdue",
+        other => other.class(),
+    };
+    Some((due_text(due, now), class, hover))
+}
+
+/// A ticket's next SLA target, counting down against `now`.
+#[component]
+pub fn SlaBadge(sla: TicketSla, created_at: DateTime<Utc>, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
+    move || {
+        sla_badge(&sla, created_at, now.get()).map(|(text, class, hover)| {
+            view! {
+                <span class=format!("sla-badge {class}") title=hover data-testid="sla-badge">
+                    <span class="sr-only">"SLA: "</span>
+                    {text}
+                </span>
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + minutes * 60, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn sla_colour_follows_the_share_of_the_target_left() {
+        use SlaUrgency::*;
+        // (target length in minutes, minutes since creation, expected)
+        let cases = [
+            (480, 0, Ok),
+            (480, 239, Ok),
+            (480, 240, Warning), // exactly half left
+            (480, 300, Warning), // "due in 3 h" of an 8-hour target
+            (480, 360, Warning), // exactly a quarter left
+            (480, 361, Urgent),
+            (480, 479, Urgent),
+            (480, 480, Breached),
+            (480, 600, Breached),
+            (4320, 4140, Urgent), // 3 h left of 3 days
+            (4320, 1000, Ok),     // "due in 2 days" of 3 days
+            (60, -5, Ok),         // a clock a little behind the server's
+            (0, 0, Breached),     // a target of no length
+        ];
+        for (length, elapsed, expected) in cases {
+            assert_eq!(
+                sla_urgency(at(0), at(length), at(elapsed)),
+                expected,
+                "{elapsed} min into a {length}-min target"
+            );
+        }
+    }
+
+    #[test]
+    fn sla_badges_say_how_long_is_left() {
+        let created = at(0);
+        let due_at = |minutes: i64| TicketSla {
+            next_due_at: Some(at(minutes)),
+            ..TicketSla::default()
+        };
+        let text = |sla: TicketSla, now: i64| sla_badge(&sla, created, at(now)).map(|(text, class, _)| (text, class));
+        assert_eq!(text(TicketSla::default(), 0), None);
+        assert_eq!(text(due_at(120), 95), Some(("due in 25 min".to_owned(), "urgent")));
+        assert_eq!(text(due_at(480), 300), Some(("due in 3 h".to_owned(), "warning")));
+        assert_eq!(text(due_at(4320), 1440), Some(("due in 2 days".to_owned(), "ok")));
+        assert_eq!(text(due_at(60), 61), Some(("overdue".to_owned(), "overdue")));
+        let breached = TicketSla {
+            breached: true,
+            ..due_at(600)
+        };
+        assert_eq!(text(breached, 0), Some(("breached".to_owned(), "breached")));
+        assert_eq!(due_text(at(1), at(0) + chrono::Duration::seconds(30)), "due in 1 min");
+    }
+
     /// The stylesheet the pills are drawn with.
     const STYLE: &str = include_str!("../../style.css");
 

@@ -3,6 +3,7 @@
 //! where a draft came from), and how a macro reads (its actions as chips, its excerpt).
 
 pub mod ai;
+pub mod attachments;
 pub mod badges;
 pub mod bell;
 pub mod charts;
@@ -12,5 +13,6 @@ pub mod form;
 pub mod icons;
 pub mod macros;
 pub mod markdown;
+pub mod shortcuts;
 pub mod time;
 pub mod toast;

@@ -1,6 +1,8 @@
 //! Sign in, sign up (a company and its owner), a customer's help-centre sign-up, and accepting an
 //! invitation: centred cards with one primary action and errors next to their fields.
 
+mod errors;
+
 use std::future::Future;
 
 use ferrodesk_shared::ErrorCode;
@@ -13,8 +15,9 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::{ApiError, Submit, use_api, use_submit};
-use crate::components::form::{FormError, TextField};
+use crate::components::form::TextField;
 use crate::session::use_session;
+use errors::Placed;
 
 #[component]
 fn Brand() -> impl IntoView {
@@ -23,6 +26,35 @@ fn Brand() -> impl IntoView {
             <span class="brand-mark" aria-hidden="true">"F"</span>
             "Ferrodesk"
         </div>
+    }
+}
+
+/// Where a form's refusal goes: each field's sentence beside it, the rest in the banner.
+fn placed(
+    error: Signal<Option<ApiError>>,
+    fields: &'static [&'static str],
+    conflict_at: Option<&'static str>,
+) -> Memo<Placed> {
+    Memo::new(move |_| {
+        error
+            .get()
+            .map(|error| errors::place(&error, fields, conflict_at))
+            .unwrap_or_default()
+    })
+}
+
+/// One field's words, for `TextField`'s `field_error`.
+fn at(placed: Memo<Placed>, name: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || placed.with(|placed| placed.field(name)))
+}
+
+/// The form's banner: what is about no field of it.
+#[component]
+fn Banner(placed: Memo<Placed>) -> impl IntoView {
+    move || {
+        placed
+            .with(|placed| placed.banner.clone())
+            .map(|words| view! { <div class="alert error" role="alert" data-testid="form-error">{words}</div> })
     }
 }
 
@@ -36,6 +68,9 @@ fn submit_auth(submit: Submit, call: impl Future<Output = Result<AuthResponse, A
     });
 }
 
+const WORKSPACE_MISSING: &str = "Enter your workspace's address, like acme.";
+const EMAIL_MISSING: &str = "Enter the email address you signed up with.";
+
 #[component]
 pub fn SignIn() -> impl IntoView {
     let query = use_query_map();
@@ -46,19 +81,59 @@ pub fn SignIn() -> impl IntoView {
     let submit = use_submit();
     // The emailed link is a second way in: its refusal shows in the same place as the password's.
     let link = use_submit();
+    // The server answers an empty field with "wrong workspace, email or password": say which is
+    // missing before asking it.
+    let missing = RwSignal::new(Placed::default());
+    let check = move |fields: &[(&'static str, RwSignal<String>, &'static str)]| {
+        let mut found = Placed::default();
+        for (name, value, words) in fields {
+            if value.with_untracked(|value| value.trim().is_empty()) {
+                found.fields.insert(name, (*words).to_owned());
+            }
+        }
+        let complete = found.fields.is_empty();
+        missing.set(found);
+        complete
+    };
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        link.clear();
+        let complete = check(&[
+            ("workspace_slug", workspace, WORKSPACE_MISSING),
+            ("email", email, EMAIL_MISSING),
+            ("password", password, "Enter your password."),
+        ]);
+        if !complete {
+            submit.clear();
+            return;
+        }
         let body = LoginRequest {
             workspace_slug: workspace.get_untracked(),
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        link.clear();
         submit_auth(submit, api.auth().login(body));
     };
     let errors = Signal::derive(move || link.error().get().or_else(|| submit.error().get()));
+    let server = placed(errors, &["workspace_slug", "email", "password"], None);
+    let field = move |name: &'static str| {
+        Signal::derive(move || {
+            missing
+                .with(|missing| missing.field(name))
+                .or_else(|| server.with(|server| server.field(name)))
+        })
+    };
     let link_sent = RwSignal::new(false);
     let email_link = move |_| {
+        link_sent.set(false);
+        submit.clear();
+        if !check(&[
+            ("workspace_slug", workspace, WORKSPACE_MISSING),
+            ("email", email, EMAIL_MISSING),
+        ]) {
+            link.clear();
+            return;
+        }
         let request = SignInLinkRequest {
             workspace_slug: workspace.get_untracked(),
             email: email.get_untracked(),
@@ -72,12 +147,13 @@ pub fn SignIn() -> impl IntoView {
                 <h1>"Sign in"</h1>
                 <p class="muted">"Welcome back. Enter your workspace and your account."</p>
                 <form on:submit=on_submit class="stack" novalidate>
-                    <FormError error=errors />
+                    <Banner placed=server />
                     <TextField label="Workspace" name="workspace_slug" value=workspace error=errors autofocus=true
-                        hint="The short name of your company's helpdesk, like acme." />
-                    <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                        hint="The short name of your company's helpdesk, like acme." field_error=field("workspace_slug") />
+                    <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email"
+                        field_error=field("email") />
                     <TextField label="Password" name="password" value=password error=errors kind="password"
-                        autocomplete="current-password" />
+                        autocomplete="current-password" field_error=field("password") />
                     <button class="button primary wide" type="submit" disabled=move || submit.pending()>
                         {move || if submit.pending() { "Signing in…" } else { "Sign in" }}
                     </button>
@@ -127,6 +203,12 @@ pub fn SignUp() -> impl IntoView {
         submit_auth(submit, api.auth().signup(body));
     };
     let errors = submit.error();
+    // A conflict at sign-up is the address: someone else's workspace has it.
+    let placed = placed(
+        errors,
+        &["workspace_name", "workspace_slug", "name", "email", "password"],
+        Some("workspace_slug"),
+    );
     view! {
         <main class="auth-page">
             <div class="auth-card">
@@ -134,17 +216,21 @@ pub fn SignUp() -> impl IntoView {
                 <h1>"Create your workspace"</h1>
                 <p class="muted">"Your team's helpdesk, ready in a minute. You will be its owner."</p>
                 <form on:submit=on_submit class="stack" novalidate>
-                    <FormError error=errors />
+                    <Banner placed />
                     <TextField label="Company" name="workspace_name" value=company error=errors autofocus=true
-                        autocomplete="organization" />
+                        autocomplete="organization" field_error=at(placed, "workspace_name") />
                     <div on:input=move |_| slug_edited.set(true)>
                         <TextField label="Workspace address" name="workspace_slug" value=slug error=errors
-                            hint="Lower-case letters, digits and dashes. People type it to sign in." />
+                            hint="Lower-case letters, digits and dashes. People type it to sign in."
+                            field_error=at(placed, "workspace_slug") />
                     </div>
-                    <TextField label="Your name" name="name" value=name error=errors autocomplete="name" />
-                    <TextField label="Work email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                    <TextField label="Your name" name="name" value=name error=errors autocomplete="name"
+                        field_error=at(placed, "name") />
+                    <TextField label="Work email" name="email" value=email error=errors kind="email" autocomplete="email"
+                        field_error=at(placed, "email") />
                     <TextField label="Password" name="password" value=password error=errors kind="password"
-                        autocomplete="new-password" hint="At least 10 characters." />
+                        autocomplete="new-password" hint="At least 10 characters; a few uncommon words work well."
+                        field_error=at(placed, "password") />
                     <button class="button primary wide" type="submit" disabled=move || submit.pending()>
                         {move || if submit.pending() { "Creating…" } else { "Create workspace" }}
                     </button>
@@ -194,6 +280,7 @@ pub fn Register() -> impl IntoView {
         submit.dispatch(api.auth().register(body), move |answer| accepted.set(Some(answer)));
     };
     let errors = submit.error();
+    let placed = placed(errors, &["name", "email", "password"], None);
     let title = move || match workspace.get().flatten() {
         Some(workspace) => format!("{} support", workspace.name),
         None => "Help centre".to_owned(),
@@ -215,11 +302,14 @@ pub fn Register() -> impl IntoView {
                     None => view! {
                         <p class="muted">"Create an account to send us requests and follow our answers."</p>
                         <form on:submit=on_submit class="stack" novalidate>
-                            <FormError error=errors />
-                            <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
-                            <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email" />
+                            <Banner placed />
+                            <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name"
+                                field_error=at(placed, "name") />
+                            <TextField label="Email" name="email" value=email error=errors kind="email" autocomplete="email"
+                                field_error=at(placed, "email") />
                             <TextField label="Password" name="password" value=password error=errors kind="password"
-                                autocomplete="new-password" hint="At least 10 characters; a few uncommon words work well." />
+                                autocomplete="new-password" hint="At least 10 characters; a few uncommon words work well."
+                                field_error=at(placed, "password") />
                             <button class="button primary wide" type="submit" disabled=move || submit.pending()>
                                 {move || if submit.pending() { "Creating account…" } else { "Create account" }}
                             </button>
@@ -259,6 +349,7 @@ pub fn AcceptInvitation() -> impl IntoView {
         submit_auth(submit, api.invitations().accept(body));
     };
     let errors = submit.error();
+    let placed = placed(errors, &["name", "password"], None);
     view! {
         <main class="auth-page">
             <div class="auth-card">
@@ -279,10 +370,12 @@ pub fn AcceptInvitation() -> impl IntoView {
                             {format!("You were invited as {} with {}. Choose your name and a password.", article(invitation.role.as_str()), invitation.email)}
                         </p>
                         <form on:submit=on_submit class="stack" novalidate>
-                            <FormError error=errors />
-                            <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name" />
+                            <Banner placed />
+                            <TextField label="Your name" name="name" value=name error=errors autofocus=true autocomplete="name"
+                                field_error=at(placed, "name") />
                             <TextField label="Password" name="password" value=password error=errors kind="password"
-                                autocomplete="new-password" hint="At least 10 characters." />
+                                autocomplete="new-password" hint="At least 10 characters; a few uncommon words work well."
+                                field_error=at(placed, "password") />
                             <button class="button primary wide" type="submit" disabled=move || submit.pending()>
                                 {move || if submit.pending() { "Joining…" } else { "Join the team" }}
                             </button>

@@ -18,14 +18,20 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use self::bulk::{BulkBar, RowCheckbox, SelectAll, Selection, use_selection};
+use self::first_run::GetStarted;
+use self::search::{NoMatch, SearchBox};
 use crate::api::use_api;
-use crate::components::badges::{Avatar, PriorityMarker, StatusPill};
-use crate::components::time::{Time, exact, now};
+use crate::components::badges::{self, Avatar, PriorityMarker, StatusPill};
+use crate::components::shortcuts::ShortcutHelp;
+use crate::components::time::{Time, now};
 use crate::live::use_live;
 use crate::pages::shell::{Rail, StaffOnly, use_inbox_refresh};
+use crate::seen::{Seen, use_seen};
 use crate::session::use_session;
 
 mod bulk;
+mod first_run;
+mod search;
 
 /// The list the inbox shows, shared with the ticket pane so a change there updates its row at once.
 #[derive(Clone, Copy)]
@@ -83,6 +89,7 @@ fn InboxFrame() -> impl IntoView {
         fresh: RwSignal::new(HashSet::new()),
     };
     provide_context(list);
+    Seen::provide();
     let selection = Selection::provide(list);
     let next_cursor = RwSignal::new(None::<String>);
     // The SLA badges count down: "due in 25 min" becomes "due in 24 min" without a reload.
@@ -92,6 +99,8 @@ fn InboxFrame() -> impl IntoView {
         on_cleanup(move || ticking.clear());
     }
     let loading = RwSignal::new(true);
+    // A new first page is on its way (not the next page of the same list).
+    let replacing = RwSignal::new(true);
     let failed = RwSignal::new(None::<String>);
     // Responses of an older query are dropped when a newer one was sent.
     let generation = StoredValue::new(0u64);
@@ -107,6 +116,7 @@ fn InboxFrame() -> impl IntoView {
         let this = generation.get_value() + u64::from(!append);
         generation.set_value(this);
         loading.set(true);
+        replacing.set(!append);
         spawn_local(async move {
             let result = api.tickets().list(request).await;
             if generation.get_value() != this {
@@ -251,14 +261,34 @@ fn InboxFrame() -> impl IntoView {
     };
 
     let search_input = NodeRef::<leptos::html::Input>::new();
-    let search_text = RwSignal::new(query.with_untracked(|query| query.get("q").unwrap_or_default()));
-    let on_search = {
+    let searched = Memo::new(move |_| filters.with(|filters| filters.q.clone()));
+    let search = {
         let set_param = set_param.clone();
-        move |event: ev::SubmitEvent| {
-            event.prevent_default();
-            set_param("q", search_text.get_untracked().trim().to_owned());
+        move |words: String| set_param("q", words)
+    };
+    let clear_search = {
+        let search = search.clone();
+        move || {
+            search(String::new());
+            if let Some(input) = search_input.get_untracked() {
+                let _ = input.focus();
+            }
         }
     };
+    let search_summary = move || {
+        let words = searched.get()?;
+        let text = if loading.get() && replacing.get() {
+            format!("Searching for “{words}”…")
+        } else if failed.with(Option::is_some) {
+            return None;
+        } else {
+            search::summary(list.items.with(Vec::len), next_cursor.with(Option::is_some), &words)
+        };
+        Some(view! { <p class="search-summary" role="status" data-testid="search-summary">{text}</p> })
+    };
+    // An owner's empty inbox, with no search or filter narrowing it, may show the first-run checklist.
+    let unfiltered =
+        move || filters.with(|filters| filters.q.is_none() && filters.status.is_none() && filters.priority.is_none());
 
     // Keyboard: j/k move, x selects, Enter opens, / searches, ? lists the shortcuts, Esc clears.
     let focused = RwSignal::new(None::<usize>);
@@ -334,12 +364,7 @@ fn InboxFrame() -> impl IntoView {
                         <span class="spacer"></span>
                         <a class="button small" href="/tickets/new">"New ticket"</a>
                     </div>
-                    <form role="search" on:submit=on_search>
-                        <input class="input" type="search" placeholder="Search subject and messages  ( / )"
-                            aria-label="Search tickets" node_ref=search_input
-                            prop:value=move || search_text.get()
-                            on:input=move |event| search_text.set(event_target_value(&event)) />
-                    </form>
+                    <SearchBox current=searched.into() search=search input=search_input />
                     // While rows are selected, the bar of bulk actions takes the filters' place.
                     <Show when=move || selecting.get()>
                         <BulkBar />
@@ -362,6 +387,7 @@ fn InboxFrame() -> impl IntoView {
                             <option value="due">"Due soonest"</option>
                         </select>
                     </div>
+                    {search_summary}
                 </div>
                 <ul class="ticket-list" on:scroll=on_scroll data-testid="ticket-list">
                     {move || failed.get().map(|message| view! { <li class="alert error">{message}</li> })}
@@ -381,11 +407,17 @@ fn InboxFrame() -> impl IntoView {
                     {move || (loading.get() && list.items.with(Vec::is_empty)).then(|| view! {
                         <li class="skeleton"></li><li class="skeleton"></li><li class="skeleton"></li>
                     })}
-                    {move || (!loading.get() && failed.get().is_none() && list.items.with(Vec::is_empty)).then(|| view! {
-                        <li class="empty">
-                            <strong>{move || empty_title(filters.get())}</strong>
-                            "New tickets appear here as soon as they arrive."
-                        </li>
+                    {move || (!loading.get() && failed.get().is_none() && list.items.with(Vec::is_empty)).then(|| {
+                        match searched.get() {
+                            Some(words) => view! { <NoMatch words=words clear=clear_search.clone() /> }.into_any(),
+                            None => view! {
+                                <li class="empty">
+                                    <strong>{move || empty_title(filters.get())}</strong>
+                                    "New tickets appear here as soon as they arrive."
+                                </li>
+                                {unfiltered().then(|| view! { <GetStarted /> })}
+                            }.into_any(),
+                        }
                     })}
                     {move || next_cursor.get().map(|_| view! {
                         <li class="list-foot">
@@ -406,46 +438,11 @@ fn InboxFrame() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct SlaClock(RwSignal<DateTime<Utc>>);
 
-/// What a row's SLA badge says: `(text, class, hover)`; nothing when no target is running.
-fn sla_badge(sla: &TicketSla, at: DateTime<Utc>) -> Option<(String, &'static str, String)> {
-    let next = sla.next_due_at.map(|due| format!("Next target {}", exact(due)));
-    if sla.breached {
-        let what = if sla.escalated {
-            "A target was missed; the priority was raised"
-        } else {
-            "A target was missed"
-        };
-        let hover = next.map_or_else(|| format!("{what}."), |next| format!("{what}. {next}."));
-        return Some(("breached".to_owned(), "breached", hover));
-    }
-    let due = sla.next_due_at?;
-    let hover = format!("Target {}", exact(due));
-    let seconds = (due - at).num_seconds();
-    let text = match seconds {
-        ..=0 => return Some(("overdue".to_owned(), "overdue", format!("{hover}: missed"))),
-        1..3600 => return Some((format!("due in {} min", (seconds + 59) / 60), "soon", hover)),
-        3600..86_400 => format!("due in {} h", seconds / 3600),
-        _ => match seconds / 86_400 {
-            1 => "due in 1 day".to_owned(),
-            days => format!("due in {days} days"),
-        },
-    };
-    Some((text, "later", hover))
-}
-
+/// The row's SLA badge (coloured by the share of the target left), counting down with the clock.
 #[component]
-fn SlaBadge(sla: TicketSla) -> impl IntoView {
+fn SlaBadge(sla: TicketSla, created_at: DateTime<Utc>) -> impl IntoView {
     let clock = use_context::<SlaClock>().unwrap_or_else(|| SlaClock(RwSignal::new(now())));
-    move || {
-        sla_badge(&sla, clock.0.get()).map(|(text, class, hover)| {
-            view! {
-                <span class=format!("sla-badge {class}") title=hover data-testid="sla-badge">
-                    <span class="sr-only">"SLA: "</span>
-                    {text}
-                </span>
-            }
-        })
-    }
+    view! { <badges::SlaBadge sla=sla created_at=created_at now=clock.0 /> }
 }
 
 /// Whether a ticket belongs in the list the filters describe (a search is left to the server).
@@ -471,7 +468,7 @@ fn empty_title(filters: TicketListQuery) -> &'static str {
     {
         return "No ticket in this view has an SLA target running.";
     }
-    if filters.q.is_some() || filters.status.is_some() || filters.priority.is_some() {
+    if filters.status.is_some() || filters.priority.is_some() {
         return "No tickets match these filters.";
     }
     match filters.view.unwrap_or_default() {
@@ -506,6 +503,12 @@ fn TicketRow(
     let assignee = ticket.assignee.clone();
     let selection = use_selection();
     let id = ticket.id;
+    let seen = use_seen();
+    // The open ticket is being read: never bold, even in the moment before its mark is written.
+    let unread = Signal::derive({
+        let ticket = ticket.clone();
+        move || !open.get() && seen.is_unread(&ticket, now())
+    });
     // j/k move past the visible rows: keep the focused one on screen.
     let row = NodeRef::<leptos::html::A>::new();
     Effect::new(move |_| {
@@ -520,8 +523,11 @@ fn TicketRow(
             <RowCheckbox id=ticket.id number=ticket.number />
             <a class="ticket-row" node_ref=row class:selected=move || open.get() || focused.get() class:fresh=move || fresh.get() href=href
                 class:checked=move || selection.contains(id)
-                aria-current=move || open.get().then_some("true") data-testid="ticket-row">
+                aria-current=move || open.get().then_some("true") data-testid="ticket-row"
+                class:unread=move || unread.get() data-unread=move || unread.get().to_string()>
                 <div class="line1">
+                    <span class="unread-dot" aria-hidden="true"></span>
+                    {move || unread.get().then(|| view! { <span class="sr-only">"Unread. "</span> })}
                     <span class="requester">{ticket.requester.name.clone()}</span>
                     <span class="time"><Time at=ticket.updated_at /></span>
                 </div>
@@ -529,13 +535,12 @@ fn TicketRow(
                     <span class="faint">{format!("#{} ", ticket.number)}</span>
                     {ticket.subject.clone()}
                 </div>
-                <div class="small muted subject">{ticket.preview.clone().unwrap_or_default()}</div>
                 <div class="line3">
                     <StatusPill status=ticket.status />
                     <PriorityMarker priority=ticket.priority />
                     {ticket.category.clone().map(|category| view! { <span class="tag">{category}</span> })}
-                    <SlaBadge sla=ticket.sla.clone() />
-                    <span class="spacer"></span>
+                    <SlaBadge sla=ticket.sla.clone() created_at=ticket.created_at />
+                    <span class="preview">{ticket.preview.clone().unwrap_or_default()}</span>
                     {assignee.map(|assignee| view! { <Avatar name=assignee.name /> })}
                 </div>
             </a>
@@ -565,58 +570,5 @@ pub fn NoTicketOpen() -> impl IntoView {
                 " to move, " <span class="kbd">"Enter"</span> " to open, " <span class="kbd">"?"</span> " for all shortcuts."
             </div>
         </section>
-    }
-}
-
-#[component]
-fn ShortcutHelp(close: impl Fn() + Copy + 'static) -> impl IntoView {
-    view! {
-        <div class="dialog-backdrop" on:click=move |_| close()>
-            <div class="dialog" role="dialog" aria-label="Keyboard shortcuts" on:click=|event| event.stop_propagation()>
-                <h2>"Keyboard shortcuts"</h2>
-                <div class="shortcuts">
-                    <span class="kbd">"j / k"</span><span>"Next / previous ticket"</span>
-                    <span class="kbd">"x"</span><span>"Select the ticket, or unselect it (shift+click selects a range)"</span>
-                    <span class="kbd">"Esc"</span><span>"Clear the selection"</span>
-                    <span class="kbd">"Enter"</span><span>"Open the ticket"</span>
-                    <span class="kbd">"r"</span><span>"Reply to the customer"</span>
-                    <span class="kbd">"n"</span><span>"Write an internal note"</span>
-                    <span class="kbd">"m"</span><span>"Insert a macro (canned reply)"</span>
-                    <span class="kbd">"a"</span><span>"Assign the ticket to me"</span>
-                    <span class="kbd">"Ctrl / ⌘ + Enter"</span><span>"Send"</span>
-                    <span class="kbd">"/"</span><span>"Search"</span>
-                    <span class="kbd">"?"</span><span>"Show this list"</span>
-                </div>
-                <div class="row" style="margin-top: 16px;">
-                    <span class="spacer"></span>
-                    <button class="button" on:click=move |_| close()>"Close"</button>
-                </div>
-            </div>
-        </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sla_badges_say_how_long_is_left() {
-        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        let due_in = |seconds: i64| TicketSla {
-            next_due_at: Some(at + chrono::Duration::seconds(seconds)),
-            ..TicketSla::default()
-        };
-        let text = |sla: TicketSla| sla_badge(&sla, at).map(|(text, class, _)| (text, class));
-        assert_eq!(text(TicketSla::default()), None);
-        assert_eq!(text(due_in(25 * 60)), Some(("due in 25 min".to_owned(), "soon")));
-        assert_eq!(text(due_in(30)), Some(("due in 1 min".to_owned(), "soon")));
-        assert_eq!(text(due_in(3 * 3600 + 5)), Some(("due in 3 h".to_owned(), "later")));
-        assert_eq!(text(due_in(-5)), Some(("overdue".to_owned(), "overdue")));
-        let breached = TicketSla {
-            breached: true,
-            ..due_in(600)
-        };
-        assert_eq!(text(breached), Some(("breached".to_owned(), "breached")));
     }
 }

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod inbox;
 pub mod macros;
 pub mod new_ticket;
+pub mod notifications;
 pub mod portal;
 pub mod rate;
 pub mod shell;

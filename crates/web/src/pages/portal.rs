@@ -1,5 +1,5 @@
-//! The customer's side: their requests, one request's conversation with a reply box, and a new
-//! request. Plain and friendly, in one column, with none of the team's vocabulary.
+//! The customer's side: their requests, one request's conversation with a reply box (files can
+//! go with a reply), and a new request. Plain and friendly, in one column, with none of the team's vocabulary.
 
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{NewMessage, NewTicket, TicketListQuery, TicketStatus};
@@ -9,6 +9,9 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, use_api, use_submit};
+use crate::components::attachments::{
+    AttachButton, AttachmentChips, AttachmentDraft, MessageAttachments, files_of, ids,
+};
 use crate::components::confirm::ConfirmEmailBanner;
 use crate::components::form::{FormError, TextField};
 use crate::components::markdown::MessageText;
@@ -211,22 +214,25 @@ fn Conversation() -> impl IntoView {
         }
     });
     let draft = RwSignal::new(String::new());
+    let files = AttachmentDraft::new();
     let sending = use_submit();
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let body = draft.get_untracked();
         // The form shows only once the request has loaded, so the id is there.
         let Some(id) = id.get_untracked() else { return };
-        if body.trim().is_empty() {
+        if body.trim().is_empty() || files.uploading_untracked() {
             return;
         }
         let request = NewMessage {
             body,
             internal: false,
             macro_id: None,
+            attachment_ids: ids(&files.uploaded()),
         };
         sending.dispatch(api.tickets().reply(id, request), move |_| {
             draft.set(String::new());
+            files.clear();
             reload.update(|n| *n += 1);
         });
     };
@@ -256,6 +262,7 @@ fn Conversation() -> impl IntoView {
                                     <span class="small faint"><Time at=message.created_at /></span>
                                 </div>
                                 <MessageText body=message.body />
+                                <MessageAttachments attachments=message.attachments />
                             </article>
                         }).collect_view()}
                     </div>
@@ -263,15 +270,32 @@ fn Conversation() -> impl IntoView {
                         view! { <p class="muted" style="margin-top: 16px">"This request is closed. Send a new request if you need more help."</p> }.into_any()
                     } else {
                         view! {
-                            <form class="stack" style="margin-top: 16px" on:submit=send>
+                            <form class="stack" style="margin-top: 16px" on:submit=send
+                                on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default()
+                                on:drop=move |event: leptos::ev::DragEvent| {
+                                    event.prevent_default();
+                                    files.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
+                                }>
                                 <FormError error=errors />
                                 <label for="customer-reply" class="sr-only">"Your reply"</label>
                                 <textarea id="customer-reply" class="textarea" placeholder="Write a reply…" data-testid="composer"
                                     prop:value=move || draft.get()
-                                    on:input=move |event| draft.set(event_target_value(&event))></textarea>
+                                    on:input=move |event| draft.set(event_target_value(&event))
+                                    on:paste=move |event: leptos::ev::ClipboardEvent| {
+                                        let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
+                                        if !pasted.is_empty() {
+                                            event.prevent_default();
+                                            files.add(api, pasted);
+                                        }
+                                    }></textarea>
+                                <AttachmentChips draft=files />
+                                {move || errors.get().and_then(|error| error.field("attachment_ids")).map(|message| view! {
+                                    <span class="error" role="alert">{message}</span>
+                                })}
                                 <div class="row">
+                                    <AttachButton draft=files />
                                     <span class="spacer"></span>
-                                    <button class="button primary" type="submit" disabled=move || sending.pending()>
+                                    <button class="button primary" type="submit" disabled=move || sending.pending() || files.uploading()>
                                         {move || if sending.pending() { "Sending…" } else { "Send reply" }}
                                     </button>
                                 </div>

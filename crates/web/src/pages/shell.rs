@@ -103,6 +103,8 @@ pub fn OwnerOnly(page: &'static str, children: ChildrenFn) -> impl IntoView {
 
 #[component]
 pub fn Rail() -> impl IntoView {
+    // `g` then a view's key, on every page with the rail.
+    crate::components::shortcuts::use_go_to_keys();
     let session = use_session();
     let api = use_api();
     let refresh = use_inbox_refresh();

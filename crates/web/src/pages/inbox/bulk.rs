@@ -220,6 +220,7 @@ pub(super) fn BulkBar() -> impl IntoView {
     let refresh = use_inbox_refresh();
     let session = use_session();
     let me = session.user().map(|user| user.id);
+    let seen = crate::seen::use_seen();
     let assigns_anyone = session.role().is_some_and(|role| role.can(Permission::AssignAnyone));
     let staff = LocalResource::new(move || async move {
         if !assigns_anyone {
@@ -253,6 +254,15 @@ pub(super) fn BulkBar() -> impl IntoView {
             ));
             return;
         }
+        // A change of one's own is no news: rows read before it stay read after it.
+        let read: HashSet<TicketId> = list.items.with_untracked(|items| {
+            let now = crate::components::time::now();
+            items
+                .iter()
+                .filter(|ticket| ids.contains(&ticket.id) && seen.is_read_untracked(ticket, now))
+                .map(|ticket| ticket.id)
+                .collect()
+        });
         selection.busy.set(true);
         spawn_local(async move {
             let answer = api.tickets().bulk_update(BulkTicketUpdate { ids, patch }).await;
@@ -260,6 +270,9 @@ pub(super) fn BulkBar() -> impl IntoView {
             match answer {
                 Ok(result) => {
                     for ticket in &result.updated {
+                        if read.contains(&ticket.id) {
+                            seen.mark(ticket);
+                        }
                         list.replace(ticket);
                     }
                     let numbers: HashMap<TicketId, i64> = list

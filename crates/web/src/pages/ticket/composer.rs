@@ -1,8 +1,9 @@
 //! The reply box: "Reply" or "Internal note" (a clear colour change), "Suggest reply" (a draft the
 //! agent edits, never sent by itself), "Macros" (a canned reply filled in for this ticket, whose
-//! status, priority and tags the server sets with the reply), Ctrl+Enter to send, and "then set
-//! status" in the same action. A sent message shows at once, marked sending, then confirmed or
-//! failed with a retry.
+//! status, priority and tags the server sets with the reply), Ctrl+Enter to send (with Shift:
+//! then open the next ticket of the list), and "then set status" in the same action. Files go
+//! with it ("Attach", or dropped or pasted onto the box), each uploaded as soon as it is chosen. A
+//! sent message shows at once, marked sending, then confirmed or failed with a retry.
 
 use ferrodesk_shared::ErrorCode;
 use ferrodesk_shared::ai::SuggestedReply;
@@ -12,17 +13,33 @@ use ferrodesk_shared::users::UserSummary;
 use ferrodesk_shared::{MessageId, Permission, TicketId};
 use leptos::ev;
 use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
 
+use super::customer::ticket_href;
 use super::macro_picker::MacroPicker;
 use super::thread::{Delivery, ThreadItem, post_message};
 use crate::api::{use_api, use_submit};
 use crate::components::ai::{DraftOrigin, first_placeholder, suggest_error, unfilled};
+use crate::components::attachments::{AttachButton, AttachmentChips, AttachmentDraft, files_of, ids};
 use crate::components::icons::LockIcon;
 use crate::components::macros::actions;
+use crate::components::shortcuts::page_key;
 use crate::components::time::now;
 use crate::components::toast::use_toasts;
-use crate::pages::inbox::typing_in_a_field;
+use crate::pages::inbox::InboxList;
 use crate::session::use_session;
+
+/// After `current`, the ticket "send and next" opens: the next row of the list, else the one
+/// before it (the last row), else the first row when this ticket is not in the list at all.
+fn next_in_list<T: Clone>(rows: &[T], is_current: impl Fn(&T) -> bool) -> Option<T> {
+    match rows.iter().position(&is_current) {
+        Some(at) => rows
+            .get(at + 1)
+            .or_else(|| at.checked_sub(1).and_then(|before| rows.get(before))),
+        None => rows.first(),
+    }
+    .cloned()
+}
 
 /// `save` sets the status chosen for after sending; otherwise `reload_ticket` shows what the
 /// message changed (the first reply opens a new ticket).
@@ -40,6 +57,7 @@ pub(super) fn Composer(
     let draft = RwSignal::new(String::new());
     let after_send = RwSignal::new(String::new());
     let composer = NodeRef::<leptos::html::Textarea>::new();
+    let files = AttachmentDraft::new();
 
     // "Suggest reply": a draft in the reply box for the agent to edit; it is never sent by itself.
     let suggestion = RwSignal::new(None::<SuggestedReply>);
@@ -109,11 +127,30 @@ pub(super) fn Composer(
     });
     let staff = move || session.role().is_some_and(|role| role.is_staff());
 
-    let send = move || {
+    // "Send and next": where to go once the message is sent, worked out before sending (the
+    // message can move this ticket out of the list).
+    let list = use_context::<InboxList>();
+    let navigate = use_navigate();
+    let location = use_location();
+    let next_href = move || {
+        let search = location.search.get_untracked();
+        let next = list.and_then(|list| {
+            list.items
+                .with_untracked(|rows| next_in_list(rows, |row| row.id == ticket_id))
+        });
+        match next {
+            Some(next) => (ticket_href(&search, &next), true),
+            None if search.is_empty() => ("/inbox".to_owned(), false),
+            None => (format!("/inbox?{}", search.trim_start_matches('?')), false),
+        }
+    };
+
+    let send = move |then_next: bool| {
         let body = draft.get_untracked();
-        if body.trim().is_empty() {
+        if body.trim().is_empty() || files.uploading_untracked() {
             return;
         }
+        let attachments = files.uploaded();
         let internal_note = internal.get_untracked();
         // A drafted reply with blanks left would reach the customer as "{{amount}}".
         let blanks = suggestion.with_untracked(|suggestion| {
@@ -142,6 +179,7 @@ pub(super) fn Composer(
             body: body.clone(),
             internal: internal_note,
             created_at: now(),
+            attachments: attachments.clone(),
         };
         thread.update(|items| {
             items.push(ThreadItem {
@@ -151,11 +189,14 @@ pub(super) fn Composer(
             })
         });
         draft.set(String::new());
+        files.clear();
         after_send.set(String::new());
         suggestion.set(None);
         replaced.set(None);
         // The macro goes with this message now (a retry sends it again), not with the next one.
         applied.set(None);
+        let next = then_next.then(next_href);
+        let navigate = navigate.clone();
         post_message(
             api,
             thread,
@@ -165,6 +206,7 @@ pub(super) fn Composer(
                 body,
                 internal: internal_note,
                 macro_id,
+                attachment_ids: ids(&attachments),
             },
             move |sent| {
                 if sent {
@@ -176,14 +218,23 @@ pub(super) fn Composer(
                     } else {
                         reload_ticket.run(());
                     }
+                    // Only once it is sent: a failed message stays here, with its "Retry".
+                    if let Some((href, found)) = next {
+                        if !found {
+                            toasts.info("That was the last ticket in this view.");
+                        }
+                        navigate(&href, Default::default());
+                    }
                 }
             },
         );
     };
+    let send = StoredValue::new(send);
+    let send = move |then_next: bool| send.with_value(|send| send(then_next));
 
-    // r: reply, n: internal note, m: macros (when not already typing somewhere).
+    // r: reply, n: internal note, m: macros (when not already typing somewhere, nor in a dialog).
     let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
-        if event.ctrl_key() || event.meta_key() || event.alt_key() || typing_in_a_field() {
+        if !page_key(&event) {
             return;
         }
         let note = match event.key().as_str() {
@@ -212,7 +263,13 @@ pub(super) fn Composer(
 
     view! {
         <form class="composer" class:internal=move || internal.get()
-            on:submit=move |event: ev::SubmitEvent| { event.prevent_default(); send(); }>
+            on:submit=move |event: ev::SubmitEvent| { event.prevent_default(); send(false); }
+            // Files dropped on the box are attached (not opened by the browser in place of the app).
+            on:dragover=move |event: ev::DragEvent| event.prevent_default()
+            on:drop=move |event: ev::DragEvent| {
+                event.prevent_default();
+                files.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
+            }>
             <div class="row composer-head">
                 <div class="tabs" role="tablist">
                     <button type="button" class="tab" role="tab" aria-selected=move || (!internal.get()).to_string()
@@ -237,13 +294,20 @@ pub(super) fn Composer(
             </div>
             <textarea class="textarea" node_ref=composer data-testid="composer" class:drafted=move || suggestion.with(Option::is_some)
                 aria-label=move || if internal.get() { "Internal note, only your team sees it" } else { "Reply to the customer" }
-                placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send)" }
+                placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send, with Shift to go on to the next ticket)" }
                 prop:value=move || draft.get()
                 on:input=move |event| draft.set(event_target_value(&event))
+                on:paste=move |event: ev::ClipboardEvent| {
+                    let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
+                    if !pasted.is_empty() {
+                        event.prevent_default();
+                        files.add(api, pasted);
+                    }
+                }
                 on:keydown=move |event: ev::KeyboardEvent| {
                     if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
                         event.prevent_default();
-                        send();
+                        send(event.shift_key());
                     } else if event.key() == "Escape" {
                         // Out of the box (the draft stays), so the page's keys work again.
                         if let Some(textarea) = composer.get_untracked() {
@@ -268,6 +332,10 @@ pub(super) fn Composer(
                     </div>
                 }
             })}
+            <div class="attach-row">
+                <AttachButton draft=files />
+                <AttachmentChips draft=files />
+            </div>
             <div class="row">
                 <span class="small muted">
                     {move || if internal.get() { "Visible to your team only." } else { "The customer will see this reply." }}
@@ -281,10 +349,29 @@ pub(super) fn Composer(
                     <option value="solved">"Then solved"</option>
                 </select>
                 <button type="submit" class=move || if internal.get() { "button note" } else { "button primary" }
-                    disabled=move || draft.with(|draft| draft.trim().is_empty())>
+                    title="Ctrl+Enter; Ctrl+Shift+Enter sends and opens the next ticket"
+                    disabled=move || draft.with(|draft| draft.trim().is_empty()) || files.uploading()>
                     {move || if internal.get() { "Add note" } else { "Send reply" }}
                 </button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_in_list;
+
+    #[test]
+    fn send_and_next_goes_down_the_list() {
+        let rows = [1, 2, 3];
+        assert_eq!(next_in_list(&rows, |row| *row == 1), Some(2));
+        assert_eq!(next_in_list(&rows, |row| *row == 2), Some(3));
+        // The last row: back to the one before it.
+        assert_eq!(next_in_list(&rows, |row| *row == 3), Some(2));
+        // Opened from elsewhere (a link): the list's first row.
+        assert_eq!(next_in_list(&rows, |row| *row == 9), Some(1));
+        assert_eq!(next_in_list(&[1], |row| *row == 1), None);
+        assert_eq!(next_in_list(&[] as &[i32], |row| *row == 1), None);
     }
 }

@@ -1,7 +1,8 @@
 //! The open ticket: header, the live notice, and the state the three parts share. The parts are
 //! `thread` (messages and SLA lines), `composer` (the reply box with its reply/note switch,
 //! "Suggest reply", the `macro_picker` and "send and set status") and `properties` (the column of
-//! controls, with the `customer` panel and its `merge` dialog). `a` assigns the ticket to me.
+//! controls, a drawer on smaller screens, with the `customer` panel and its `merge` dialog). Keys:
+//! `a` assigns the ticket to me, `s` then `o` / `p` / `s` sets the status, `p` opens the properties.
 
 mod composer;
 mod customer;
@@ -10,20 +11,24 @@ mod merge;
 mod properties;
 mod thread;
 
+use std::time::Duration;
+
 use ferrodesk_shared::TicketId;
 use ferrodesk_shared::ai::CategorySource;
 use ferrodesk_shared::events::ServerEvent;
-use ferrodesk_shared::tickets::{TicketDetail, TicketPatch};
+use ferrodesk_shared::tickets::{TicketDetail, TicketPatch, TicketStatus};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use self::composer::Composer;
-use self::properties::Properties;
+use self::properties::{NARROW, Properties};
 use self::thread::{Delivery, Thread, ThreadItem};
 use crate::api::{ApiError, use_api};
 use crate::components::badges::StatusPill;
+use crate::components::shortcuts::{SECOND_KEY, dialog_open, focused_element, lead_with, page_key, take_leader};
+use crate::components::time::now;
 use crate::components::toast::use_toasts;
 use crate::live::use_live;
 use crate::pages::inbox::{InboxList, typing_in_a_field};
@@ -68,6 +73,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     let list = use_context::<InboxList>();
     let refresh = use_inbox_refresh();
     let ticket = RwSignal::new(detail.ticket.clone());
+    crate::seen::track_open(ticket);
     let thread = RwSignal::new(
         detail
             .messages
@@ -178,30 +184,124 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     };
     let save = Callback::new(move |patch: TicketPatch| apply(patch, None));
 
-    // a: assign the ticket to me (when not typing somewhere, and no dialog is open).
+    // The properties: a column from 1100 px up, a drawer below (opened from the header or with `p`).
+    let narrow = narrow_screen();
+    let properties_open = RwSignal::new(false);
+    let opened_from = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    let properties_button = NodeRef::<leptos::html::Button>::new();
+    let open_properties = move || {
+        opened_from.set_value(focused_element());
+        properties_open.set(true);
+        // Into the drawer (or the column): the first control.
+        request_animation_frame(move || {
+            if let Some(status) = document().get_element_by_id("prop-status")
+                && let Ok(status) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(status)
+            {
+                let _ = status.focus();
+            }
+        });
+    };
+    // Closed (Esc, ×, a click beside it): the focus goes back where it was.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = properties_open.get();
+        if was_open == Some(true) && !open {
+            let back = opened_from
+                .try_update_value(Option::take)
+                .flatten()
+                .filter(|element| element.is_connected())
+                .or_else(|| properties_button.get_untracked().map(|button| button.into()));
+            if let Some(element) = back {
+                let _ = element.focus();
+            }
+        }
+        open
+    });
+    // The SLA targets count down.
+    let clock = RwSignal::new(now());
+    if let Ok(ticking) = set_interval_with_handle(move || clock.set(now()), Duration::from_secs(30)) {
+        on_cleanup(move || ticking.clear());
+    }
+
+    // `s` then `o` / `p` / `s`: while the second key is awaited the header says which.
+    let status_keys = RwSignal::new(false);
+    let set_status = move |status: TicketStatus| {
+        let current = ticket.with_untracked(|t| t.status);
+        if current == status {
+            toasts.info(format!("Already {}", status.as_str()));
+        } else if !current.can_become(status) {
+            toasts.error(format!(
+                "A {} ticket cannot become {}.",
+                current.as_str(),
+                status.as_str()
+            ));
+        } else {
+            let done = match status {
+                TicketStatus::Open => "Status: open",
+                TicketStatus::Pending => "Status: pending",
+                TicketStatus::Solved => "Status: solved",
+                TicketStatus::New | TicketStatus::Closed => "Status changed",
+            };
+            apply(
+                TicketPatch {
+                    status: Some(status),
+                    ..Default::default()
+                },
+                Some(done),
+            );
+        }
+    };
+
+    // a: assign the ticket to me; s: status; p: properties (when not typing somewhere, and no
+    // dialog is open).
     let staff = session.role().is_some_and(|role| role.is_staff());
     let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
-        if event.key() != "a"
-            || !staff
-            || event.ctrl_key()
-            || event.meta_key()
-            || event.alt_key()
-            || typing_in_a_field()
-            || document().query_selector("[role=dialog]").ok().flatten().is_some()
-        {
+        let key = event.key();
+        if key == "Shift" {
             return;
         }
-        let Some(me) = me else { return };
-        event.prevent_default();
-        if ticket.with_untracked(|t| t.assignee.as_ref().map(|a| a.id)) == Some(me) {
-            toasts.info("Already assigned to you");
+        if !typing_in_a_field() && !dialog_open() && take_leader('s') {
+            event.prevent_default();
+            status_keys.set(false);
+            let status = match key.as_str() {
+                "o" => Some(TicketStatus::Open),
+                "p" => Some(TicketStatus::Pending),
+                "s" => Some(TicketStatus::Solved),
+                _ => None,
+            };
+            if let Some(status) = status {
+                set_status(status);
+            }
             return;
         }
-        let patch = TicketPatch {
-            assignee_id: Some(Some(me)),
-            ..Default::default()
-        };
-        apply(patch, Some("Assigned to you"));
+        if !staff || !page_key(&event) {
+            return;
+        }
+        match key.as_str() {
+            "a" => {
+                let Some(me) = me else { return };
+                event.prevent_default();
+                if ticket.with_untracked(|t| t.assignee.as_ref().map(|a| a.id)) == Some(me) {
+                    toasts.info("Already assigned to you");
+                    return;
+                }
+                let patch = TicketPatch {
+                    assignee_id: Some(Some(me)),
+                    ..Default::default()
+                };
+                apply(patch, Some("Assigned to you"));
+            }
+            "s" => {
+                event.prevent_default();
+                lead_with('s');
+                status_keys.set(true);
+                set_timeout(move || status_keys.set(false), SECOND_KEY);
+            }
+            "p" => {
+                event.prevent_default();
+                open_properties();
+            }
+            _ => {}
+        }
     });
     on_cleanup(move || keys.remove());
 
@@ -256,6 +356,19 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                 <div class="row">
                     <span class="number">{move || format!("#{}", ticket.with(|t| t.number))}</span>
                     {move || view! { <StatusPill status=ticket.with(|t| t.status) /> }}
+                    {move || status_keys.get().then(|| view! {
+                        <span class="key-hint" role="status" data-testid="status-keys">
+                            "Status: " <span class="kbd">"o"</span> " open · " <span class="kbd">"p"</span> " pending · "
+                            <span class="kbd">"s"</span> " solved"
+                        </span>
+                    })}
+                    <span class="spacer"></span>
+                    <button type="button" class="button small properties-toggle" node_ref=properties_button
+                        data-testid="properties-open" title="Status, priority, assignee, tags (p)"
+                        aria-controls="ticket-properties" aria-expanded=move || properties_open.get().to_string()
+                        on:click=move |_| open_properties()>
+                        "Properties"
+                    </button>
                 </div>
                 <h2 data-testid="ticket-subject">{move || ticket.with(|t| t.subject.clone())}</h2>
             </header>
@@ -266,9 +379,31 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     <button class="button ghost small" on:click=move |_| notice.set(None)>"Dismiss"</button>
                 </div>
             })}
-            <Thread ticket_id=ticket_id thread=thread breaches=breaches />
+            <Thread ticket_id=ticket_id thread=thread breaches=breaches
+                assignee=Signal::derive(move || ticket.with(|t| t.assignee.as_ref().map(|a| a.name.clone()))) />
             <Composer ticket_id=ticket_id thread=thread save=save reload_ticket=Callback::new(move |()| reload_ticket()) />
         </div>
-        <Properties ticket=ticket save=save set_category=Callback::new(set_category) />
+        <Properties ticket=ticket save=save set_category=Callback::new(set_category)
+            open=properties_open narrow=narrow now=clock />
     }
+}
+
+/// Whether the screen is below 1100 px (the properties are a drawer there), following resizes.
+fn narrow_screen() -> Signal<bool> {
+    let query = window().match_media(NARROW).ok().flatten();
+    let narrow = RwSignal::new(query.as_ref().is_some_and(|query| query.matches()));
+    if query.is_some() {
+        let resized = window_event_listener(ev::resize, move |_| {
+            let now = window()
+                .match_media(NARROW)
+                .ok()
+                .flatten()
+                .is_some_and(|query| query.matches());
+            if narrow.get_untracked() != now {
+                narrow.set(now);
+            }
+        });
+        on_cleanup(move || resized.remove());
+    }
+    narrow.into()
 }

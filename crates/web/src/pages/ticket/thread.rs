@@ -1,5 +1,6 @@
 //! The thread: messages oldest first (internal notes tinted and labelled, a message on its way
-//! marked, a failed one with "Retry"), and a system line where an SLA target was missed.
+//! marked, a failed one with "Retry", files under the text), and a system line where an SLA
+//! target was missed, saying what was done (assigned to whom, or escalated).
 
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach};
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{Api, use_api};
+use crate::components::attachments::{MessageAttachments, ids};
 use crate::components::badges::Avatar;
 use crate::components::icons::LockIcon;
 use crate::components::markdown::MessageText;
@@ -74,15 +76,18 @@ fn timeline(items: &[ThreadItem], breaches: &[SlaBreach]) -> Vec<Entry> {
     entries
 }
 
-/// "Missed the first-response target;" and what was done about it, "auto-assigned".
-fn breach_text(breach: &SlaBreach) -> (&'static str, &'static str) {
+/// "Missed the first-response target" and what was done about it, naming who it went to: the
+/// breach does not say whom it was assigned to (nor which supervisors were told), so an
+/// assignment names the ticket's assignee now, and says no more when nobody has it.
+fn breach_text(breach: &SlaBreach, assignee: Option<&str>) -> (&'static str, String) {
     let missed = match breach.kind {
-        BreachKind::FirstResponse => "Missed the first-response target;",
-        BreachKind::Resolution => "Missed the resolution target;",
+        BreachKind::FirstResponse => "Missed the first-response target",
+        BreachKind::Resolution => "Missed the resolution target",
     };
-    let action = match breach.action {
-        BreachAction::Assigned => "auto-assigned",
-        BreachAction::Escalated => "escalated",
+    let action = match (breach.action, assignee) {
+        (BreachAction::Assigned, Some(name)) => format!("Assigned to {name}"),
+        (BreachAction::Assigned, None) => "Assigned automatically".to_owned(),
+        (BreachAction::Escalated, _) => "Escalated to the supervisors, priority raised".to_owned(),
     };
     (missed, action)
 }
@@ -93,6 +98,8 @@ pub(super) fn Thread(
     ticket_id: TicketId,
     thread: RwSignal<Vec<ThreadItem>>,
     breaches: RwSignal<Vec<SlaBreach>>,
+    /// The ticket's assignee now, named on a breach that assigned it.
+    assignee: Signal<Option<String>>,
 ) -> impl IntoView {
     let api = use_api();
     let session = use_session();
@@ -110,6 +117,8 @@ pub(super) fn Thread(
             body: item.message.body.clone(),
             internal: item.message.internal,
             macro_id: item.macro_id,
+            // The files stay with the message they were put on.
+            attachment_ids: ids(&item.message.attachments),
         };
         post_message(api, thread, local_id, ticket_id, request, |_| {});
     };
@@ -121,7 +130,7 @@ pub(super) fn Thread(
                     Entry::Message(item) => view! {
                         <ThreadMessage item=item.clone() mine=me_id() == Some(item.message.author.id) retry=Callback::new(retry) />
                     }.into_any(),
-                    Entry::Breach(breach) => view! { <BreachLine breach=breach /> }.into_any(),
+                    Entry::Breach(breach) => view! { <BreachLine breach=breach assignee=assignee /> }.into_any(),
                 }}
             </For>
         </div>
@@ -162,6 +171,7 @@ pub(super) fn post_message(
 fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> impl IntoView {
     let message = item.message;
     let id = message.id;
+    let attachments = message.attachments.clone();
     let class = match (message.internal, mine) {
         (true, _) => "message internal",
         (false, true) => "message mine",
@@ -184,6 +194,7 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
                 </span>
             </div>
             <MessageText body=message.body />
+            <MessageAttachments attachments=attachments />
             {(item.state == Delivery::Failed).then(|| view! {
                 <div class="row failed">
                     "Not sent. "
@@ -196,18 +207,19 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
 
 /// A system line, not a message: centred, without an author, in the danger colour.
 #[component]
-fn BreachLine(breach: SlaBreach) -> impl IntoView {
-    let (missed, action) = breach_text(&breach);
+fn BreachLine(breach: SlaBreach, assignee: Signal<Option<String>>) -> impl IntoView {
+    let title = format!("The target was {}; noticed {}.", exact(breach.due_at), exact(breach.at));
+    let at = breach.at;
+    let text = Memo::new(move |_| assignee.with(|assignee| breach_text(&breach, assignee.as_deref())));
     view! {
-        <div class="system-line breach" role="note" data-testid="breach"
-            title=format!("The target was {}; noticed {}.", exact(breach.due_at), exact(breach.at))>
+        <div class="system-line breach" role="note" data-testid="breach" title=title>
             <span class="system-text">
                 <span class="system-mark" aria-hidden="true">"!"</span>
-                {missed}
-                " "
-                // Kept whole: a line break inside "auto-assigned" reads badly.
-                <span class="nowrap">{action}</span>
-                <span class="system-time">" · " <Time at=breach.at /></span>
+                {move || text.get().0}
+                " · "
+                // Kept whole: a line break inside a name reads badly.
+                <span class="nowrap">{move || text.get().1}</span>
+                <span class="system-time">" · " <Time at=at /></span>
             </span>
         </div>
     }
@@ -235,6 +247,7 @@ mod tests {
                 body: "hi".into(),
                 internal: false,
                 created_at: at,
+                attachments: Vec::new(),
             },
             state,
             macro_id: None,
@@ -260,8 +273,21 @@ mod tests {
             .collect();
         assert_eq!(order, [false, true, false, false]);
         assert_eq!(
-            breach_text(&breach),
-            ("Missed the first-response target;", "auto-assigned")
+            breach_text(&breach, Some("Priya Shah")),
+            ("Missed the first-response target", "Assigned to Priya Shah".to_owned())
+        );
+        assert_eq!(breach_text(&breach, None).1, "Assigned automatically");
+        let escalated = SlaBreach {
+            kind: BreachKind::Resolution,
+            action: BreachAction::Escalated,
+            ..breach.clone()
+        };
+        assert_eq!(
+            breach_text(&escalated, Some("Priya Shah")),
+            (
+                "Missed the resolution target",
+                "Escalated to the supervisors, priority raised".to_owned()
+            )
         );
         // After every sent message, but before one still on its way.
         let items = [message(0, Delivery::Sent), message(1, Delivery::Sending)];
