@@ -8,37 +8,40 @@
 pub struct Kind {
     /// The `Content-Type` it is served with.
     pub content_type: &'static str,
+}
+
+impl Kind {
     /// Shown in the page (images); everything else downloads.
-    pub inline: bool,
+    pub fn inline(&self) -> bool {
+        shown_inline(self.content_type)
+    }
+}
+
+/// Whether a file of this type is shown in the page: images only.
+pub fn shown_inline(content_type: &str) -> bool {
+    content_type.starts_with("image/")
 }
 
 const PNG: Kind = Kind {
     content_type: "image/png",
-    inline: true,
 };
 const JPEG: Kind = Kind {
     content_type: "image/jpeg",
-    inline: true,
 };
 const GIF: Kind = Kind {
     content_type: "image/gif",
-    inline: true,
 };
 const WEBP: Kind = Kind {
     content_type: "image/webp",
-    inline: true,
 };
 const PDF: Kind = Kind {
     content_type: "application/pdf",
-    inline: false,
 };
 const ZIP: Kind = Kind {
     content_type: "application/zip",
-    inline: false,
 };
 const TEXT: Kind = Kind {
     content_type: "text/plain; charset=utf-8",
-    inline: false,
 };
 
 /// The kind of `bytes`, from their first bytes (and for text, all of them); none when it is not
@@ -155,8 +158,8 @@ mod tests {
         for (name, bytes, expected) in cases {
             assert_eq!(sniff(&bytes).map(|kind| kind.content_type), expected, "{name}");
         }
-        assert!(sniff(b"\x89PNG\r\n\x1a\n").is_some_and(|kind| kind.inline));
-        assert!(sniff(b"%PDF-1.4").is_some_and(|kind| !kind.inline));
+        assert!(sniff(b"\x89PNG\r\n\x1a\n").is_some_and(|kind| kind.inline()));
+        assert!(sniff(b"%PDF-1.4").is_some_and(|kind| !kind.inline()));
     }
 
     #[test]

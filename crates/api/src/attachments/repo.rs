@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use ferrodesk_shared::AttachmentId;
 use ferrodesk_shared::attachments::Attachment;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::auth::WorkspaceScope;
@@ -27,8 +27,8 @@ pub async fn find(
         .await?)
 }
 
-/// Ties `ids` to a message, if every one is `uploader`'s and not yet sent; false (and nothing
-/// tied) otherwise. Run in the message's transaction, so a refused message ties nothing.
+/// Ties `ids` to a message; false unless every one is `uploader`'s and not yet sent. Run in the
+/// message's transaction, so a refused message ties nothing.
 pub async fn attach(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
@@ -37,16 +37,8 @@ pub async fn attach(
     ticket_id: Uuid,
     message_id: Uuid,
 ) -> ApiResult<bool> {
-    let free = || {
-        attachments::Entity::find()
-            .filter(attachments::Column::WorkspaceId.eq(scope.uuid()))
-            .filter(attachments::Column::UploadedBy.eq(uploader))
-            .filter(attachments::Column::MessageId.is_null())
-            .filter(attachments::Column::Id.is_in(ids.iter().copied()))
-    };
-    if free().count(conn).await? != ids.len() as u64 {
-        return Ok(false);
-    }
+    // One UPDATE: when it ties fewer than all, the caller refuses the message and its transaction
+    // (the batch's) is rolled back with the rows it did tie.
     let tied = attachments::Entity::update_many()
         .col_expr(attachments::Column::TicketId, Expr::value(ticket_id))
         .col_expr(attachments::Column::MessageId, Expr::value(message_id))
@@ -113,6 +105,6 @@ pub fn view(row: &attachments::Model) -> Attachment {
         filename: row.filename.clone(),
         content_type: row.content_type.clone(),
         size_bytes: row.size_bytes.max(0) as u64,
-        inline: row.content_type.starts_with("image/"),
+        inline: super::domain::shown_inline(&row.content_type),
     }
 }

@@ -312,6 +312,23 @@ pub async fn insert_messages(conn: &impl ConnectionTrait, messages: Vec<messages
 }
 
 /// The thread, oldest first; internal notes only when `include_internal`.
+/// Whether `message` is in this ticket's thread (its internal notes only with `include_internal`).
+pub async fn has_message(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    ticket_id: Uuid,
+    message: Uuid,
+    include_internal: bool,
+) -> ApiResult<bool> {
+    let mut query = messages::Entity::find_by_id(message)
+        .filter(messages::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(messages::Column::TicketId.eq(ticket_id));
+    if !include_internal {
+        query = query.filter(messages::Column::Internal.eq(false));
+    }
+    Ok(query.count(conn).await? == 1)
+}
+
 pub async fn messages(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,

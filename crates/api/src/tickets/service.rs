@@ -960,11 +960,11 @@ pub async fn may_read_message(
 ) -> ApiResult<()> {
     let ticket = visible(conn, principal, ticket_id).await?;
     let staff = principal.role().can(Permission::ViewAllTickets);
-    let readable = repo::messages(conn, principal.scope(), ticket.id, staff)
-        .await?
-        .iter()
-        .any(|message| message.id == message_id);
-    if readable { Ok(()) } else { Err(ApiError::NotFound) }
+    if repo::has_message(conn, principal.scope(), ticket.id, message_id, staff).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<TicketDetail> {
