@@ -535,6 +535,7 @@ fn new_ticket(workspace: usize, client: usize, n: u64) -> NewTicket {
         priority: None,
         requester_email: Some(format!("requester-{unique}@customers{workspace}.example")),
         requester_name: Some(format!("Requester {client}-{n}")),
+        attachment_ids: Vec::new(),
     }
 }
 

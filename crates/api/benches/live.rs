@@ -470,6 +470,7 @@ async fn create_ticket(server: &Server, token: &str, index: usize) -> Result<Cre
         priority: None,
         requester_email: None,
         requester_name: None,
+        attachment_ids: Vec::new(),
     };
     let sent = Utc::now();
     let started = Instant::now();

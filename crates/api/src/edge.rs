@@ -81,8 +81,9 @@ impl SecurityHeaders {
             &self.app_policy
         };
         // An attachment's download sets its own, stricter policy (a sandbox): it stays.
-        let own_policy =
-            path.starts_with("/api/v1/attachments/") && headers.contains_key(header::CONTENT_SECURITY_POLICY);
+        let own_policy = path.starts_with("/api/v1/")
+            && path.contains("/attachments/")
+            && headers.contains_key(header::CONTENT_SECURITY_POLICY);
         if !framed && !own_policy {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
         }

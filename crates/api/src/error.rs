@@ -25,9 +25,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
-    /// A sign-in or confirmation link opened a second time, or too late.
-    #[error("This link was already used or has expired. We can email you a new one.")]
-    LinkExpired,
+    /// A mailed link (sign-in, confirmation, survey, file) opened a second time, or too late; the
+    /// words say what to do instead.
+    #[error("{0}")]
+    LinkExpired(&'static str),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("send the body as application/json")]
@@ -87,7 +88,7 @@ impl ApiError {
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::Conflict(_) => ErrorCode::Conflict,
-            ApiError::LinkExpired => ErrorCode::LinkExpired,
+            ApiError::LinkExpired(_) => ErrorCode::LinkExpired,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType | ApiError::UnsupportedFile(_) => ErrorCode::UnsupportedMediaType,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,

@@ -51,7 +51,7 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
                 .configure(csat::routes)
                 .configure(|config| attachments::routes(config, &state.settings.attachments))
                 .configure(webhooks::routes)
-                .configure(widget::routes)
+                .configure(|config| widget::routes(config, &state.settings.attachments))
                 .default_service(web::to(not_found)),
         )
         .service(

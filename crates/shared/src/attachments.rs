@@ -30,3 +30,15 @@ pub struct UploadQuery {
     /// The file's name as the person knows it; folders and quotes are dropped.
     pub filename: String,
 }
+
+/// Query of `GET /api/v1/attachments/{id}/signed`: a file's link from a customer's mail, signed by
+/// the server, no session needed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct SignedQuery {
+    /// When the link stops working, in Unix seconds.
+    pub expires: i64,
+    /// The server's signature over the file and `expires`.
+    pub signature: String,
+}

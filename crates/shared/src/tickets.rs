@@ -175,6 +175,10 @@ pub struct NewTicket {
     pub requester_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_name: Option<String>,
+    /// Files uploaded first (`POST /api/v1/attachments`) by the caller and not sent yet, carried
+    /// by the first message; at most `attachments::MAX_PER_MESSAGE`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<crate::AttachmentId>,
 }
 
 /// A change to a ticket's fields; a missing field is left alone, `null` clears `assignee_id` or `category`.

@@ -113,6 +113,10 @@ pub struct NewConversation {
     pub email: Option<String>,
     /// The visitor's first message (1 to 20,000 characters); its first line becomes the subject.
     pub message: String,
+    /// Files the visitor uploaded first (`POST /api/v1/widget/{slug}/attachments`, which needs a
+    /// visitor token: a returning visitor's) and has not sent yet; at most 5.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<crate::AttachmentId>,
 }
 
 /// A visitor's browser session with the widget.
@@ -153,6 +157,9 @@ pub struct ConversationMessage {
     pub author_name: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// Its files: read them at `GET /api/v1/widget/{slug}/attachments/{id}` with the visitor token.
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 /// A conversation in the visitor's list.
@@ -195,6 +202,10 @@ pub struct Conversation {
 #[serde(deny_unknown_fields)]
 pub struct NewVisitorMessage {
     pub body: String,
+    /// Files the visitor uploaded first (`POST /api/v1/widget/{slug}/attachments`) and has not
+    /// sent yet; at most 5.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<crate::AttachmentId>,
 }
 
 /// `POST /api/v1/widget/{slug}/identify`: the company's server signed this visitor in.

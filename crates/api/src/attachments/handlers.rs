@@ -4,8 +4,8 @@
 
 use actix_web::http::header;
 use actix_web::web::{self, Bytes, Path, Query};
-use actix_web::{HttpResponse, http::StatusCode};
-use ferrodesk_shared::attachments::{Attachment, UploadQuery};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
+use ferrodesk_shared::attachments::{Attachment, SignedQuery, UploadQuery};
 use ferrodesk_shared::{AttachmentId, ErrorBody};
 
 use crate::auth::Member;
@@ -56,13 +56,41 @@ pub async fn download(
     id: Path<AttachmentId>,
 ) -> ApiResult<HttpResponse> {
     let (attachment, bytes) = service::download(&state, &member, id.into_inner().0).await?;
-    Ok(HttpResponse::build(StatusCode::OK)
+    Ok(file_response(&attachment, bytes))
+}
+
+/// A file from a customer's mail: the link the mail carries for it, signed by this server, works
+/// without signing in for 30 days, for a file of a public message only.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}/signed", tag = "attachments", operation_id = "getSignedAttachment",
+    params(("id" = AttachmentId, Path, description = "The attachment"), SignedQuery),
+    responses((status = 200, description = "The file, with its type and a Content-Disposition",
+            content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody, description = "Not a link this server signed, or the file is gone"),
+        (status = 410, body = ErrorBody, description = "`link_expired`: the link is older than 30 days"),
+        (status = 429, body = ErrorBody), (status = 503, body = ErrorBody, description = "The file store cannot be reached")),
+    security(()))]
+pub async fn download_signed(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: Path<AttachmentId>,
+    query: Query<SignedQuery>,
+) -> ApiResult<HttpResponse> {
+    let client = crate::auth::rate_limit::client_ip(request.peer_addr());
+    let (attachment, bytes) =
+        service::download_signed(&state, client, id.into_inner().0, query.expires, &query.signature).await?;
+    Ok(file_response(&attachment, bytes))
+}
+
+/// The bytes with headers that keep a browser from treating them as anything but what they are:
+/// the sniffed type, `nosniff`, a sandbox, and a download unless it is an image.
+pub fn file_response(attachment: &Attachment, bytes: Bytes) -> HttpResponse {
+    HttpResponse::build(StatusCode::OK)
         .insert_header((header::CONTENT_TYPE, attachment.content_type.clone()))
-        .insert_header((header::CONTENT_DISPOSITION, disposition(&attachment)))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(attachment)))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// `inline` for images, `attachment` otherwise; the name as ASCII and, exactly, as RFC 5987 UTF-8.

@@ -5,6 +5,7 @@
 
 pub mod domain;
 pub mod handlers;
+pub mod links;
 pub mod repo;
 pub mod service;
 pub mod store;
@@ -22,5 +23,6 @@ pub fn routes(config: &mut web::ServiceConfig, settings: &AttachmentSettings) {
                 .app_data(web::PayloadConfig::new(settings.max_bytes + 1))
                 .post(handlers::upload),
         )
-        .service(resource("/attachments/{id}").get(handlers::download));
+        .service(resource("/attachments/{id}").get(handlers::download))
+        .service(resource("/attachments/{id}/signed").get(handlers::download_signed));
 }

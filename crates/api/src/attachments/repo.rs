@@ -27,6 +27,12 @@ pub async fn find(
         .await?)
 }
 
+/// A file by id alone, for a signed link (`links`), whose signature already names this one file;
+/// the row's workspace scopes everything read after it.
+pub async fn find_any(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<attachments::Model>> {
+    Ok(attachments::Entity::find_by_id(id).one(conn).await?)
+}
+
 /// Ties `ids` to a message; false unless every one is `uploader`'s and not yet sent. Run in the
 /// message's transaction, so a refused message ties nothing.
 pub async fn attach(
@@ -49,6 +55,24 @@ pub async fn attach(
         .exec(conn)
         .await?;
     Ok(tied.rows_affected == ids.len() as u64)
+}
+
+/// Whether every one of `ids` is `uploader`'s and not sent yet.
+pub async fn unsent(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    uploader: Uuid,
+    ids: &[Uuid],
+) -> ApiResult<bool> {
+    use sea_orm::PaginatorTrait;
+    let found = attachments::Entity::find()
+        .filter(attachments::Column::WorkspaceId.eq(scope.uuid()))
+        .filter(attachments::Column::UploadedBy.eq(uploader))
+        .filter(attachments::Column::MessageId.is_null())
+        .filter(attachments::Column::Id.is_in(ids.iter().copied()))
+        .count(conn)
+        .await?;
+    Ok(found == ids.len() as u64)
 }
 
 /// Moves a ticket's files with its messages (a merge), so they stay readable where they went.

@@ -6,7 +6,7 @@ use actix_web::web::Bytes;
 use ferrodesk_shared::attachments::Attachment;
 use uuid::Uuid;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, WorkspaceScope};
 use crate::clock;
 use crate::db::entities::attachments;
 use crate::error::{ApiError, ApiResult};
@@ -14,7 +14,11 @@ use crate::limits::{self, Key, Limit};
 use crate::state::AppState;
 use crate::tickets::service as tickets;
 
-use super::{domain, repo};
+use super::{domain, links, repo};
+
+/// Opens of mailed file links per address and hour: a person opens a handful; the signature makes
+/// guessing hopeless anyway, this keeps the store from being hammered through one link.
+const SIGNED_OPENS_PER_HOUR: u32 = 300;
 
 const REFUSED_TYPE: &str = "This file type is not accepted. Attach images (PNG, JPEG, GIF, WebP), PDF, zip \
                             archives or plain text; the type is read from the file itself, not its name.";
@@ -64,6 +68,42 @@ pub async fn download(state: &AppState, principal: &Principal, id: Uuid) -> ApiR
         (Some(ticket), Some(message)) => tickets::may_read_message(&state.db, principal, ticket, message).await?,
         _ if row.uploaded_by == principal.id().0 => {}
         _ => return Err(ApiError::NotFound),
+    }
+    let bytes = state.blobs.get(row.workspace_id, row.id).await?;
+    Ok((repo::view(&row), bytes))
+}
+
+/// A file through its mailed link (`links`): no session, the signature is the key. A forged link
+/// or a file no public message carries (any more) is 404; an expired link 410.
+pub async fn download_signed(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    id: Uuid,
+    expires: i64,
+    signature: &str,
+) -> ApiResult<(Attachment, Bytes)> {
+    let now = clock::now();
+    if let Some(address) = client {
+        let key = Key::new("file_link_address", &[&address.to_string()]);
+        limits::take(&state.db, &key, Limit::per_hour(SIGNED_OPENS_PER_HOUR), now).await?;
+    }
+    match links::verify(&state.settings.auth.jwt_secret, id, expires, signature, now) {
+        Ok(()) => {}
+        Err(links::Refusal::Forged) => return Err(ApiError::NotFound),
+        Err(links::Refusal::Expired) => {
+            return Err(ApiError::LinkExpired(
+                "This file link has expired: open your request from a newer email, or sign in, to download it.",
+            ));
+        }
+    }
+    let row = repo::find_any(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    let scope = WorkspaceScope::for_signed_link(ferrodesk_shared::WorkspaceId(row.workspace_id));
+    let (Some(ticket), Some(message)) = (row.ticket_id, row.message_id) else {
+        return Err(ApiError::NotFound);
+    };
+    // Only what the customer was mailed: a public message's file, still on its ticket.
+    if !crate::tickets::repo::has_message(&state.db, &scope, ticket, message, false).await? {
+        return Err(ApiError::NotFound);
     }
     let bytes = state.blobs.get(row.workspace_id, row.id).await?;
     Ok((repo::view(&row), bytes))

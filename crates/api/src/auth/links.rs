@@ -213,7 +213,9 @@ pub async fn sign_in(state: &AppState, token: &str) -> ApiResult<SignedIn> {
     let txn = db::begin_write(&state.db).await?;
     let link = repo::find_link(&txn, &hash_token(token)).await?.ok_or(INVALID)?;
     if !repo::consume_link(&txn, link.id, now).await? {
-        return Err(ApiError::LinkExpired);
+        return Err(ApiError::LinkExpired(
+            "This link was already used or has expired. We can email you a new one.",
+        ));
     }
     let purpose = link.purpose;
     let scope = WorkspaceScope::new(WorkspaceId(link.workspace_id));

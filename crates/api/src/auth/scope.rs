@@ -39,6 +39,12 @@ impl WorkspaceScope {
         Self { workspace_id }
     }
 
+    /// For a file's signed link from a customer's mail (`attachments::links`): the signature names
+    /// one file, and this scope reads that file's message and bytes.
+    pub(crate) fn for_signed_link(workspace_id: WorkspaceId) -> Self {
+        Self { workspace_id }
+    }
+
     pub fn id(&self) -> WorkspaceId {
         self.workspace_id
     }

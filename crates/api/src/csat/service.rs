@@ -39,7 +39,10 @@ async fn open(state: &AppState, token: &str, now: DateTime<Utc>) -> ApiResult<cs
         .await?
         .ok_or(ApiError::NotFound)?;
     if survey.rating.is_none() && now >= survey.expires_at {
-        return Err(ApiError::LinkExpired);
+        return Err(ApiError::LinkExpired(
+            "This survey has closed: ratings are taken for 30 days after a request is solved. \
+             You can still write to us on your request.",
+        ));
     }
     Ok(survey)
 }

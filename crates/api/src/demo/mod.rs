@@ -268,6 +268,7 @@ async fn play(state: &AppState, cast: &Cast, story: &Story, times: &[DateTime<Ut
                 priority: None,
                 requester_email: None,
                 requester_name: None,
+                attachment_ids: Vec::new(),
             };
             (customer, Some(customer), request)
         }
@@ -278,6 +279,7 @@ async fn play(state: &AppState, cast: &Cast, story: &Story, times: &[DateTime<Ut
                 priority: Some(story.priority),
                 requester_email: Some(email.to_owned()),
                 requester_name: Some(name.to_owned()),
+                attachment_ids: Vec::new(),
             };
             (cast.member(by, None)?, None, request)
         }

@@ -53,7 +53,13 @@ pub fn ticket_received(sender: &Sender<'_>, ticket: &Ticket, requester: &UserSum
 }
 
 /// To the customer, for each public reply of the team.
-pub fn agent_replied(sender: &Sender<'_>, ticket: &Ticket, message: &Message, link: &str) -> OutgoingEmail {
+pub fn agent_replied(
+    sender: &Sender<'_>,
+    ticket: &Ticket,
+    message: &Message,
+    link: &str,
+    file_links: &[String],
+) -> OutgoingEmail {
     let root = sender.thread_root(ticket);
     OutgoingEmail {
         to_address: ticket.requester.email.clone(),
@@ -63,7 +69,7 @@ pub fn agent_replied(sender: &Sender<'_>, ticket: &Ticket, message: &Message, li
         body_text: format!(
             "{}{}\n\n---\n{} replied to your request #{}. See the whole conversation and answer here:\n{}{}",
             message.body,
-            files_line(message),
+            files_line(message, file_links),
             message.author.name,
             ticket.number,
             link,
@@ -97,21 +103,19 @@ pub fn satisfaction_survey(sender: &Sender<'_>, ticket: &Ticket, link: &str) -> 
     }
 }
 
-/// The files a reply carries, named for the mail; they download from the request's page (the link
-/// below it), where the customer is signed in.
-fn files_line(message: &Message) -> String {
+/// The files a reply carries, each with its own link (`attachments::links`: it opens without
+/// signing in, for 30 days).
+fn files_line(message: &Message, links: &[String]) -> String {
     if message.attachments.is_empty() {
         return String::new();
     }
-    let names: Vec<String> = message
+    let files: Vec<String> = message
         .attachments
         .iter()
-        .map(|file| format!("- {} ({})", file.filename, size_words(file.size_bytes)))
+        .zip(links)
+        .map(|(file, link)| format!("- {} ({}):\n  {link}", file.filename, size_words(file.size_bytes)))
         .collect();
-    format!(
-        "\n\nAttached (open your request below to download):\n{}",
-        names.join("\n")
-    )
+    format!("\n\nAttached:\n{}", files.join("\n"))
 }
 
 /// "820 bytes", "12 KB", "3.4 MB".

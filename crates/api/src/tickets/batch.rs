@@ -36,6 +36,7 @@ use ferrodesk_shared::users::UserSummary;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::attachments::repo as attachments_repo;
 use crate::auth::{self, Principal, WorkspaceScope, repo::NewLink};
 use crate::clock;
 use crate::db::{
@@ -85,6 +86,8 @@ pub struct Create {
     pub request_hash: String,
     /// The widget visitor that started this conversation (it sees only those it started).
     pub visitor: Option<Uuid>,
+    /// The caller's uploads the first message carries (checked unsent before; tied in the batch).
+    pub attachments: Vec<Uuid>,
 }
 
 /// What became of a create.
@@ -250,18 +253,25 @@ impl Shared {
         issued.url
     }
 
-    /// The link a public staff reply's mail carries to its customer (`requester`, as read by this
-    /// batch): signs them in on the ticket. None when the message mails nobody.
-    pub fn reply_link(
+    /// The links a public staff reply's mail carries to its customer (`requester`, as read by this
+    /// batch): one signs them in on the ticket, one opens each file. None when the message mails
+    /// nobody.
+    pub fn reply_links(
         &self,
         state: &AppState,
         requester: Option<&crate::db::entities::users::Model>,
         ticket: &ferrodesk_shared::tickets::Ticket,
         message: &ferrodesk_shared::tickets::Message,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Option<String> {
+    ) -> Option<super::effects::ReplyLinks> {
         let requester = requester.filter(|_| super::effects::mails_customer(ticket, message))?;
-        Some(self.sign_in_link(state, requester.id, &format!("/requests/{}", ticket.id.0), now))
+        let page = self.sign_in_link(state, requester.id, &format!("/requests/{}", ticket.id.0), now);
+        let files = message
+            .attachments
+            .iter()
+            .map(|file| crate::attachments::links::signed_url(&state.settings, file.id.0, now))
+            .collect();
+        Some(super::effects::ReplyLinks { page, files })
     }
 
     fn written(&self) -> std::sync::MutexGuard<'_, Written> {
@@ -799,7 +809,25 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
         first_messages.push(message);
     }
     repo::insert_many(&txn, scope, &records).await?;
+    // Files after their messages exist; a file sent meanwhile by another message refuses this
+    // create (and, in a batch, sends the others to be written alone).
+    let carrying: Vec<(usize, Uuid, Uuid, Uuid)> = first_messages
+        .iter()
+        .zip(&fresh)
+        .enumerate()
+        .filter(|(_, (_, create))| !create.attachments.is_empty())
+        .map(|(index, (message, create))| (index, create.principal.id().0, message.ticket_id, message.id))
+        .collect();
     repo::insert_messages(&txn, first_messages).await?;
+    for (index, uploader, ticket, message) in carrying {
+        let ids = &fresh[index].attachments;
+        if !attachments_repo::attach(&txn, scope, uploader, ids, ticket, message).await? {
+            return Err(ApiError::invalid("attachment_ids", super::service::NOT_YOURS));
+        }
+        if let Some(first) = details[index].messages.first_mut() {
+            first.attachments = attachments_repo::by_ids(&txn, scope, ids).await?;
+        }
+    }
     crate::widget::repo::link_conversations(&txn, scope, conversations, now).await?;
     // Categorised a moment later, off the request path (see `ai::categorise`).
     crate::ai::categorise::enqueue(&txn, scope, records.iter().map(|record| record.id), now).await?;

@@ -51,6 +51,18 @@ pub fn parse_category(raw: &str) -> Result<String, String> {
     single_line(raw, "the category", 50).map(|category| category.to_lowercase())
 }
 
+/// The files a message carries: at most `MAX_PER_MESSAGE`, each once. Whether they are the
+/// sender's own unsent uploads is for the message's transaction to decide.
+pub fn parse_attachment_ids(raw: &[ferrodesk_shared::AttachmentId]) -> Result<Vec<Uuid>, String> {
+    use ferrodesk_shared::attachments::MAX_PER_MESSAGE;
+    let ids: Vec<Uuid> = raw.iter().map(|id| id.0).collect();
+    let distinct: std::collections::HashSet<&Uuid> = ids.iter().collect();
+    if ids.len() > MAX_PER_MESSAGE || distinct.len() != ids.len() {
+        return Err(format!("at most {MAX_PER_MESSAGE} different files per message"));
+    }
+    Ok(ids)
+}
+
 /// Tags: lower-case words of letters, digits, `-`, `_`, `.` or `:`; duplicates dropped, order kept.
 pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, String> {
     let mut tags: Vec<String> = Vec::new();

@@ -206,14 +206,21 @@ pub fn ticket_updated(
     Ok(outbound)
 }
 
+/// The links a public reply's mail carries: the request's page (signing the customer in) and one
+/// per file, in the message's order.
+pub struct ReplyLinks {
+    pub page: String,
+    pub files: Vec<String>,
+}
+
 /// A message: `message.created` (the team's alone for an internal note), a notification for the
 /// assignee when the customer wrote, and mail to the customer when staff answered in public
-/// (`reply_link` is the customer's link then).
+/// (`reply_links` are the customer's then).
 pub fn message_created(
     principal: &Principal,
     ticket: &Ticket,
     message: &Message,
-    reply_link: Option<String>,
+    reply_links: Option<ReplyLinks>,
     now: DateTime<Utc>,
 ) -> ApiResult<Outbound> {
     let mut outbound = Outbound::default();
@@ -240,12 +247,12 @@ pub fn message_created(
             now,
         )?);
     }
-    if let Some(link) = reply_link {
+    if let Some(links) = reply_links {
         let ticket = ticket.clone();
         let message = message.clone();
         outbound.mail.push((
             MailKind::AgentReplied,
-            Box::new(move |sender| compose::agent_replied(sender, &ticket, &message, &link)),
+            Box::new(move |sender| compose::agent_replied(sender, &ticket, &message, &links.page, &links.files)),
         ));
     }
     Ok(outbound)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use ferrodesk_shared::attachments::{Attachment, MAX_PER_MESSAGE as MAX_ATTACHMENTS};
+use ferrodesk_shared::attachments::Attachment;
 use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
     BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, MergeRequest,
@@ -35,8 +35,8 @@ use crate::workspaces::repo as workspaces_repo;
 
 use super::batch::{self, BoxFuture, Changed, Requester};
 use super::domain::{
-    AssigneeFilter, Cursor, excerpt, parse_body, parse_category, parse_idempotency_key, parse_limit, parse_search,
-    parse_subject, parse_tags,
+    AssigneeFilter, Cursor, excerpt, parse_attachment_ids, parse_body, parse_category, parse_idempotency_key,
+    parse_limit, parse_search, parse_subject, parse_tags,
 };
 use super::effects::{self, Outbound};
 use super::projection::for_viewer;
@@ -103,9 +103,13 @@ pub async fn create(
         Some(Requester::Caller)
     };
     let key = fields.optional("Idempotency-Key", idempotency_key, parse_idempotency_key);
-    let (Some(subject), Some(body), Some(requester), Some(key)) = (subject, body, requester, key) else {
+    let attachments = fields.check("attachment_ids", parse_attachment_ids(&request.attachment_ids));
+    let (Some(subject), Some(body), Some(requester), Some(key), Some(attachments)) =
+        (subject, body, requester, key, attachments)
+    else {
         return Err(fields.into_error());
     };
+    unsent(state, principal, &attachments).await?;
     let request_hash = format!(
         "{:x}",
         Sha256::digest(serde_json::to_vec(&request).context("hashing a request")?)
@@ -120,6 +124,7 @@ pub async fn create(
         key,
         request_hash,
         visitor: None,
+        attachments,
     };
     match state.batcher.create(state, create).await? {
         batch::Outcome::Created(detail) => Ok(Created {
@@ -128,6 +133,18 @@ pub async fn create(
         }),
         batch::Outcome::Replay(stored) => replay(state, principal, &stored, &stored_hash).await,
     }
+}
+
+pub(super) const NOT_YOURS: &str = "must be files you uploaded and have not sent with another message";
+
+/// 422 unless the files are the caller's own and unsent, checked before a create joins its batch
+/// (so one bad create does not send its batch's others to be written alone); the create's
+/// transaction checks again as it ties them.
+async fn unsent(state: &AppState, principal: &Principal, ids: &[Uuid]) -> ApiResult<()> {
+    if ids.is_empty() || attachments_repo::unsent(&state.db, principal.scope(), principal.id().0, ids).await? {
+        return Ok(());
+    }
+    Err(ApiError::invalid("attachment_ids", NOT_YOURS))
 }
 
 /// What became of a widget visitor's new conversation.
@@ -145,11 +162,15 @@ pub async fn create_for_visitor(
     state: &AppState,
     principal: &Principal,
     body: &str,
+    attachment_ids: &[ferrodesk_shared::AttachmentId],
     visitor: Uuid,
     idempotency_key: Option<&str>,
 ) -> ApiResult<VisitorCreate> {
     principal.require(Permission::CreateTicket)?;
     let body = parse_body(body).map_err(|message| ApiError::invalid("message", message))?;
+    let attachments =
+        parse_attachment_ids(attachment_ids).map_err(|message| ApiError::invalid("attachment_ids", message))?;
+    unsent(state, principal, &attachments).await?;
     let key = idempotency_key
         .map(parse_idempotency_key)
         .transpose()
@@ -171,6 +192,7 @@ pub async fn create_for_visitor(
         key,
         request_hash: request_hash.clone(),
         visitor: Some(visitor),
+        attachments,
     };
     match state.batcher.create(state, create).await? {
         batch::Outcome::Created(detail) => Ok(VisitorCreate::Created(detail)),
@@ -553,10 +575,10 @@ impl batch::Change for Merging {
             let into = view_with(target, &mut people)?;
             let message = into_message(message, summary_of(principal));
             let note = into_message(note, summary_of(principal));
-            let reply_link = shared.reply_link(state, requester.as_ref(), &into, &message, now);
+            let reply_links = shared.reply_links(state, requester.as_ref(), &into, &message, now);
             let mut outbound = effects::ticket_updated(principal, &closed, &merged, now)?;
             outbound.absorb(effects::message_created(principal, &merged, &note, None, now)?);
-            outbound.absorb(effects::message_created(principal, &into, &message, reply_link, now)?);
+            outbound.absorb(effects::message_created(principal, &into, &message, reply_links, now)?);
             Ok((
                 outbound,
                 Changed::Merged {
@@ -690,14 +712,8 @@ pub async fn reply(state: &AppState, principal: &Principal, id: TicketId, reques
         principal.require(Permission::EditTicketFields)?;
     }
     let body = parse_body(&request.body).map_err(|message| ApiError::invalid("body", message))?;
-    let attachment_ids: Vec<Uuid> = request.attachment_ids.iter().map(|id| id.0).collect();
-    let distinct: std::collections::HashSet<_> = attachment_ids.iter().collect();
-    if attachment_ids.len() > MAX_ATTACHMENTS || distinct.len() != attachment_ids.len() {
-        return Err(ApiError::invalid(
-            "attachment_ids",
-            format!("at most {MAX_ATTACHMENTS} different files per message"),
-        ));
-    }
+    let attachment_ids = parse_attachment_ids(&request.attachment_ids)
+        .map_err(|message| ApiError::invalid("attachment_ids", message))?;
     let replying = Replying {
         principal: principal.clone(),
         id: id.0,
@@ -734,10 +750,7 @@ impl Replying {
         let scope = self.principal.scope();
         let ids = &self.attachment_ids;
         if !attachments_repo::attach(txn, scope, self.principal.id().0, ids, ticket, message).await? {
-            return Err(ApiError::invalid(
-                "attachment_ids",
-                "must be files you uploaded and have not sent with another message",
-            ));
+            return Err(ApiError::invalid("attachment_ids", NOT_YOURS));
         }
         attachments_repo::by_ids(txn, scope, ids).await
     }
@@ -832,8 +845,8 @@ impl batch::Change for Replying {
                 attachments: files,
                 ..into_message(message, summary_of(principal))
             };
-            let reply_link = shared.reply_link(state, requester.as_ref(), &ticket, &message, now);
-            let mut outbound = effects::message_created(principal, &ticket, &message, reply_link, now)?;
+            let reply_links = shared.reply_links(state, requester.as_ref(), &ticket, &message, now);
+            let mut outbound = effects::message_created(principal, &ticket, &message, reply_links, now)?;
             if let Some(patched) = &patched {
                 outbound.absorb(effects::ticket_updated(principal, patched, &ticket, now)?);
             }

@@ -2,14 +2,15 @@
 //! `/api/v1/widget/{slug}`.
 
 use actix_web::http::header;
-use actix_web::web::{self, Json, Path};
+use actix_web::web::{self, Bytes, Json, Path, Query};
 use actix_web::{HttpResponse, Responder};
+use ferrodesk_shared::attachments::{Attachment, UploadQuery};
 use ferrodesk_shared::widget::{
     AnswerQuery, Conversation, ConversationList, ConversationMessage, ConversationStarted, IdentifyRequest,
     NewConversation, NewVisitorMessage, SuggestedAnswers, Visitor, VisitorSession, WidgetConfig, WidgetSecret,
     WidgetSettings, WidgetSettingsUpdate,
 };
-use ferrodesk_shared::{ErrorBody, TicketId};
+use ferrodesk_shared::{AttachmentId, ErrorBody, TicketId};
 
 use crate::auth::Owner;
 use crate::error::ApiResult;
@@ -149,8 +150,50 @@ pub async fn reply(
     body: Json<NewVisitorMessage>,
 ) -> ApiResult<impl Responder> {
     let (_, id) = path.into_inner();
-    let message = service::reply(&state, &call, id, body.into_inner().body).await?;
+    let message = service::reply(&state, &call, id, body.into_inner()).await?;
     Ok((Json(message), actix_web::http::StatusCode::CREATED))
+}
+
+/// Upload a file for the visitor's next message (the raw bytes as the body), then send its `id`
+/// in `attachment_ids`. Same rules as the team's uploads: type read from the bytes, 10 MiB, a
+/// count per hour.
+#[utoipa::path(post, path = "/api/v1/widget/{slug}/attachments", tag = "widget", operation_id = "uploadVisitorAttachment",
+    params(("slug" = String, Path, description = "The workspace's slug"), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`origin_not_allowed`"), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "Larger than the limit (10 MiB unless configured)"),
+        (status = 415, body = ErrorBody, description = "Not an image, PDF, zip archive or plain text, by its bytes"),
+        (status = 429, body = ErrorBody), (status = 503, body = ErrorBody, description = "The file store cannot be reached")),
+    security(("visitor" = [])))]
+pub async fn upload_attachment(
+    state: web::Data<AppState>,
+    call: WidgetCall,
+    query: Query<UploadQuery>,
+    body: Bytes,
+) -> ApiResult<HttpResponse> {
+    let principal = call.visiting()?.principal(call.scope);
+    let attachment = crate::attachments::service::upload(&state, &principal, &query.filename, body).await?;
+    Ok(HttpResponse::Created().json(attachment))
+}
+
+/// A file of one of the visitor's conversations (or its own unsent upload).
+#[utoipa::path(get, path = "/api/v1/widget/{slug}/attachments/{id}", tag = "widget", operation_id = "getVisitorAttachment",
+    params(("slug" = String, Path, description = "The workspace's slug"), ("id" = AttachmentId, Path, description = "The attachment")),
+    responses((status = 200, description = "The file, with its type and a Content-Disposition",
+            content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "`origin_not_allowed`"),
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The file store cannot be reached")),
+    security(("visitor" = [])))]
+pub async fn attachment(
+    state: web::Data<AppState>,
+    call: WidgetCall,
+    path: Path<(String, AttachmentId)>,
+) -> ApiResult<HttpResponse> {
+    let (_, id) = path.into_inner();
+    let (attachment, bytes) = service::attachment(&state, &call, id.0).await?;
+    Ok(crate::attachments::handlers::file_response(&attachment, bytes))
 }
 
 /// Signs the visitor in with an identity token from the company's server (HS256 with the widget

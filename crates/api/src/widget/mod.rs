@@ -50,7 +50,7 @@ pub fn allowed_origins(settings: &widget_settings::Model) -> Vec<String> {
 }
 
 /// Under `/api/v1`.
-pub fn routes(config: &mut web::ServiceConfig) {
+pub fn routes(config: &mut web::ServiceConfig, attachments: &crate::config::AttachmentSettings) {
     config
         .service(
             resource("/widget/settings")
@@ -67,6 +67,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .service(resource("/widget/{slug}/conversations/{id}").get(handlers::get))
         .service(resource("/widget/{slug}/conversations/{id}/messages").post(handlers::reply))
+        .service(
+            resource("/widget/{slug}/attachments")
+                .app_data(web::PayloadConfig::new(attachments.max_bytes + 1))
+                .post(handlers::upload_attachment),
+        )
+        .service(resource("/widget/{slug}/attachments/{id}").get(handlers::attachment))
         .service(resource("/widget/{slug}/identify").post(handlers::identify))
         .service(resource("/widget/{slug}/answers").post(handlers::answers))
         .service(resource("/widget/{slug}/answers/{id}/helpful").post(handlers::helpful))

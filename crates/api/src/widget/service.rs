@@ -3,12 +3,14 @@
 //! are created and answered through the tickets service as the visitor's customer, and shown through
 //! the customer's projection.
 
+use actix_web::web::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use ferrodesk_shared::Role;
+use ferrodesk_shared::attachments::Attachment;
 use ferrodesk_shared::tickets::{Message, NewMessage, Ticket, TicketDetail, TicketListQuery, TicketSort};
 use ferrodesk_shared::widget::{
     Conversation, ConversationList, ConversationMessage, ConversationStarted, ConversationSummary, NewConversation,
-    Visitor, VisitorSession, WidgetConfig, WidgetSecret, WidgetSettings, WidgetSettingsUpdate,
+    NewVisitorMessage, Visitor, VisitorSession, WidgetConfig, WidgetSecret, WidgetSettings, WidgetSettingsUpdate,
 };
 use ferrodesk_shared::{Permission, TicketId};
 use uuid::Uuid;
@@ -241,17 +243,24 @@ pub async fn start(
         (None, None) => return Err(ApiError::Internal(anyhow::anyhow!("a widget call lost its visitor"))),
     };
     let principal = visiting.principal(call.scope);
-    let detail =
-        match tickets::create_for_visitor(state, &principal, &request.message, visiting.row.id, idempotency_key).await?
-        {
-            VisitorCreate::Created(detail) => *detail,
-            VisitorCreate::Replay(ticket) => {
-                // Keyed by the customer: only a retry of the same message by the same address
-                // (with a random key only that browser knew) gets here.
-                repo::relink(&state.db, &call.scope, ticket, visiting.row.id).await?;
-                tickets::get(state, &principal, TicketId(ticket)).await?
-            }
-        };
+    let detail = match tickets::create_for_visitor(
+        state,
+        &principal,
+        &request.message,
+        &request.attachment_ids,
+        visiting.row.id,
+        idempotency_key,
+    )
+    .await?
+    {
+        VisitorCreate::Created(detail) => *detail,
+        VisitorCreate::Replay(ticket) => {
+            // Keyed by the customer: only a retry of the same message by the same address
+            // (with a random key only that browser knew) gets here.
+            repo::relink(&state.db, &call.scope, ticket, visiting.row.id).await?;
+            tickets::get(state, &principal, TicketId(ticket)).await?
+        }
+    };
     Ok(ConversationStarted {
         session,
         conversation: conversation_of(detail),
@@ -293,7 +302,12 @@ pub async fn get(state: &AppState, call: &WidgetCall, id: TicketId) -> ApiResult
     Ok(conversation_of(tickets::get(state, &principal, id).await?))
 }
 
-pub async fn reply(state: &AppState, call: &WidgetCall, id: TicketId, body: String) -> ApiResult<ConversationMessage> {
+pub async fn reply(
+    state: &AppState,
+    call: &WidgetCall,
+    id: TicketId,
+    request: NewVisitorMessage,
+) -> ApiResult<ConversationMessage> {
     let principal = reachable(state, call, id).await?;
     let key = Key::new("widget_messages_visitor", &[&call.visiting()?.row.id.to_string()]);
     let limit = Limit::per_hour(state.settings.limits.widget_messages_per_hour);
@@ -303,14 +317,28 @@ pub async fn reply(state: &AppState, call: &WidgetCall, id: TicketId, body: Stri
         &principal,
         id,
         NewMessage {
-            body,
+            body: request.body,
             internal: false,
             macro_id: None,
-            attachment_ids: Vec::new(),
+            attachment_ids: request.attachment_ids,
         },
     )
     .await?;
     Ok(message_of(message))
+}
+
+/// A file the visitor may read: on a conversation it may reach (`reachable`: an unidentified
+/// visitor only those it started, even when another visitor typed the same address), or its own
+/// upload not sent yet; 404 otherwise.
+pub async fn attachment(state: &AppState, call: &WidgetCall, id: uuid::Uuid) -> ApiResult<(Attachment, Bytes)> {
+    let principal = call.visiting()?.principal(call.scope);
+    let row = crate::attachments::repo::find(&state.db, &call.scope, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if let Some(ticket) = row.ticket_id {
+        reachable(state, call, TicketId(ticket)).await?;
+    }
+    crate::attachments::service::download(state, &principal, id).await
 }
 
 /// Signs the visitor in as the customer the company's server vouches for.
@@ -430,6 +458,7 @@ pub fn message_of(message: Message) -> ConversationMessage {
         author_name: message.author.name,
         body: message.body,
         created_at: message.created_at,
+        attachments: message.attachments,
     }
 }
 

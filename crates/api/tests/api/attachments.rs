@@ -441,10 +441,85 @@ async fn a_message_carries_its_files_to_exactly_those_who_may_read_it() {
         .unwrap()
         .unwrap();
     assert!(
-        mail.body_text.contains("- invoice 12.pdf (15 bytes)"),
+        mail.body_text.contains("- invoice 12.pdf (15 bytes):"),
         "{}",
         mail.body_text
     );
+    // ... each with its own link, which opens the file without signing in.
+    let link = mail
+        .body_text
+        .split_whitespace()
+        .find(|word| word.contains(&format!("/api/v1/attachments/{}/signed?", invoice.id)))
+        .unwrap_or_else(|| panic!("no file link in {}", mail.body_text))
+        .to_owned();
+    // The mail names the configured public address; the test server listens on its own port.
+    let link = app.url(link.strip_prefix(app.state.settings.public_url.as_str()).unwrap());
+    let opened = app.client.get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.headers()["content-type"], "application/pdf");
+    assert!(
+        opened.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(opened.bytes().await.unwrap().as_ref(), b"%PDF-1.7\n%%EOF\n");
+    // Altered, it opens nothing: another file, a later expiry, a changed signature.
+    let (_, query) = link.split_once('?').unwrap();
+    let value = |name: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_owned()
+    };
+    let (expires, signature): (i64, String) = (value("expires").parse().unwrap(), value("signature"));
+    let signed = |id: ferrodesk_shared::AttachmentId, expires: i64, signature: &str| {
+        app.url(&format!(
+            "/api/v1/attachments/{id}/signed?expires={expires}&signature={signature}"
+        ))
+    };
+    let mut flipped = signature.clone().into_bytes();
+    flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    for url in [
+        signed(shot.id, expires, &signature),
+        signed(invoice.id, expires + 60, &signature),
+        signed(invoice.id, expires, &flipped),
+    ] {
+        expect_error(
+            app.client.get(&url).send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        )
+        .await;
+    }
+    // A link the server did sign still opens no internal note's file, and none after it expired.
+    let secret = &app.state.settings.auth.jwt_secret;
+    let note_link = signed(
+        log.id,
+        expires,
+        &ferrodesk::attachments::links::sign(secret, log.id.0, expires),
+    );
+    expect_error(
+        app.client.get(&note_link).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+    let past = chrono::Utc::now().timestamp() - 1;
+    let old_link = signed(
+        invoice.id,
+        past,
+        &ferrodesk::attachments::links::sign(secret, invoice.id.0, past),
+    );
+    let expired = expect_error(
+        app.client.get(&old_link).send().await.unwrap(),
+        StatusCode::GONE,
+        ErrorCode::LinkExpired,
+    )
+    .await;
+    assert!(expired.message.contains("file link has expired"), "{expired:?}");
 
     // Merged into another of the customer's tickets, the files go along and stay readable.
     let other = app
@@ -468,4 +543,126 @@ async fn a_message_carries_its_files_to_exactly_those_who_may_read_it() {
         ErrorCode::NotFound,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_new_request_carries_its_files_and_a_refused_one_keeps_nothing() {
+    use ferrodesk_shared::tickets::TicketDetail;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 2).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let (customer, agent) = (acme.customer(), acme.agent());
+    let shot: Attachment = expect_json(
+        upload(&app, &customer.token, "error.png", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let log: Attachment = expect_json(
+        upload(&app, &customer.token, "console.txt", b"TypeError: cart is undefined\n").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let created: TicketDetail = expect_json(
+        app.post(
+            "/api/v1/tickets",
+            Some(&customer.token),
+            &json!({"subject": "Checkout fails", "body": "See the files", "attachment_ids": [shot.id, log.id]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(created.messages[0].attachments, vec![shot.clone(), log.clone()]);
+    let seen = app.ticket_as(agent, created.ticket.id).await;
+    assert_eq!(seen.messages[0].attachments, vec![shot.clone(), log.clone()]);
+    assert_eq!(download(&app, &agent.token, &log).await.status(), StatusCode::OK);
+    expect_error(
+        download(&app, &globex.agent().token, &log).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+
+    // Files already sent, someone else's, another workspace's, or too many: 422 at
+    // `attachment_ids`, and no ticket is made.
+    use ferrodesk::db::entities::tickets;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let before = tickets::Entity::find().count(&app.state.db).await.unwrap();
+    let theirs: Attachment = expect_json(
+        upload(&app, &acme.customers[1].token, "x.png", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let elsewhere: Attachment = expect_json(
+        upload(&app, &globex.customer().token, "y.png", PNG).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut six = Vec::new();
+    for _ in 0..6 {
+        let file: Attachment =
+            expect_json(upload(&app, &customer.token, "m.png", PNG).await, StatusCode::CREATED).await;
+        six.push(file.id);
+    }
+    for ids in [
+        vec![shot.id],
+        vec![theirs.id],
+        vec![elsewhere.id],
+        vec![six[0], six[0]],
+        six.clone(),
+    ] {
+        let refused = expect_error(
+            app.post(
+                "/api/v1/tickets",
+                Some(&customer.token),
+                &json!({"subject": "Again", "body": "With files", "attachment_ids": ids}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert!(refused.fields.contains_key("attachment_ids"), "{ids:?}: {refused:?}");
+    }
+    assert_eq!(tickets::Entity::find().count(&app.state.db).await.unwrap(), before);
+
+    // Staff opening a ticket for a customer attach their own uploads the same way, and concurrent
+    // creates (one transaction for the batch) each keep their own files.
+    let mut creates = Vec::new();
+    for n in 0..4 {
+        let file: Attachment = expect_json(
+            upload(
+                &app,
+                &agent.token,
+                &format!("call-{n}.txt"),
+                format!("notes {n}\n").as_bytes(),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        creates.push((n, file));
+    }
+    let bodies: Vec<serde_json::Value> = creates
+        .iter()
+        .map(|(n, file)| {
+            json!({
+                "subject": format!("Phone call {n}"),
+                "body": "Notes attached",
+                "requester_email": format!("caller{n}@mail.example"),
+                "attachment_ids": [file.id]
+            })
+        })
+        .collect();
+    let answers = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|body| app.post("/api/v1/tickets", Some(&agent.token), body)),
+    )
+    .await;
+    for ((_, file), answer) in creates.iter().zip(answers) {
+        let detail: TicketDetail = expect_json(answer, StatusCode::CREATED).await;
+        assert_eq!(detail.messages[0].attachments, vec![file.clone()]);
+    }
 }

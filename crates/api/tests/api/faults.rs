@@ -111,6 +111,7 @@ fn ticket_for(email: &str, subject: &str) -> NewTicket {
         priority: None,
         requester_email: Some(email.to_owned()),
         requester_name: None,
+        attachment_ids: Vec::new(),
     }
 }
 

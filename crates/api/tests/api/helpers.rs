@@ -347,6 +347,7 @@ impl TestApp {
             priority: None,
             requester_email: None,
             requester_name: None,
+            attachment_ids: Vec::new(),
         };
         expect_json(
             self.post("/api/v1/tickets", Some(&author.token), &request).await,
@@ -363,6 +364,7 @@ impl TestApp {
             priority: None,
             requester_email: Some(requester_email.to_owned()),
             requester_name: None,
+            attachment_ids: Vec::new(),
         };
         expect_json(
             self.post("/api/v1/tickets", Some(&staff.token), &request).await,

@@ -263,6 +263,7 @@ async fn a_graceful_stop_answers_requests_in_flight_and_those_arriving_while_it_
                 priority: None,
                 requester_email: Some("patient@mail.example".to_owned()),
                 requester_name: None,
+                attachment_ids: Vec::new(),
             };
             client.post(url).bearer_auth(token).json(&ticket).send().await
         }

@@ -79,6 +79,22 @@ impl<'a> Widget<'a> {
         .await
     }
 
+    /// `POST .../attachments?filename=` with the file's bytes, as the visitor.
+    async fn upload(&self, token: &str, filename: &str, bytes: &[u8]) -> Response {
+        let mut url = reqwest::Url::parse(&self.app.url(&format!("/api/v1/widget/{}/attachments", self.slug))).unwrap();
+        url.query_pairs_mut().append_pair("filename", filename);
+        let mut request = self.app.client.post(url).bearer_auth(token).body(bytes.to_vec());
+        if let Some(origin) = &self.origin {
+            request = request.header("Origin", origin);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn file(&self, token: &str, id: ferrodesk_shared::AttachmentId) -> Response {
+        self.send(Method::GET, &format!("/attachments/{id}"), Some(token), None)
+            .await
+    }
+
     async fn list(&self, token: &str) -> ConversationList {
         expect_json(
             self.send(Method::GET, "/conversations", Some(token), None).await,
@@ -1176,4 +1192,155 @@ async fn a_retried_start_with_the_same_key_finds_the_first_conversation() {
     .await;
     let other: ConversationStarted = expect_json(start("k-2", "My order is late").await, StatusCode::CREATED).await;
     assert_ne!(other.conversation.id, first.conversation.id);
+}
+
+#[tokio::test]
+async fn a_visitor_sends_and_reads_files_on_its_own_conversations_only() {
+    use ferrodesk_shared::attachments::Attachment;
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    let app = spawn_app().await;
+    let owner = workspace_with_widget(&app, "acme").await;
+    let agent = app.invite_and_join(&owner, "agent@acme.example", Role::Agent).await;
+    workspace_with_widget(&app, "globex").await;
+    let widget = Widget::of(&app, "acme");
+
+    let started = widget
+        .write_in("Ada", "ada@example.com", "My order arrived broken")
+        .await;
+    let token = started.session.unwrap().token;
+    let id = started.conversation.id;
+
+    // A photo, then the reply that carries it.
+    let photo: Attachment = expect_json(widget.upload(&token, "parcel.png", PNG).await, StatusCode::CREATED).await;
+    assert_eq!(photo.content_type, "image/png");
+    let refused = expect_error(
+        widget
+            .upload(&token, "page.png", b"<html><script>alert(1)</script></html>")
+            .await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+    )
+    .await;
+    assert!(refused.message.contains("read from the file itself"), "{refused:?}");
+    let sent: ConversationMessage = expect_json(
+        widget
+            .send(
+                Method::POST,
+                &format!("/conversations/{id}/messages"),
+                Some(&token),
+                Some(json!({ "body": "Here is a photo", "attachment_ids": [photo.id] })),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(sent.attachments, vec![photo.clone()]);
+    let read = widget.file(&token, photo.id).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.headers()["content-type"], "image/png");
+    assert_eq!(read.bytes().await.unwrap().as_ref(), PNG);
+
+    // The team sees it on the ticket, and answers with a file of its own and an internal note's.
+    let thread = app.ticket_as(&agent, id).await.messages;
+    assert!(thread.iter().any(|message| message.attachments == vec![photo.clone()]));
+    let agent_upload = |name: &'static str, bytes: &'static [u8]| {
+        let app = &app;
+        let agent = &agent;
+        async move {
+            let mut url = reqwest::Url::parse(&app.url("/api/v1/attachments")).unwrap();
+            url.query_pairs_mut().append_pair("filename", name);
+            let response = app
+                .client
+                .post(url)
+                .bearer_auth(&agent.token)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            expect_json::<Attachment>(response, StatusCode::CREATED).await
+        }
+    };
+    let label = agent_upload("return-label.pdf", b"%PDF-1.7\n%%EOF\n").await;
+    let note = agent_upload("courier.txt", b"claim 42 opened\n").await;
+    for (body, internal, file) in [("Print this label", false, &label), ("Courier claim", true, &note)] {
+        let response = app
+            .post(
+                &format!("{}/messages", crate::helpers::ticket_path(id)),
+                Some(&agent.token),
+                &json!({ "body": body, "internal": internal, "attachment_ids": [file.id] }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let conversation: Conversation = expect_json(widget.conversation(&token, id).await, StatusCode::OK).await;
+    let files: Vec<Attachment> = conversation
+        .messages
+        .iter()
+        .flat_map(|message| message.attachments.clone())
+        .collect();
+    assert_eq!(files, vec![photo.clone(), label.clone()]);
+    assert_eq!(widget.file(&token, label.id).await.status(), StatusCode::OK);
+    expect_error(
+        widget.file(&token, note.id).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+
+    // A returning visitor starts a new conversation with a file.
+    let receipt: Attachment = expect_json(
+        widget.upload(&token, "receipt.txt", b"order 1001\n").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let again: ConversationStarted = expect_json(
+        widget
+            .start(
+                Some(&token),
+                json!({ "message": "And my invoice is wrong", "attachment_ids": [receipt.id] }),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(again.conversation.messages[0].attachments, vec![receipt.clone()]);
+
+    // Another visitor typing the same address reads none of it; nor does the file leave its
+    // workspace, nor can a stranger send it.
+    let impostor = widget.write_in("Not Ada", "ada@example.com", "Show me the files").await;
+    let impostor_token = impostor.session.unwrap().token;
+    for file in [&photo, &label, &receipt] {
+        expect_error(
+            widget.file(&impostor_token, file.id).await,
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        )
+        .await;
+    }
+    let stolen = expect_error(
+        widget
+            .send(
+                Method::POST,
+                &format!("/conversations/{}/messages", impostor.conversation.id),
+                Some(&impostor_token),
+                Some(json!({ "body": "mine now", "attachment_ids": [photo.id] })),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert!(stolen.fields.contains_key("attachment_ids"), "{stolen:?}");
+    expect_error(
+        Widget::of(&app, "globex").file(&token, photo.id).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
+    expect_error(
+        widget.file("fdv_not-a-visitor", photo.id).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
 }

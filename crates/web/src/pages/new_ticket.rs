@@ -40,6 +40,7 @@ fn NewTicketForm() -> impl IntoView {
             priority: Some(priority.get_untracked()),
             requester_email: Some(email.get_untracked()),
             requester_name: Some(name.get_untracked()).filter(|name| !name.trim().is_empty()),
+            attachment_ids: Vec::new(),
         };
         let navigate = navigate.clone();
         submit.dispatch(api.tickets().create(request), move |created| {

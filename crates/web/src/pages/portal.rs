@@ -145,6 +145,7 @@ fn NewRequestForm() -> impl IntoView {
             priority: None,
             requester_email: None,
             requester_name: None,
+            attachment_ids: Vec::new(),
         };
         let navigate = navigate.clone();
         submit.dispatch(api.tickets().create(request), move |created| {
