@@ -26,6 +26,7 @@ mod m20261207_000002_assign_on_reply;
 mod m20261207_000003_customer_notes;
 mod m20261208_000001_csat;
 mod m20261208_000002_attachments;
+mod m20261209_000001_unsent_uploads;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_customer_notes::Migration),
             Box::new(m20261208_000001_csat::Migration),
             Box::new(m20261208_000002_attachments::Migration),
+            Box::new(m20261209_000001_unsent_uploads::Migration),
         ]
     }
 }

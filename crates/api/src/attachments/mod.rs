@@ -5,6 +5,7 @@
 
 pub mod domain;
 pub mod handlers;
+pub mod jobs;
 pub mod links;
 pub mod repo;
 pub mod service;

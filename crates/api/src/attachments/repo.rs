@@ -75,6 +75,33 @@ pub async fn unsent(
     Ok(found == ids.len() as u64)
 }
 
+/// Uploads never sent, older than `before`, oldest first, across workspaces (the sweep's; each
+/// row is then deleted in its own workspace's name, its own id).
+pub async fn unsent_before(
+    conn: &impl ConnectionTrait,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> ApiResult<Vec<attachments::Model>> {
+    use sea_orm::QuerySelect;
+    Ok(attachments::Entity::find()
+        .filter(attachments::Column::MessageId.is_null())
+        .filter(attachments::Column::CreatedAt.lt(before))
+        .order_by_asc(attachments::Column::CreatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Deletes an upload if it is still unsent; whether it did.
+pub async fn delete_unsent(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+    let deleted = attachments::Entity::delete_many()
+        .filter(attachments::Column::Id.eq(id))
+        .filter(attachments::Column::MessageId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(deleted.rows_affected == 1)
+}
+
 /// Moves a ticket's files with its messages (a merge), so they stay readable where they went.
 pub async fn move_ticket(conn: &impl ConnectionTrait, scope: &WorkspaceScope, from: Uuid, to: Uuid) -> ApiResult<()> {
     attachments::Entity::update_many()

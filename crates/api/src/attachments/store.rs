@@ -87,6 +87,16 @@ impl Blobs {
     }
 }
 
+impl Blobs {
+    /// Deletes the bytes; already gone counts as deleted.
+    pub async fn delete(&self, workspace: Uuid, id: Uuid) -> ApiResult<()> {
+        match self.store.delete(&Self::key(workspace, id)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+}
+
 fn unavailable(error: object_store::Error) -> ApiError {
     tracing::warn!(%error, "the attachment store failed");
     ApiError::Unavailable("The file store cannot be reached right now. Please try again in a moment.".to_owned())

@@ -666,3 +666,77 @@ async fn a_new_request_carries_its_files_and_a_refused_one_keeps_nothing() {
         assert_eq!(detail.messages[0].attachments, vec![file.clone()]);
     }
 }
+
+#[tokio::test]
+async fn uploads_never_sent_are_swept_after_a_day_and_sent_ones_stay() {
+    use ferrodesk::attachments::jobs::{UNSENT_FOR, sweep};
+    use serde_json::json;
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let globex = TestWorkspace::create(&app, "globex", 1).await;
+    let customer = acme.customer();
+    let ticket = app.create_ticket(customer, "Receipt", "Attached below").await.ticket;
+    let upload_png = |token: String| {
+        let app = &app;
+        async move { expect_json::<Attachment>(upload(app, &token, "a.png", PNG).await, StatusCode::CREATED).await }
+    };
+    let (sent, forgotten, elsewhere) = (
+        upload_png(customer.token.clone()).await,
+        upload_png(customer.token.clone()).await,
+        upload_png(globex.customer().token.clone()).await,
+    );
+    let response = send_with(
+        &app,
+        customer,
+        ticket.id,
+        json!({"body": "here", "attachment_ids": [sent.id]}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // Within the day nothing goes.
+    let now = chrono::Utc::now();
+    assert_eq!(
+        sweep(&app.state, now + UNSENT_FOR - chrono::Duration::minutes(5))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        download(&app, &customer.token, &forgotten).await.status(),
+        StatusCode::OK
+    );
+
+    // After it, the unsent uploads of every workspace go, bytes and all; the sent one stays.
+    assert_eq!(
+        sweep(&app.state, now + UNSENT_FOR + chrono::Duration::minutes(5))
+            .await
+            .unwrap(),
+        2
+    );
+    for (who, file) in [(customer, &forgotten), (globex.customer(), &elsewhere)] {
+        expect_error(
+            download(&app, &who.token, file).await,
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        )
+        .await;
+        assert!(app.state.blobs.get(who.auth.workspace.id.0, file.id.0).await.is_err());
+    }
+    assert_eq!(download(&app, &customer.token, &sent).await.status(), StatusCode::OK);
+    // A swept file can no longer be sent; a second run finds nothing.
+    let refused = expect_error(
+        send_with(
+            &app,
+            customer,
+            ticket.id,
+            json!({"body": "late", "attachment_ids": [forgotten.id]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert!(refused.fields.contains_key("attachment_ids"));
+    assert_eq!(sweep(&app.state, now + UNSENT_FOR * 2).await.unwrap(), 0);
+}
