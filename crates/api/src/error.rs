@@ -25,6 +25,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// A conflict one field of the request causes (a title another macro has): 409, with the
+    /// message under that field too, so a form shows it there.
+    #[error("{message}")]
+    ConflictAt { field: &'static str, message: String },
     /// A mailed link (sign-in, confirmation, survey, file) opened a second time, or too late; the
     /// words say what to do instead.
     #[error("{0}")]
@@ -87,7 +91,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
-            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::Conflict(_) | ApiError::ConflictAt { .. } => ErrorCode::Conflict,
             ApiError::LinkExpired(_) => ErrorCode::LinkExpired,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType | ApiError::UnsupportedFile(_) => ErrorCode::UnsupportedMediaType,
@@ -113,6 +117,9 @@ impl ApiError {
         };
         let fields = match self {
             ApiError::Validation(fields) => fields.clone(),
+            ApiError::ConflictAt { field, message } => {
+                FieldErrors::from([((*field).to_owned(), vec![message.clone()])])
+            }
             _ => FieldErrors::new(),
         };
         let limit = match self {

@@ -92,7 +92,8 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
-    /// With `validation_failed`: the messages of each field that is not valid, by the field's name.
+    /// With `validation_failed`: the messages of each field that is not valid, by the field's name;
+    /// with `conflict`, the one field that conflicts, when one does (a taken title).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Vec<String>>))]
     pub fields: FieldErrors,

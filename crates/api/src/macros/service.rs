@@ -140,7 +140,10 @@ fn row_of(
 
 fn title_taken(error: sea_orm::DbErr) -> ApiError {
     if db::violates_unique(&error, TITLE_INDEX, "macros.workspace_id, macros.title_key") {
-        ApiError::conflict("Another macro already has this title.")
+        ApiError::ConflictAt {
+            field: "title",
+            message: "Another macro already has this title.".to_owned(),
+        }
     } else {
         error.into()
     }

@@ -99,7 +99,11 @@ async fn supervisors_keep_macros_and_agents_only_read_them() {
     let mut same = refund();
     same["title"] = json!("REFUND SENT");
     let taken = app.post("/api/v1/macros", Some(&acme.supervisor.token), &same).await;
-    expect_error(taken, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let taken = expect_error(taken, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    assert_eq!(
+        taken.fields["title"],
+        vec!["Another macro already has this title.".to_owned()]
+    );
     assert_eq!(list(&app, &acme.supervisor).await.len(), 1, "nothing half-stored");
 
     let deleted = app

@@ -2,9 +2,9 @@
 //! per ticket and what sending one sets on the ticket (status, priority, tags). Agents apply them
 //! from the reply box; this page keeps the list, most used first.
 
+use ferrodesk_shared::MacroId;
 use ferrodesk_shared::macros::{Macro, MacroInput, PLACEHOLDERS};
 use ferrodesk_shared::tickets::{Priority, TicketStatus};
-use ferrodesk_shared::{ErrorCode, MacroId};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -194,18 +194,9 @@ fn MacroRow(item: Macro, edit: Callback<MacroId>, deleted: Callback<MacroId>) ->
     }
 }
 
-/// A 409 about the title (another macro has it): the server names no field for it, only says so.
-fn title_taken(error: &ApiError) -> bool {
-    error.body.as_ref().is_some_and(|body| {
-        body.code == ErrorCode::Conflict && body.fields.is_empty() && body.message.to_lowercase().contains("title")
-    })
-}
-
-/// The server's message for one field; a taken title shows at the title.
+/// The server's message for one field (a taken title is a 409 naming `title`).
 fn field_error(error: &ApiError, name: &str) -> Option<String> {
-    error
-        .field(name)
-        .or_else(|| (name == "title" && title_taken(error)).then(|| error.message()))
+    error.field(name)
 }
 
 /// The fields the form shows the server's messages beside.
@@ -214,9 +205,6 @@ const FIELDS: [&str; 5] = ["title", "body", "set_status", "set_priority", "add_t
 /// What the form's fields do not already say (a failure of no field, or of a field it does not
 /// have), for above the buttons.
 fn unplaced(error: &ApiError) -> Option<String> {
-    if title_taken(error) {
-        return None;
-    }
     match &error.body {
         Some(body) if !body.fields.is_empty() => {
             let others: Vec<String> = body
