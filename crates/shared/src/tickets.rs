@@ -398,7 +398,14 @@ pub struct TicketPage {
     pub items: Vec<Ticket>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// A search's first page (`q`, no `cursor`): how many tickets match, counted up to
+    /// [`SEARCH_COUNT_CAP`] (which then means "at least"). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
+
+/// The most matches a search counts: past it the count reads "1,000+".
+pub const SEARCH_COUNT_CAP: u64 = 1_000;
 
 #[cfg(test)]
 mod tests {

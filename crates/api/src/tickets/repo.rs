@@ -3,10 +3,10 @@
 use chrono::Duration;
 use ferrodesk_shared::ai::CategoryGuess;
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Set,
+    QueryTrait, Select, Set,
 };
 use uuid::Uuid;
 
@@ -406,6 +406,31 @@ pub async fn list(
         .into_iter()
         .map(record_of)
         .collect()
+}
+
+/// How many tickets the filter finds, counting no further than `cap`: a count over a sub-select
+/// that stops at `cap` rows, so a broad search costs no more than reading that many ids.
+pub async fn count_capped(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    filter: &ListFilter,
+    cap: u64,
+) -> ApiResult<u64> {
+    let matching = filtered(scope, filter)
+        .select_only()
+        .column(tickets::Column::Id)
+        .limit(cap)
+        .into_query();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("matches"))
+        .from_subquery(matching, Alias::new("matching"))
+        .to_owned();
+    let row = conn.query_one_raw(conn.get_database_backend().build(&count)).await?;
+    let matches: i64 = match row {
+        Some(row) => row.try_get("", "matches")?,
+        None => 0,
+    };
+    Ok(u64::try_from(matches).unwrap_or(0))
 }
 
 /// Moves every message of ticket `from` to ticket `to` (authors and times unchanged): one UPDATE;

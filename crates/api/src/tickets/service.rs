@@ -10,8 +10,8 @@ use ferrodesk_shared::attachments::Attachment;
 use ferrodesk_shared::sla::BreachKind;
 use ferrodesk_shared::tickets::{
     BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, MergeRequest,
-    MergeResult, Message, NewMessage, NewTicket, Priority, Ticket, TicketDetail, TicketListQuery, TicketPage,
-    TicketPatch, TicketStatus,
+    MergeResult, Message, NewMessage, NewTicket, Priority, SEARCH_COUNT_CAP, Ticket, TicketDetail, TicketListQuery,
+    TicketPage, TicketPatch, TicketStatus,
 };
 use ferrodesk_shared::users::{RequesterCounts, UserSummary};
 use ferrodesk_shared::{MacroId, MessageId, Permission, Role, TicketId};
@@ -302,6 +302,14 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
         limit: limit + 1,
     };
     let mut rows = repo::list(&state.db, principal.scope(), &filter).await?;
+    // A search's first page says how many match; when it is the only page, its rows are the count.
+    let total = match (&filter.search, filter.after) {
+        (Some(_), None) if rows.len() as u64 > limit => {
+            Some(repo::count_capped(&state.db, principal.scope(), &filter, SEARCH_COUNT_CAP).await?)
+        }
+        (Some(_), None) => Some(rows.len() as u64),
+        _ => None,
+    };
     let next_cursor = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|last| {
@@ -321,7 +329,11 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
         .into_iter()
         .map(|row| with_people(row, &people).map(|ticket| for_viewer(principal, ticket)))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(TicketPage { items, next_cursor })
+    Ok(TicketPage {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 fn view_assignee(view: InboxView) -> Option<AssigneeFilter> {

@@ -187,6 +187,32 @@ async fn the_inbox_filters_searches_and_pages_without_gaps_or_repeats() {
         "customers never find notes"
     );
 
+    // A search's first page counts every match, beyond the page; later pages and lists do not.
+    let first = app.tickets_as(acme.agent(), "?q=question&limit=3").await;
+    assert_eq!((first.items.len(), first.total), (3, Some(7)));
+    let second = app
+        .tickets_as(
+            acme.agent(),
+            &format!("?q=question&limit=3&cursor={}", first.next_cursor.unwrap()),
+        )
+        .await;
+    assert_eq!((second.items.len(), second.total), (3, None));
+    assert_eq!(app.tickets_as(acme.agent(), "?q=question").await.total, Some(7));
+    assert_eq!(
+        app.tickets_as(acme.agent(), "?q=nothing%20like%20it").await.total,
+        Some(0)
+    );
+    assert_eq!(app.tickets_as(acme.agent(), "?limit=3").await.total, None);
+    assert_eq!(
+        app.tickets_as(acme.customer(), "?q=question&limit=2").await.total,
+        Some(7),
+        "the customer who wrote them"
+    );
+    assert_eq!(
+        app.tickets_as(&acme.customers[1], "?q=question&limit=2").await.total,
+        Some(0)
+    );
+
     // Customers see only their own tickets.
     let own = app.tickets_as(&acme.customers[1], "?limit=100").await;
     assert_eq!(own.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![billing.id]);

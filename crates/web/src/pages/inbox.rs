@@ -92,6 +92,8 @@ fn InboxFrame() -> impl IntoView {
     Seen::provide();
     let selection = Selection::provide(list);
     let next_cursor = RwSignal::new(None::<String>);
+    // A search's count of matches, from its first page.
+    let total = RwSignal::new(None::<u64>);
     // The SLA badges count down: "due in 25 min" becomes "due in 24 min" without a reload.
     let clock = SlaClock(RwSignal::new(now()));
     provide_context(clock);
@@ -126,6 +128,9 @@ fn InboxFrame() -> impl IntoView {
                 Ok(page) => {
                     failed.set(None);
                     next_cursor.set(page.next_cursor);
+                    if !append {
+                        total.set(page.total);
+                    }
                     if append {
                         list.items.update(|items| items.extend(page.items));
                     } else {
@@ -282,7 +287,12 @@ fn InboxFrame() -> impl IntoView {
         } else if failed.with(Option::is_some) {
             return None;
         } else {
-            search::summary(list.items.with(Vec::len), next_cursor.with(Option::is_some), &words)
+            search::summary(
+                list.items.with(Vec::len),
+                next_cursor.with(Option::is_some),
+                total.get(),
+                &words,
+            )
         };
         Some(view! { <p class="search-summary" role="status" data-testid="search-summary">{text}</p> })
     };

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use ferrodesk_shared::tickets::SEARCH_COUNT_CAP;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -117,12 +118,29 @@ pub(super) fn SearchBox(
     }
 }
 
-/// "12 results for “refund”": the rows found so far, with a `+` while more pages wait (the list
-/// answers in pages, without a total).
-pub(super) fn summary(loaded: usize, more: bool, words: &str) -> String {
-    let plus = if more { "+" } else { "" };
-    let noun = if loaded == 1 && !more { "result" } else { "results" };
-    format!("{loaded}{plus} {noun} for “{words}”")
+/// "12 results for “refund”": the server's count of matches when it sent one ("1,000+" past its
+/// cap), else the rows found so far with a `+` while more pages wait.
+pub(super) fn summary(loaded: usize, more: bool, total: Option<u64>, words: &str) -> String {
+    let (count, plus) = match total {
+        Some(total) => (total, total >= SEARCH_COUNT_CAP),
+        None => (loaded as u64, more),
+    };
+    let noun = if count == 1 && !plus { "result" } else { "results" };
+    let plus = if plus { "+" } else { "" };
+    format!("{}{plus} {noun} for “{words}”", thousands(count))
+}
+
+/// 1000 -> "1,000".
+fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// The list's state when a search finds nothing: not the empty inbox's words.
@@ -145,9 +163,13 @@ mod tests {
 
     #[test]
     fn the_summary_counts_what_it_knows() {
-        assert_eq!(summary(1, false, "refund"), "1 result for “refund”");
-        assert_eq!(summary(4, false, "refund"), "4 results for “refund”");
-        assert_eq!(summary(30, true, "refund"), "30+ results for “refund”");
-        assert_eq!(summary(0, false, "refund"), "0 results for “refund”");
+        assert_eq!(summary(1, false, Some(1), "refund"), "1 result for “refund”");
+        assert_eq!(summary(4, false, Some(4), "refund"), "4 results for “refund”");
+        assert_eq!(summary(30, true, Some(212), "refund"), "212 results for “refund”");
+        assert_eq!(summary(30, true, Some(1_000), "refund"), "1,000+ results for “refund”");
+        assert_eq!(summary(0, false, Some(0), "refund"), "0 results for “refund”");
+        // An answer without a count: what is loaded, and a `+` while pages wait.
+        assert_eq!(summary(30, true, None, "refund"), "30+ results for “refund”");
+        assert_eq!(summary(1, false, None, "refund"), "1 result for “refund”");
     }
 }
