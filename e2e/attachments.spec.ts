@@ -1,9 +1,11 @@
 // Files on messages: an agent attaches an image and a text file to a reply and the thread shows a
 // thumbnail and a download; a file whose bytes are not what its name says is refused in words and
 // not sent; a customer sees the team's file in their request, downloads it under its name, and
-// attaches a picture of their own.
+// attaches a picture of their own, to a reply and to a new request; a message the server refuses
+// says why in the server's words and keeps what was written.
 import type { APIRequestContext, Page } from '@playwright/test';
 import { deflateSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { BrowserProblems, DEMO, RUN, expect, person, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
@@ -63,6 +65,27 @@ async function customerRequest(request: APIRequestContext, subject: string): Pro
   expect(opened.status()).toBe(201);
   return (await opened.json()).id;
 }
+
+async function signInAsCustomer(page: Page): Promise<void> {
+  await page.goto('/signin');
+  await page.getByLabel('Workspace').fill(DEMO.workspace);
+  await page.getByLabel('Email').fill(CUSTOMER.email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/requests$/);
+}
+
+/// Sends `attachment_ids` of a file nobody uploaded in place of the ones the page sends, for
+/// requests to `url`: what the server answers when the files are not the sender's own unsent ones.
+async function swapAttachments(page: Page, url: RegExp): Promise<void> {
+  await page.route(url, async (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    const body = route.request().postDataJSON();
+    await route.continue({ postData: JSON.stringify({ ...body, attachment_ids: [randomUUID()] }) });
+  });
+}
+
+const NOT_YOURS = 'must be files you uploaded and have not sent with another message'; // crates/api/src/tickets/service.rs
 
 async function openAsAgent(page: Page, ticketId: string, subject: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -205,4 +228,110 @@ test('a customer downloads the team’s file in their request and attaches a pic
 
   await customer.context.close();
   problems.expectNone();
+});
+
+test('a customer attaches a picture to a new request, and the request shows it', async ({ page, request }) => {
+  await signInAsCustomer(page);
+  await page.getByRole('link', { name: 'New request' }).click();
+  await expect(page).toHaveURL(/\/requests\/new$/);
+
+  const subject = `Scratched lens ${RUN}`;
+  const text = `The lens arrived scratched, see the photo. (new request ${RUN})`;
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Tell us more').fill(text);
+  await page.getByTestId('attach-input').setInputFiles({ name: 'lens.png', mimeType: 'image/png', buffer: png(40, [190, 60, 40]) });
+  const chip = page.getByTestId('attach-chip');
+  await expect(chip).toHaveAttribute('data-state', 'ready');
+  await expect(chip).toContainText('lens.png');
+
+  const sent = page.waitForRequest((req) => req.method() === 'POST' && /\/api\/v1\/tickets$/.test(req.url()));
+  await page.getByRole('button', { name: 'Send request' }).click();
+  expect((await sent).postDataJSON().attachment_ids).toHaveLength(1);
+  await expect(page).toHaveURL(/\/requests\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('request-subject')).toHaveText(subject);
+  const first = page.getByTestId('reply').first();
+  await expect(first).toContainText(text);
+  await expectThumbnail(first);
+  await page.screenshot({ path: screenshotPath('attachments-new-request') });
+
+  // What the team gets: the first message carries the file.
+  const ticketId = page.url().split('/').pop();
+  const agentHeaders = { Authorization: `Bearer ${await token(request, DEMO.agent.email)}` };
+  const detail = await request.get(`${serverUrl()}/api/v1/tickets/${ticketId}`, { headers: agentHeaders });
+  expect(detail.status()).toBe(200);
+  const messages = (await detail.json()).messages;
+  expect(messages[0].body).toBe(text);
+  expect(messages[0].attachments).toHaveLength(1);
+  expect(messages[0].attachments[0]).toMatchObject({ filename: 'lens.png', content_type: 'image/png', inline: true });
+});
+
+test('a new request leaves a refused file behind, and says in words when the server refuses its files', async ({ page }) => {
+  await signInAsCustomer(page);
+  await page.goto('/requests/new');
+  const subject = `Broken charger ${RUN}`;
+  const text = `The charger stopped working after a week. (refused file ${RUN})`;
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Tell us more').fill(text);
+
+  // Not an image, whatever its name says: refused in the server's words, and not sent.
+  await page.getByTestId('attach-input').setInputFiles({
+    name: 'receipt.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('<!doctype html><html><body><script>alert(1)</script>Receipt</body></html>'),
+  });
+  const refused = page.getByTestId('attach-chip').filter({ hasText: 'receipt.png' });
+  await expect(refused).toHaveAttribute('data-state', 'refused');
+  await expect(refused.getByRole('alert')).toContainText('PNG, JPEG, GIF, WebP');
+  await page.getByTestId('attach-input').setInputFiles({ name: 'charger.png', mimeType: 'image/png', buffer: png(24, [90, 90, 90]) });
+  await expect(page.getByTestId('attach-chip').filter({ hasText: 'charger.png' })).toHaveAttribute('data-state', 'ready');
+
+  // The server refuses the files: its words, at the files, and nothing written is lost.
+  await swapAttachments(page, /\/api\/v1\/tickets$/);
+  await page.getByRole('button', { name: 'Send request' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: NOT_YOURS })).toHaveText(
+    'Must be files you uploaded and have not sent with another message.',
+  );
+  await expect(page).toHaveURL(/\/requests\/new$/);
+  await expect(page.getByLabel('Subject')).toHaveValue(subject);
+  await expect(page.getByLabel('Tell us more')).toHaveValue(text);
+  await expect(page.getByTestId('attach-chip')).toHaveCount(2);
+
+  // Sent again as it is: only the file that uploaded goes with it.
+  await page.unroute(/\/api\/v1\/tickets$/);
+  const sent = page.waitForRequest((req) => req.method() === 'POST' && /\/api\/v1\/tickets$/.test(req.url()));
+  await page.getByRole('button', { name: 'Send request' }).click();
+  expect((await sent).postDataJSON().attachment_ids).toHaveLength(1);
+  await expect(page.getByTestId('request-subject')).toHaveText(subject);
+  const first = page.getByTestId('reply').first();
+  await expectThumbnail(first);
+  await expect(first.getByRole('img')).toHaveCount(1);
+  await expect(first.getByRole('img', { name: 'charger.png' })).toBeVisible();
+});
+
+test('a reply the server refuses says why in its words, keeps its text and files, and sends on retry', async ({ page, request }) => {
+  const subject = `Wrong size ${RUN}`;
+  const ticketId = await customerRequest(request, subject);
+  await openAsAgent(page, ticketId, subject);
+
+  await page.getByTestId('attach-input').setInputFiles({ name: 'size-chart.png', mimeType: 'image/png', buffer: png(32, [30, 140, 200]) });
+  await expect(page.getByTestId('attach-chip')).toHaveAttribute('data-state', 'ready');
+  const text = `Here is our size chart. (refused reply ${RUN})`;
+  await page.getByTestId('composer').fill(text);
+  const messages = new RegExp(`/tickets/${ticketId}/messages$`);
+  await swapAttachments(page, messages);
+  await page.getByRole('button', { name: 'Send reply' }).click();
+
+  const message = page.getByTestId('reply').filter({ hasText: text });
+  const notSent = message.getByTestId('not-sent');
+  await expect(notSent).toContainText(`Not sent. Some fields need another look. Files: ${NOT_YOURS}.`);
+  await expectThumbnail(message);
+
+  // Nothing was lost: once the cause is gone, "Retry" sends the same text and file.
+  await page.unroute(messages);
+  await notSent.getByRole('button', { name: 'Retry' }).click();
+  await expect(notSent).toHaveCount(0);
+  await expect(message).not.toContainText('Sending…');
+  await page.reload();
+  await expect(page.getByTestId('ticket-subject')).toHaveText(subject);
+  await expectThumbnail(page.getByTestId('reply').filter({ hasText: text }));
 });

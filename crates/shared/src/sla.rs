@@ -81,4 +81,7 @@ pub struct SlaBreach {
     pub due_at: DateTime<Utc>,
     pub action: BreachAction,
     pub at: DateTime<Utc>,
+    /// `assigned`: the agent the ticket went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<crate::users::UserSummary>,
 }

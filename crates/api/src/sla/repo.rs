@@ -1,7 +1,7 @@
 //! SLA queries: policies (stored overrides of the defaults), ticket due times, breaches.
 
 use chrono::{DateTime, Utc};
-use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaBreach, SlaPolicy};
+use ferrodesk_shared::sla::{BreachAction, BreachKind, SlaPolicy};
 use ferrodesk_shared::tickets::Priority;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -111,24 +111,16 @@ pub async fn claim_breach(
     }
 }
 
+/// A ticket's missed targets, oldest first (`assignee_id`: whom an assignment gave it to).
 pub async fn breaches(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     ticket_id: Uuid,
-) -> ApiResult<Vec<SlaBreach>> {
-    let rows = sla_breaches::Entity::find()
+) -> ApiResult<Vec<sla_breaches::Model>> {
+    Ok(sla_breaches::Entity::find()
         .filter(sla_breaches::Column::WorkspaceId.eq(scope.uuid()))
         .filter(sla_breaches::Column::TicketId.eq(ticket_id))
         .order_by_asc(sla_breaches::Column::CreatedAt)
         .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| SlaBreach {
-            kind: row.kind.into(),
-            due_at: row.due_at,
-            action: row.action.into(),
-            at: row.created_at,
-        })
-        .collect())
+        .await?)
 }

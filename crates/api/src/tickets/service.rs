@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::attachments::Attachment;
-use ferrodesk_shared::sla::BreachKind;
+use ferrodesk_shared::sla::{BreachKind, SlaBreach};
 use ferrodesk_shared::tickets::{
     BulkFailure, BulkTicketResult, BulkTicketUpdate, InboxCounts, InboxView, MAX_BULK_TICKETS, MergeRequest,
     MergeResult, Message, NewMessage, NewTicket, Priority, SEARCH_COUNT_CAP, Ticket, TicketDetail, TicketListQuery,
@@ -996,12 +996,31 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
     let ticket = visible(&state.db, principal, id).await?;
     let staff = principal.role().can(Permission::ViewAllTickets);
     let messages = repo::messages(&state.db, principal.scope(), ticket.id, staff).await?;
+    let (breaches, rating) = if staff {
+        (
+            sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?,
+            crate::csat::service::of_ticket(&state.db, principal.scope(), ticket.id).await?,
+        )
+    } else {
+        (Vec::new(), None)
+    };
     let people_ids = messages
         .iter()
         .map(|message| message.author_id)
         .chain([ticket.requester_id])
-        .chain(ticket.state.assignee);
+        .chain(ticket.state.assignee)
+        .chain(breaches.iter().filter_map(|breach| breach.assignee_id));
     let people = people_of(&state.db, principal.scope(), people_ids).await?;
+    let breaches = breaches
+        .into_iter()
+        .map(|row| SlaBreach {
+            kind: row.kind.into(),
+            due_at: row.due_at,
+            action: row.action.into(),
+            at: row.created_at,
+            assigned_to: row.assignee_id.and_then(|id| person(&people, id).ok()),
+        })
+        .collect();
     let mut files = attachments_repo::of_ticket(&state.db, principal.scope(), ticket.id).await?;
     let messages = messages
         .into_iter()
@@ -1014,14 +1033,6 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let (breaches, rating) = if staff {
-        (
-            sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?,
-            crate::csat::service::of_ticket(&state.db, principal.scope(), ticket.id).await?,
-        )
-    } else {
-        (Vec::new(), None)
-    };
     Ok(TicketDetail {
         ticket: for_viewer(principal, with_people(ticket, &people)?),
         messages,

@@ -134,6 +134,11 @@ async fn an_unanswered_unassigned_ticket_goes_to_the_least_busy_agent_once() {
     assert_eq!(after.breaches.len(), 1);
     assert_eq!(after.breaches[0].kind, BreachKind::FirstResponse);
     assert_eq!(after.breaches[0].action, BreachAction::Assigned);
+    assert_eq!(
+        after.breaches[0].assigned_to.as_ref().map(|agent| agent.id),
+        Some(acme.agents[1].id()),
+        "the breach names whom it went to"
+    );
     assert!(after.ticket.sla.breached);
     assert_eq!(
         notifications(&app, &acme.agents[1], NotificationKind::TicketAssigned).await,
@@ -188,6 +193,7 @@ async fn an_assigned_ticket_past_its_target_is_escalated_and_supervisors_are_tol
     );
     assert_eq!(after.breaches[0].kind, BreachKind::Resolution);
     assert_eq!(after.breaches[0].action, BreachAction::Escalated);
+    assert_eq!(after.breaches[0].assigned_to, None);
     assert_eq!(
         notifications(&app, &acme.supervisor, NotificationKind::TicketEscalated).await,
         1

@@ -34,6 +34,44 @@ fn upload_error(error: &ApiError) -> String {
     }
 }
 
+/// The server's terse reason ("must be files you uploaded…") with a full stop.
+fn ended(said: &str) -> String {
+    let said = said.trim();
+    if said.ends_with(['.', '!', '?']) {
+        said.to_owned()
+    } else {
+        format!("{said}.")
+    }
+}
+
+/// As `ended`, and capitalised: a sentence of its own.
+pub fn sentence(said: &str) -> String {
+    let said = ended(said);
+    let mut chars = said.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => said,
+    }
+}
+
+/// Why the server refused a message (a 4xx): its own words, and what it said about the text or
+/// the files, which a retry alone would not change. `None` for anything else (no connection, our
+/// side failing), where trying again is the advice.
+pub fn message_refusal(error: &ApiError) -> Option<String> {
+    let body = error.body.as_ref().filter(|_| (400..500).contains(&error.status))?;
+    let mut words = vec![sentence(&error.message())];
+    for (field, said) in &body.fields {
+        let label = match field.as_str() {
+            "body" => "Text",
+            "attachment_ids" => "Files",
+            "macro_id" => "Macro",
+            other => other,
+        };
+        words.push(format!("{label}: {}", ended(&said.join("; "))));
+    }
+    Some(words.join(" "))
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Upload {
     Uploading,
@@ -413,7 +451,41 @@ fn save_as(blob: &web_sys::Blob, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::human_size;
+    use super::{human_size, message_refusal};
+    use crate::api::ApiError;
+    use ferrodesk_shared::{ErrorBody, ErrorCode};
+
+    #[test]
+    fn a_refused_message_says_why_in_the_servers_words() {
+        let refused = |status, code, message: &str, fields: &[(&str, &str)]| ApiError {
+            status,
+            body: Some(ErrorBody {
+                code,
+                message: message.to_owned(),
+                fields: fields
+                    .iter()
+                    .map(|(field, said)| ((*field).to_owned(), vec![(*said).to_owned()]))
+                    .collect(),
+                limit: None,
+            }),
+        };
+        let files = refused(
+            422,
+            ErrorCode::ValidationFailed,
+            "some fields are not valid",
+            &[("attachment_ids", "must be files you uploaded")],
+        );
+        assert_eq!(
+            message_refusal(&files).as_deref(),
+            Some("Some fields need another look. Files: must be files you uploaded.")
+        );
+        let closed = refused(409, ErrorCode::Conflict, "this ticket is closed", &[]);
+        assert_eq!(message_refusal(&closed).as_deref(), Some("This ticket is closed."));
+        // Our side failing, or no answer at all: "Retry" is the advice, not a reason.
+        let ours = refused(500, ErrorCode::Internal, "Something went wrong", &[]);
+        assert_eq!(message_refusal(&ours), None);
+        assert_eq!(message_refusal(&ApiError { status: 0, body: None }), None);
+    }
 
     #[test]
     fn sizes_read_as_people_say_them() {

@@ -1,5 +1,5 @@
-//! The customer's side: their requests, one request's conversation with a reply box (files can
-//! go with a reply), and a new request. Plain and friendly, in one column, with none of the team's vocabulary.
+//! The customer's side: their requests, one request's conversation with a reply box, and a new
+//! request (files can go with either). Plain and friendly, in one column, with none of the team's vocabulary.
 
 use ferrodesk_shared::events::ServerEvent;
 use ferrodesk_shared::tickets::{NewMessage, NewTicket, TicketListQuery, TicketStatus};
@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, use_api, use_submit};
 use crate::components::attachments::{
-    AttachButton, AttachmentChips, AttachmentDraft, MessageAttachments, files_of, ids,
+    AttachButton, AttachmentChips, AttachmentDraft, MessageAttachments, files_of, ids, sentence,
 };
 use crate::components::confirm::ConfirmEmailBanner;
 use crate::components::form::{FormError, TextField};
@@ -135,17 +135,21 @@ fn NewRequestForm() -> impl IntoView {
     let navigate = use_navigate();
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
+    let files = AttachmentDraft::new();
     let submit = use_submit();
     let errors = submit.error();
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if files.uploading_untracked() {
+            return;
+        }
         let request = NewTicket {
             subject: subject.get_untracked(),
             body: body.get_untracked(),
             priority: None,
             requester_email: None,
             requester_name: None,
-            attachment_ids: Vec::new(),
+            attachment_ids: ids(&files.uploaded()),
         };
         let navigate = navigate.clone();
         submit.dispatch(api.tickets().create(request), move |created| {
@@ -158,22 +162,39 @@ fn NewRequestForm() -> impl IntoView {
         });
     };
     let body_error = move || errors.get().and_then(|error| error.field("body"));
+    let files_error = move || errors.get().and_then(|error| error.field("attachment_ids"));
     view! {
         <h1>"How can we help?"</h1>
-        <form class="stack" style="margin-top: 16px" on:submit=on_submit novalidate>
+        // Files dropped anywhere on the form are attached (not opened by the browser in place of the app).
+        <form class="stack" style="margin-top: 16px" on:submit=on_submit novalidate
+            on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default()
+            on:drop=move |event: leptos::ev::DragEvent| {
+                event.prevent_default();
+                files.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
+            }>
             <FormError error=errors />
             <TextField label="Subject" name="subject" value=subject error=errors autofocus=true
                 hint="A few words, like “Card declined at checkout”." />
             <div class="field">
                 <label for="request-body">"Tell us more"</label>
                 <textarea id="request-body" class="textarea" prop:value=move || body.get()
-                    on:input=move |event| body.set(event_target_value(&event))></textarea>
+                    on:input=move |event| body.set(event_target_value(&event))
+                    on:paste=move |event: leptos::ev::ClipboardEvent| {
+                        let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
+                        if !pasted.is_empty() {
+                            event.prevent_default();
+                            files.add(api, pasted);
+                        }
+                    }></textarea>
                 {move || body_error().map(|message| view! { <span class="error">{message}</span> })}
             </div>
+            <AttachmentChips draft=files />
+            {move || files_error().map(|message| view! { <span class="error" role="alert">{sentence(&message)}</span> })}
             <div class="row">
+                <AttachButton draft=files />
                 <span class="spacer"></span>
                 <a class="button" href="/requests">"Cancel"</a>
-                <button class="button primary" type="submit" disabled=move || submit.pending()>
+                <button class="button primary" type="submit" disabled=move || submit.pending() || files.uploading()>
                     {move || if submit.pending() { "Sending…" } else { "Send request" }}
                 </button>
             </div>
@@ -289,9 +310,12 @@ fn Conversation() -> impl IntoView {
                                             files.add(api, pasted);
                                         }
                                     }></textarea>
+                                {move || errors.get().and_then(|error| error.field("body")).map(|message| view! {
+                                    <span class="error" role="alert">{sentence(&message)}</span>
+                                })}
                                 <AttachmentChips draft=files />
                                 {move || errors.get().and_then(|error| error.field("attachment_ids")).map(|message| view! {
-                                    <span class="error" role="alert">{message}</span>
+                                    <span class="error" role="alert">{sentence(&message)}</span>
                                 })}
                                 <div class="row">
                                     <AttachButton draft=files />

@@ -379,8 +379,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     <button class="button ghost small" on:click=move |_| notice.set(None)>"Dismiss"</button>
                 </div>
             })}
-            <Thread ticket_id=ticket_id thread=thread breaches=breaches
-                assignee=Signal::derive(move || ticket.with(|t| t.assignee.as_ref().map(|a| a.name.clone()))) />
+            <Thread ticket_id=ticket_id thread=thread breaches=breaches />
             <Composer ticket_id=ticket_id thread=thread save=save reload_ticket=Callback::new(move |()| reload_ticket()) />
         </div>
         <Properties ticket=ticket save=save set_category=Callback::new(set_category)

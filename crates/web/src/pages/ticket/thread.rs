@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{Api, use_api};
-use crate::components::attachments::{MessageAttachments, ids};
+use crate::components::attachments::{MessageAttachments, ids, message_refusal};
 use crate::components::badges::Avatar;
 use crate::components::icons::LockIcon;
 use crate::components::markdown::MessageText;
@@ -26,11 +26,24 @@ pub(super) struct ThreadItem {
     pub(super) macro_id: Option<MacroId>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Delivery {
     Sent,
     Sending,
-    Failed,
+    /// With the server's reasons when it refused the message (a 4xx), which the agent has to
+    /// read: "Retry" alone would be refused again.
+    Failed(Option<String>),
+}
+
+impl Delivery {
+    /// Part of a timeline key, so the message is drawn again when its state moves.
+    fn tag(&self) -> u8 {
+        match self {
+            Delivery::Sent => 0,
+            Delivery::Sending => 1,
+            Delivery::Failed(_) => 2,
+        }
+    }
 }
 
 /// One line of the timeline: a message, or a system line about a missed SLA target.
@@ -50,7 +63,7 @@ impl Entry {
 
     fn key(&self) -> String {
         match self {
-            Entry::Message(item) => format!("m{}-{}", item.message.id, item.state as u8),
+            Entry::Message(item) => format!("m{}-{}", item.message.id, item.state.tag()),
             Entry::Breach(breach) => format!("b{:?}-{}", breach.kind, breach.at.timestamp_millis()),
         }
     }
@@ -76,16 +89,15 @@ fn timeline(items: &[ThreadItem], breaches: &[SlaBreach]) -> Vec<Entry> {
     entries
 }
 
-/// "Missed the first-response target" and what was done about it, naming who it went to: the
-/// breach does not say whom it was assigned to (nor which supervisors were told), so an
-/// assignment names the ticket's assignee now, and says no more when nobody has it.
-fn breach_text(breach: &SlaBreach, assignee: Option<&str>) -> (&'static str, String) {
+/// "Missed the first-response target" and what was done about it, naming the agent an assignment
+/// gave the ticket to (the breach's own record, whoever has the ticket now).
+fn breach_text(breach: &SlaBreach) -> (&'static str, String) {
     let missed = match breach.kind {
         BreachKind::FirstResponse => "Missed the first-response target",
         BreachKind::Resolution => "Missed the resolution target",
     };
-    let action = match (breach.action, assignee) {
-        (BreachAction::Assigned, Some(name)) => format!("Assigned to {name}"),
+    let action = match (breach.action, &breach.assigned_to) {
+        (BreachAction::Assigned, Some(agent)) => format!("Assigned to {}", agent.name),
         (BreachAction::Assigned, None) => "Assigned automatically".to_owned(),
         (BreachAction::Escalated, _) => "Escalated to the supervisors, priority raised".to_owned(),
     };
@@ -98,8 +110,6 @@ pub(super) fn Thread(
     ticket_id: TicketId,
     thread: RwSignal<Vec<ThreadItem>>,
     breaches: RwSignal<Vec<SlaBreach>>,
-    /// The ticket's assignee now, named on a breach that assigned it.
-    assignee: Signal<Option<String>>,
 ) -> impl IntoView {
     let api = use_api();
     let session = use_session();
@@ -130,7 +140,7 @@ pub(super) fn Thread(
                     Entry::Message(item) => view! {
                         <ThreadMessage item=item.clone() mine=me_id() == Some(item.message.author.id) retry=Callback::new(retry) />
                     }.into_any(),
-                    Entry::Breach(breach) => view! { <BreachLine breach=breach assignee=assignee /> }.into_any(),
+                    Entry::Breach(breach) => view! { <BreachLine breach=breach /> }.into_any(),
                 }}
             </For>
         </div>
@@ -159,7 +169,7 @@ pub(super) fn post_message(
                             macro_id: None,
                         }
                     }
-                    Err(_) => item.state = Delivery::Failed,
+                    Err(error) => item.state = Delivery::Failed(message_refusal(&error)),
                 }
             }
         });
@@ -172,6 +182,10 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
     let message = item.message;
     let id = message.id;
     let attachments = message.attachments.clone();
+    let failed = match &item.state {
+        Delivery::Failed(refusal) => Some(refusal.clone()),
+        _ => None,
+    };
     let class = match (message.internal, mine) {
         (true, _) => "message internal",
         (false, true) => "message mine",
@@ -188,16 +202,16 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
                 <span class="small faint">
                     {match item.state {
                         Delivery::Sending => "Sending…".into_any(),
-                        Delivery::Failed => ().into_any(),
+                        Delivery::Failed(_) => ().into_any(),
                         Delivery::Sent => view! { <Time at=message.created_at /> }.into_any(),
                     }}
                 </span>
             </div>
             <MessageText body=message.body />
             <MessageAttachments attachments=attachments />
-            {(item.state == Delivery::Failed).then(|| view! {
-                <div class="row failed">
-                    "Not sent. "
+            {failed.map(|refusal| view! {
+                <div class="row failed" role="alert" data-testid="not-sent">
+                    <span>"Not sent. " {refusal}</span>
                     <button class="button small" on:click=move |_| retry.run(id)>"Retry"</button>
                 </div>
             })}
@@ -207,18 +221,18 @@ fn ThreadMessage(item: ThreadItem, mine: bool, retry: Callback<MessageId>) -> im
 
 /// A system line, not a message: centred, without an author, in the danger colour.
 #[component]
-fn BreachLine(breach: SlaBreach, assignee: Signal<Option<String>>) -> impl IntoView {
+fn BreachLine(breach: SlaBreach) -> impl IntoView {
     let title = format!("The target was {}; noticed {}.", exact(breach.due_at), exact(breach.at));
     let at = breach.at;
-    let text = Memo::new(move |_| assignee.with(|assignee| breach_text(&breach, assignee.as_deref())));
+    let (missed, action) = breach_text(&breach);
     view! {
         <div class="system-line breach" role="note" data-testid="breach" title=title>
             <span class="system-text">
                 <span class="system-mark" aria-hidden="true">"!"</span>
-                {move || text.get().0}
+                {missed}
                 " · "
                 // Kept whole: a line break inside a name reads badly.
-                <span class="nowrap">{move || text.get().1}</span>
+                <span class="nowrap">{action}</span>
                 <span class="system-time">" · " <Time at=at /></span>
             </span>
         </div>
@@ -261,6 +275,12 @@ mod tests {
             due_at: DateTime::from_timestamp(1_800_000_000 + 60 * 60, 0).unwrap_or_default(),
             action: BreachAction::Assigned,
             at: DateTime::from_timestamp(1_800_000_000 + 61 * 60, 0).unwrap_or_default(),
+            assigned_to: Some(UserSummary {
+                id: UserId(uuid::Uuid::nil()),
+                name: "Priya Shah".to_owned(),
+                email: "priya@acme.example".to_owned(),
+                role: Role::Agent,
+            }),
         };
         let items = [
             message(0, Delivery::Sent),
@@ -273,17 +293,21 @@ mod tests {
             .collect();
         assert_eq!(order, [false, true, false, false]);
         assert_eq!(
-            breach_text(&breach, Some("Priya Shah")),
+            breach_text(&breach),
             ("Missed the first-response target", "Assigned to Priya Shah".to_owned())
         );
-        assert_eq!(breach_text(&breach, None).1, "Assigned automatically");
+        let nameless = SlaBreach {
+            assigned_to: None,
+            ..breach.clone()
+        };
+        assert_eq!(breach_text(&nameless).1, "Assigned automatically");
         let escalated = SlaBreach {
             kind: BreachKind::Resolution,
             action: BreachAction::Escalated,
             ..breach.clone()
         };
         assert_eq!(
-            breach_text(&escalated, Some("Priya Shah")),
+            breach_text(&escalated),
             (
                 "Missed the resolution target",
                 "Escalated to the supervisors, priority raised".to_owned()
