@@ -4,48 +4,12 @@
 // attaches a picture of their own, to a reply and to a new request; a message the server refuses
 // says why in the server's words and keeps what was written.
 import type { APIRequestContext, Page } from '@playwright/test';
-import { deflateSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { BrowserProblems, DEMO, RUN, expect, person, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
+import { BrowserProblems, DEMO, RUN, expect, person, png, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
 
 const CUSTOMER = { name: 'Emma Larsen', email: 'emma.larsen@example.com' }; // crates/api/src/demo/cast.rs
-
-function crc32(bytes: Buffer): number {
-  let crc = ~0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
-
-/// A real PNG, `size` pixels square, in one colour: enough for the server's sniffing and for the
-/// browser to decode (naturalWidth > 0).
-function png(size: number, rgb: [number, number, number]): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header[8] = 8; // bits per channel
-  header[9] = 2; // truecolour
-  const row = Buffer.concat([Buffer.from([0]), Buffer.concat(Array.from({ length: size }, () => Buffer.from(rgb)))]);
-  const pixels = Buffer.concat(Array.from({ length: size }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(pixels)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 async function token(request: APIRequestContext, email: string): Promise<string> {
   const login = await request.post(`${serverUrl()}/api/v1/auth/login`, {

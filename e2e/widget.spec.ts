@@ -4,9 +4,10 @@
 // without a reload; with the panel closed the launcher shows an unread badge; a page from an origin
 // that is not allowed gets no launcher and cannot frame the widget; a verified identity sees its history.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BrowserProblems, DEMO, RUN, expect, person, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
+import { BrowserProblems, DEMO, RUN, expect, person, png, screenshotPath, serverUrl, signInToDemo, test } from './fixtures';
 
 // crates/api/src/demo/cast.rs
 const WORKSPACE = 'demo';
@@ -52,6 +53,18 @@ async function ownerToken(request: import('@playwright/test').APIRequestContext)
   return (await response.json()).access_token;
 }
 
+/// Switches the demo workspace's widget on for `origin`, as its owner; the settings before, to put back.
+async function enableWidget(request: import('@playwright/test').APIRequestContext, origin: string) {
+  const auth = { Authorization: `Bearer ${await ownerToken(request)}` };
+  const before = await (await request.get(`${serverUrl()}/api/v1/widget/settings`, { headers: auth })).json();
+  const settings = await request.put(`${serverUrl()}/api/v1/widget/settings`, {
+    headers: auth,
+    data: { enabled: true, allowed_origins: [origin], label: 'Chat with us' },
+  });
+  expect(settings.status()).toBe(200);
+  return { auth, before };
+}
+
 /// An HS256 JWT, as the shop's server would sign it with its widget secret.
 function identityToken(secret: string, claims: Record<string, unknown>): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -62,14 +75,7 @@ function identityToken(secret: string, claims: Record<string, unknown>): string 
 test('11. widget: a visitor on a shop page talks with the team live; other origins cannot embed it', async ({ browser, request }) => {
   const allowed = await shop();
   const stranger = await shop();
-  const token = await ownerToken(request);
-  const auth = { Authorization: `Bearer ${token}` };
-  const before = await (await request.get(`${serverUrl()}/api/v1/widget/settings`, { headers: auth })).json();
-  const settings = await request.put(`${serverUrl()}/api/v1/widget/settings`, {
-    headers: auth,
-    data: { enabled: true, allowed_origins: [allowed.origin], label: 'Chat with us' },
-  });
-  expect(settings.status()).toBe(200);
+  const { auth, before } = await enableWidget(request, allowed.origin);
 
   try {
     // The agent, watching all tickets.
@@ -227,5 +233,112 @@ test('12. the owner sets up the widget: look, origins, the snippet and a secret 
       data: { allowed_origins: before.allowed_origins, label: before.label },
     });
     await owner.context.close();
+  }
+});
+
+test('widget files: a visitor attaches a picture the agent sees, a refused file says why, and the team’s file downloads', async ({ browser, request }) => {
+  const allowed = await shop();
+  const { auth, before } = await enableWidget(request, allowed.origin);
+  const visitorContext = await browser.newContext();
+
+  try {
+    const visitor = problems.watch(await visitorContext.newPage(), 'visitor');
+    await visitor.goto(`${allowed.origin}/`);
+    await visitor.getByRole('button', { name: /Chat with us: support chat/ }).click();
+    const chat = visitor.frameLocator('iframe[title="Support chat"]');
+    const attach = chat.getByRole('button', { name: 'Attach files' });
+    const fileInput = chat.locator('input[type="file"]');
+    const chips = chat.locator('.chip');
+
+    // A new visitor has no token to upload with: no Attach on the first message.
+    await expect(chat.getByLabel('Your name')).toBeVisible();
+    await expect(attach).toHaveCount(0);
+    const subject = `Cracked carafe ${RUN}`;
+    await chat.getByLabel('Your name').fill('Wanda Visitor');
+    await chat.getByLabel('Email').fill(`wanda.${RUN}@example.com`);
+    await chat.getByLabel('Message').fill(`${subject}\nThe glass cracked on day one.`);
+    const started = visitor.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/widget/${WORKSPACE}/conversations`));
+    await chat.getByRole('button', { name: 'Send' }).click();
+    const ticketId: string = (await (await started).json()).conversation.id;
+    await expect(chat.getByText(/We have your request #\d+/).first()).toBeVisible();
+
+    // In the conversation: a file that is not what its name says is refused in the server's words.
+    await expect(attach).toBeVisible();
+    await fileInput.setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    const refused = chips.filter({ hasText: 'receipt.png' });
+    await expect(refused).toHaveAttribute('data-state', 'refused');
+    await expect(refused.getByRole('alert')).toContainText('PNG, JPEG, GIF, WebP');
+    await visitor.screenshot({ path: screenshotPath('widget-file-refused') });
+    await refused.getByRole('button', { name: 'Remove receipt.png' }).click();
+    await expect(chips).toHaveCount(0);
+
+    // A real picture: uploaded at once, sent with the reply, shown as a thumbnail.
+    const picture = png(40, [200, 60, 40]);
+    await fileInput.setInputFiles({ name: 'carafe.png', mimeType: 'image/png', buffer: picture });
+    await expect(chips.filter({ hasText: 'carafe.png' })).toHaveAttribute('data-state', 'ready');
+    expect(picture.length).toBeLessThan(1024); // one colour packs small
+    await expect(chips.filter({ hasText: 'carafe.png' })).toContainText(`${picture.length} B`);
+    const text = `Here is a photo of the crack. (${RUN})`;
+    await chat.getByLabel('Your reply').fill(text);
+    const sent = visitor.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/conversations/${ticketId}/messages`));
+    await chat.getByLabel('Your reply').press('Enter');
+    expect((await sent).postDataJSON().attachment_ids).toHaveLength(1);
+    await expect(chips).toHaveCount(0);
+    const image = chat.locator('li.msg').filter({ hasText: text }).getByRole('img', { name: 'carafe.png' });
+    // A data: URL: the frame's Content-Security-Policy takes no blob: images.
+    await expect(image).toHaveAttribute('src', /^data:image\/png;base64,/);
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(40);
+    await visitor.screenshot({ path: screenshotPath('widget-files') });
+
+    // The agent sees the file on the ticket, with the bytes the visitor sent.
+    const agentLogin = await request.post(`${serverUrl()}/api/v1/auth/login`, {
+      data: { workspace_slug: WORKSPACE, email: AGENT, password: PASSWORD },
+    });
+    const agentAuth = { Authorization: `Bearer ${(await agentLogin.json()).access_token}` };
+    const ticket = await (await request.get(`${serverUrl()}/api/v1/tickets/${ticketId}`, { headers: agentAuth })).json();
+    const withFile = ticket.messages.find((m: { body: string }) => m.body === text);
+    expect(withFile.attachments).toEqual([expect.objectContaining({ filename: 'carafe.png', content_type: 'image/png', inline: true })]);
+    const bytes = await request.get(`${serverUrl()}/api/v1/attachments/${withFile.attachments[0].id}`, { headers: agentAuth });
+    expect(Buffer.from(await bytes.body()).equals(picture)).toBe(true);
+
+    // The team answers with a file: it arrives live, and downloads under its name.
+    const label = `RETURN LABEL ${RUN}\nNorthwind Returns, Dock 4\n`;
+    const uploaded = await request.post(`${serverUrl()}/api/v1/attachments?filename=return-label.txt`, {
+      headers: { ...agentAuth, 'Content-Type': 'application/octet-stream' },
+      data: Buffer.from(label),
+    });
+    expect(uploaded.status()).toBe(201);
+    const answer = `Sorry about that! Here is a return label. (${RUN})`;
+    const replied = await request.post(`${serverUrl()}/api/v1/tickets/${ticketId}/messages`, {
+      headers: agentAuth,
+      data: { body: answer, internal: false, attachment_ids: [(await uploaded.json()).id] },
+    });
+    expect(replied.status()).toBe(201);
+    const file = chat.locator('li.msg').filter({ hasText: answer }).getByRole('button', { name: /return-label\.txt/ });
+    await expect(file).toBeVisible({ timeout: 10_000 });
+    const downloading = visitor.waitForEvent('download');
+    await file.click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('return-label.txt');
+    expect(readFileSync(await download.path()).toString()).toBe(label);
+
+    // A returning visitor has a token: the first message of a new conversation takes files too.
+    await chat.getByRole('button', { name: 'All conversations' }).click();
+    await chat.getByRole('button', { name: 'New conversation' }).click();
+    await fileInput.setInputFiles({ name: 'box.png', mimeType: 'image/png', buffer: png(24, [23, 121, 74]) });
+    await expect(chips.filter({ hasText: 'box.png' })).toHaveAttribute('data-state', 'ready');
+    const second = `The box is dented too ${RUN}`;
+    await chat.getByLabel('Message').fill(second);
+    await chat.getByRole('button', { name: 'Send' }).click();
+    await expect(chat.getByText(/We have your request #\d+/).first()).toBeVisible();
+    const boxImage = chat.locator('li.msg').filter({ hasText: second }).getByRole('img', { name: 'box.png' });
+    await expect.poll(() => boxImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(24);
+  } finally {
+    await visitorContext.close();
+    allowed.server.close();
+    await request.put(`${serverUrl()}/api/v1/widget/settings`, {
+      headers: auth,
+      data: { allowed_origins: before.allowed_origins, label: before.label },
+    });
   }
 });

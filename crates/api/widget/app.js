@@ -10,6 +10,7 @@ const WS_URL = (location.protocol === "https:" ? "wss:" : "ws:") + "//" + locati
 const TOKEN = "ferrodesk.visitor." + slug, CONFIG = "ferrodesk.config." + slug;
 const inFrame = parent !== window;
 const OFFLINE = "You're offline — we'll reconnect and send your message when we can.";
+const MAX_FILES = 5, MAX_FILE = 10 * 1024 * 1024; // per message; per file (the server's default)
 // The customer's words for the team's statuses, as in the portal.
 const STATUS = { new: ["Open", "open"], open: ["Open", "open"], pending: ["Awaiting your reply", "pending"],
   solved: ["Solved", "solved"], closed: ["Closed", "closed"] };
@@ -38,6 +39,7 @@ const S = {
   drafts: { name: "", email: "", message: "", reply: {} }, draftKey: newKey(),
   fieldErrors: {}, formError: "", sending: false, queued: false, answers: [], thanks: false,
   fresh: new Set(), // conversations with a team reply not opened yet: a dot on the list
+  files: {}, // files chosen for a message, by "new" (a returning visitor's first message) or conversation id
 };
 const unread = new Map(); // conversation id -> team replies not seen; the sum is the launcher's badge
 const on = (screen) => S.screen === screen;
@@ -146,14 +148,17 @@ function seen(id) {
 }
 
 // ---- The API ----
+// A Blob body is a file upload, sent as its raw bytes.
 async function api(method, path, body, headers = {}) {
-  const sent = token();
+  const sent = token(), raw = body instanceof Blob;
   if (sent) headers.Authorization = "Bearer " + sent;
-  if (body) headers["Content-Type"] = "application/json";
+  if (body) headers["Content-Type"] = raw ? "application/octet-stream" : "application/json";
   let res;
   try {
-    res = await fetch(API + path, { method, headers, body: body && JSON.stringify(body), credentials: "omit", cache: "no-store" });
+    res = await fetch(API + path, { method, headers, body: body && (raw ? body : JSON.stringify(body)), credentials: "omit", cache: "no-store" });
   } catch {
+    // A server refusing a too-large upload may drop the connection mid-send: that is no outage.
+    if (raw) throw { status: body.size > MAX_FILE ? 413 : 0, message: "The upload failed. Check your connection and try again.", fields: {} };
     goOffline();
     throw { offline: true, message: OFFLINE, fields: {} };
   }
@@ -168,7 +173,7 @@ async function api(method, path, body, headers = {}) {
   for (const [name, v] of Object.entries(fields || {})) err.fields[name] = [].concat(v).join(" ");
   if (res.status === 429) {
     const v = res.headers.get("Retry-After") || "", s = Math.ceil(/^\d+$/.test(v) ? +v : (Date.parse(v) - Date.now()) / 1000);
-    err.message = `Too many messages just now; try again in ${s > 0 ? s + " s" : "a moment"}`;
+    err.message = `Too many ${raw ? "files" : "messages"} just now; try again in ${s > 0 ? s + " s" : "a moment"}`;
   }
   if (code === "identity_required" && S.config) S.config.identity_required = true;
   // Our visitor token ended (expired, secret rotated): start over. A rejected identity JWT is not ours.
@@ -357,7 +362,7 @@ function forget() {
   store.set(TOKEN, null);
   closeSocket();
   poll(); // stops it: no token
-  Object.assign(S, { visitor: null, list: null, thread: null, pending: [], notice: null, screen: "start" });
+  Object.assign(S, { visitor: null, list: null, thread: null, pending: [], notice: null, screen: "start", files: {} });
   S.fresh.clear();
   unread.clear();
   postUnread();
@@ -374,6 +379,7 @@ async function identify(jwt) {
     const session = await api("POST", "/identify", { token: jwt });
     store.set(TOKEN, session.token);
     S.visitor = session.visitor;
+    S.files = {}; // the previous visitor's uploads: this one cannot send them
     toParent({ type: "identified", ok: true });
     closeSocket();
     connect();
@@ -416,7 +422,7 @@ function openThread(c) {
 
 async function submitFirst(retried) {
   const d = S.drafts, identified = S.visitor && S.visitor.identified, errors = {}, hadToken = !!token();
-  if (S.sending) return;
+  if (S.sending || uploading("new")) return;
   if (!identified && !d.name.trim()) errors.name = "Please tell us your name.";
   if (!identified && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(d.email.trim())) errors.email = "Please enter a valid email address.";
   if (!d.message.trim()) errors.message = "Please write your message.";
@@ -425,6 +431,8 @@ async function submitFirst(retried) {
   if (bad) return render(), focusOn(bad);
   const payload = identified ? {} : { name: d.name.trim(), email: d.email.trim() };
   payload.message = d.message.trim();
+  const ids = hadToken ? readyIds("new") : [];
+  if (ids.length) payload.attachment_ids = ids;
   S.sending = true;
   render();
   try {
@@ -436,6 +444,7 @@ async function submitFirst(retried) {
     S.list = [{ id: c.id, number: c.number, subject: c.subject, status: c.status, updated_at: c.updated_at,
       preview: last ? preview(last.body) : "" }, ...(S.list || []).filter((x) => x.id !== c.id)];
     d.message = "";
+    S.files.new = [];
     showAnswers([]);
     announcer.textContent = `We have your request #${c.number}. We'll reply here and by email.`;
     openThread(c);
@@ -451,9 +460,14 @@ async function submitFirst(retried) {
 }
 
 function sendReply() {
-  const t = S.thread, text = (S.drafts.reply[t.id] || "").trim(), p = { key: newKey(), conv: t.id, body: text };
-  if (!text) return;
+  const t = S.thread, text = (S.drafts.reply[t.id] || "").trim(), files = chipsOf(t.id).filter((c) => c.state === "ready");
+  if (uploading(t.id)) return; // Send is off until the files are up
+  // The server takes no message without words.
+  if (!text) return files.length && (C.note.textContent = "Write a few words to go with your files.");
+  const p = { key: newKey(), conv: t.id, body: text, files };
   S.drafts.reply[t.id] = composer.value = "";
+  S.files[t.id] = [];
+  paintFiles(t.id);
   grow();
   S.pending.push(p);
   deliver(p);
@@ -464,7 +478,8 @@ async function deliver(p) {
   Object.assign(p, { state: "sending", error: "" });
   if (on("thread")) render();
   try {
-    const m = await api("POST", `/conversations/${encodeURIComponent(p.conv)}/messages`, { body: p.body }, { "Idempotency-Key": p.key });
+    const ids = p.files.map((c) => c.attachment.id), reply = ids.length ? { body: p.body, attachment_ids: ids } : { body: p.body };
+    const m = await api("POST", `/conversations/${encodeURIComponent(p.conv)}/messages`, reply, { "Idempotency-Key": p.key });
     const t = S.thread, item = S.list && S.list.find((c) => c.id === p.conv);
     S.pending = without(S.pending, p);
     if (t && t.id === p.conv) addMessages(t, [m]);
@@ -478,13 +493,164 @@ async function deliver(p) {
   if (on("thread")) render();
 }
 
-// A failed reply's text goes back into the box, to change or send again.
+// A failed reply's text and files go back into the box, to change or send again.
 function editFailed(p) {
   const d = S.drafts.reply;
   S.pending = without(S.pending, p);
   composer.value = d[p.conv] = [p.body, d[p.conv]].filter(Boolean).join("\n");
+  S.files[p.conv] = [...p.files, ...chipsOf(p.conv)];
   render();
+  filesChanged(p.conv);
   composer.focus();
+}
+
+// ---- Files: each uploads as soon as it is chosen, so sending only names it ----
+// A chip: {key, name, size, state: uploading | ready | refused, error, attachment, node}.
+const chipsOf = (where) => S.files[where] || (S.files[where] = []);
+const counted = (where) => chipsOf(where).filter((c) => c.state !== "refused").length;
+const uploading = (where) => chipsOf(where).some((c) => c.state === "uploading");
+const readyIds = (where) => chipsOf(where).filter((c) => c.state === "ready").map((c) => c.attachment.id);
+const size = (n) => n < 1024 ? n + " B" : n < 1048576 ? Math.ceil(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+
+function addFiles(where, list) {
+  for (const file of list) {
+    const c = { key: newKey(), name: file.name || "file", size: file.size, state: "uploading", error: "" };
+    if (counted(where) >= MAX_FILES) Object.assign(c, { state: "refused", error: `A message can carry at most ${MAX_FILES} files.` });
+    chipsOf(where).push(c);
+    if (c.state === "uploading") upload(where, c, file);
+  }
+  filesChanged(where);
+}
+
+async function upload(where, c, file) {
+  try {
+    c.attachment = await api("POST", "/attachments?filename=" + encodeURIComponent(c.name), file);
+    c.state = "ready";
+  } catch (e) {
+    // The server's words (a 415 says which types it takes); a 413 may come without any.
+    c.state = "refused";
+    c.error = e.status === 413 ? "This file is larger than 10 MB, the most one file can be." : e.message;
+  }
+  c.node = null;
+  filesChanged(where);
+}
+
+function removeFile(where, c) {
+  S.files[where] = without(chipsOf(where), c);
+  filesChanged(where);
+  focusOn(where === "new" ? "message" : "reply");
+}
+
+function filesChanged(where) {
+  if (where === "new" && on("start")) render();
+  else if (on("thread") && footFor === where) paintFiles(where);
+}
+
+// The composer is not rebuilt while a reply is typed: its files, Attach and Send change in place.
+function paintFiles(where) {
+  const list = chipsOf(where).map((c) => chipNode(where, c)), box = C.chips;
+  [...box.children].forEach((n) => list.includes(n) || n.remove());
+  list.forEach((n, i) => box.children[i] !== n && box.insertBefore(n, box.children[i] || null));
+  attachState(C.attach, where);
+  C.send.disabled = uploading(where);
+  C.note.textContent = "";
+}
+
+// Kept per chip, so a refusal is announced once, not at every repaint.
+const chipNode = (where, c) => c.node || (c.node = h("li", { class: "chip " + c.state, "data-state": c.state },
+  c.state === "uploading" && h("span", { class: "spin", role: "status", "aria-label": "Uploading" }),
+  h("span", { class: "cn" }, c.name), h("span", { class: "cs" }, size(c.size)),
+  button("x", "×", () => removeFile(where, c), { "aria-label": "Remove " + c.name, title: "Remove" }),
+  c.error && h("span", { class: "ce", role: "alert" }, c.error)));
+
+const chipList = (where) => h("ul", { class: "chips", "aria-label": "Files to send" }, chipsOf(where).map((c) => chipNode(where, c)));
+
+function attachState(btn, where) {
+  btn.disabled = counted(where) >= MAX_FILES;
+  btn.title = btn.disabled ? `A message can carry at most ${MAX_FILES} files` : "Attach files (or drop or paste them here)";
+}
+
+// "Attach": a button that opens the (hidden) file picker.
+function attachControl(where, text) {
+  const input = h("input", { type: "file", multiple: true, hidden: true, "data-k": "file-" + where,
+    onchange: () => (addFiles(where, [...input.files]), (input.value = "")) }); // the same file may be chosen again
+  const btn = button("btn clip", [clip(), text], () => input.click(), { "aria-label": text ? null : "Attach files", "data-k": "attach-" + where });
+  attachState(btn, where);
+  return [input, btn];
+}
+
+function clip() {
+  const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), path = document.createElementNS(ns, "path");
+  const attrs = { viewBox: "0 0 24 24", width: 18, height: 18, "aria-hidden": "true", fill: "none", stroke: "currentColor",
+    "stroke-width": 2, "stroke-linecap": "round", "stroke-linejoin": "round" };
+  for (const [k, v] of Object.entries(attrs)) svg.setAttribute(k, v);
+  path.setAttribute("d", "M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5");
+  svg.append(path);
+  return svg;
+}
+
+const pasteFiles = (where) => (e) => {
+  const list = [...((e.clipboardData && e.clipboardData.files) || [])];
+  if (list.length) e.preventDefault(), addFiles(where, list);
+};
+
+// A file dropped anywhere in the frame goes to the message being written; never does the frame
+// navigate to it.
+const dropTarget = () => on("thread") && footFor ? footFor : on("start") && token() && app.querySelector('[data-k="attach-new"]') ? "new" : "";
+const dragsFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+document.addEventListener("dragover", (e) => dragsFiles(e) && (e.preventDefault(), (e.dataTransfer.dropEffect = dropTarget() ? "copy" : "none")));
+document.addEventListener("drop", (e) => {
+  if (!dragsFiles(e)) return;
+  e.preventDefault();
+  const where = dropTarget();
+  if (where) addFiles(where, [...e.dataTransfer.files]);
+});
+
+// A message's files, read with the visitor token: images as thumbnails from a data: URL (the frame's
+// CSP takes no blob: images), and each saved under its name from a blob: URL.
+const blobs = new Map(), hrefs = new Map();
+function readFile(a) {
+  if (!blobs.has(a.id)) blobs.set(a.id, fetch(API + "/attachments/" + encodeURIComponent(a.id),
+    { headers: { Authorization: "Bearer " + token() }, credentials: "omit" })
+    .then((res) => (res.ok ? res.blob() : Promise.reject(res.status)))
+    .catch((e) => (blobs.delete(a.id), Promise.reject(e))));
+  return blobs.get(a.id);
+}
+const hrefOf = (a, blob) => hrefs.get(a.id) || (hrefs.set(a.id, URL.createObjectURL(blob)), hrefs.get(a.id));
+const dataUrl = (blob) => new Promise((ok, fail) => {
+  const r = new FileReader();
+  r.onload = () => ok(r.result);
+  r.onerror = fail;
+  r.readAsDataURL(blob);
+});
+
+const attachments = (list) => list && list.length > 0 && h("ul", { class: "atts", "aria-label": "Files" },
+  list.map((a) => h("li", {}, a.inline ? thumb(a) : fileButton(a))));
+
+function thumb(a) {
+  const img = h("img", { alt: a.filename }), link = h("a", { class: "thumb", download: a.filename, title: a.filename }, img);
+  readFile(a).then(async (blob) => {
+    const src = await dataUrl(blob), stick = nearBottom();
+    img.onload = () => stick && (body.scrollTop = body.scrollHeight);
+    img.src = src;
+    link.href = hrefOf(a, blob);
+  }).catch(() => link.replaceWith(fileButton(a)));
+  return link;
+}
+
+function fileButton(a) {
+  const note = h("span", { class: "cs" }, size(a.size_bytes));
+  return button("file", [clip(), h("span", { class: "cn" }, a.filename), note], async () => {
+    try {
+      const link = h("a", { href: hrefOf(a, await readFile(a)), download: a.filename, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      note.textContent = size(a.size_bytes);
+    } catch {
+      note.textContent = "Couldn't download it; try again";
+    }
+  }, { title: "Download " + a.filename });
 }
 
 // ---- Suggested answers while the visitor types a first message ----
@@ -534,7 +700,7 @@ const foot = h("div", { class: "ft" });
 const answersBox = h("div", { class: "answers" });
 app.append(h("header", { class: "hd" }, backBtn, title,
   inFrame && button("ib", "×", () => toParent({ type: "close" }), { "aria-label": "Close chat" })), banner, body, foot, announcer);
-let composer = null, view = "", footFor = "", T = null;
+let composer = null, view = "", footFor = "", T = null, C = null;
 
 function paintHeader() {
   const c = S.config;
@@ -591,10 +757,13 @@ const screens = {
       identified ? h("p", { class: "muted" }, `Signed in as ${v.email}`)
         : [field("name", "Your name", "input", { type: "text", autocomplete: "name" }),
           field("email", "Email", "input", { type: "email", autocomplete: "email" })],
-      field("message", "Message", "textarea", { rows: 4, onkeydown: (e) => e.key === "Enter" && (e.ctrlKey || e.metaKey) && send(e) }),
+      field("message", "Message", "textarea", { rows: 4, onkeydown: (e) => e.key === "Enter" && (e.ctrlKey || e.metaKey) && send(e),
+        onpaste: token() ? pasteFiles("new") : null }),
+      // Uploading needs a visitor token: only a returning visitor attaches to a first message.
+      token() && [chipList("new"), h("div", { class: "attach" }, attachControl("new", "Attach files"))],
       answersBox,
       S.formError && h("p", { class: "alert", role: "alert" }, S.formError),
-      h("button", { class: "btn primary", disabled: S.sending }, S.sending ? "Sending…" : "Send"),
+      h("button", { class: "btn primary", disabled: S.sending || uploading("new") }, S.sending ? "Sending…" : "Send"),
       S.queued && h("p", { class: "hint" }, "We'll send it as soon as you're back online."))];
   },
   list: () => [
@@ -643,10 +812,12 @@ function updateThread() {
 const bubble = (m) => h("li", { class: "msg " + (m.from_team ? "team" : "me") },
   m.from_team && h("span", { class: "who" }, m.author_name),
   h("div", { class: "bub" }, !m.from_team && h("span", { class: "sr" }, "You: "), linkify(m.body)),
+  attachments(m.attachments),
   h("span", { class: "when" }, time(m.created_at)));
 
 const pendingBubble = (p) => h("li", { class: "msg me pend" + (p.state === "failed" ? " fail" : "") },
   h("div", { class: "bub" }, linkify(p.body)),
+  p.files.length > 0 && h("ul", { class: "atts" }, p.files.map((c) => h("li", { class: "file" }, clip(), h("span", { class: "cn" }, c.name)))),
   h("span", { class: "when" }, p.state === "sending" ? "Sending…" : p.state === "waiting" ? "Waiting for a connection…"
     : [`Not sent: ${p.error} `, button("link", "Retry", () => deliver(p)), " · ", button("link", "Edit", () => editFailed(p))]));
 
@@ -656,12 +827,16 @@ function grow() {
 }
 
 function composerForm(id) {
+  const [input, attach] = attachControl(id, "");
   composer = h("textarea", { class: "in", rows: 1, "data-k": "reply", "aria-label": "Your reply", placeholder: "Write a reply…",
-    value: S.drafts.reply[id] || "",
-    oninput: (e) => { S.drafts.reply[id] = e.target.value; grow(); },
+    value: S.drafts.reply[id] || "", onpaste: pasteFiles(id),
+    oninput: (e) => { S.drafts.reply[id] = e.target.value; C.note.textContent = ""; grow(); },
     onkeydown: (e) => e.key === "Enter" && !e.shiftKey && !e.isComposing && (e.preventDefault(), sendReply()) });
-  return [h("form", { class: "cmp", onsubmit: (e) => (e.preventDefault(), sendReply()) }, composer, h("button", { class: "btn primary" }, "Send")),
-    h("p", { class: "hint keys" }, "Enter to send, Shift+Enter for a new line")];
+  C = { chips: h("ul", { class: "chips", "aria-label": "Files to send" }), attach, send: h("button", { class: "btn primary" }, "Send"),
+    note: h("p", { class: "err", role: "status" }) };
+  paintFiles(id);
+  return [C.chips, h("form", { class: "cmp", onsubmit: (e) => (e.preventDefault(), sendReply()) }, input, composer, attach, C.send),
+    C.note, h("p", { class: "hint keys" }, "Enter to send, Shift+Enter for a new line")];
 }
 
 document.addEventListener("keydown", (e) => {
