@@ -13,10 +13,12 @@ pub struct Draft {
 pub const ANSWER_PLACEHOLDER: &str = "answer";
 
 /// A polite reply to `customer_name` signed by `agent_name`: the adapted `answer` when there is one,
-/// a `{{answer}}` placeholder otherwise.
-pub fn compose(customer_name: &str, agent_name: &str, answer: Option<&str>) -> Draft {
+/// a `{{answer}}` placeholder otherwise. Claims of things done that this ticket does not show
+/// (`supported`: the kinds its own messages and notes report, `claims::supported_actions`) become
+/// placeholders (`claims::ground`).
+pub fn compose(customer_name: &str, agent_name: &str, answer: Option<&str>, supported: &[&str]) -> Draft {
     let body = answer
-        .map(adapt_answer)
+        .map(|answer| crate::claims::ground(&adapt_answer(answer), supported).text)
         .filter(|body| !body.trim().is_empty())
         .unwrap_or_else(|| format!("{{{{{ANSWER_PLACEHOLDER}}}}}"));
     let greeting = match first_name(customer_name) {
@@ -304,7 +306,8 @@ mod tests {
     fn adapts_an_agent_reply_for_another_customer() {
         let reply = "Hi Sam,\n\nThanks for reaching out!\n\nI've refunded $49.99 to your card ending 4242 on \
                      March 3rd. It takes 5-7 business days; your reference is #88412.\n\nBest regards,\nPriya";
-        let draft = compose("Emma Larsen", "Marcus Webb", Some(reply));
+        // This ticket's own notes say a refund was made: the sentence stays, its facts masked.
+        let draft = compose("Emma Larsen", "Marcus Webb", Some(reply), &["refund"]);
         assert_eq!(
             draft.text,
             "Hi Emma,\n\nThank you for getting in touch.\n\nI've refunded {{amount}} to your card ending \
@@ -313,11 +316,19 @@ mod tests {
         );
         assert_eq!(draft.placeholders, vec!["amount", "number", "date", "reference"]);
         assert!(!draft.text.contains("Sam") && !draft.text.contains("Priya"));
+        // Nothing on this ticket says so: the other customer's refund is not claimed.
+        let draft = compose("Emma Larsen", "Marcus Webb", Some(reply), &[]);
+        assert_eq!(
+            draft.text,
+            "Hi Emma,\n\nThank you for getting in touch.\n\n{{refund_status}} It takes {{number}} business days; \
+             your reference is {{reference}}.\n\nBest regards,\nMarcus Webb"
+        );
+        assert_eq!(draft.placeholders, vec!["refund_status", "number", "reference"]);
     }
 
     #[test]
     fn no_answer_leaves_a_placeholder_and_odd_names_get_hello() {
-        let draft = compose("user123", "", None);
+        let draft = compose("user123", "", None, &[]);
         assert_eq!(
             draft.text,
             "Hello,\n\nThank you for getting in touch.\n\n{{answer}}\n\nBest regards"

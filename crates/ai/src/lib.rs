@@ -3,6 +3,7 @@
 //! isolation and scheduling; everything here is data in, data out.
 
 pub mod chat;
+pub mod claims;
 pub mod classifier;
 pub mod draft;
 pub mod embedder;

@@ -21,7 +21,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrodesk_ai::draft::compose;
+use ferrodesk_ai::claims;
+use ferrodesk_ai::draft::{adapt_answer, compose};
 use ferrodesk_ai::retrieval::{self, SOURCES};
 use ferrodesk_ai::vector::{from_le_bytes, to_le_bytes};
 use ferrodesk_ai::{AiError, Embedder, EmbedderKind, TfIdfEmbedder, load_embedder, nearest};
@@ -292,6 +293,8 @@ fn run(args: &Args) -> Result<Outcome, String> {
     let mut right = 0usize;
     let mut suggested = 0usize;
     let mut in_top = 0usize;
+    // Drafts that tell the customer something was done which their own message does not show.
+    let (mut claimed_before, mut claimed_after) = (0usize, 0usize);
     let mut totals = Vec::with_capacity(queries.len());
     let (mut embeds, mut scans, mut composes) = (Vec::new(), Vec::new(), Vec::new());
     for (at, query) in queries.iter().enumerate() {
@@ -307,12 +310,14 @@ fn run(args: &Args) -> Result<Outcome, String> {
         );
         let scanned = Instant::now();
         let best = neighbours.first().map(|n| history[n.index]);
+        let supported = claims::supported_actions([query.instruction.as_str()]);
         let draft = compose(
             CUSTOMERS[at % CUSTOMERS.len()],
             AGENT,
             best.map(|row| row.response.as_str()),
+            &supported,
         );
-        black_box(draft);
+        let draft = black_box(draft);
         let composed = Instant::now();
         totals.push(composed - started);
         embeds.push(embedded - started);
@@ -320,6 +325,13 @@ fn run(args: &Args) -> Result<Outcome, String> {
         composes.push(composed - scanned);
 
         if let Some(best) = best {
+            let adapted = adapt_answer(&best.response);
+            claimed_before += usize::from(claims::has_unsupported_claim(&adapted, &supported));
+            let still = claims::has_unsupported_claim(&draft.text, &supported);
+            if still && std::env::var_os("SHOW_CLAIMS").is_some() {
+                println!("STILL: {:?}", draft.text);
+            }
+            claimed_after += usize::from(still);
             suggested += 1;
             right += usize::from(best.intent == query.intent);
         }
@@ -341,6 +353,11 @@ fn run(args: &Args) -> Result<Outcome, String> {
         "template (nothing at {min_similarity} or above): {:.4} ({} of them)",
         (queries.len() - suggested) as f64 / count,
         queries.len() - suggested
+    );
+    println!(
+        "completed-action claims the query's own message does not support: {:.4} of drafts before the claim check ({claimed_before} of {suggested}), {:.4} after ({claimed_after}; target 0)",
+        claimed_before as f64 / suggested.max(1) as f64,
+        claimed_after as f64 / suggested.max(1) as f64
     );
     let (mean, p50, p95, max) = spread(&totals);
     println!(

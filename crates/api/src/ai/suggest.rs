@@ -3,7 +3,7 @@
 //! provider grounded in those replies. Any provider failure falls back to the offline draft.
 
 use ferrodesk_ai::draft::{compose, placeholders_in};
-use ferrodesk_ai::{ChatMessage, ChatModel, ChatRole, nearest, retrieval};
+use ferrodesk_ai::{ChatMessage, ChatModel, ChatRole, claims, nearest, retrieval};
 use ferrodesk_shared::ai::{ReplyOrigin, ReplySource, SuggestedReply};
 use ferrodesk_shared::{TicketId, UserId};
 
@@ -73,7 +73,16 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
             })
         })
         .collect();
-    let draft = compose(&customer, principal.name(), grounding.first().map(|g| g.reply.as_str()));
+    // What this ticket's own messages and internal notes report as done: a draft may say so too,
+    // and nothing else.
+    let own = tickets_repo::messages(db, scope, ticket.id, true).await?;
+    let supported = claims::supported_actions(own.iter().map(|message| message.body.as_str()));
+    let draft = compose(
+        &customer,
+        principal.name(),
+        grounding.first().map(|g| g.reply.as_str()),
+        &supported,
+    );
     let offline = SuggestedReply {
         draft: draft.text,
         origin: if grounding.is_empty() {
@@ -89,10 +98,17 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
     let Some(provider) = provider_for(state, &settings)? else {
         return Ok(offline);
     };
-    let messages = prompt(principal, &ticket, &customer, &question, &grounding);
+    let notes: Vec<&str> = own
+        .iter()
+        .filter(|message| message.internal)
+        .map(|message| message.body.as_str())
+        .collect();
+    let messages = prompt(principal, &ticket, &customer, &question, &notes, &grounding);
     let answer = tokio::time::timeout(state.settings.ai.provider_timeout, provider.complete(&messages)).await;
     let failure = match answer {
         Ok(Ok(text)) => {
+            // The provider was told not to claim actions; its answer is held to it all the same.
+            let text = claims::ground(&text, &supported).text;
             return Ok(SuggestedReply {
                 placeholders: placeholders_in(&text),
                 draft: text,
@@ -150,14 +166,18 @@ fn prompt(
     ticket: &TicketRecord,
     customer: &str,
     question: &str,
+    notes: &[&str],
     grounding: &[Grounding],
 ) -> Vec<ChatMessage> {
     let system = format!(
         "You are {agent}, a customer support agent. Write a short, polite reply to the customer's latest \
          message. Base the answer only on the earlier replies to similar tickets given below. Never invent \
          numbers, amounts, prices, dates, order numbers or names: where a fact you need is not given, write a \
-         placeholder in double braces such as {{{{order_number}}}} or {{{{date}}}}. Greet the customer by first \
-         name and sign off as {agent}. Answer with the reply text only.",
+         placeholder in double braces such as {{{{order_number}}}} or {{{{date}}}}. The earlier replies were \
+         to other customers: never say that anything was already done for this customer (refunded, issued, \
+         sent, cancelled, replaced, fixed, credited ...) unless this ticket's own notes say so; say what you \
+         will do, or leave a placeholder. Greet the customer by first name and sign off as {agent}. Answer \
+         with the reply text only.",
         agent = principal.name()
     );
     let mut user = format!(
@@ -165,6 +185,14 @@ fn prompt(
         subject = ticket.subject,
         question = clip(question, MAX_REPLY_CHARS),
     );
+    if !notes.is_empty() {
+        user.push_str(
+            "\nYour team's internal notes on this ticket (guidance for you; the customer never sees them):\n",
+        );
+        for note in notes {
+            user.push_str(&format!("- {}\n", clip(note, MAX_REPLY_CHARS)));
+        }
+    }
     if grounding.is_empty() {
         user.push_str(
             "\nNo similar ticket has been solved yet: acknowledge the request and use placeholders for the answer.\n",

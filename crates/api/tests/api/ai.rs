@@ -249,8 +249,8 @@ async fn suggestions_adapt_a_similar_solved_ticket_of_the_same_workspace() {
         &app,
         acme.agent(),
         &solved,
-        "Hi there,\n\nThe reset email can land in spam. I sent a new link to you; it expires in 24 hours. \
-         Open Settings > Security to choose the new password.\n\nBest regards,\nAgent",
+        "Hi there,\n\nThe reset email can land in spam. I sent a new link to you. The link expires in 24 \
+         hours. Open Settings > Security to choose the new password.\n\nBest regards,\nAgent",
     )
     .await;
     let unrelated = app
@@ -280,8 +280,14 @@ async fn suggestions_adapt_a_similar_solved_ticket_of_the_same_workspace() {
         suggestion.draft
     );
     assert!(
-        suggestion.draft.contains("expires in {{number}} hours"),
+        suggestion.draft.contains("The link expires in {{number}} hours"),
         "no copied figure: {}",
+        suggestion.draft
+    );
+    // The other customer's "I sent a new link" did not happen here: the agent says what they did.
+    assert!(
+        suggestion.draft.contains("{{what_was_sent}}") && !suggestion.draft.contains("I sent"),
+        "no claim of another ticket's action: {}",
         suggestion.draft
     );
     assert!(!suggestion.draft.contains("Hi there"));
@@ -290,7 +296,7 @@ async fn suggestions_adapt_a_similar_solved_ticket_of_the_same_workspace() {
             .draft
             .ends_with(&format!("Best regards,\n{}", acme.agent().auth.user.name))
     );
-    assert_eq!(suggestion.placeholders, vec!["number"]);
+    assert_eq!(suggestion.placeholders, vec!["what_was_sent", "number"]);
     assert_eq!(suggestion.sources[0].ticket_id, solved.ticket.id);
     assert_eq!(suggestion.sources[0].number, solved.ticket.number);
     assert!(suggestion.sources[0].similarity > 0.2);
@@ -619,8 +625,9 @@ async fn the_provider_drafts_and_every_failure_falls_back_to_retrieval() {
         *provider.mode.lock().unwrap() = mode;
         let fallback = suggest(&app, acme.agent(), &ticket).await;
         assert_eq!(fallback.origin, ReplyOrigin::Retrieval, "{mode:?}: {fallback:?}");
+        // Nothing on this ticket says a refund was made: the other ticket's refund is not claimed.
         assert!(
-            fallback.draft.contains("I refunded the second charge of {{amount}}."),
+            fallback.draft.contains("{{refund_status}}") && !fallback.draft.contains("I refunded"),
             "{}",
             fallback.draft
         );
@@ -628,6 +635,20 @@ async fn the_provider_drafts_and_every_failure_falls_back_to_retrieval() {
         assert!(notice.contains(says), "{mode:?}: {notice}");
         assert!(!notice.contains("sk-loopback"));
     }
+    // Once this ticket's own note says the refund was made, the draft may say so.
+    app.reply(
+        acme.agent(),
+        ticket.ticket.id,
+        "Refunded the duplicate charge in Stripe.",
+        true,
+    )
+    .await;
+    let grounded = suggest(&app, acme.agent(), &ticket).await;
+    assert!(
+        grounded.draft.contains("I refunded the second charge of {{amount}}."),
+        "{}",
+        grounded.draft
+    );
 
     // Nobody listening at all.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
