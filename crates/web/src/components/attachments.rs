@@ -103,6 +103,21 @@ impl AttachmentDraft {
     }
 
     /// Uploads each file at once; past the most one message carries, a file is refused here.
+    /// Files dropped on a box: attached, not opened by the browser in place of the app.
+    pub fn dropped(&self, api: Api, event: &leptos::ev::DragEvent) {
+        event.prevent_default();
+        self.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
+    }
+
+    /// Files pasted into a text box are attached; pasted text is left to the box.
+    pub fn pasted(&self, api: Api, event: &leptos::ev::ClipboardEvent) {
+        let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
+        if !pasted.is_empty() {
+            event.prevent_default();
+            self.add(api, pasted);
+        }
+    }
+
     pub fn add(&self, api: Api, files: Vec<web_sys::File>) {
         for file in files {
             let key = self.next_key.get_value();

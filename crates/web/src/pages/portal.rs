@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, use_api, use_submit};
 use crate::components::attachments::{
-    AttachButton, AttachmentChips, AttachmentDraft, MessageAttachments, files_of, ids, sentence,
+    AttachButton, AttachmentChips, AttachmentDraft, MessageAttachments, ids, sentence,
 };
 use crate::components::confirm::ConfirmEmailBanner;
 use crate::components::form::{FormError, TextField};
@@ -168,10 +168,7 @@ fn NewRequestForm() -> impl IntoView {
         // Files dropped anywhere on the form are attached (not opened by the browser in place of the app).
         <form class="stack" style="margin-top: 16px" on:submit=on_submit novalidate
             on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default()
-            on:drop=move |event: leptos::ev::DragEvent| {
-                event.prevent_default();
-                files.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
-            }>
+            on:drop=move |event| files.dropped(api, &event)>
             <FormError error=errors />
             <TextField label="Subject" name="subject" value=subject error=errors autofocus=true
                 hint="A few words, like “Card declined at checkout”." />
@@ -179,13 +176,7 @@ fn NewRequestForm() -> impl IntoView {
                 <label for="request-body">"Tell us more"</label>
                 <textarea id="request-body" class="textarea" prop:value=move || body.get()
                     on:input=move |event| body.set(event_target_value(&event))
-                    on:paste=move |event: leptos::ev::ClipboardEvent| {
-                        let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
-                        if !pasted.is_empty() {
-                            event.prevent_default();
-                            files.add(api, pasted);
-                        }
-                    }></textarea>
+                    on:paste=move |event| files.pasted(api, &event)></textarea>
                 {move || body_error().map(|message| view! { <span class="error">{message}</span> })}
             </div>
             <AttachmentChips draft=files />
@@ -294,22 +285,13 @@ fn Conversation() -> impl IntoView {
                         view! {
                             <form class="stack" style="margin-top: 16px" on:submit=send
                                 on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default()
-                                on:drop=move |event: leptos::ev::DragEvent| {
-                                    event.prevent_default();
-                                    files.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
-                                }>
+                                on:drop=move |event| files.dropped(api, &event)>
                                 <FormError error=errors />
                                 <label for="customer-reply" class="sr-only">"Your reply"</label>
                                 <textarea id="customer-reply" class="textarea" placeholder="Write a reply…" data-testid="composer"
                                     prop:value=move || draft.get()
                                     on:input=move |event| draft.set(event_target_value(&event))
-                                    on:paste=move |event: leptos::ev::ClipboardEvent| {
-                                        let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
-                                        if !pasted.is_empty() {
-                                            event.prevent_default();
-                                            files.add(api, pasted);
-                                        }
-                                    }></textarea>
+                                    on:paste=move |event| files.pasted(api, &event)></textarea>
                                 {move || errors.get().and_then(|error| error.field("body")).map(|message| view! {
                                     <span class="error" role="alert">{sentence(&message)}</span>
                                 })}

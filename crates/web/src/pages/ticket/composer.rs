@@ -20,7 +20,7 @@ use super::macro_picker::MacroPicker;
 use super::thread::{Delivery, ThreadItem, post_message};
 use crate::api::{use_api, use_submit};
 use crate::components::ai::{DraftOrigin, first_placeholder, suggest_error, unfilled};
-use crate::components::attachments::{AttachButton, AttachmentChips, AttachmentDraft, files_of, ids};
+use crate::components::attachments::{AttachButton, AttachmentChips, AttachmentDraft, ids};
 use crate::components::icons::LockIcon;
 use crate::components::macros::actions;
 use crate::components::shortcuts::page_key;
@@ -266,10 +266,7 @@ pub(super) fn Composer(
             on:submit=move |event: ev::SubmitEvent| { event.prevent_default(); send(false); }
             // Files dropped on the box are attached (not opened by the browser in place of the app).
             on:dragover=move |event: ev::DragEvent| event.prevent_default()
-            on:drop=move |event: ev::DragEvent| {
-                event.prevent_default();
-                files.add(api, files_of(event.data_transfer().and_then(|data| data.files())));
-            }>
+            on:drop=move |event| files.dropped(api, &event)>
             <div class="row composer-head">
                 <div class="tabs" role="tablist">
                     <button type="button" class="tab" role="tab" aria-selected=move || (!internal.get()).to_string()
@@ -297,13 +294,7 @@ pub(super) fn Composer(
                 placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send, with Shift to go on to the next ticket)" }
                 prop:value=move || draft.get()
                 on:input=move |event| draft.set(event_target_value(&event))
-                on:paste=move |event: ev::ClipboardEvent| {
-                    let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
-                    if !pasted.is_empty() {
-                        event.prevent_default();
-                        files.add(api, pasted);
-                    }
-                }
+                on:paste=move |event| files.pasted(api, &event)
                 on:keydown=move |event: ev::KeyboardEvent| {
                     if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
                         event.prevent_default();
