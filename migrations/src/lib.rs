@@ -27,6 +27,9 @@ mod m20261207_000003_customer_notes;
 mod m20261208_000001_csat;
 mod m20261208_000002_attachments;
 mod m20261209_000001_unsent_uploads;
+mod m20261210_000001_ticket_duplicates;
+mod m20261211_000001_backlog_age;
+mod m20261212_000001_report_rollups;
 
 pub struct Migrator;
 
@@ -58,6 +61,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_csat::Migration),
             Box::new(m20261208_000002_attachments::Migration),
             Box::new(m20261209_000001_unsent_uploads::Migration),
+            Box::new(m20261210_000001_ticket_duplicates::Migration),
+            Box::new(m20261211_000001_backlog_age::Migration),
+            Box::new(m20261212_000001_report_rollups::Migration),
         ]
     }
 }

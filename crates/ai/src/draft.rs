@@ -62,6 +62,19 @@ pub fn adapt_answer(reply: &str) -> String {
     while end > start && lines[end - 1].trim().is_empty() {
         end -= 1;
     }
+    // The writer's name as the last paragraph, maybe with their team under it ("Priya",
+    // "— Hannah\nNorthwind Support"): the draft is signed by whoever sends it.
+    let last_paragraph = (start..end)
+        .rev()
+        .find(|&at| lines[at].trim().is_empty())
+        .map_or(start, |blank| blank + 1);
+    if last_paragraph > start && end - last_paragraph <= 3 && lines[last_paragraph..end].iter().all(|l| is_signature(l))
+    {
+        end = last_paragraph;
+        while end > start && lines[end - 1].trim().is_empty() {
+            end -= 1;
+        }
+    }
     lines[start..end]
         .iter()
         .map(|line| mask_facts(line))
@@ -124,6 +137,18 @@ fn is_sign_off(line: &str) -> bool {
                 .strip_prefix(sign_off)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with([',', '!', '.', ' ']))
         })
+}
+
+/// A line that could only be a name or a team: a few capitalised words, no sentence.
+fn is_signature(line: &str) -> bool {
+    let line = line.trim().trim_start_matches(['—', '–', '-', '~']).trim();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    const JOINERS: [&str; 6] = ["from", "at", "of", "the", "and", "&"];
+    (1..=4).contains(&words.len())
+        && !line.contains(['.', '?', '!', ':', ';', ',', '{'])
+        && words
+            .iter()
+            .all(|word| word.starts_with(char::is_uppercase) || JOINERS.contains(word))
 }
 
 const MONTHS: [&str; 12] = [
@@ -380,5 +405,37 @@ mod tests {
             adapt_answer("Reset it from Settings.\n\nThanks"),
             "Reset it from Settings."
         );
+    }
+
+    #[test]
+    fn strips_the_writers_name_and_team_but_not_the_answer() {
+        let cases = [
+            // The demo's replies end with the agent's first name alone.
+            (
+                "Hi Emma,\n\nThe duplicate charge is on its way back.\n\nPriya",
+                "The duplicate charge is on its way back.",
+            ),
+            ("It works again.\n\n— Hannah\nNorthwind Support", "It works again."),
+            ("It works again.\n\nThe Northwind Team", "It works again."),
+            ("Best,\nPriya Shah", ""),
+            // A last paragraph that says something stays.
+            (
+                "Try again now.\n\nLet me know if it helps.",
+                "Try again now.\n\nLet me know if it helps.",
+            ),
+            (
+                "Try again now.\n\nOrder Number {{Order Number}}",
+                "Try again now.\n\nOrder Number {{Order Number}}",
+            ),
+            (
+                "Try again now.\n\nSettings > Security > Reset",
+                "Try again now.\n\nSettings > Security > Reset",
+            ),
+            // A one-paragraph answer is never taken for a name.
+            ("Northwind Support", "Northwind Support"),
+        ];
+        for (reply, expected) in cases {
+            assert_eq!(adapt_answer(reply), expected, "{reply:?}");
+        }
     }
 }

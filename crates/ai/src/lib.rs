@@ -8,13 +8,14 @@ pub mod classifier;
 pub mod draft;
 pub mod embedder;
 pub mod error;
+pub mod eval;
 pub mod minilm;
 pub mod retrieval;
 pub mod tfidf;
 pub mod vector;
 
 pub use chat::{CannedChatModel, ChatFuture, ChatMessage, ChatModel, ChatRole};
-pub use classifier::{CategorySeed, Classifier, ClassifierConfig, LabelledExample, Method, Verdict};
+pub use classifier::{CategorySeed, Classifier, ClassifierConfig, LabelledExample, Method, Prior, Verdict};
 pub use draft::Draft;
 pub use embedder::{Embedder, EmbedderKind, LoadedEmbedder, load_embedder};
 pub use error::AiError;

@@ -1,11 +1,13 @@
 //! all-MiniLM-L6-v2 (a 6-layer BERT) run with candle on the CPU, pooled the way sentence-transformers
-//! pools it: mean of the token vectors under the attention mask, then L2 normalisation.
+//! pools it: mean of the token vectors under the attention mask, then L2 normalisation. Other BERT
+//! sentence models load too when their folder says how they pool (bge-small-en-v1.5: the first token).
 
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
+use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use crate::vector::l2_normalize;
@@ -20,6 +22,63 @@ pub const MAX_TOKENS: usize = 256;
 /// Texts per forward pass: big enough to use both cores, small enough that padding stays cheap.
 const BATCH_SIZE: usize = 32;
 
+/// sentence-transformers' own pooling file, kept at this path in every model folder it publishes.
+pub const POOLING_FILE: &str = "1_Pooling/config.json";
+
+/// How the token vectors of one text become its sentence vector (before L2 normalisation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pooling {
+    /// Mean of the token vectors under the attention mask (all-MiniLM-L6-v2).
+    Mean,
+    /// The first token's vector, `[CLS]` (the BGE models).
+    Cls,
+}
+
+/// The fields of `1_Pooling/config.json` that choose the mode; the others (dimension...) are not needed.
+#[derive(Deserialize)]
+struct PoolingConfig {
+    #[serde(default)]
+    pooling_mode_cls_token: bool,
+    #[serde(default)]
+    pooling_mode_mean_tokens: bool,
+    #[serde(default)]
+    pooling_mode_max_tokens: bool,
+    #[serde(default)]
+    pooling_mode_mean_sqrt_len_tokens: bool,
+}
+
+impl Pooling {
+    /// Reads the pooling from the model folder's `1_Pooling/config.json`, the file sentence-transformers
+    /// itself reads, rather than guessing from the folder's name. Without that file it is `Mean`: the
+    /// folder `scripts/fetch-model` installs holds only three files, and mean is how all-MiniLM-L6-v2 pools.
+    pub fn from_model_dir(dir: &Path) -> Result<Self, AiError> {
+        let path = dir.join(POOLING_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => Self::from_config(&bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::Mean),
+            Err(e) => Err(AiError::io(path, e)),
+        }
+    }
+
+    /// Parses a `1_Pooling/config.json`. Any mode but exactly one of CLS or mean is refused: embedding
+    /// with the wrong pooling gives vectors that look fine and rank badly.
+    pub fn from_config(json: &[u8]) -> Result<Self, AiError> {
+        let config: PoolingConfig =
+            serde_json::from_slice(json).map_err(|e| AiError::ModelFormat(format!("{POOLING_FILE}: {e}")))?;
+        match (
+            config.pooling_mode_cls_token,
+            config.pooling_mode_mean_tokens,
+            config.pooling_mode_max_tokens || config.pooling_mode_mean_sqrt_len_tokens,
+        ) {
+            (true, false, false) => Ok(Self::Cls),
+            (false, true, false) => Ok(Self::Mean),
+            _ => Err(AiError::ModelFormat(format!(
+                "{POOLING_FILE}: only CLS or mean pooling, alone, is supported"
+            ))),
+        }
+    }
+}
+
 pub struct MiniLmEmbedder {
     name: String,
     model: BertModel,
@@ -27,10 +86,12 @@ pub struct MiniLmEmbedder {
     device: Device,
     dimension: usize,
     pad_id: u32,
+    pooling: Pooling,
 }
 
 impl MiniLmEmbedder {
-    /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`.
+    /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`, and the pooling from
+    /// its `1_Pooling/config.json` when there is one (see [`Pooling::from_model_dir`]).
     pub fn load(dir: &Path) -> Result<Self, AiError> {
         for file in MODEL_FILES {
             let path = dir.join(file);
@@ -45,6 +106,7 @@ impl MiniLmEmbedder {
             let path = dir.join(file);
             std::fs::read(&path).map_err(|e| AiError::io(path, e))
         };
+        let pooling = Pooling::from_model_dir(dir)?;
         let config: Config = serde_json::from_slice(&read("config.json")?)
             .map_err(|e| AiError::ModelFormat(format!("config.json: {e}")))?;
         let tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?)
@@ -55,10 +117,10 @@ impl MiniLmEmbedder {
         let name = dir
             .file_name()
             .map_or_else(|| "minilm".to_owned(), |n| n.to_string_lossy().into_owned());
-        Self::from_parts(name, &config, weights, tokenizer)
+        Ok(Self::from_parts(name, &config, weights, tokenizer)?.with_pooling(pooling))
     }
 
-    /// Builds the embedder from already-loaded parts (the tests pass a tiny random BERT).
+    /// Builds the embedder from already-loaded parts (the tests pass a tiny random BERT), pooling by mean.
     pub fn from_parts(
         name: String,
         config: &Config,
@@ -86,7 +148,14 @@ impl MiniLmEmbedder {
             device,
             dimension: config.hidden_size,
             pad_id,
+            pooling: Pooling::Mean,
         })
+    }
+
+    #[must_use]
+    pub fn with_pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = pooling;
+        self
     }
 
     fn token_ids(&self, text: &str) -> Result<Vec<u32>, AiError> {
@@ -117,6 +186,11 @@ impl MiniLmEmbedder {
         let mask = Tensor::from_vec(mask, shape, &self.device)?;
         let token_types = input.zeros_like()?;
         let hidden = self.model.forward(&input, &token_types, Some(&mask))?; // (batch, tokens, hidden)
+        if self.pooling == Pooling::Cls {
+            // Every text starts with [CLS] and padding only follows, so token 0 is never padding.
+            let first = hidden.narrow(1, 0, 1)?.squeeze(1)?; // (batch, hidden)
+            return Ok(first.to_vec2::<f32>()?.into_iter().map(l2_normalize).collect());
+        }
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (batch, tokens, 1)
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?; // (batch, hidden)
         let counts = mask.sum(1)?; // (batch, 1)
@@ -154,5 +228,45 @@ impl Embedder for MiniLmEmbedder {
             }
         }
         Ok(vectors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooling_follows_the_sentence_transformers_file() {
+        // As bge-small-en-v1.5 and all-MiniLM-L6-v2 ship it.
+        let bge = br#"{"word_embedding_dimension": 384, "pooling_mode_cls_token": true,
+            "pooling_mode_mean_tokens": false, "pooling_mode_max_tokens": false,
+            "pooling_mode_mean_sqrt_len_tokens": false}"#;
+        let minilm = br#"{"word_embedding_dimension": 384, "pooling_mode_cls_token": false,
+            "pooling_mode_mean_tokens": true, "pooling_mode_max_tokens": false,
+            "pooling_mode_mean_sqrt_len_tokens": false}"#;
+        assert_eq!(Pooling::from_config(bge).unwrap(), Pooling::Cls);
+        assert_eq!(Pooling::from_config(minilm).unwrap(), Pooling::Mean);
+    }
+
+    #[test]
+    fn pooling_modes_it_cannot_honour_are_refused() {
+        for json in [
+            &br#"{"pooling_mode_max_tokens": true}"#[..],
+            br#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}"#,
+            br#"{}"#,
+            b"not json",
+        ] {
+            assert!(matches!(Pooling::from_config(json), Err(AiError::ModelFormat(_))));
+        }
+    }
+
+    #[test]
+    fn a_folder_without_the_pooling_file_pools_by_mean() {
+        let dir = std::env::temp_dir().join(format!("ferrodesk-pooling-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();
+        assert_eq!(Pooling::from_model_dir(&dir).unwrap(), Pooling::Mean);
+        std::fs::write(dir.join(POOLING_FILE), br#"{"pooling_mode_cls_token": true}"#).unwrap();
+        assert_eq!(Pooling::from_model_dir(&dir).unwrap(), Pooling::Cls);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

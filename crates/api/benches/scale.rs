@@ -564,10 +564,29 @@ const HEADER: &str = "query                                          first ms   
 
 fn format_row(row: &Row) -> String {
     let (min, median, max) = stats(&row.timings);
+    let target = target_of(&row.label).map_or(String::new(), |(limit, what)| {
+        let verdict = if max < limit { "met" } else { "NOT met" };
+        format!("  [target: {what} < {limit} ms: {verdict}]")
+    });
     format!(
-        "{:<44} {:>10.1} {:>10.1} {:>10.1} {:>10.1}  {}",
+        "{:<44} {:>10.1} {:>10.1} {:>10.1} {:>10.1}  {}{target}",
         row.label, row.first, min, median, max, row.result
     )
+}
+
+/// The targets the scale issue names (at 1M tickets), checked against the slowest timed run.
+fn target_of(label: &str) -> Option<(f64, &'static str)> {
+    if label.starts_with("overview, last 30 days") {
+        Some((50.0, "max"))
+    } else if label.starts_with("overview, last 365 days") {
+        Some((150.0, "max"))
+    } else if label.starts_with("counts") {
+        Some((10.0, "max"))
+    } else if label.starts_with("search") {
+        Some((50.0, "max"))
+    } else {
+        None
+    }
 }
 
 fn print_row(row: &Row) {
@@ -601,6 +620,10 @@ fn print_report(database: &BenchDatabase, seeded: &ScaleReport, size: &str, runs
                 } else {
                     "the WAL checkpoint"
                 }
+            );
+            println!(
+                "            the kept counters computed from them in {:.1} s",
+                done.rollup_time.as_secs_f64()
             );
             let statuses: Vec<String> = done
                 .by_status

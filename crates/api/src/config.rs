@@ -46,6 +46,9 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub billing: BillingSettings,
     pub attachments: AttachmentSettings,
+    /// `FERRODESK_METRICS_TOKEN` (16 characters or more): `/metrics` answers a scrape that sends it as
+    /// `Authorization: Bearer <token>`. Unset, `/metrics` answers 404.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Files on messages (`attachments::`).
@@ -388,6 +391,11 @@ impl Settings {
             Some("json") => LogFormat::Json,
             Some(other) => anyhow::bail!("FERRODESK_LOG_FORMAT must be text or json, not {other}"),
         };
+        let metrics_token = match lookup("FERRODESK_METRICS_TOKEN") {
+            Some(token) if token.len() >= 16 => Some(Secret::new(token)),
+            Some(_) => anyhow::bail!("FERRODESK_METRICS_TOKEN must be at least 16 characters"),
+            None => None,
+        };
         Ok(Settings {
             addr,
             data_dir: data_dir.clone(),
@@ -488,6 +496,7 @@ impl Settings {
                 filter: lookup("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
                 format,
             },
+            metrics_token,
         })
     }
 }

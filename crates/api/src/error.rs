@@ -40,8 +40,13 @@ pub enum ApiError {
     /// An uploaded file whose bytes are not a type we take (whatever its name says).
     #[error("{0}")]
     UnsupportedFile(&'static str),
+    /// `kind` names the limit (a code name such as `api_requests` or `sign_in_link`): it labels the
+    /// refusal in `/metrics` and is never sent.
     #[error("too many requests; retry in {retry_after_seconds} s")]
-    RateLimited { retry_after_seconds: u64 },
+    RateLimited {
+        retry_after_seconds: u64,
+        kind: &'static str,
+    },
     #[error("{message}")]
     PlanLimit { message: String, limit: LimitReached },
     #[error("{0}")]
@@ -107,6 +112,14 @@ impl ApiError {
             ApiError::BillingDisabled => ErrorCode::BillingDisabled,
             ApiError::SignatureRejected(_) => ErrorCode::SignatureRejected,
             ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The limit that refused the request, for the metrics.
+    pub fn rate_limit_refusal(&self) -> Option<crate::metrics::RateLimitRefusal> {
+        match self {
+            ApiError::RateLimited { kind, .. } => Some(crate::metrics::RateLimitRefusal(kind)),
+            _ => None,
         }
     }
 
@@ -192,8 +205,14 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::RateLimited { retry_after_seconds } = self {
+        if let ApiError::RateLimited {
+            retry_after_seconds,
+            kind,
+        } = self
+        {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds)));
+            // Read by the metrics middleware, which sees the answer but not this error.
+            response.extensions_mut().insert(crate::metrics::RateLimitRefusal(kind));
         }
         // Overload passes quickly (a full password-hashing pool), and so does a database restart
         // or a held lock: tell clients when to come back.

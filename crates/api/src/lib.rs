@@ -17,6 +17,7 @@ pub mod health;
 pub mod limits;
 pub mod macros;
 pub mod mail;
+pub mod metrics;
 pub mod net;
 pub mod notifications;
 pub mod openapi;

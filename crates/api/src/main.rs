@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("plan") => plan(&args[position.map_or(0, |index| index + 1)..]).await,
+        Some("reports") => reports(&args[position.map_or(0, |index| index + 1)..]).await,
         Some("--help" | "-h" | "help") => {
             print!("{}", HELP);
             ExitCode::SUCCESS
@@ -104,23 +105,12 @@ async fn plan(args: &[String]) -> ExitCode {
         eprintln!("usage: ferrodesk plan set <workspace-slug> free|pro");
         return ExitCode::from(2);
     }
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("ferrodesk: bad configuration: {error:#}");
-            return ExitCode::from(2);
-        }
+    let Some(settings) = operator_settings() else {
+        return ExitCode::from(2);
     };
     let result = async {
-        // An operator's command may wait for a busy server's writers: no request is waiting on it.
-        let pool = db::PoolSettings {
-            max_connections: 1,
-            acquire_timeout: std::time::Duration::from_secs(30),
-            busy_timeout: std::time::Duration::from_secs(30),
-        };
-        let db = db::connect_with(&settings.database_url, pool).await?;
-        db::migrate(&db).await?;
-        let changed = plans::set_by_slug(&db, slug, plan)
+        let db = operator_db(&settings).await?;
+        let changed = while_busy(|| plans::set_by_slug(&db, slug, plan))
             .await
             .map_err(|error| anyhow::anyhow!("{error}"))?;
         db.close().await.ok();
@@ -143,12 +133,106 @@ async fn plan(args: &[String]) -> ExitCode {
     }
 }
 
+fn operator_settings() -> Option<Settings> {
+    Settings::from_env()
+        .map_err(|error| eprintln!("ferrodesk: bad configuration: {error:#}"))
+        .ok()
+}
+
+/// The database for an operator's command, migrated (which also counts what was never counted).
+async fn operator_db(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    // An operator's command may wait for a busy server's writers: no request is waiting on it.
+    let pool = db::PoolSettings {
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(30),
+        busy_timeout: std::time::Duration::from_secs(30),
+    };
+    let db = db::connect_with(&settings.database_url, pool).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+/// Runs an operator's change again while the database says it is busy, for up to a minute: a
+/// running server's writers come first (a request is waiting on them), and a busy SQLite file can
+/// refuse a second process at once, whatever its busy timeout (stop 30's CI saw `plan set` refused
+/// once beside a test server's background writers).
+async fn while_busy<T, F, Fut>(mut change: F) -> ferrodesk::error::ApiResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ferrodesk::error::ApiResult<T>>,
+{
+    let patience = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut pause = std::time::Duration::from_millis(50);
+    loop {
+        match change().await {
+            Err(ferrodesk::error::ApiError::Unavailable(_)) if std::time::Instant::now() < patience => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(2));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// `ferrodesk reports rebuild <slug>`: counts the inbox and dashboard counters again from the
+/// workspace's tickets (after rows were changed by hand, or to check them: it prints what it read).
+async fn reports(args: &[String]) -> ExitCode {
+    let [command, slug] = args else {
+        eprintln!("usage: ferrodesk reports rebuild <workspace-slug>");
+        return ExitCode::from(2);
+    };
+    if command != "rebuild" {
+        eprintln!("usage: ferrodesk reports rebuild <workspace-slug>");
+        return ExitCode::from(2);
+    }
+    let Some(settings) = operator_settings() else {
+        return ExitCode::from(2);
+    };
+    let result = async {
+        let db = operator_db(&settings).await?;
+        let Some(workspace) = ferrodesk::workspaces::repo::find_by_slug(&db, slug)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?
+        else {
+            return Ok(None);
+        };
+        let started = std::time::Instant::now();
+        let read = while_busy(|| {
+            ferrodesk::reports::rollup::rebuild_workspace(&db, workspace.id, ferrodesk::clock::now(), false)
+        })
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        db.close().await.ok();
+        anyhow::Ok(Some((read, started.elapsed())))
+    }
+    .await;
+    match result {
+        Ok(Some((read, took))) => {
+            println!(
+                "{slug}: counters rebuilt from {read} tickets in {:.1} s",
+                took.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("ferrodesk: no workspace `{slug}`");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("ferrodesk: could not rebuild the counters: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 const HELP: &str = "\
-Usage: ferrodesk [serve [--demo] | openapi | plan set <slug> free|pro]
+Usage: ferrodesk [serve [--demo] | openapi | plan set <slug> free|pro | reports rebuild <slug>]
 
   serve     run the helpdesk (the default); configured by FERRODESK_* environment variables
   --demo    first fill a `demo` workspace with people and tickets and print how to sign in;
             does nothing if it is already there (also FERRODESK_DEMO=1)
   openapi   print the OpenAPI document of the REST API
   plan set  put a workspace on the Free or Pro plan (what each includes: the README's Plans)
+  reports rebuild
+            count a workspace's inbox and dashboard counters again from its tickets
 ";

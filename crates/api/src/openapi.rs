@@ -79,6 +79,7 @@ use crate::{
         workspaces::handlers::update_settings,
         tickets::handlers::bulk_update,
         tickets::handlers::merge,
+        tickets::handlers::dismiss_duplicate,
         users::handlers::profile,
         users::handlers::set_note,
         macros::handlers::list,

@@ -10,8 +10,8 @@ use ferrodesk_shared::ErrorBody;
 use crate::error::{ApiError, code_of};
 use crate::state::AppState;
 use crate::{
-    ai, api_keys, attachments, auth, billing, csat, health, macros, notifications, openapi, realtime, reports, sla,
-    spa, tickets, users, webhooks, widget, workspaces,
+    ai, api_keys, attachments, auth, billing, csat, health, macros, metrics, notifications, openapi, realtime, reports,
+    sla, spa, tickets, users, webhooks, widget, workspaces,
 };
 
 pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
@@ -24,6 +24,8 @@ pub fn configure(config: &mut web::ServiceConfig, state: &AppState) {
     config
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        // Outside /api/v1 and the OpenAPI document: it is the operator's, not the product's.
+        .route("/metrics", web::get().to(metrics::handlers::scrape))
         .route("/api/docs", web::get().to(docs_redirect))
         .service(openapi::docs())
         .service(

@@ -33,6 +33,8 @@ impl Application {
 
         let db = db::connect_with(&settings.database_url, db::PoolSettings::of(&settings)).await?;
         db::migrate(&db).await?;
+        // Workspaces from before the kept counters get theirs before the first request reads them.
+        crate::reports::rollup::build_missing(&db, crate::clock::now()).await?;
         let listener =
             TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
@@ -177,10 +179,12 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let headers = std::sync::Arc::new(SecurityHeaders::new(&state.settings, &state.web.inline_script_hashes)?);
     let body_timeout = state.settings.body_timeout;
     let drain = state.drain.clone();
+    let metrics = state.metrics.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let headers = headers.clone();
         let drain = drain.clone();
+        let metrics = metrics.clone();
         App::new()
             .wrap(middleware::from_fn(move |request: ServiceRequest, next: Next<_>| {
                 edge::body_deadline(body_timeout, request, next)
@@ -191,6 +195,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(move |request: ServiceRequest, next: Next<_>| {
                 edge::security_headers(headers.clone(), request, next)
+            }))
+            .wrap(middleware::from_fn(move |request: ServiceRequest, next: Next<_>| {
+                crate::metrics::middleware::record(metrics.clone(), request, next)
             }))
             .wrap(TracingLogger::default())
             .app_data(data.clone())

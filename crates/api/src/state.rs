@@ -43,6 +43,8 @@ pub struct AppState {
     pub web: Arc<crate::spa::WebApp>,
     /// Requests in flight, and whether a graceful shutdown has begun.
     pub drain: crate::edge::Drain,
+    /// This app's metrics (its own registry: apps in one process never share counters).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             plans: Arc::default(),
             web: Arc::new(crate::spa::WebApp::load(&settings.web_dir)),
             drain: crate::edge::Drain::default(),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
             settings: Arc::new(settings),
         })
     }

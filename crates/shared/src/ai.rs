@@ -82,6 +82,9 @@ pub enum ClassifierMethod {
     Centroid,
     /// Enough labels: logistic regression over the embeddings.
     Logistic,
+    /// No labels yet: the built-in categories from a prior learnt from public support requests,
+    /// the workspace's own from their descriptions.
+    Prior,
 }
 
 /// How far the workspace's classifier has learnt.
@@ -154,8 +157,8 @@ pub enum ReplyOrigin {
     Provider,
     /// Adapted offline from the best agent reply on a similar solved ticket.
     Retrieval,
-    /// Nothing similar solved yet: a polite frame with the answer left as a placeholder.
-    Template,
+    /// No similar solved ticket yet: no draft (`draft` is empty), the answer is the agent's to write.
+    NoSimilar,
 }
 
 /// A solved ticket a draft drew on.

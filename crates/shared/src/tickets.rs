@@ -143,6 +143,22 @@ pub struct TicketDetail {
     /// The customer's satisfaction rating once given (staff only; none for customers).
     #[serde(default)]
     pub rating: Option<crate::csat::TicketRating>,
+    /// An older ticket of the same requester that this one reads very like, while that one is still
+    /// open (staff only; none for customers). "Not a duplicate" or a merge clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub possible_duplicate: Option<PossibleDuplicate>,
+}
+
+/// The open ticket a new one may repeat: `DELETE /api/v1/tickets/{id}/possible-duplicate` says it
+/// does not, `POST /api/v1/tickets/{id}/merge` with `into: ticket_id` merges it there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PossibleDuplicate {
+    pub ticket_id: TicketId,
+    pub number: i64,
+    pub subject: String,
+    /// How alike the two read, as the cosine similarity of their embeddings (0..=1).
+    pub similarity: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

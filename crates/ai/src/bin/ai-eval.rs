@@ -13,7 +13,7 @@
 #![allow(clippy::print_stdout)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -81,28 +81,15 @@ struct Row {
     label: String,
 }
 
-fn read_rows(path: &PathBuf, text_column: &str, label_column: &str) -> Result<Vec<Row>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("{}: no column {name:?} (has {headers:?})", path.display()))
-    };
-    let (text_at, label_at) = (column(text_column)?, column(label_column)?);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
-        let (Some(text), Some(label)) = (record.get(text_at), record.get(label_at)) else {
-            continue;
-        };
-        rows.push(Row {
-            text: text.to_owned(),
-            label: label.to_owned(),
-        });
-    }
-    Ok(rows)
+fn read_rows(path: &Path, text_column: &str, label_column: &str) -> Result<Vec<Row>, String> {
+    Ok(ferrodesk_ai::eval::read_columns(path, &[text_column, label_column])?
+        .into_iter()
+        .map(|mut row| {
+            let label = row.pop().unwrap_or_default();
+            let text = row.pop().unwrap_or_default();
+            Row { text, label }
+        })
+        .collect())
 }
 
 /// SplitMix64: a tiny deterministic generator, so every run draws the same samples.

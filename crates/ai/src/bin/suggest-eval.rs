@@ -82,35 +82,21 @@ struct Row {
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Row>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("{}: no column {name:?} (has {headers:?})", path.display()))
-    };
-    let (instruction_at, intent_at, response_at) = (column("instruction")?, column("intent")?, column("response")?);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
-        let (Some(instruction), Some(intent), Some(response)) = (
-            record.get(instruction_at),
-            record.get(intent_at),
-            record.get(response_at),
-        ) else {
-            continue;
-        };
-        if instruction.trim().is_empty() || intent.trim().is_empty() {
-            continue;
-        }
-        rows.push(Row {
-            instruction: instruction.to_owned(),
-            intent: intent.to_owned(),
-            response: response.to_owned(),
-        });
-    }
-    Ok(rows)
+    Ok(
+        ferrodesk_ai::eval::read_columns(path, &["instruction", "intent", "response"])?
+            .into_iter()
+            .filter_map(|row| match <[String; 3]>::try_from(row) {
+                Ok([instruction, intent, response]) if !instruction.trim().is_empty() && !intent.trim().is_empty() => {
+                    Some(Row {
+                        instruction,
+                        intent,
+                        response,
+                    })
+                }
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 /// SplitMix64 of the seed and a row's index: where the row falls in the split, the same on every run.

@@ -31,7 +31,33 @@ impl LogisticModel {
         l2: f32,
         max_iterations: usize,
     ) -> Result<Self, AiError> {
-        let dimension = features.first().map_or(0, |f| f.len());
+        Self::fit_anchored(features, labels, classes, l2, max_iterations, None)
+    }
+
+    /// As [`LogisticModel::fit`], with the rows of some classes pulled towards a model learnt
+    /// elsewhere instead of towards zero: a Gaussian prior centred on `anchor`'s rows (weights and
+    /// bias) with precision `anchor.strength`, so its classes start where it left them and the
+    /// examples move them only as far as they outweigh it. Features are standardised as the anchor
+    /// standardised them, since its weights mean something only in its own scale.
+    pub fn fit_anchored(
+        features: &[&[f32]],
+        labels: &[usize],
+        classes: usize,
+        l2: f32,
+        max_iterations: usize,
+        anchor: Option<Anchor<'_>>,
+    ) -> Result<Self, AiError> {
+        if let Some(anchor) = &anchor {
+            if anchor.rows.len() != classes {
+                return Err(AiError::InvalidInput("an anchor row per class is needed".into()));
+            }
+            if features.iter().any(|f| f.len() != anchor.model.dimension) {
+                return Err(AiError::InvalidInput("features and anchor differ in dimension".into()));
+            }
+        }
+        let dimension = features
+            .first()
+            .map_or_else(|| anchor.as_ref().map_or(0, |a| a.model.dimension), |f| f.len());
         let n = features.len().max(1) as f32;
         let mut mean = vec![0.0f32; dimension];
         for x in features {
@@ -44,12 +70,34 @@ impl LogisticModel {
             }
         }
         let inverse_std: Vec<f32> = variance.iter().map(|v| 1.0 / (v.sqrt() + 1e-6)).collect();
+        let weights_len = classes * dimension;
+        // Unanchored rows: weights pulled to zero by `l2`, biases free (as without an anchor).
+        let mut centre = vec![0.0f32; weights_len + classes];
+        let mut strength: Vec<f32> = (0..weights_len + classes)
+            .map(|i| if i < weights_len { l2 } else { 0.0 })
+            .collect();
+        let (mean, inverse_std) = match &anchor {
+            Some(anchor) => {
+                for (class, row) in anchor.rows.iter().enumerate() {
+                    let Some(row) = *row else { continue };
+                    let (weights, bias) = anchor.model.row(row);
+                    let at = class * dimension;
+                    centre[at..at + dimension].copy_from_slice(weights);
+                    strength[at..at + dimension].fill(anchor.strength);
+                    centre[weights_len + class] = bias;
+                    strength[weights_len + class] = anchor.strength;
+                }
+                (anchor.model.mean.clone(), anchor.model.inverse_std.clone())
+            }
+            None => (mean, inverse_std),
+        };
         let mut model = Self {
             classes,
             dimension,
             mean,
             inverse_std,
-            parameters: vec![0.0; classes * dimension + classes],
+            // Starting at the prior's rows: with few examples the optimum is near them.
+            parameters: centre.clone(),
         };
         let standardised: Vec<f32> = features.iter().flat_map(|x| model.standardise(x)).collect();
         let problem = Problem {
@@ -57,12 +105,40 @@ impl LogisticModel {
             labels,
             classes,
             dimension,
-            l2,
+            centre,
+            strength,
         };
         let mut parameters = std::mem::take(&mut model.parameters);
         minimise(&mut parameters, max_iterations, |p, g| problem.loss_and_gradient(p, g))?;
         model.parameters = parameters;
         Ok(model)
+    }
+
+    /// The same model with every weight and bias times `factor`: the same choices, sharper
+    /// (`factor` > 1) or softer probabilities. Calibrates a model whose penalty was tuned for
+    /// accuracy, which leaves its probabilities too flat to be taken as confidence.
+    pub fn sharpened(&self, factor: f32) -> Self {
+        Self {
+            parameters: self.parameters.iter().map(|p| p * factor).collect(),
+            ..self.clone()
+        }
+    }
+
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// The weights and bias of one class.
+    fn row(&self, class: usize) -> (&[f32], f32) {
+        let at = class * self.dimension;
+        (
+            &self.parameters[at..at + self.dimension],
+            self.parameters[self.classes * self.dimension + class],
+        )
     }
 
     fn standardise(&self, x: &[f32]) -> Vec<f32> {
@@ -87,17 +163,30 @@ impl LogisticModel {
     }
 }
 
+/// A model learnt elsewhere that some classes' rows are pulled towards (`fit_anchored`).
+pub struct Anchor<'a> {
+    pub model: &'a LogisticModel,
+    /// For each class being fitted, the anchor's class it starts from, if any.
+    pub rows: Vec<Option<usize>>,
+    /// The precision of the pull, in the units of `l2`: about how many examples' worth of
+    /// evidence it takes to move an anchored row as far as one example moves an unanchored one.
+    pub strength: f32,
+}
+
 struct Problem<'a> {
     /// The standardised examples, one row each: `(n, dimension)`.
     features: Tensor,
     labels: &'a [usize],
     classes: usize,
     dimension: usize,
-    l2: f32,
+    /// Per parameter: where the penalty pulls it, and how hard.
+    centre: Vec<f32>,
+    strength: Vec<f32>,
 }
 
 impl Problem<'_> {
-    /// Mean cross-entropy plus `l2 / (2 n) |W|^2`; writes the gradient into `gradient`.
+    /// Mean cross-entropy plus `sum(strength * (p - centre)^2) / (2 n)`: without an anchor,
+    /// `l2 / (2 n) |W|^2`. Writes the gradient into `gradient`.
     /// The two products with the examples are matrix multiplications, which candle runs blocked and
     /// on every core: computed one dot product at a time they made training take tens of seconds.
     fn loss_and_gradient(&self, parameters: &[f32], gradient: &mut [f32]) -> Result<f64, AiError> {
@@ -121,8 +210,16 @@ impl Problem<'_> {
         let residuals = Tensor::from_vec(residuals, (n, self.classes), device)?;
         let products = residuals.t()?.matmul(&self.features)?; // (classes, dimension)
         gradient_weights.copy_from_slice(&products.flatten_all()?.to_vec1::<f32>()?);
-        loss += 0.5 * f64::from(self.l2) * weights.iter().map(|w| f64::from(*w).powi(2)).sum::<f64>();
-        axpy(self.l2, weights, gradient_weights);
+        for (((p, c), s), g) in parameters
+            .iter()
+            .zip(&self.centre)
+            .zip(&self.strength)
+            .zip(gradient.iter_mut())
+        {
+            let offset = p - c;
+            loss += 0.5 * f64::from(*s) * f64::from(offset).powi(2);
+            *g += s * offset;
+        }
         let scale = 1.0 / n.max(1) as f32;
         gradient.iter_mut().for_each(|g| *g *= scale);
         Ok(loss / n.max(1) as f64)
@@ -244,7 +341,9 @@ mod tests {
             labels: &labels,
             classes: 3,
             dimension: 3,
-            l2: 0.7,
+            // Weights pulled to fixed points, one bias too, the others free: every kind of term.
+            centre: (0..12).map(|i| (i as f32 * 0.11).cos()).collect(),
+            strength: (0..12).map(|i| if i < 10 { 0.7 } else { 0.0 }).collect(),
         };
         let parameters: Vec<f32> = (0..12).map(|i| (i as f32 * 0.37).sin()).collect();
         let mut gradient = vec![0.0f32; 12];

@@ -1,16 +1,20 @@
 //! A workspace's ticket classifier over embeddings: zero-shot against category descriptions while no
 //! ticket is labelled, nearest centroid while labels are few, logistic regression (with each
-//! description as one more example) once every category has enough. Pure data in, pure data out; the
-//! app stores the serialised state per workspace.
+//! description as one more example) once every category has enough. With a prior for some of the
+//! categories (`prior`), logistic regression from the first ticket, its rows for those categories
+//! starting from the prior and moved by the workspace's labels as they come. Pure data in, pure data
+//! out; the app stores the serialised state per workspace.
 
 mod logistic;
+mod prior;
 
 use serde::{Deserialize, Serialize};
 
 use crate::AiError;
 use crate::vector::{axpy, dot, l2_normalize, softmax_in_place};
 
-pub use logistic::LogisticModel;
+pub use logistic::{Anchor, LogisticModel};
+pub use prior::{Prior, builtin_description};
 
 /// The number of examples at which the logistic regression's penalty reaches half of `l2`.
 const L2_RAMP: f32 = 1000.0;
@@ -68,6 +72,8 @@ pub enum Method {
     ZeroShot,
     Centroid,
     Logistic,
+    /// No labels yet, and a prior for (some of) the categories.
+    Prior,
 }
 
 /// The outcome for one ticket.
@@ -124,6 +130,12 @@ pub struct Classifier {
     categories: Vec<String>,
     dimension: usize,
     model: Model,
+    /// The prior it started from (`Prior::id`), if any. Absent in classifiers stored before priors.
+    #[serde(default)]
+    prior: Option<String>,
+    /// How many labelled examples it learnt from.
+    #[serde(default)]
+    labels: usize,
 }
 
 impl Classifier {
@@ -227,6 +239,78 @@ impl Classifier {
             categories: names,
             dimension,
             model,
+            prior: None,
+            labels: examples.len(),
+        })
+    }
+
+    /// As [`Classifier::train`], starting from `prior` for the categories it knows (by name): the
+    /// examples move those categories' rows only as far as they outweigh it (`Prior::strength`),
+    /// so a workspace's own labels take over gradually, and categories it does not know are
+    /// learnt from their description and labels alone. Without a prior for any of `categories`,
+    /// exactly [`Classifier::train`].
+    pub fn train_with_prior(
+        config: ClassifierConfig,
+        categories: &[CategorySeed],
+        examples: &[LabelledExample],
+        prior: Option<&Prior>,
+    ) -> Result<Self, AiError> {
+        let rows: Vec<Option<usize>> = categories
+            .iter()
+            .map(|category| prior.and_then(|prior| prior.class_of(&category.name)))
+            .collect();
+        let Some(prior) = prior.filter(|_| rows.iter().any(Option::is_some)) else {
+            return Self::train(config, categories, examples);
+        };
+        // Checks names and dimensions the same way, and gives the labels as indices.
+        let checked = Self::train(config.clone(), categories, &[])?;
+        if checked.dimension != prior.model.dimension() {
+            return Err(AiError::InvalidInput(format!(
+                "a prior of dimension {} for vectors of dimension {}",
+                prior.model.dimension(),
+                checked.dimension
+            )));
+        }
+        let mut labels = Vec::with_capacity(examples.len() + categories.len());
+        let mut features: Vec<&[f32]> = Vec::with_capacity(examples.len() + categories.len());
+        for example in examples {
+            if example.embedding.len() != checked.dimension {
+                return Err(AiError::InvalidInput(format!(
+                    "vector of dimension {} where {} was expected",
+                    example.embedding.len(),
+                    checked.dimension
+                )));
+            }
+            let label = checked
+                .categories
+                .iter()
+                .position(|n| *n == example.category)
+                .ok_or_else(|| AiError::InvalidInput(format!("unknown category {:?}", example.category)))?;
+            labels.push(label);
+            features.push(&example.embedding);
+        }
+        // The descriptions as one example each, as without a prior: they are all a category the
+        // prior does not know has.
+        features.extend(categories.iter().map(|c| c.description_embedding.as_slice()));
+        labels.extend(0..categories.len());
+        let n = features.len() as f32;
+        let model = LogisticModel::fit_anchored(
+            &features,
+            &labels,
+            categories.len(),
+            config.l2 * n / (n + L2_RAMP),
+            config.max_iterations,
+            Some(Anchor {
+                model: &prior.model,
+                rows,
+                strength: prior.strength,
+            }),
+        )?;
+        Ok(Self {
+            model: Model::Logistic(model),
+            prior: Some(prior.id.clone()),
+            labels: examples.len(),
+            ..checked
         })
     }
 
@@ -234,8 +318,14 @@ impl Classifier {
         match &self.model {
             Model::ZeroShot { .. } => Method::ZeroShot,
             Model::Centroid { .. } => Method::Centroid,
+            Model::Logistic(_) if self.prior.is_some() && self.labels == 0 => Method::Prior,
             Model::Logistic(_) => Method::Logistic,
         }
+    }
+
+    /// The prior it started from, if any (`Prior::id`).
+    pub fn prior(&self) -> Option<&str> {
+        self.prior.as_deref()
     }
 
     pub fn categories(&self) -> &[String] {

@@ -1,6 +1,7 @@
 //! The classifier on synthetic, separable data: four clusters in 16 dimensions.
 
-use ferrodesk_ai::{AiError, CategorySeed, Classifier, ClassifierConfig, LabelledExample, Method, Verdict};
+use ferrodesk_ai::classifier::LogisticModel;
+use ferrodesk_ai::{AiError, CategorySeed, Classifier, ClassifierConfig, LabelledExample, Method, Prior, Verdict};
 
 const DIMENSION: usize = 16;
 const NAMES: [&str; 4] = ["billing", "technical", "shipping", "account"];
@@ -180,4 +181,130 @@ fn classifier_rejects_bad_input_with_errors() {
     assert!(invalid(Classifier::train(config.clone(), &twice, &[])));
     let classifier = Classifier::train(config, &seeds(), &[]).unwrap();
     assert!(matches!(classifier.predict(&[1.0; 3]), Err(AiError::InvalidInput(_))));
+}
+
+/// A prior learnt elsewhere on the same four clusters (as the shipped one is learnt on public data).
+fn prior() -> Prior {
+    let public = examples(40, 21);
+    let features: Vec<&[f32]> = public.iter().map(|e| e.embedding.as_slice()).collect();
+    let labels: Vec<usize> = public
+        .iter()
+        .map(|e| NAMES.iter().position(|n| *n == e.category).unwrap())
+        .collect();
+    Prior {
+        id: "test-prior".into(),
+        categories: NAMES.map(str::to_owned).to_vec(),
+        probe_text: "probe".into(),
+        probe_vector: centre(0),
+        strength: 30.0,
+        sources: "synthetic".into(),
+        model: LogisticModel::fit(&features, &labels, NAMES.len(), 10.0, 300).unwrap(),
+    }
+}
+
+/// Descriptions that point at the wrong clusters (each at the next one's): only a prior can be right.
+fn misleading_seeds() -> Vec<CategorySeed> {
+    NAMES
+        .iter()
+        .enumerate()
+        .map(|(k, name)| CategorySeed {
+            name: (*name).to_owned(),
+            description_embedding: centre((k + 1) % NAMES.len()),
+        })
+        .collect()
+}
+
+#[test]
+fn with_a_prior_a_new_workspace_is_right_before_any_label() {
+    let test = examples(50, 99);
+    let without = Classifier::train_with_prior(ClassifierConfig::default(), &misleading_seeds(), &[], None).unwrap();
+    assert_eq!(without.method(), Method::ZeroShot);
+    assert!(accuracy(&without, &test) < 0.1, "the descriptions alone mislead");
+    let prior = prior();
+    let with =
+        Classifier::train_with_prior(ClassifierConfig::default(), &misleading_seeds(), &[], Some(&prior)).unwrap();
+    assert_eq!(with.method(), Method::Prior);
+    assert_eq!(with.prior(), Some("test-prior"));
+    let accuracy = accuracy(&with, &test);
+    assert!(accuracy > 0.95, "accuracy {accuracy}");
+    // Labels make it an ordinary trained classifier, still built on the prior.
+    let labelled = Classifier::train_with_prior(
+        ClassifierConfig::default(),
+        &misleading_seeds(),
+        &examples(2, 1),
+        Some(&prior),
+    )
+    .unwrap();
+    assert_eq!(labelled.method(), Method::Logistic);
+    let json = serde_json::to_string(&labelled).unwrap();
+    assert_eq!(serde_json::from_str::<Classifier>(&json).unwrap(), labelled);
+}
+
+#[test]
+fn a_workspaces_labels_take_over_from_the_prior_gradually() {
+    // In this workspace "billing" and "technical" mean each other's clusters.
+    let swap = |mut examples: Vec<LabelledExample>| {
+        for example in &mut examples {
+            example.category = match example.category.as_str() {
+                "billing" => "technical".into(),
+                "technical" => "billing".into(),
+                other => other.into(),
+            };
+        }
+        examples
+    };
+    let test = swap(examples(50, 99));
+    let prior = prior();
+    let fit = |per_class: usize| {
+        let classifier = Classifier::train_with_prior(
+            ClassifierConfig::default(),
+            &seeds(),
+            &swap(examples(per_class, 5)),
+            Some(&prior),
+        )
+        .unwrap();
+        accuracy(&classifier, &test)
+    };
+    let (none, few, many) = (fit(0), fit(1), fit(60));
+    // Before any label the prior's meaning holds (half the categories wrong for this workspace).
+    assert!((0.45..0.55).contains(&none), "no labels: {none}");
+    // One label each does not overturn it (not a switch) ...
+    assert!(few < 0.75, "one label per category: {few}");
+    // ... many do: the workspace's own meaning wins.
+    assert!(many > 0.95, "sixty labels per category: {many}");
+}
+
+#[test]
+fn a_category_the_prior_does_not_know_is_learnt_from_its_description() {
+    let mut seeds = seeds();
+    seeds.push(CategorySeed {
+        name: "returns".into(),
+        description_embedding: centre(4),
+    });
+    let classifier = Classifier::train_with_prior(ClassifierConfig::default(), &seeds, &[], Some(&prior())).unwrap();
+    let mut rng = Rng(3);
+    assert_eq!(
+        classifier.predict(&sample(&mut rng, 4, 0.1)).unwrap().best().0,
+        "returns"
+    );
+    assert_eq!(
+        classifier.predict(&sample(&mut rng, 2, 0.1)).unwrap().best().0,
+        "shipping"
+    );
+    // The same workspace without the prior knows only the descriptions, and the prior is no other
+    // workspace's data: training with it twice gives the same classifier.
+    assert_eq!(
+        Classifier::train_with_prior(ClassifierConfig::default(), &seeds, &[], Some(&prior())).unwrap(),
+        classifier
+    );
+}
+
+#[test]
+fn a_prior_of_another_dimension_is_refused() {
+    let mut prior = prior();
+    prior.model = LogisticModel::fit(&[&[1.0, 0.0], &[0.0, 1.0]], &[0, 1], 4, 1.0, 10).unwrap();
+    assert!(matches!(
+        Classifier::train_with_prior(ClassifierConfig::default(), &seeds(), &[], Some(&prior)),
+        Err(AiError::InvalidInput(_))
+    ));
 }

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use ferrodesk_ai::{Embedder, MiniLmEmbedder};
+use ferrodesk_ai::classifier::builtin_description;
+use ferrodesk_ai::{CategorySeed, Classifier, ClassifierConfig, Embedder, Method, MiniLmEmbedder, Prior};
 
 use crate::cosine;
 
@@ -53,4 +54,51 @@ fn real_model_semantic_ordering_skipped_without_weights() {
         same_topic > other_topic + 0.1,
         "card/card {same_topic}, card/delivery {other_topic}"
     );
+}
+
+#[test]
+fn the_shipped_prior_fits_the_real_model_and_knows_mail_from_day_one_skipped_without_weights() {
+    let Some(model) = real_model() else { return };
+    let prior = Prior::builtin_for(&model)
+        .unwrap()
+        .expect("the prior was learnt in this model");
+    let names = ["billing", "technical", "shipping", "account", "other"];
+    let descriptions: Vec<&str> = names.iter().map(|name| builtin_description(name)).collect();
+    let seeds: Vec<CategorySeed> = names
+        .iter()
+        .zip(model.embed_batch(&descriptions).unwrap())
+        .map(|(name, description_embedding)| CategorySeed {
+            name: (*name).to_owned(),
+            description_embedding,
+        })
+        .collect();
+    let classifier = Classifier::train_with_prior(ClassifierConfig::default(), &seeds, &[], Some(&prior)).unwrap();
+    assert_eq!(classifier.method(), Method::Prior);
+    // Written for this test, not taken from the evaluation set.
+    let mails = [
+        (
+            "Hi,\n\nthe invoice for March lists the Pro plan twice, can you refund one of them?\n\nBest, Ines",
+            "billing",
+        ),
+        (
+            "After the last update the app closes as soon as I open the calendar. iPhone 13, iOS 18.",
+            "technical",
+        ),
+        (
+            "The tracking for order 5521 has said 'label created' for a week. Has it actually left?",
+            "shipping",
+        ),
+        (
+            "I changed my phone and now the two-factor code never comes, so I can't get into my account.",
+            "account",
+        ),
+        (
+            "Just wanted to say your support team was lovely on the phone yesterday. Keep it up!",
+            "other",
+        ),
+    ];
+    for (mail, expected) in mails {
+        let verdict = classifier.predict(&model.embed(mail).unwrap()).unwrap();
+        assert_eq!(verdict.best().0, expected, "{mail}: {verdict:?}");
+    }
 }

@@ -3,7 +3,8 @@
 //! LOCKED` on PostgreSQL, so instances share the queue and a crashed one's claim is taken again),
 //! embeds each batch in one pass, asks the workspace's classifier, and stores the embedding and the
 //! verdict, deleting the queue row in the same transaction: a ticket is categorised once, and its
-//! category is announced as `ticket.updated`.
+//! category is announced as `ticket.updated`. The same transaction looks for an open ticket of the
+//! same requester it may repeat (`duplicates`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -30,7 +31,7 @@ use crate::state::AppState;
 use crate::tickets::service as tickets_service;
 use crate::worker::Worker;
 
-use super::{Categorised, categories_of, learn, repo, require_ai};
+use super::{Categorised, categories_of, duplicates, learn, repo, require_ai};
 
 /// How long a worker owns the tickets it claimed. A batch takes well under a second; the rest is
 /// room for a loaded machine. A crashed worker's tickets wait this long at most.
@@ -93,6 +94,8 @@ pub struct DrainReport {
     pub skipped: usize,
     /// Tickets given up after `MAX_ATTEMPTS` claims.
     pub given_up: usize,
+    /// Tickets marked as a possible duplicate of an open one of their requester's (`duplicates`).
+    pub possible_duplicates: usize,
 }
 
 impl std::ops::AddAssign for DrainReport {
@@ -101,6 +104,7 @@ impl std::ops::AddAssign for DrainReport {
         self.abstained += other.abstained;
         self.skipped += other.skipped;
         self.given_up += other.given_up;
+        self.possible_duplicates += other.possible_duplicates;
     }
 }
 
@@ -140,11 +144,13 @@ async fn drain_until(state: &AppState, now: DateTime<Utc>, stop: &watch::Receive
     let started = std::time::Instant::now();
     let turn = tokio::sync::Mutex::new(());
     let emptied = AtomicBool::new(false);
+    let order = Order::default();
     let lanes = (0..state.ai.threads()).map(|index| {
         let lane_of = Lane {
             index,
             turn: &turn,
             emptied: &emptied,
+            order: &order,
         };
         lane(state, lane_of, now, started, stop)
     });
@@ -158,6 +164,7 @@ async fn drain_until(state: &AppState, now: DateTime<Utc>, stop: &watch::Receive
             abstained = report.abstained,
             skipped = report.skipped,
             given_up = report.given_up,
+            possible_duplicates = report.possible_duplicates,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "categorisation queue drained"
         );
@@ -173,11 +180,55 @@ struct Lane<'a> {
     turn: &'a tokio::sync::Mutex<()>,
     /// Set by the first lane to find the queue empty: the others, resting, stop too.
     emptied: &'a AtomicBool,
+    /// Batches are stored in the order they were claimed.
+    order: &'a Order,
+}
+
+/// The order in which a drain's batches are stored: the order they were claimed in, oldest tickets
+/// first, whichever lane's model finishes first. A possible duplicate is looked for among the
+/// tickets stored before it, so a customer's second telling stored ahead of their first would
+/// find nothing, and its page, told `ticket.updated` once, would never show the hint.
+#[derive(Default)]
+struct Order {
+    /// The next batch to claim.
+    claimed: std::sync::atomic::AtomicU64,
+    /// The next batch to store: every earlier one is stored (or failed).
+    stored: std::sync::atomic::AtomicU64,
+    done: Notify,
+}
+
+impl Order {
+    /// A batch's place, taken with the claim (under the database turn, so places follow claims).
+    fn next(&self) -> u64 {
+        self.claimed.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Until every batch claimed before `place` is stored or failed.
+    async fn wait_for(&self, place: u64) {
+        loop {
+            let notified = self.done.notified();
+            if self.stored.load(Ordering::SeqCst) >= place {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// The batch at `place` is over, stored or not.
+    fn over(&self, place: u64) {
+        self.stored.fetch_max(place + 1, Ordering::SeqCst);
+        self.done.notify_waiters();
+    }
 }
 
 async fn lane(
     state: &AppState,
-    Lane { index, turn, emptied }: Lane<'_>,
+    Lane {
+        index,
+        turn,
+        emptied,
+        order,
+    }: Lane<'_>,
     now: DateTime<Utc>,
     started: std::time::Instant,
     stop: &watch::Receiver<bool>,
@@ -198,7 +249,7 @@ async fn lane(
         }
         // Batches take real time: later claims (and their leases) start from the clock as it is then.
         let now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
-        let batch = {
+        let (batch, place) = {
             let _turn = turn.lock().await;
             let lease = Lease {
                 worker,
@@ -206,14 +257,17 @@ async fn lane(
                 limit: batch_size(state.batcher.since_last_commit()),
                 length: LEASE,
             };
-            claim(&state.db, lease).await?
+            let batch = claim(&state.db, lease).await?;
+            if batch.is_empty() {
+                emptied.store(true, Ordering::Relaxed);
+                break;
+            }
+            (batch, order.next())
         };
-        if batch.is_empty() {
-            emptied.store(true, Ordering::Relaxed);
-            break;
-        }
         let started_batch = std::time::Instant::now();
-        match categorise_batch(state, worker, batch, now, turn).await {
+        let outcome = categorise_batch(state, worker, batch, now, turn, (order, place)).await;
+        order.over(place);
+        match outcome {
             Ok(done) => report += done,
             // The rows stay claimed until the lease runs out, then another try takes them.
             Err(error) => tracing::warn!(%error, "categorising a batch failed; it is tried again later"),
@@ -268,6 +322,7 @@ async fn categorise_batch(
     batch: Vec<categorise_queue::Model>,
     now: DateTime<Utc>,
     turn: &tokio::sync::Mutex<()>,
+    (order, place): (&Order, u64),
 ) -> ApiResult<DrainReport> {
     let mut report = DrainReport::default();
     let reading = turn.lock().await;
@@ -312,6 +367,7 @@ async fn categorise_batch(
         .flat_map(|share| share.tickets.iter().map(|ticket| ticket.text.clone()))
         .collect();
     let mut vectors = state.ai.embed_many(texts).await?.into_iter();
+    order.wait_for(place).await;
     let _writing = turn.lock().await;
     for share in shares {
         let mut verdicts = Vec::with_capacity(share.tickets.len());
@@ -401,6 +457,9 @@ async fn store(
         .map(|(ticket_id, _, embedding)| (*ticket_id, embedding.as_slice()))
         .collect();
     repo::upsert_embeddings(&txn, scope, state.ai.embedder(), &vectors, now).await?;
+    // Against the embeddings just stored too: of two alike tickets in one batch, the later is the hint.
+    report.possible_duplicates +=
+        duplicates::detect(&txn, scope, state.ai.embedder(), state.ai.kind(), &vectors, now).await?;
     let mine: Vec<(Uuid, Categorised)> = verdicts
         .into_iter()
         .map(|(ticket_id, verdict, _)| (ticket_id, verdict))

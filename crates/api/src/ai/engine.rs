@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ferrodesk_ai::{Classifier, Embedder, EmbedderKind, LoadedEmbedder};
+use ferrodesk_ai::{Classifier, Embedder, EmbedderKind, LoadedEmbedder, Prior};
 use ferrodesk_shared::ai::{self as wire, EngineStatus};
 use tokio::sync::{Notify, mpsc, oneshot};
 use uuid::Uuid;
@@ -42,6 +42,8 @@ pub struct AiEngine {
     kind: EmbedderKind,
     dimension: usize,
     notice: Option<String>,
+    /// What a new workspace knows of the built-in categories, when it was learnt in this embedder.
+    prior: Option<Arc<Prior>>,
     /// Threads running the embedder.
     threads: usize,
     /// Wakes the categorisation worker (`categorise::spawn_worker`).
@@ -63,12 +65,21 @@ impl AiEngine {
         let embedder = loaded.embedder;
         let threads = threads.max(1);
         let (jobs, receiver) = mpsc::channel::<Job>(1024);
+        // One embedding at start-up (the prior's probe), so every workspace's training knows at once.
+        let prior = match Prior::builtin_for(embedder.as_ref()) {
+            Ok(prior) => prior.map(Arc::new),
+            Err(error) => {
+                tracing::warn!(%error, "the category prior does not load; new workspaces start zero-shot");
+                None
+            }
+        };
         let engine = AiEngine {
             jobs,
             name: embedder.name().to_owned(),
             kind: embedder.kind(),
             dimension: embedder.dimension(),
             notice: loaded.fallback_reason,
+            prior,
             threads,
             wake: Arc::new(Notify::new()),
             descriptions: Arc::default(),
@@ -79,7 +90,13 @@ impl AiEngine {
         };
         match &engine.notice {
             Some(reason) => tracing::warn!(embedder = %engine.name, %reason, "AI runs on the fallback embedder"),
-            None => tracing::info!(embedder = %engine.name, dimension = engine.dimension, threads, "AI model loaded"),
+            None => tracing::info!(
+                embedder = %engine.name,
+                dimension = engine.dimension,
+                threads,
+                prior = engine.prior.as_ref().map(|p| p.id.as_str()),
+                "AI model loaded"
+            ),
         }
         // The threads take turns at the queue: one waits for a job while the others embed.
         let receiver = Arc::new(Mutex::new(receiver));
@@ -119,6 +136,11 @@ impl AiEngine {
     /// The guarded HTTP client for providers.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The built-in categories' prior, if it fits this embedder.
+    pub fn prior(&self) -> Option<Arc<Prior>> {
+        self.prior.clone()
     }
 
     /// The embedder's name, stored beside every vector it makes.

@@ -200,9 +200,12 @@ async fn view(state: &AppState, scope: &WorkspaceScope) -> ApiResult<AiSettings>
             match serde_json::from_str::<ferrodesk_ai::Classifier>(json).map(|c| c.method()) {
                 Ok(ferrodesk_ai::Method::Logistic) => ClassifierMethod::Logistic,
                 Ok(ferrodesk_ai::Method::Centroid) => ClassifierMethod::Centroid,
-                _ => ClassifierMethod::ZeroShot,
+                Ok(ferrodesk_ai::Method::Prior) => ClassifierMethod::Prior,
+                Ok(ferrodesk_ai::Method::ZeroShot) | Err(_) => ClassifierMethod::ZeroShot,
             }
         }
+        // Nothing trained yet: new tickets are categorised by what `classifier_for` builds.
+        _ if state.ai.prior().is_some() => ClassifierMethod::Prior,
         _ => ClassifierMethod::ZeroShot,
     };
     Ok(AiSettings {

@@ -1,5 +1,7 @@
 //! Learning from people: each category an agent sets is a label; the workspace's classifier is
-//! retrained from its own labels only (never another workspace's) shortly after a correction.
+//! retrained from its own labels only (never another workspace's) shortly after a correction, on
+//! top of the built-in categories' prior, which is the same for every workspace and learnt from
+//! public data, never from any workspace's tickets.
 
 use std::time::Duration;
 
@@ -40,10 +42,15 @@ pub async fn train(
         .into_iter()
         .map(|(category, embedding)| LabelledExample { embedding, category })
         .collect();
-    tokio::task::spawn_blocking(move || Classifier::train(ClassifierConfig::default(), &seeds, &examples))
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("training stopped: {error}")))?
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("training failed: {error}")))
+    // The built-in categories start from what public support data taught (when it fits the
+    // embedder); the workspace's own labels move them from there.
+    let prior = state.ai.prior();
+    tokio::task::spawn_blocking(move || {
+        Classifier::train_with_prior(ClassifierConfig::default(), &seeds, &examples, prior.as_deref())
+    })
+    .await
+    .map_err(|error| ApiError::Internal(anyhow::anyhow!("training stopped: {error}")))?
+    .map_err(|error| ApiError::Internal(anyhow::anyhow!("training failed: {error}")))
 }
 
 /// Retrains the workspace's classifier from the categories people set on its tickets, and stores it.

@@ -5,6 +5,7 @@
 
 pub mod categorise;
 pub mod crypto;
+pub mod duplicates;
 pub mod engine;
 pub mod handlers;
 pub mod learn;
@@ -52,27 +53,6 @@ pub(crate) fn clip(text: &str, max: usize) -> &str {
     }
 }
 
-/// What the built-in categories are about, for zero-shot classification.
-pub fn builtin_description(name: &str) -> &'static str {
-    match name {
-        // Singular and plural both: the TF-IDF fallback matches words, not meanings.
-        "billing" => {
-            "billing: an invoice or invoices, a charge, charged twice, payment, refund, subscription, price, \
-             credit card"
-        }
-        "technical" => {
-            "technical problem: an error, a bug, a crash, the app is not working, broken, setup, configuration"
-        }
-        "shipping" => {
-            "shipping and delivery: my order, tracking, a package or parcel, delayed delivery, address, return"
-        }
-        "account" => {
-            "account access: login, log in, sign in, password reset, sign up, profile, change email, delete account"
-        }
-        _ => "other: a general question, feedback or anything else",
-    }
-}
-
 /// Built-in categories first, then the workspace's own.
 pub fn categories_of(settings: &ai_settings::Model) -> ApiResult<Vec<CategoryDef>> {
     let custom: Vec<CategoryDef> = serde_json::from_str(&settings.custom_categories)
@@ -81,7 +61,7 @@ pub fn categories_of(settings: &ai_settings::Model) -> ApiResult<Vec<CategoryDef
         .iter()
         .map(|name| CategoryDef {
             name: (*name).to_owned(),
-            description: builtin_description(name).to_owned(),
+            description: ferrodesk_ai::classifier::builtin_description(name).to_owned(),
             builtin: true,
         })
         .chain(custom.into_iter().map(|category| CategoryDef {

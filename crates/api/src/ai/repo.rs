@@ -150,7 +150,7 @@ pub async fn upsert_embeddings(
 
 /// The workspace's tickets joined to their embedding by `embedder` (selecting it as `vector`):
 /// both sides filtered by the workspace.
-fn with_embeddings(
+pub(super) fn with_embeddings(
     select: sea_orm::Select<tickets::Entity>,
     scope: &WorkspaceScope,
     embedder: &str,

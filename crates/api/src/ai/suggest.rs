@@ -77,23 +77,27 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
     // and nothing else.
     let own = tickets_repo::messages(db, scope, ticket.id, true).await?;
     let supported = claims::supported_actions(own.iter().map(|message| message.body.as_str()));
-    let draft = compose(
-        &customer,
-        principal.name(),
-        grounding.first().map(|g| g.reply.as_str()),
-        &supported,
-    );
-    let offline = SuggestedReply {
-        draft: draft.text,
-        origin: if grounding.is_empty() {
-            ReplyOrigin::Template
-        } else {
-            ReplyOrigin::Retrieval
+    // With nothing similar solved, no draft: a frame around a blank would only look like help.
+    let offline = match grounding.first() {
+        Some(best) => {
+            let draft = compose(&customer, principal.name(), Some(&best.reply), &supported);
+            SuggestedReply {
+                draft: draft.text,
+                origin: ReplyOrigin::Retrieval,
+                model: None,
+                sources: grounding.iter().map(|g| g.source.clone()).collect(),
+                placeholders: draft.placeholders,
+                notice: None,
+            }
+        }
+        None => SuggestedReply {
+            draft: String::new(),
+            origin: ReplyOrigin::NoSimilar,
+            model: None,
+            sources: Vec::new(),
+            placeholders: Vec::new(),
+            notice: None,
         },
-        model: None,
-        sources: grounding.iter().map(|g| g.source.clone()).collect(),
-        placeholders: draft.placeholders,
-        notice: None,
     };
     let Some(provider) = provider_for(state, &settings)? else {
         return Ok(offline);
@@ -122,10 +126,12 @@ pub async fn suggest(state: &AppState, principal: &Principal, id: TicketId) -> A
         Err(_) => "the provider did not answer in time".to_owned(),
     };
     tracing::warn!(reason = %failure, "the AI provider failed; answering with the offline draft");
+    let instead = match offline.origin {
+        ReplyOrigin::NoSimilar => "and no similar solved ticket exists yet to draft from",
+        _ => "this draft comes from similar solved tickets",
+    };
     Ok(SuggestedReply {
-        notice: Some(format!(
-            "The AI provider was not used ({failure}); this draft comes from similar solved tickets."
-        )),
+        notice: Some(format!("The AI provider was not used ({failure}); {instead}.")),
         ..offline
     })
 }

@@ -64,6 +64,7 @@ impl KeyExtractor for ClientIp {
         let wait = negative.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
         ApiError::RateLimited {
             retry_after_seconds: wait,
+            kind: "client_address",
         }
         .error_response()
     }

@@ -74,6 +74,8 @@ pub async fn apply(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    // The times moved under the kept counters: count again.
+    crate::reports::rollup::rebuild_workspace(&state.db, scope.uuid(), now, false).await?;
     Ok(())
 }
 

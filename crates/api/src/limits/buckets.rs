@@ -125,14 +125,20 @@ impl RequestLimits {
     ) -> Result<(), ApiError> {
         if let Some(decision) = request.extensions().get::<Decision>() {
             return match decision.retry_after_seconds {
-                Some(retry_after_seconds) => Err(ApiError::RateLimited { retry_after_seconds }),
+                Some(retry_after_seconds) => Err(ApiError::RateLimited {
+                    retry_after_seconds,
+                    kind: "api_requests",
+                }),
                 None => Ok(()),
             };
         }
         let decision = self.check(caller, workspace, plan);
         request.extensions_mut().insert(decision);
         match decision.retry_after_seconds {
-            Some(retry_after_seconds) => Err(ApiError::RateLimited { retry_after_seconds }),
+            Some(retry_after_seconds) => Err(ApiError::RateLimited {
+                retry_after_seconds,
+                kind: "api_requests",
+            }),
             None => Ok(()),
         }
     }

@@ -41,22 +41,29 @@ impl Limit {
 /// What a limit counts: a kind and a SHA-256 of the limited thing, so the table holds no email
 /// address or client address in clear.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Key(String);
+pub struct Key {
+    /// A name in the code, never input: it labels the refusals in `/metrics`.
+    kind: &'static str,
+    value: String,
+}
 
 impl Key {
-    pub fn new(kind: &str, parts: &[&str]) -> Key {
+    pub fn new(kind: &'static str, parts: &[&str]) -> Key {
         // Each part length-prefixed, so ("a\nb") and ("a", "b") cannot meet.
         let joined: String = parts.iter().map(|part| format!("{}:{part}", part.len())).collect();
-        Key(format!("{kind}:{}", hash_token(&joined)))
+        Key {
+            kind,
+            value: format!("{kind}:{}", hash_token(&joined)),
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.value
     }
 }
 
 /// The same key for every spelling of one account, known or not: slug and email trimmed and lower-cased.
-pub fn account_key(kind: &str, workspace_slug: &str, email: &str) -> Key {
+pub fn account_key(kind: &'static str, workspace_slug: &str, email: &str) -> Key {
     let slug = workspace_slug.trim().to_lowercase();
     let email = Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |email| email.as_str().to_owned());
     Key::new(kind, &[&slug, &email])
@@ -103,6 +110,7 @@ async fn refusal(conn: &impl ConnectionTrait, key: &Key, limit: Limit, now: Date
     let oldest = repo::oldest_since(conn, key, now - limit.window).await?;
     Ok(ApiError::RateLimited {
         retry_after_seconds: retry_after(oldest, limit.window, now),
+        kind: key.kind,
     })
 }
 

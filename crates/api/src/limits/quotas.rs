@@ -34,6 +34,7 @@ pub async fn invitation(
     if sent >= u64::from(limit.max) {
         return Err(ApiError::RateLimited {
             retry_after_seconds: retry_after(oldest, limit.window, now),
+            kind: "invitations",
         });
     }
     Ok(())

@@ -52,6 +52,7 @@ pub async fn connect(
                 .admit_address(peer.ip())
                 .ok_or(ApiError::RateLimited {
                     retry_after_seconds: RETRY_AFTER_SECONDS,
+                    kind: "sockets_per_address",
                 })?,
         ),
         None => None,
@@ -60,9 +61,12 @@ pub async fn connect(
     let (response, session, stream) = actix_ws::handle(&request, body)?;
     let hang_up = frames::HangUp::default();
     let response = hang_up.wrap(response);
+    // Made before the task, so it is uncounted however the task ends, even if it never runs.
+    let connected = state.metrics.socket_connected(crate::metrics::SocketKind::Agent);
     let state = state.into_inner();
     rt::spawn(async move {
         let _address_slot = address_slot;
+        let _connected = connected;
         let stream = stream.max_frame_size(MAX_FRAME);
         let hub = state.realtime.clone();
         let outcome = tokio::select! {

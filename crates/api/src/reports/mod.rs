@@ -4,6 +4,7 @@
 
 pub mod handlers;
 pub mod repo;
+pub mod rollup;
 pub mod service;
 
 use actix_web::web;

@@ -17,7 +17,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
 
-use super::repo::{self, Moment};
+use ferrodesk_shared::tickets::TicketStatus;
+
+use super::repo;
+use super::rollup;
 
 /// The longest range one request may ask for.
 const MAX_DAYS: u64 = 366;
@@ -52,11 +55,12 @@ pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, hours: &[repo::HourCount]) -
         .collect()
 }
 
-fn stats(durations: &repo::Durations) -> DurationStats {
+/// A duration's figures from the kept counters: the exact count and mean, the median from the bins.
+fn duration_stats(count: i64, total_ms: i64, bins: &std::collections::BTreeMap<i16, rollup::Bin>) -> DurationStats {
     DurationStats {
-        count: durations.count,
-        average_minutes: durations.average.map(round),
-        median_minutes: durations.median.map(round),
+        count: u64::try_from(count).unwrap_or(0),
+        average_minutes: (count > 0).then(|| round(total_ms as f64 / count as f64 / 60_000.0)),
+        median_minutes: rollup::median_of_bins(bins).map(round),
     }
 }
 
@@ -81,43 +85,56 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
     let scope = principal.scope();
     let db = &state.db;
 
-    let created = repo::per_hour(db, scope, Moment::Created, start, end).await?;
-    let solved = repo::per_hour(db, scope, Moment::Solved, start, end).await?;
-    let first_response = repo::durations(db, scope, "first_response_at", "created_at", start, end).await?;
-    let resolution = repo::durations(db, scope, "solved_at", "solved_at", start, end).await?;
-    let tickets = created.iter().map(|hour| hour.count).sum::<u64>();
-    let breached = created.iter().map(|hour| hour.breached).sum::<u64>();
-
-    let mut backlog = Backlog::default();
-    for row in repo::counts_by(db, scope, "status", None).await? {
-        let count = row.try_get::<i64>("", "n")?.max(0) as u64;
-        match row.try_get::<String>("", "k")?.as_str() {
-            "new" => backlog.new = count,
-            "open" => backlog.open = count,
-            "pending" => backlog.pending = count,
-            "solved" => backlog.solved = count,
-            "closed" => backlog.closed = count,
-            _ => {}
+    let range = rollup::range(db, scope, start, end).await?;
+    let quarters = |pick: fn(&(i64, i64)) -> i64| -> Vec<repo::HourCount> {
+        range
+            .quarters
+            .iter()
+            .map(|(at, counts)| repo::HourCount {
+                at: *at,
+                count: u64::try_from(pick(counts)).unwrap_or(0),
+                breached: 0,
+            })
+            .collect()
+    };
+    let (created, solved) = (quarters(|counts| counts.0), quarters(|counts| counts.1));
+    let totals = range.totals();
+    let tickets = u64::try_from(totals.created).unwrap_or(0);
+    let breached = u64::try_from(totals.breached).unwrap_or(0);
+    let mut first_response_bins = std::collections::BTreeMap::new();
+    for bins in range.first_response_bins.values() {
+        for (index, counts) in bins {
+            let bin: &mut rollup::Bin = first_response_bins.entry(*index).or_default();
+            bin.n += counts.n;
+            bin.ms += counts.ms;
         }
     }
-    let per_assignee = |rows: Vec<sea_orm::QueryResult>| -> ApiResult<BTreeMap<Uuid, u64>> {
-        let mut counts = BTreeMap::new();
-        for row in rows {
-            if let Some(assignee) = row.try_get::<Option<Uuid>>("", "k")? {
-                counts.insert(assignee, row.try_get::<i64>("", "n")?.max(0) as u64);
-            }
+    let first_response = duration_stats(totals.first_responses, totals.first_response_ms, &first_response_bins);
+    let resolution = duration_stats(totals.resolutions, totals.resolution_ms, &range.resolution_bins);
+
+    let mut backlog = Backlog::default();
+    for (status, _, n) in rollup::counts(db, scope).await? {
+        let n = u64::try_from(n).unwrap_or(0);
+        match status {
+            TicketStatus::New => backlog.new += n,
+            TicketStatus::Open => backlog.open += n,
+            TicketStatus::Pending => backlog.pending += n,
+            TicketStatus::Solved => backlog.solved += n,
+            TicketStatus::Closed => backlog.closed += n,
         }
-        Ok(counts)
-    };
-    let assigned = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("created_at", start, end))).await?)?;
-    let solved_by = per_assignee(repo::counts_by(db, scope, "assignee_id", Some(("solved_at", start, end))).await?)?;
+    }
     let mut agents = Vec::new();
     for user in users_repo::with_roles(db, scope, &[Role::Agent, Role::Supervisor, Role::Owner]).await? {
         let summary = users_repo::into_summary(&user);
+        let counts = range.agents.get(&user.id).copied().unwrap_or_default();
         agents.push(AgentStats {
-            assigned: assigned.get(&user.id).copied().unwrap_or(0),
-            solved: solved_by.get(&user.id).copied().unwrap_or(0),
-            median_first_response_minutes: first_response.median_by_assignee.get(&user.id).copied().map(round),
+            assigned: u64::try_from(counts.created).unwrap_or(0),
+            solved: u64::try_from(counts.solved).unwrap_or(0),
+            median_first_response_minutes: range
+                .first_response_bins
+                .get(&user.id)
+                .and_then(rollup::median_of_bins)
+                .map(round),
             agent: summary,
         });
     }
@@ -137,8 +154,8 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
         tz: tz_name,
         created_per_day: days(tz, query.from, query.to, &created),
         solved_per_day: days(tz, query.from, query.to, &solved),
-        first_response: stats(&first_response),
-        resolution: stats(&resolution),
+        first_response,
+        resolution,
         sla: SlaStats {
             tickets,
             breached,

@@ -29,6 +29,7 @@ pub struct ScanReport {
 const BATCH: u64 = 200;
 
 pub async fn scan(state: &AppState, now: DateTime<Utc>) -> ApiResult<ScanReport> {
+    let started = std::time::Instant::now();
     let mut report = ScanReport::default();
     for ticket in repo::due(&state.db, now, BATCH).await? {
         let scope = WorkspaceScope::for_scheduled_job(WorkspaceId(ticket.workspace_id));
@@ -43,6 +44,7 @@ pub async fn scan(state: &AppState, now: DateTime<Utc>) -> ApiResult<ScanReport>
     if report != ScanReport::default() {
         tracing::info!(assigned = report.assigned, escalated = report.escalated, "SLA scan");
     }
+    state.metrics.sla_scanned(started.elapsed(), &report);
     Ok(report)
 }
 

@@ -46,6 +46,7 @@ use crate::db::{
 use crate::error::{ApiError, ApiResult};
 use crate::limits::quotas;
 use crate::realtime;
+use crate::reports::rollup::{self, Deltas};
 use crate::sla::repo as sla_repo;
 use crate::state::AppState;
 use crate::users::domain::Email;
@@ -278,7 +279,14 @@ impl Shared {
         lock(&self.written)
     }
 
-    async fn write(&self, txn: &WriteTxn, scope: &WorkspaceScope, now: chrono::DateTime<chrono::Utc>) -> ApiResult<()> {
+    /// Writes the batch's tickets, messages and links; the counters' moves are the caller's to apply
+    /// after the workspace's lock.
+    async fn write(
+        &self,
+        txn: &WriteTxn,
+        scope: &WorkspaceScope,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ApiResult<Deltas> {
         let Written { messages, links } = std::mem::take(&mut *self.written());
         let saves: Vec<(Uuid, TicketState, TicketState)> = {
             let (read, tickets) = (lock(&self.read), lock(&self.tickets));
@@ -292,9 +300,10 @@ impl Shared {
         };
         let saves: Vec<(Uuid, &TicketState, &TicketState)> =
             saves.iter().map(|(id, before, after)| (*id, before, after)).collect();
-        repo::save_many(txn, scope, &saves).await?;
+        let deltas = repo::save_many(txn, scope, &saves).await?;
         repo::insert_messages(txn, messages).await?;
-        auth::repo::insert_links(txn, scope, links, now).await
+        auth::repo::insert_links(txn, scope, links, now).await?;
+        Ok(deltas)
     }
 }
 
@@ -581,7 +590,7 @@ async fn change_batch(
         outbound.absorb(tells);
         answers.push(answer);
     }
-    shared.write(&txn, scope, now).await?;
+    let deltas = shared.write(&txn, scope, now).await?;
     let wrote = Wrote {
         mail: outbound.has_mail(),
         tickets: false,
@@ -591,6 +600,7 @@ async fn change_batch(
         let numbers = workspaces_repo::allocate(&txn, scope, 0, outbound.event_count()).await?;
         effects::write(&txn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
     }
+    rollup::apply(&txn, scope, deltas).await?;
     txn.commit().await?;
     effects::announce(state, scope, wrote);
     state.batcher.committed.touch();
@@ -805,10 +815,12 @@ async fn write(state: &AppState, scope: &WorkspaceScope, creates: &[&Create]) ->
             messages: vec![into_message(message.clone(), summary_of(&create.principal))],
             breaches: Vec::new(),
             rating: None,
+            possible_duplicate: None,
         });
         first_messages.push(message);
     }
-    repo::insert_many(&txn, scope, &records).await?;
+    let deltas = repo::insert_many(&txn, scope, &records).await?;
+    rollup::apply(&txn, scope, deltas).await?;
     // Files after their messages exist; a file sent meanwhile by another message refuses this
     // create (and, in a batch, sends the others to be written alone).
     let carrying: Vec<(usize, Uuid, Uuid, Uuid)> = first_messages

@@ -107,6 +107,23 @@ pub async fn merge(
     ))
 }
 
+/// "Not a duplicate" (staff): forget the ticket's `possible_duplicate`. Answers 204 whether or not
+/// it had one. A person's judgement in the web app, so API keys are refused.
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/possible-duplicate", tag = "tickets",
+    operation_id = "dismissPossibleDuplicate",
+    params(("id" = TicketId, Path, description = "The ticket that is not a duplicate")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn dismiss_duplicate(
+    state: web::Data<AppState>,
+    agent: Agent,
+    id: Path<TicketId>,
+) -> ApiResult<HttpResponse> {
+    service::dismiss_duplicate(&state, &agent, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The same change to several tickets (staff): each ticket is updated as `updateTicket` would
 /// update it alone, and each one refused is listed with its reason while the others go ahead.
 ///

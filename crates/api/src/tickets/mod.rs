@@ -1,5 +1,6 @@
 //! Tickets and their threads: creation (idempotent), the inbox query with keyset pagination,
-//! field changes along the status lifecycle, public replies and internal notes.
+//! field changes along the status lifecycle, public replies and internal notes, merges (and the
+//! "possible duplicate" hint that suggests one).
 
 pub mod batch;
 pub mod domain;
@@ -24,5 +25,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(resource("/tickets/bulk-update").post(handlers::bulk_update))
         .service(resource("/tickets/{id}").get(handlers::get).patch(handlers::update))
         .service(resource("/tickets/{id}/messages").post(handlers::reply))
-        .service(resource("/tickets/{id}/merge").post(handlers::merge));
+        .service(resource("/tickets/{id}/merge").post(handlers::merge))
+        .service(resource("/tickets/{id}/possible-duplicate").delete(handlers::dismiss_duplicate));
 }

@@ -2,7 +2,8 @@
 //! customer can see never differs between the two. Staff see the whole ticket; the requester sees
 //! their request and where it stands, without the team's workflow (the AI's guess and who set the
 //! category, the category itself, which may be a workspace's internal label, tags, SLA targets,
-//! breaches and escalations).
+//! breaches and escalations; and on the detail, `service::detail` leaves out the rating and the
+//! possible duplicate).
 
 use ferrodesk_shared::sla::TicketSla;
 use ferrodesk_shared::tickets::Ticket;

@@ -14,6 +14,7 @@ use crate::auth::{TicketVisibility, WorkspaceScope};
 use crate::db::entities::{idempotency_keys, messages, tickets};
 use crate::db::stored::{StoredPriority, StoredStatus as Status};
 use crate::error::{ApiError, ApiResult};
+use crate::reports::rollup::Deltas;
 
 use super::domain::Cursor;
 use super::state::{SlaClock, TicketRecord, TicketState};
@@ -63,14 +64,19 @@ fn tags_json(tags: &[String]) -> ApiResult<String> {
     serde_json::to_string(tags).map_err(|error| ApiError::Internal(anyhow::anyhow!("encoding tags: {error}")))
 }
 
-/// Inserts new tickets in one statement.
+/// Inserts new tickets in one statement; what they add to the kept counters, for
+/// `reports::rollup::apply` after the workspace's lock.
 pub async fn insert_many(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     tickets: &[TicketRecord],
-) -> ApiResult<()> {
+) -> ApiResult<Deltas> {
     if tickets.is_empty() {
-        return Ok(());
+        return Ok(Deltas::default());
+    }
+    let mut deltas = Deltas::default();
+    for ticket in tickets {
+        deltas.merge(Deltas::between(None, &ticket.state));
     }
     let rows = tickets
         .iter()
@@ -109,7 +115,7 @@ pub async fn insert_many(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     tickets::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    Ok(())
+    Ok(deltas)
 }
 
 pub async fn find(conn: &impl ConnectionTrait, scope: &WorkspaceScope, id: Uuid) -> ApiResult<TicketRecord> {
@@ -214,14 +220,15 @@ fn changed_columns(before: &TicketState, after: &TicketState) -> ApiResult<Vec<(
 
 /// Writes what differs between `before` and `after` to the ticket `id` of this workspace, in one
 /// UPDATE (none when nothing differs). With `save_many`, the only writer of a ticket's changing
-/// columns.
+/// columns. What it moves in the kept counters, for `reports::rollup::apply` after the workspace's
+/// lock.
 pub async fn save(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     id: Uuid,
     before: &TicketState,
     after: &TicketState,
-) -> ApiResult<()> {
+) -> ApiResult<Deltas> {
     save_many(conn, scope, &[(id, before, after)]).await
 }
 
@@ -235,9 +242,11 @@ pub async fn save_many(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     saves: &[(Uuid, &TicketState, &TicketState)],
-) -> ApiResult<()> {
+) -> ApiResult<Deltas> {
+    let mut deltas = Deltas::default();
     let mut groups: Vec<(Vec<tickets::Column>, Vec<SavedRow>)> = Vec::new();
     for (id, before, after) in saves {
+        deltas.merge(Deltas::between(Some(before), after));
         let changed = changed_columns(before, after)?;
         if changed.is_empty() {
             continue;
@@ -277,7 +286,7 @@ pub async fn save_many(
             .exec(conn)
             .await?;
     }
-    Ok(())
+    Ok(deltas)
 }
 
 /// A new message of ticket `ticket_id`, not stored yet (`insert_messages`).

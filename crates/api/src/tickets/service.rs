@@ -19,13 +19,15 @@ use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::ai::duplicates;
 use crate::attachments::repo as attachments_repo;
-use crate::auth::{Principal, WorkspaceScope};
+use crate::auth::{Principal, TicketVisibility, WorkspaceScope};
 use crate::clock;
 use crate::db::{WriteTxn, entities::idempotency_keys, entities::users};
 use crate::error::{ApiError, ApiResult};
 use crate::macros;
 use crate::realtime;
+use crate::reports::rollup::{self, Deltas};
 use crate::sla::repo as sla_repo;
 use crate::state::AppState;
 use crate::users::domain::{Email, parse_person_name};
@@ -344,8 +346,35 @@ fn view_assignee(view: InboxView) -> Option<AssigneeFilter> {
     }
 }
 
-/// The size of each inbox view for the caller.
+/// The size of each inbox view for the caller: from the kept per-status-and-assignee counters when the
+/// caller sees every ticket (a few rows, however many tickets), counted otherwise.
 pub async fn counts(state: &AppState, principal: &Principal) -> ApiResult<InboxCounts> {
+    if principal.ticket_visibility() == TicketVisibility::All {
+        let counters = rollup::counts(&state.db, principal.scope()).await?;
+        let count = |view: InboxView| -> u64 {
+            let sum: i64 = counters
+                .iter()
+                .filter(|(status, assignee, _)| {
+                    (view.statuses().is_empty() || view.statuses().contains(status))
+                        && match view_assignee(view) {
+                            Some(AssigneeFilter::Me) => *assignee == Some(principal.id().0),
+                            Some(AssigneeFilter::Unassigned) => assignee.is_none(),
+                            Some(AssigneeFilter::User(user)) => *assignee == Some(user.0),
+                            None => true,
+                        }
+                })
+                .map(|(_, _, n)| *n)
+                .sum();
+            u64::try_from(sum).unwrap_or(0)
+        };
+        return Ok(InboxCounts {
+            mine: count(InboxView::Mine),
+            unassigned: count(InboxView::Unassigned),
+            open: count(InboxView::Open),
+            pending: count(InboxView::Pending),
+            solved: count(InboxView::Solved),
+        });
+    }
     let count = |view: InboxView| {
         let filter = ListFilter {
             visibility: principal.ticket_visibility(),
@@ -485,6 +514,15 @@ pub async fn merge(
     }
 }
 
+/// "Not a duplicate" (staff): the ticket's possible duplicate is forgotten. Saying it twice is no
+/// error; another workspace's ticket is 404.
+#[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
+pub async fn dismiss_duplicate(state: &AppState, principal: &Principal, id: TicketId) -> ApiResult<()> {
+    principal.require(Permission::EditTicketFields)?;
+    let ticket = visible(&state.db, principal, id.0).await?;
+    duplicates::dismiss(&state.db, principal.scope(), ticket.id).await
+}
+
 /// A merge, as its batch runs it (`batch::Change`): it reads and locks both tickets.
 struct Merging {
     principal: Principal,
@@ -534,6 +572,7 @@ impl batch::Change for Merging {
                 now,
             )?;
             let moved = repo::move_messages(txn, scope, source.id, target.id).await?;
+            duplicates::merged(txn, scope, source.id, target.id).await?;
             crate::attachments::repo::move_ticket(txn, scope, source.id, target.id).await?;
             let (body, internal) = if self.notify {
                 (
@@ -702,17 +741,20 @@ impl batch::Change for Patching {
     }
 }
 
-/// Writes the change's outbound effects after taking the workspace's lock (its event numbers).
+/// Writes the change's outbound effects after taking the workspace's lock (its event numbers), then
+/// moves the kept counters.
 async fn finish(
     conn: &impl ConnectionTrait,
     state: &AppState,
     scope: &WorkspaceScope,
     outbound: Outbound,
+    deltas: Deltas,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     realtime::log::notify_on_commit(conn, scope).await?;
     let numbers = workspaces_repo::allocate(conn, scope, 0, outbound.event_count()).await?;
-    effects::write(conn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await
+    effects::write(conn, state, scope, &numbers.workspace, outbound, numbers.event_seq, now).await?;
+    rollup::apply(conn, scope, deltas).await
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %principal.scope().id(), ticket = %id))]
@@ -895,7 +937,7 @@ pub async fn breach(
 ) -> ApiResult<Transition> {
     let change = Change::Breach { kind, assign_to };
     let transition = state::apply(&record.state, &change, &policies(conn, scope).await?, now)?;
-    repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
+    let deltas = repo::save(conn, scope, record.id, &record.state, &transition.state).await?;
     let supervisors = if assign_to.is_none() {
         users_repo::with_roles(conn, scope, &[Role::Supervisor, Role::Owner])
             .await?
@@ -912,7 +954,7 @@ pub async fn breach(
     let mut people = users_repo::by_ids(conn, scope, record.people()).await?;
     let ticket = view_with(record, &mut people)?;
     let outbound = effects::breached(scope, &transition, &ticket, supervisors, now)?;
-    finish(conn, state, scope, outbound, now).await?;
+    finish(conn, state, scope, outbound, deltas, now).await?;
     Ok(transition)
 }
 
@@ -954,14 +996,14 @@ pub async fn categorised(
         .zip(&before)
         .map(|(record, before)| (record.id, before, &record.state))
         .collect();
-    repo::save_many(conn, scope, &saves).await?;
+    let deltas = repo::save_many(conn, scope, &saves).await?;
     let people_ids: Vec<Uuid> = changed.iter().flat_map(TicketRecord::people).collect();
     let mut people = users_repo::by_ids(conn, scope, people_ids).await?;
     let tickets = changed
         .into_iter()
         .map(|record| view_with(record, &mut people))
         .collect::<ApiResult<Vec<_>>>()?;
-    finish(conn, state, scope, effects::categorised(&tickets), now).await?;
+    finish(conn, state, scope, effects::categorised(&tickets), deltas, now).await?;
     Ok(tickets)
 }
 
@@ -996,13 +1038,18 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
     let ticket = visible(&state.db, principal, id).await?;
     let staff = principal.role().can(Permission::ViewAllTickets);
     let messages = repo::messages(&state.db, principal.scope(), ticket.id, staff).await?;
-    let (breaches, rating) = if staff {
+    let (breaches, rating, possible_duplicate) = if staff {
         (
             sla_repo::breaches(&state.db, principal.scope(), ticket.id).await?,
             crate::csat::service::of_ticket(&state.db, principal.scope(), ticket.id).await?,
+            // A closed ticket cannot be merged any more: nothing to suggest.
+            match ticket.state.status {
+                TicketStatus::Closed => None,
+                _ => duplicates::hint(&state.db, principal.scope(), ticket.id).await?,
+            },
         )
     } else {
-        (Vec::new(), None)
+        (Vec::new(), None, None)
     };
     let people_ids = messages
         .iter()
@@ -1038,6 +1085,7 @@ async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<
         messages,
         breaches,
         rating,
+        possible_duplicate,
     })
 }
 

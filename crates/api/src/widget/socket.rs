@@ -54,15 +54,19 @@ pub async fn connect(
                 .admit_address(peer.ip())
                 .ok_or(ApiError::RateLimited {
                     retry_after_seconds: RETRY_AFTER_SECONDS,
+                    kind: "sockets_per_address",
                 })?,
         ),
         None => None,
     };
     let body = frames::guarded(&request, body, MAX_FRAME).await?;
     let (response, session, stream) = actix_ws::handle(&request, body)?;
+    // Made before the task, so it is uncounted however the task ends, even if it never runs.
+    let connected = state.metrics.socket_connected(crate::metrics::SocketKind::Widget);
     let state = state.into_inner();
     rt::spawn(async move {
         let _address_slot = address_slot;
+        let _connected = connected;
         let stream = stream.max_frame_size(MAX_FRAME);
         let hub = state.realtime.clone();
         let outcome = tokio::select! {

@@ -118,6 +118,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             max_bytes: 10 * 1024 * 1024,
             uploads_per_hour: 100,
         },
+        metrics_token: None,
     };
     adjust(&mut settings);
     let application = Application::build(settings.clone()).await.expect("the app starts");

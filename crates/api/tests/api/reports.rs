@@ -38,6 +38,15 @@ async fn set_history(
         .exec(&app.state.db)
         .await
         .unwrap();
+    // Written around the kept counters: count them again, as an operator would.
+    let row = tickets::Entity::find_by_id(ticket.id.0)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    ferrodesk::reports::rollup::rebuild_workspace(&app.state.db, row.workspace_id, Utc::now(), false)
+        .await
+        .unwrap();
 }
 
 async fn overview(app: &TestApp, who: &Session, query: &str) -> Overview {

@@ -64,6 +64,12 @@ impl Tickets {
         self.0.post(&format!("/api/v1/tickets/{id}/merge"), &request).await
     }
 
+    /// `DELETE /api/v1/tickets/{id}/possible-duplicate` (staff): "Not a duplicate", the ticket's
+    /// `possible_duplicate` is forgotten.
+    pub async fn dismiss_duplicate(self, id: TicketId) -> Result<(), ApiError> {
+        self.0.delete(&format!("/api/v1/tickets/{id}/possible-duplicate")).await
+    }
+
     /// `POST /api/v1/tickets/{id}/messages`: a public reply, or an internal note (staff).
     pub async fn reply(self, id: TicketId, message: NewMessage) -> Result<Message, ApiError> {
         self.0.post(&format!("/api/v1/tickets/{id}/messages"), &message).await

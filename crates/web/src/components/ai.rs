@@ -202,8 +202,9 @@ pub fn DraftOrigin(
             let grounded = (!grounded.is_empty()).then(|| format!(", using {}", grounded.join(", ")));
             view! { "Drafted by " <strong>{model}</strong> {grounded} }.into_any()
         }
-        ReplyOrigin::Template => {
-            "A template: nothing similar has been solved yet, so the answer is yours to write.".into_any()
+        ReplyOrigin::NoSimilar => {
+            "No similar solved ticket yet, so no draft: this answer is yours to write. Once solved, it helps draft the next one."
+                .into_any()
         }
     };
     let also = (suggestion.origin == ReplyOrigin::Retrieval && sources.len() > 1).then(|| {

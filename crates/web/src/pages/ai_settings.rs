@@ -206,6 +206,11 @@ fn method_text(method: ClassifierMethod) -> (&'static str, &'static str) {
             "Trained on your tickets",
             "Enough categories set by your team to train a classifier on them (logistic regression).",
         ),
+        ClassifierMethod::Prior => (
+            "Ready from day one",
+            "No categories set by your team yet: the built-in ones come from what public support requests taught \
+             the model, your own from their descriptions. Each category your team sets teaches it your tickets.",
+        ),
     }
 }
 

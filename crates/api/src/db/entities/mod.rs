@@ -22,6 +22,7 @@ pub mod sign_in_links;
 pub mod sla_breaches;
 pub mod sla_policies;
 pub mod stripe_events;
+pub mod ticket_duplicates;
 pub mod ticket_embeddings;
 pub mod tickets;
 pub mod users;

@@ -6,7 +6,7 @@
 //! sent message shows at once, marked sending, then confirmed or failed with a retry.
 
 use ferrodesk_shared::ErrorCode;
-use ferrodesk_shared::ai::SuggestedReply;
+use ferrodesk_shared::ai::{ReplyOrigin, SuggestedReply};
 use ferrodesk_shared::macros::{Macro, RenderedMacro};
 use ferrodesk_shared::tickets::{Message, NewMessage, TicketPatch, TicketStatus};
 use ferrodesk_shared::users::UserSummary;
@@ -70,6 +70,8 @@ pub(super) fn Composer(
         }
         suggesting.dispatch_with(api.ai().suggest_reply(ticket_id), move |result| {
             match result {
+                // Nothing to draft from: say so, and leave what the agent wrote alone.
+                Ok(reply) if reply.origin == ReplyOrigin::NoSimilar => suggestion.set(Some(reply)),
                 Ok(reply) => {
                     let before = draft.get_untracked();
                     internal.set(false);
@@ -289,7 +291,7 @@ pub(super) fn Composer(
                     {move || if suggesting.pending() { "Drafting…" } else { "Suggest reply" }}
                 </button>
             </div>
-            <textarea class="textarea" node_ref=composer data-testid="composer" class:drafted=move || suggestion.with(Option::is_some)
+            <textarea class="textarea" node_ref=composer data-testid="composer" class:drafted=move || suggestion.with(|s| s.as_ref().is_some_and(|s| s.origin != ReplyOrigin::NoSimilar))
                 aria-label=move || if internal.get() { "Internal note, only your team sees it" } else { "Reply to the customer" }
                 placeholder=move || if internal.get() { "Only your team sees notes." } else { "Write your reply… (Ctrl+Enter to send, with Shift to go on to the next ticket)" }
                 prop:value=move || draft.get()

@@ -2,9 +2,9 @@
 //! other recent tickets, and the team's note about them (never shown to the customer). It also
 //! holds "Merge into…", whose choices are those same recent tickets.
 
-use ferrodesk_shared::UserId;
 use ferrodesk_shared::tickets::{Ticket, TicketStatus};
 use ferrodesk_shared::users::{PersonNote, PersonProfile, RequesterCounts};
+use ferrodesk_shared::{TicketId, UserId};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -28,11 +28,16 @@ fn counts_line(counts: &RequesterCounts) -> String {
 
 /// The address of another ticket, keeping the inbox's view and filters.
 pub(super) fn ticket_href(search: &str, ticket: &Ticket) -> String {
+    ticket_id_href(search, ticket.id)
+}
+
+/// The address of the ticket `id`, keeping the inbox's view and filters.
+pub(super) fn ticket_id_href(search: &str, id: TicketId) -> String {
     let search = search.trim_start_matches('?');
     if search.is_empty() {
-        format!("/inbox/{}", ticket.id)
+        format!("/inbox/{id}")
     } else {
-        format!("/inbox/{}?{search}", ticket.id)
+        format!("/inbox/{id}?{search}")
     }
 }
 

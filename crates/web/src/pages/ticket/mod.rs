@@ -1,11 +1,12 @@
 //! The open ticket: header, the live notice, and the state the three parts share. The parts are
-//! `thread` (messages and SLA lines), `composer` (the reply box with its reply/note switch,
+//! `duplicate` (the "possible duplicate of #N" banner above the thread), `thread` (messages and SLA lines), `composer` (the reply box with its reply/note switch,
 //! "Suggest reply", the `macro_picker` and "send and set status") and `properties` (the column of
 //! controls, a drawer on smaller screens, with the `customer` panel and its `merge` dialog). Keys:
 //! `a` assigns the ticket to me, `s` then `o` / `p` / `s` sets the status, `p` opens the properties.
 
 mod composer;
 mod customer;
+mod duplicate;
 mod macro_picker;
 mod merge;
 mod properties;
@@ -23,6 +24,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use self::composer::Composer;
+use self::duplicate::DuplicateBanner;
 use self::properties::{NARROW, Properties};
 use self::thread::{Delivery, Thread, ThreadItem};
 use crate::api::{ApiError, use_api};
@@ -87,6 +89,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
     );
     let ticket_id = detail.ticket.id;
     let breaches = RwSignal::new(detail.breaches.clone());
+    let duplicate = RwSignal::new(detail.possible_duplicate.clone());
 
     // A missed target changes the ticket (assignee, priority) and adds a line to the timeline.
     let reload_breaches = move || {
@@ -97,12 +100,23 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
         });
     };
 
+    // A possible duplicate is found when the ticket is categorised, whose `ticket.updated` carries
+    // the AI's guess but not the detail: read it then.
+    let reload_duplicate = move || {
+        spawn_local(async move {
+            if let Ok(fresh) = api.tickets().get(ticket_id).await {
+                duplicate.set(fresh.possible_duplicate);
+            }
+        });
+    };
+
     // Live: someone else's reply or change appears here and is said in place, so nobody is
     // surprised by a thread that moved under them.
     let notice = RwSignal::new(None::<String>);
     // Changes of ours still on their way: their own live echo is not "someone else".
     let in_flight = RwSignal::new(0u32);
     let me = session.user().map(|user| user.id);
+    let staff = session.role().is_some_and(|role| role.is_staff());
     use_live().subscribe(move |event| {
         let (changed, message) = match event {
             ServerEvent::MessageCreated {
@@ -113,10 +127,19 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
             ServerEvent::TicketUpdated { ticket: changed, .. } => (changed, None),
             _ => return,
         };
+        // The ticket it may repeat was solved, closed or merged away: nothing left to merge into.
+        if duplicate.with_untracked(|found| found.as_ref().is_some_and(|found| found.ticket_id == changed.id))
+            && !changed.status.is_active()
+        {
+            duplicate.set(None);
+        }
         if changed.id != ticket_id {
             return;
         }
         let before = ticket.get_untracked();
+        if before.ai_category.is_none() && changed.ai_category.is_some() && staff {
+            reload_duplicate();
+        }
         if (before.sla.breached, before.sla.escalated) != (changed.sla.breached, changed.sla.escalated) {
             reload_breaches();
         }
@@ -253,7 +276,6 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
 
     // a: assign the ticket to me; s: status; p: properties (when not typing somewhere, and no
     // dialog is open).
-    let staff = session.role().is_some_and(|role| role.is_staff());
     let keys = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
         let key = event.key();
         if key == "Shift" {
@@ -379,6 +401,7 @@ fn TicketView(detail: TicketDetail) -> impl IntoView {
                     <button class="button ghost small" on:click=move |_| notice.set(None)>"Dismiss"</button>
                 </div>
             })}
+            <DuplicateBanner ticket=ticket duplicate=duplicate />
             <Thread ticket_id=ticket_id thread=thread breaches=breaches />
             <Composer ticket_id=ticket_id thread=thread save=save reload_ticket=Callback::new(move |()| reload_ticket()) />
         </div>
