@@ -88,6 +88,10 @@ test('search runs as you type, says how many it found, and clears with ×, Esc o
   if (shown < 30) expect(counted).toBe(shown);
   else expect(counted).toBeGreaterThanOrEqual(shown);
   await page.screenshot({ path: screenshotPath('inbox-search') });
+  // A search is listed best match first, and the sort says so; "Last updated" is still a choice.
+  const sort = page.getByRole('combobox', { name: 'Sort' });
+  await expect(sort.locator('option:checked')).toHaveText('Best match');
+  await expect(sort.locator('option[value="updated"]')).toHaveText('Last updated');
 
   // The × in the box clears it, and the whole list is back.
   await page.getByRole('button', { name: 'Clear search' }).click();
@@ -96,6 +100,8 @@ test('search runs as you type, says how many it found, and clears with ×, Esc o
   await expect(summary).toHaveCount(0);
   await expect.poll(() => rows.count()).toBe(unsearched);
   await expect(search).toBeFocused();
+  await expect(sort.locator('option:checked')).toHaveText('Last updated');
+  await expect(sort.locator('option[value="updated"]')).toHaveCount(0);
 
   // Nothing found: its own words and a way out, not the empty inbox's.
   const nothing = `zqxj${RUN}`;

@@ -30,6 +30,7 @@ mod m20261209_000001_unsent_uploads;
 mod m20261210_000001_ticket_duplicates;
 mod m20261211_000001_backlog_age;
 mod m20261212_000001_report_rollups;
+mod m20261213_000001_ticket_search;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_ticket_duplicates::Migration),
             Box::new(m20261211_000001_backlog_age::Migration),
             Box::new(m20261212_000001_report_rollups::Migration),
+            Box::new(m20261213_000001_ticket_search::Migration),
         ]
     }
 }

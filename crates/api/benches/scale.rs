@@ -42,6 +42,8 @@ const TOKEN_AGE: Duration = Duration::from_secs(600);
 /// The page whose cursor the "later page" rows use.
 const LATER_PAGE: usize = 6;
 const PAGE: usize = 50;
+/// Issue 17: a search's 99th percentile at 1M tickets, hit or no hit.
+const SEARCH_TARGET_MS: f64 = 50.0;
 
 fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -70,8 +72,10 @@ async fn run() -> Result<()> {
     let database = BenchDatabase::create().await?;
     let outcome = async {
         println!("seeding {tickets} tickets into {} ...", database.describe());
+        // Each ticket's opening message too: the search reads subjects and threads.
         let options = ScaleOptions {
             tickets,
+            messages: true,
             ..ScaleOptions::default()
         };
         let step = (tickets / 10).max(1);
@@ -477,14 +481,27 @@ async fn measure(server: &Server, seeded: &ScaleReport, runs: usize) -> Result<V
             Shape::Counts,
         ),
         (
-            "search q=invoice".into(),
+            // A word in about one ticket in eight: ranks every match, then a page.
+            "search q=invoice (hit, ranked)".into(),
             Who::Supervisor,
             format!("{list}?q=invoice&limit={PAGE}"),
             Shape::Page,
         ),
         (
-            // No ticket matches: the search reads every subject (and thread) of the workspace.
-            "search q=nomatch (no hit: a full scan)".into(),
+            "search q=charges twice (two words)".into(),
+            Who::Supervisor,
+            format!("{list}?q=charges%20twice&limit={PAGE}"),
+            Shape::Page,
+        ),
+        (
+            // The last word as typed so far: every indexed word starting with it.
+            "search q=refu (prefix)".into(),
+            Who::Supervisor,
+            format!("{list}?q=refu&limit={PAGE}"),
+            Shape::Page,
+        ),
+        (
+            "search q=nomatch (no hit)".into(),
             Who::Supervisor,
             format!("{list}?q=nomatch&limit={PAGE}"),
             Shape::Page,
@@ -653,6 +670,19 @@ fn print_report(database: &BenchDatabase, seeded: &ScaleReport, size: &str, runs
     println!("{HEADER}");
     for row in rows {
         println!("{}", format_row(row));
+    }
+    println!("{rule}");
+    // The issue's target for search at 1M tickets, hit or no hit, on both databases. With a few
+    // runs, the highest stands in for the 99th percentile.
+    for row in rows.iter().filter(|row| row.label.starts_with("search")) {
+        let (_, _, max) = stats(&row.timings);
+        println!(
+            "target      {:<40} max {:>8.1} ms over {} runs; target p99 < {SEARCH_TARGET_MS} ms: {}",
+            row.label,
+            max,
+            row.timings.len(),
+            if max < SEARCH_TARGET_MS { "met" } else { "missed" }
+        );
     }
     println!("{rule}");
     let warnings: Vec<String> = std::fs::read_to_string(database.dir.join("server.log"))

@@ -46,6 +46,9 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub billing: BillingSettings,
     pub attachments: AttachmentSettings,
+    /// `FERRODESK_SEARCH_RANKED_MATCHES`, default 1000: a search by relevance ranks this many of its
+    /// newest matches (`tickets::repo::ranked`); sorted by a date, a search reads every match.
+    pub search_ranked_matches: u64,
     /// `FERRODESK_METRICS_TOKEN` (16 characters or more): `/metrics` answers a scrape that sends it as
     /// `Authorization: Bearer <token>`. Unset, `/metrics` answers 404.
     pub metrics_token: Option<Secret>,
@@ -421,6 +424,7 @@ impl Settings {
             public_url,
             web_dir: PathBuf::from(lookup("FERRODESK_WEB_DIR").unwrap_or_else(|| "crates/web/dist".to_owned())),
             body_limit_bytes: parse_or(&lookup, "FERRODESK_BODY_LIMIT_BYTES", 256 * 1024)?,
+            search_ranked_matches: parse_or(&lookup, "FERRODESK_SEARCH_RANKED_MATCHES", 1000_u64)?.max(1),
             mail: MailSettings {
                 smtp_url: lookup("SMTP_URL").map(Secret::new),
                 from_address: lookup("SMTP_FROM").unwrap_or_else(|| "noreply@ferrodesk.localhost".to_owned()),

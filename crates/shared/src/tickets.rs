@@ -395,9 +395,13 @@ pub struct TicketListQuery {
     pub priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// Words to find in the subject or any message the caller may see.
+    /// Words to find across the subject and the messages the caller may see (internal notes for
+    /// staff only): every word, the last one also as the start of a word ("refu" finds "refund").
+    /// Only letters and digits count; anything else separates words. At most 16 words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Missing: the most recently updated first, or, with `q`, the most relevant first among the
+    /// newest 1,000 matches (the server's setting); with a sort, a search lists every match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<TicketSort>,
     /// 1 to 100, 25 when missing.

@@ -104,11 +104,28 @@ impl AssigneeFilter {
     }
 }
 
-/// The position after the last ticket of a page: its sort timestamp and id. Opaque to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The position after the last ticket of a page: its sort timestamp and id, and in a search by
+/// relevance its rank (`at` is then unused). Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     pub at: DateTime<Utc>,
     pub id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rank_bits")]
+    pub rank: Option<f64>,
+}
+
+/// The rank as its bits: serde_json does not parse every float back to the same bits, and the next
+/// page compares the rank for equality (one bit off repeats or skips a row).
+mod rank_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(rank: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+        rank.map(f64::to_bits).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+        Ok(Option::<u64>::deserialize(deserializer)?.map(f64::from_bits))
+    }
 }
 
 impl Cursor {
@@ -133,12 +150,69 @@ pub fn parse_limit(raw: Option<u32>) -> Result<u64, String> {
     }
 }
 
-pub fn parse_search(raw: &str) -> Result<Option<String>, String> {
+/// What a search looks for: words, lower-cased, each a run of letters and digits. Everything else
+/// the user typed (quotes, `*`, `:`, `-`, `NEAR`'s meaning, SQL) is a separator, so the full-text
+/// query built from it can only ever name words: no input becomes query syntax. A search of only
+/// punctuation has no words and finds nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    words: Vec<String>,
+}
+
+/// More words than this add nothing a person would type, only work.
+pub const MAX_SEARCH_WORDS: usize = 16;
+
+impl Search {
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// An FTS5 query: every word, the last also as a prefix (typing "refu" finds "refund").
+    /// `columns` limits each word to those columns (`{subject public}`).
+    pub fn fts5(&self, columns: Option<&str>) -> String {
+        let words = self.terms(
+            |word, last| format!("\"{word}\"{}", if last { "*" } else { "" }),
+            " AND ",
+        );
+        match columns {
+            Some(columns) => format!("{{{columns}}} : ({words})"),
+            None => words,
+        }
+    }
+
+    /// A PostgreSQL `to_tsquery` text, the same words and prefix.
+    pub fn tsquery(&self) -> String {
+        self.terms(|word, last| format!("'{word}'{}", if last { ":*" } else { "" }), " & ")
+    }
+
+    fn terms(&self, term: impl Fn(&str, bool) -> String, and: &str) -> String {
+        let last = self.words.len().saturating_sub(1);
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(index, word)| term(word, index == last))
+            .collect::<Vec<_>>()
+            .join(and)
+    }
+}
+
+pub fn parse_search(raw: &str) -> Result<Option<Search>, String> {
     let query = raw.trim();
     if query.chars().count() > 200 {
         return Err("the search must be at most 200 characters".to_owned());
     }
-    Ok((!query.is_empty()).then(|| query.to_lowercase()))
+    if query.is_empty() {
+        return Ok(None);
+    }
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if words.len() > MAX_SEARCH_WORDS {
+        return Err(format!("the search must have at most {MAX_SEARCH_WORDS} words"));
+    }
+    Ok(Some(Search { words }))
 }
 
 /// An `Idempotency-Key` header: 1 to 255 visible ASCII characters.
@@ -183,8 +257,24 @@ mod tests {
         let cursor = Cursor {
             at: Utc::now(),
             id: Uuid::now_v7(),
+            rank: None,
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
+        // A rank comes back bit for bit: the next page compares it for equality.
+        for rank in [
+            0.060_792_710_632_085_8,
+            2.046_511_627_906_98e-6,
+            1e-6 + f64::EPSILON,
+            -3.25,
+            0.0,
+        ] {
+            let ranked = Cursor {
+                rank: Some(rank),
+                ..cursor
+            };
+            let back = Cursor::decode(&ranked.encode()).unwrap();
+            assert_eq!(back.rank.map(f64::to_bits), Some(rank.to_bits()));
+        }
         assert!(Cursor::decode("not-a-cursor").is_err());
     }
 
@@ -193,6 +283,30 @@ mod tests {
         assert_eq!(AssigneeFilter::parse("me"), Ok(AssigneeFilter::Me));
         assert_eq!(AssigneeFilter::parse("none"), Ok(AssigneeFilter::Unassigned));
         assert!(AssigneeFilter::parse("bob").is_err());
+    }
+
+    #[test]
+    fn searches_are_words_only() {
+        let search = |raw: &str| parse_search(raw).unwrap().unwrap();
+        let refund = search("  Refund: ORDER-12 \"now\"* ");
+        assert_eq!(refund.words(), ["refund", "order", "12", "now"]);
+        assert_eq!(refund.fts5(None), r#""refund" AND "order" AND "12" AND "now"*"#);
+        assert_eq!(
+            refund.fts5(Some("subject public")),
+            r#"{subject public} : ("refund" AND "order" AND "12" AND "now"*)"#
+        );
+        assert_eq!(refund.tsquery(), "'refund' & 'order' & '12' & 'now':*");
+        let hostile = search(r#"a" OR b* NEAR(c) -d & e | !f ' ; DROP TABLE tickets; --"#);
+        assert!(
+            hostile
+                .words()
+                .iter()
+                .all(|word| word.chars().all(char::is_alphanumeric))
+        );
+        assert!(search("%_*:()").words().is_empty());
+        assert_eq!(parse_search("   "), Ok(None));
+        assert!(parse_search(&"x".repeat(201)).is_err());
+        assert!(parse_search(&"w ".repeat(MAX_SEARCH_WORDS + 1)).is_err());
     }
 
     #[test]

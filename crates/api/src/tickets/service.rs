@@ -297,13 +297,32 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
         }),
         priority: query.priority,
         category,
+        // A search lists the best matches first, unless the caller asked for an order.
+        by_relevance: search.is_some() && query.sort.is_none(),
+        ranked_matches: state.settings.search_ranked_matches,
         search,
         sort: query.sort.unwrap_or_default(),
         after,
         // One more than asked tells whether another page exists.
         limit: limit + 1,
     };
-    let mut rows = repo::list(&state.db, principal.scope(), &filter).await?;
+    if filter
+        .after
+        .is_some_and(|after| after.rank.is_some() != filter.by_relevance)
+    {
+        return Err(ApiError::invalid(
+            "cursor",
+            "belongs to another order; start from the first page",
+        ));
+    }
+    let (mut rows, ranks): (Vec<TicketRecord>, Vec<f64>) = if filter.by_relevance {
+        repo::ranked(&state.db, principal.scope(), &filter)
+            .await?
+            .into_iter()
+            .unzip()
+    } else {
+        (repo::list(&state.db, principal.scope(), &filter).await?, Vec::new())
+    };
     // A search's first page says how many match; when it is the only page, its rows are the count.
     let total = match (&filter.search, filter.after) {
         (Some(_), None) if rows.len() as u64 > limit => {
@@ -321,7 +340,12 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
                 ferrodesk_shared::tickets::TicketSort::Created => created_at,
                 ferrodesk_shared::tickets::TicketSort::Due => state.clock.next_due_at.unwrap_or(created_at),
             };
-            Cursor { at, id: last.id }.encode()
+            Cursor {
+                at,
+                id: last.id,
+                rank: ranks.get(rows.len() - 1).copied(),
+            }
+            .encode()
         })
     } else {
         None
@@ -387,6 +411,8 @@ pub async fn counts(state: &AppState, principal: &Principal) -> ApiResult<InboxC
             priority: None,
             category: None,
             search: None,
+            by_relevance: false,
+            ranked_matches: 0,
             sort: Default::default(),
             after: None,
             limit: 0,

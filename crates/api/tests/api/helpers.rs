@@ -70,6 +70,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         },
         web_dir: database.dir.join("web"),
         body_limit_bytes: 64 * 1024,
+        search_ranked_matches: 1000,
         log: LogSettings {
             filter: "warn".to_owned(),
             format: LogFormat::Text,

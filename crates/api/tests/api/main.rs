@@ -34,6 +34,7 @@ mod rate_limits;
 mod reports;
 mod roles;
 mod rollups;
+mod search;
 mod sla;
 mod stored;
 mod tenancy;

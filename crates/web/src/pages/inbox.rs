@@ -58,6 +58,7 @@ fn filters_from(query: &leptos_router::params::ParamsMap) -> TicketListQuery {
         priority: query.get("priority").and_then(|priority| priority.parse().ok()),
         q: query.get("q").filter(|q| !q.trim().is_empty()),
         sort: query.get("sort").and_then(|sort| match sort.as_str() {
+            "updated" => Some(TicketSort::Updated),
             "created" => Some(TicketSort::Created),
             "due" => Some(TicketSort::Due),
             _ => None,
@@ -361,6 +362,8 @@ fn InboxFrame() -> impl IntoView {
     let set_status = set_param.clone();
     let set_priority = set_param.clone();
     let set_sort = set_param;
+    // A search without a sort is by relevance; then "Last updated" is a choice of its own.
+    let searching = move || filters.with(|filters| filters.q.is_some());
     let selecting = Memo::new(move |_| selection.any());
 
     view! {
@@ -392,7 +395,8 @@ fn InboxFrame() -> impl IntoView {
                         </select>
                         <select class="select" aria-label="Sort" prop:value=sort_param
                             on:change=move |event| set_sort("sort", event_target_value(&event))>
-                            <option value="">"Last updated"</option>
+                            <option value="">{move || if searching() { "Best match" } else { "Last updated" }}</option>
+                            {move || searching().then(|| view! { <option value="updated">"Last updated"</option> })}
                             <option value="created">"Newest first"</option>
                             <option value="due">"Due soonest"</option>
                         </select>
