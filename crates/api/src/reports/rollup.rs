@@ -709,6 +709,14 @@ pub async fn range(
     let mut direct = vec![(start, end)];
     if first_day < last_day {
         direct = vec![(start, first_day), (last_day, end)];
+        // The kept rows of the whole days, summed by the database.
+        let whole_days = |sql: String| {
+            conn.query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                bounds(first_day, last_day),
+            ))
+        };
         // SUM of bigint is numeric on PostgreSQL: cast back.
         let sums: Vec<String> = DAY_COLUMNS
             .iter()
@@ -721,14 +729,7 @@ pub async fn range(
             p(2),
             p(3)
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                bounds(first_day, last_day),
-            ))
-            .await?
-        {
+        for row in whole_days(sql).await? {
             let mut values = [0_i64; 7];
             for (value, column) in values.iter_mut().zip(DAY_COLUMNS) {
                 *value = row.try_get("", column)?;
@@ -762,14 +763,7 @@ pub async fn range(
             p(2),
             p(3)
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                bounds(first_day, last_day),
-            ))
-            .await?
-        {
+        for row in whole_days(sql).await? {
             let counts = Bin {
                 n: row.try_get("", "n")?,
                 ms: row.try_get("", "ms")?,

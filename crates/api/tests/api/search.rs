@@ -31,6 +31,16 @@ fn serde_urlencoded_q(words: &str) -> String {
         .to_owned()
 }
 
+/// The list refuses `path` with 422 `validation_failed`.
+async fn refused(app: &TestApp, who: &Session, path: &str) {
+    expect_error(
+        app.get(path, &who.token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+}
+
 /// A ticket staff open for the first customer (customers' own creations are rate-limited).
 async fn open_for_customer(app: &TestApp, staff: &Session, subject: &str, body: &str) -> TicketId {
     let request = json!({"subject": subject, "body": body, "requester_email": "customer0@mail.example"});
@@ -293,27 +303,14 @@ async fn ranked_pages_never_repeat_or_skip_a_ticket() {
     // A ranked page's cursor belongs to that order.
     let first = app.tickets_as(acme.agent(), "?q=invoice&limit=2").await;
     let cursor = first.next_cursor.unwrap();
-    expect_error(
-        app.get(
-            &format!("/api/v1/tickets?q=invoice&sort=created&cursor={cursor}"),
-            &acme.agent().token,
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
+    refused(
+        &app,
+        acme.agent(),
+        &format!("/api/v1/tickets?q=invoice&sort=created&cursor={cursor}"),
     )
     .await;
     let plain = app.tickets_as(acme.agent(), "?limit=2").await.next_cursor.unwrap();
-    expect_error(
-        app.get(
-            &format!("/api/v1/tickets?q=invoice&cursor={plain}"),
-            &acme.agent().token,
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
-    )
-    .await;
+    refused(&app, acme.agent(), &format!("/api/v1/tickets?q=invoice&cursor={plain}")).await;
 }
 
 #[tokio::test]
@@ -421,14 +418,10 @@ async fn typed_operators_and_punctuation_are_never_syntax() {
     // The tickets are all still there.
     assert_eq!(app.tickets_as(acme.agent(), "").await.items.len(), 2);
     // Too long a search is the caller's mistake, said with a code.
-    expect_error(
-        app.get(
-            &format!("/api/v1/tickets?q={}", "word%20".repeat(17)),
-            &acme.agent().token,
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::ValidationFailed,
+    refused(
+        &app,
+        acme.agent(),
+        &format!("/api/v1/tickets?q={}", "word%20".repeat(17)),
     )
     .await;
 }
