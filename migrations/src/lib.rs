@@ -31,6 +31,7 @@ mod m20261210_000001_ticket_duplicates;
 mod m20261211_000001_backlog_age;
 mod m20261212_000001_report_rollups;
 mod m20261213_000001_ticket_search;
+mod m20261214_000001_report_months;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000001_backlog_age::Migration),
             Box::new(m20261212_000001_report_rollups::Migration),
             Box::new(m20261213_000001_ticket_search::Migration),
+            Box::new(m20261214_000001_report_months::Migration),
         ]
     }
 }

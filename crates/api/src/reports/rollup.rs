@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, Months, TimeZone, Utc};
 use ferrodesk_shared::tickets::TicketStatus;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
@@ -148,6 +148,22 @@ pub fn quarter(at: DateTime<Utc>) -> DateTime<Utc> {
 
 pub fn day(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::days(1)).unwrap_or(at)
+}
+
+/// The start of the UTC calendar month `at` is in.
+pub fn month(at: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(at)
+}
+
+/// The first month start at or after `at`.
+fn month_at_or_after(at: DateTime<Utc>) -> DateTime<Utc> {
+    let start = month(at);
+    if start == at {
+        return at;
+    }
+    start.checked_add_months(Months::new(1)).unwrap_or(at)
 }
 
 /// The durations that fell in one histogram bin: how many, and their sum, so a bin holding one
@@ -322,15 +338,7 @@ fn upserts(scope: &WorkspaceScope, deltas: &Deltas) -> Vec<Upsert> {
             table: "report_days",
             keys: &["workspace_id", "day", "agent_id"],
             values: &DAY_COLUMNS,
-            rows: deltas
-                .days
-                .iter()
-                .map(|((at, agent), counts)| {
-                    let mut row = vec![workspace.clone(), (*at).into(), (*agent).into()];
-                    row.extend(counts.values().map(Value::from));
-                    row
-                })
-                .collect(),
+            rows: day_rows(&workspace, &deltas.days),
         });
     }
     if !deltas.bins.is_empty() {
@@ -338,24 +346,67 @@ fn upserts(scope: &WorkspaceScope, deltas: &Deltas) -> Vec<Upsert> {
             table: "report_bins",
             keys: &["workspace_id", "metric", "day", "agent_id", "bin"],
             values: &["n", "ms"],
-            rows: deltas
-                .bins
-                .iter()
-                .map(|((metric, at, agent, bin), counts)| {
-                    vec![
-                        workspace.clone(),
-                        (*metric as i16).into(),
-                        (*at).into(),
-                        (*agent).into(),
-                        (*bin).into(),
-                        counts.n.into(),
-                        counts.ms.into(),
-                    ]
-                })
-                .collect(),
+            rows: bin_rows(&workspace, &deltas.bins),
+        });
+    }
+    // The same moves summed per UTC month (migration m20261214), so a year reads twelve months of
+    // rows and the days at its ends instead of 365 days.
+    let mut months: BTreeMap<(DateTime<Utc>, Uuid), DayCounts> = BTreeMap::new();
+    for ((at, agent), counts) in &deltas.days {
+        months.entry((month(*at), *agent)).or_default().add(counts, 1);
+    }
+    months.retain(|_, counts| !counts.is_zero());
+    if !months.is_empty() {
+        upserts.push(Upsert {
+            table: "report_months",
+            keys: &["workspace_id", "month", "agent_id"],
+            values: &DAY_COLUMNS,
+            rows: day_rows(&workspace, &months),
+        });
+    }
+    let mut month_bins: BTreeMap<(Metric, DateTime<Utc>, Uuid, i16), Bin> = BTreeMap::new();
+    for ((metric, at, agent, bin), counts) in &deltas.bins {
+        month_bins
+            .entry((*metric, month(*at), *agent, *bin))
+            .or_default()
+            .add(*counts, 1);
+    }
+    month_bins.retain(|_, counts| *counts != Bin::default());
+    if !month_bins.is_empty() {
+        upserts.push(Upsert {
+            table: "report_month_bins",
+            keys: &["workspace_id", "metric", "month", "agent_id", "bin"],
+            values: &["n", "ms"],
+            rows: bin_rows(&workspace, &month_bins),
         });
     }
     upserts
+}
+
+fn day_rows(workspace: &Value, days: &BTreeMap<(DateTime<Utc>, Uuid), DayCounts>) -> Vec<Vec<Value>> {
+    days.iter()
+        .map(|((at, agent), counts)| {
+            let mut row = vec![workspace.clone(), (*at).into(), (*agent).into()];
+            row.extend(counts.values().map(Value::from));
+            row
+        })
+        .collect()
+}
+
+fn bin_rows(workspace: &Value, bins: &BTreeMap<(Metric, DateTime<Utc>, Uuid, i16), Bin>) -> Vec<Vec<Value>> {
+    bins.iter()
+        .map(|((metric, at, agent, bin), counts)| {
+            vec![
+                workspace.clone(),
+                (*metric as i16).into(),
+                (*at).into(),
+                (*agent).into(),
+                (*bin).into(),
+                counts.n.into(),
+                counts.ms.into(),
+            ]
+        })
+        .collect()
 }
 
 /// Rows per statement, well under both databases' limits on bound values.
@@ -502,7 +553,14 @@ pub async fn facts(
 /// must hold the workspace's lock first: `lock_workspace`). How many tickets it read.
 pub async fn rebuild(conn: &impl ConnectionTrait, scope: &WorkspaceScope, now: DateTime<Utc>) -> ApiResult<u64> {
     let backend = conn.get_database_backend();
-    for table in ["ticket_counts", "report_quarters", "report_days", "report_bins"] {
+    for table in [
+        "ticket_counts",
+        "report_quarters",
+        "report_days",
+        "report_bins",
+        "report_months",
+        "report_month_bins",
+    ] {
         conn.execute_raw(Statement::from_sql_and_values(
             backend,
             format!("DELETE FROM {table} WHERE workspace_id = {}", placeholder(backend, 1)),
@@ -709,78 +767,19 @@ pub async fn range(
     let mut direct = vec![(start, end)];
     if first_day < last_day {
         direct = vec![(start, first_day), (last_day, end)];
-        // The kept rows of the whole days, summed by the database.
-        let whole_days = |sql: String| {
-            conn.query_all_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                bounds(first_day, last_day),
-            ))
+        // Whole months from the monthly rows, the days around them from the daily ones.
+        let (first_month, last_month) = (month_at_or_after(first_day), month(last_day));
+        let spans = if first_month < last_month {
+            vec![
+                (Level::Days, first_day, first_month),
+                (Level::Months, first_month, last_month),
+                (Level::Days, last_month, last_day),
+            ]
+        } else {
+            vec![(Level::Days, first_day, last_day)]
         };
-        // SUM of bigint is numeric on PostgreSQL: cast back.
-        let sums: Vec<String> = DAY_COLUMNS
-            .iter()
-            .map(|column| format!("CAST(SUM({column}) AS BIGINT) AS {column}"))
-            .collect();
-        let sql = format!(
-            "SELECT agent_id, {} FROM report_days WHERE workspace_id = {} AND day >= {} AND day < {} GROUP BY agent_id",
-            sums.join(", "),
-            p(1),
-            p(2),
-            p(3)
-        );
-        for row in whole_days(sql).await? {
-            let mut values = [0_i64; 7];
-            for (value, column) in values.iter_mut().zip(DAY_COLUMNS) {
-                *value = row.try_get("", column)?;
-            }
-            let [
-                created,
-                breached,
-                solved,
-                first_responses,
-                first_response_ms,
-                resolutions,
-                resolution_ms,
-            ] = values;
-            range.agents.entry(row.try_get("", "agent_id")?).or_default().add(
-                &DayCounts {
-                    created,
-                    breached,
-                    solved,
-                    first_responses,
-                    first_response_ms,
-                    resolutions,
-                    resolution_ms,
-                },
-                1,
-            );
-        }
-        let sql = format!(
-            "SELECT metric, agent_id, bin, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(ms) AS BIGINT) AS ms FROM report_bins WHERE workspace_id = {} AND metric IN (1, 2) \
-             AND day >= {} AND day < {} GROUP BY metric, agent_id, bin",
-            p(1),
-            p(2),
-            p(3)
-        );
-        for row in whole_days(sql).await? {
-            let counts = Bin {
-                n: row.try_get("", "n")?,
-                ms: row.try_get("", "ms")?,
-            };
-            let bin: i16 = row.try_get("", "bin")?;
-            if row.try_get::<i16>("", "metric")? == Metric::FirstResponse as i16 {
-                let agent: Uuid = row.try_get("", "agent_id")?;
-                range
-                    .first_response_bins
-                    .entry(agent)
-                    .or_default()
-                    .entry(bin)
-                    .or_default()
-                    .add(counts, 1);
-            } else {
-                range.resolution_bins.entry(bin).or_default().add(counts, 1);
-            }
+        for (level, from, to) in spans.into_iter().filter(|(_, from, to)| from < to) {
+            kept(conn, scope, level, from, to, &mut range).await?;
         }
     }
     for (from, to) in direct.into_iter().filter(|(from, to)| from < to) {
@@ -803,6 +802,111 @@ pub async fn range(
         }
     }
     Ok(range)
+}
+
+/// Which kept rows a span of whole UTC days is read from.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    Days,
+    Months,
+}
+
+impl Level {
+    /// (counts table, bins table, their time column).
+    fn tables(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Level::Days => ("report_days", "report_bins", "day"),
+            Level::Months => ("report_months", "report_month_bins", "month"),
+        }
+    }
+}
+
+/// Adds the kept rows of [from, to) (whole days, or whole months for `Level::Months`) to `range`,
+/// summed by the database.
+async fn kept(
+    conn: &impl ConnectionTrait,
+    scope: &WorkspaceScope,
+    level: Level,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    range: &mut Range,
+) -> ApiResult<()> {
+    let backend = conn.get_database_backend();
+    let p = |n| placeholder(backend, n);
+    let (counts_table, bins_table, column) = level.tables();
+    let read = |sql: String| {
+        conn.query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [scope.uuid().into(), from.into(), to.into()],
+        ))
+    };
+    // SUM of bigint is numeric on PostgreSQL: cast back.
+    let sums: Vec<String> = DAY_COLUMNS
+        .iter()
+        .map(|column| format!("CAST(SUM({column}) AS BIGINT) AS {column}"))
+        .collect();
+    let sql = format!(
+        "SELECT agent_id, {} FROM {counts_table} WHERE workspace_id = {} AND {column} >= {} AND {column} < {} GROUP BY agent_id",
+        sums.join(", "),
+        p(1),
+        p(2),
+        p(3)
+    );
+    for row in read(sql).await? {
+        let mut values = [0_i64; 7];
+        for (value, column) in values.iter_mut().zip(DAY_COLUMNS) {
+            *value = row.try_get("", column)?;
+        }
+        let [
+            created,
+            breached,
+            solved,
+            first_responses,
+            first_response_ms,
+            resolutions,
+            resolution_ms,
+        ] = values;
+        range.agents.entry(row.try_get("", "agent_id")?).or_default().add(
+            &DayCounts {
+                created,
+                breached,
+                solved,
+                first_responses,
+                first_response_ms,
+                resolutions,
+                resolution_ms,
+            },
+            1,
+        );
+    }
+    let sql = format!(
+        "SELECT metric, agent_id, bin, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(ms) AS BIGINT) AS ms FROM {bins_table} \
+         WHERE workspace_id = {} AND metric IN (1, 2) AND {column} >= {} AND {column} < {} GROUP BY metric, agent_id, bin",
+        p(1),
+        p(2),
+        p(3)
+    );
+    for row in read(sql).await? {
+        let counts = Bin {
+            n: row.try_get("", "n")?,
+            ms: row.try_get("", "ms")?,
+        };
+        let bin: i16 = row.try_get("", "bin")?;
+        if row.try_get::<i16>("", "metric")? == Metric::FirstResponse as i16 {
+            let agent: Uuid = row.try_get("", "agent_id")?;
+            range
+                .first_response_bins
+                .entry(agent)
+                .or_default()
+                .entry(bin)
+                .or_default()
+                .add(counts, 1);
+        } else {
+            range.resolution_bins.entry(bin).or_default().add(counts, 1);
+        }
+    }
+    Ok(())
 }
 
 /// A median from histogram bins, as `percentile_cont(0.5)` would give on values spread evenly around

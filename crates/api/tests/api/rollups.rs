@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::helpers::{Session, TestApp, TestWorkspace, expect_json, spawn_app};
 
-/// Every row of the four counter tables for a workspace, zero rows left out, as text.
+/// Every row of the six counter tables for a workspace, zero rows left out, as text.
 async fn counter_rows(app: &TestApp, workspace: Uuid) -> Vec<String> {
     let db = &app.state.db;
     let backend = db.get_database_backend();
@@ -37,6 +37,12 @@ async fn counter_rows(app: &TestApp, workspace: Uuid) -> Vec<String> {
             "created, breached, solved, first_responses, first_response_ms, resolutions, resolution_ms",
         ),
         ("report_bins", "metric, day, agent_id, bin", "n, ms"),
+        (
+            "report_months",
+            "month, agent_id",
+            "created, breached, solved, first_responses, first_response_ms, resolutions, resolution_ms",
+        ),
+        ("report_month_bins", "metric, month, agent_id, bin", "n, ms"),
     ] {
         let columns: Vec<&str> = key.split(", ").chain(values.split(", ")).collect();
         let non_zero: Vec<String> = values.split(", ").map(|column| format!("{column} <> 0")).collect();
@@ -171,7 +177,8 @@ struct History {
 
 fn random_history(rng: &mut StdRng, now: DateTime<Utc>, agents: &[Uuid]) -> History {
     // Seconds and milliseconds too: quarter and day edges are crossed at odd moments.
-    let created = now - Duration::milliseconds(rng.random_range(0..40 * 86_400_000));
+    // 100 days: the longer ranges hold whole UTC months (read from the monthly rows).
+    let created = now - Duration::milliseconds(rng.random_range(0..100 * 86_400_000_i64));
     let answered = rng.random_bool(0.7);
     let first_response =
         answered.then(|| (created + Duration::milliseconds(rng.random_range(0..3 * 86_400_000))).min(now));
@@ -252,7 +259,7 @@ async fn the_dashboard_equals_the_tickets_it_counts_in_any_time_zone() {
     let now = Utc::now();
     let mut rng = StdRng::seed_from_u64(20261207);
     let mut histories = Vec::new();
-    for index in 0..60 {
+    for index in 0..90 {
         let ticket = app
             .create_ticket(acme.customer(), &format!("T{index}"), "help")
             .await
@@ -289,9 +296,9 @@ async fn the_dashboard_equals_the_tickets_it_counts_in_any_time_zone() {
     ] {
         let tz: Tz = tz_name.parse().unwrap();
         let local_today = now.with_timezone(&tz).date_naive();
-        for days_back in [0_u64, 1, 6, 29, 45] {
+        for days_back in [0_u64, 1, 6, 29, 45, 95] {
             let from = local_today - chrono::Days::new(days_back);
-            let to = if days_back == 45 {
+            let to = if days_back >= 45 {
                 local_today - chrono::Days::new(3)
             } else {
                 local_today
