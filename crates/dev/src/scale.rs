@@ -304,15 +304,25 @@ pub async fn seed(
         let txn = db::begin_write(db).await?;
         if backend == DbBackend::Postgres {
             txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+            // The search triggers build each document twice (the subject's words as the ticket
+            // is inserted, then the message's added to both columns), and write its GIN entries
+            // twice: off for this transaction only (DDL is transactional: no one else ever sees
+            // them off), the documents written once per batch below.
+            for (table, trigger) in SEARCH_TRIGGERS {
+                txn.execute_unprepared(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
+                    .await?;
+            }
         }
         let end = (next + TRANSACTION_ROWS as u64).min(options.tickets);
         while next < end {
             let rows = ((end - next) as usize).min(BATCH_ROWS);
             let mut values = Vec::with_capacity(rows * TICKET_COLUMNS.len());
             let mut message_values = Vec::new();
+            let mut ids = Vec::with_capacity(rows);
             for index in next..next + rows as u64 {
                 let ticket = generator.ticket(index, workspace.id);
                 seeded.tally(&ticket);
+                ids.push(Value::from(ticket.id));
                 if options.messages {
                     ticket.push_message(&mut message_values);
                 }
@@ -337,6 +347,16 @@ pub async fn seed(
                     .context("inserting messages")?;
                 seeded.messages += rows as u64;
             }
+            if backend == DbBackend::Postgres {
+                let marks: Vec<String> = (1..=ids.len()).map(|n| placeholder(backend, n)).collect();
+                txn.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    SEARCH_DOCUMENTS.replace("{}", &marks.join(", ")),
+                    ids,
+                ))
+                .await
+                .context("writing the search documents")?;
+            }
             next += rows as u64;
         }
         if next == options.tickets {
@@ -356,6 +376,12 @@ pub async fn seed(
                 ],
             ))
             .await?;
+        }
+        if backend == DbBackend::Postgres {
+            for (table, trigger) in SEARCH_TRIGGERS {
+                txn.execute_unprepared(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
+                    .await?;
+            }
         }
         txn.commit().await?;
         progress(next, options.tickets);
@@ -608,6 +634,23 @@ async fn delete_tickets(db: &DatabaseConnection, workspace_id: Uuid) -> anyhow::
     txn.commit().await?;
     Ok(deleted)
 }
+
+/// The PostgreSQL search triggers a seeding transaction turns off (migration
+/// m20261213_000001_ticket_search), writing `SEARCH_DOCUMENTS` itself.
+const SEARCH_TRIGGERS: [(&str, &str); 2] = [
+    ("tickets", "ticket_search_tickets_insert"),
+    ("messages", "ticket_search_messages_insert"),
+];
+
+/// The search documents of a batch of new tickets (`{}`: their ids), as the triggers would leave
+/// them. A seeded ticket's one message is public, so the customers' document and the staff's are
+/// the same words: computed once.
+const SEARCH_DOCUMENTS: &str = "INSERT INTO ticket_search (ticket_id, workspace_id, public, staff) \
+     SELECT id, workspace_id, doc, doc FROM (\
+       SELECT t.id, t.workspace_id, setweight(ticket_search_vector(t.subject), 'A') \
+              || ticket_search_vector(coalesce(string_agg(m.body, ' '), '')) AS doc \
+       FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id \
+       WHERE t.id IN ({}) GROUP BY t.id, t.workspace_id, t.subject) documents";
 
 const TICKET_COLUMNS: &[&str] = &[
     "id",

@@ -458,3 +458,91 @@ async fn relevance_ranks_the_newest_matches_and_a_sort_by_date_lists_them_all() 
     assert_eq!(theirs.items.len(), 3);
     assert!(!ids(&theirs).contains(&oldest));
 }
+
+/// The scale seeder writes its tickets' search documents itself, with the search triggers off for
+/// its own transactions (on PostgreSQL): the documents are the ones the triggers would have made,
+/// one per ticket, and the triggers are on again for the tickets made after it.
+#[tokio::test]
+async fn seeded_tickets_have_the_documents_the_triggers_make() {
+    use ferrodesk_dev::scale::{ScaleOptions, seed};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let options = ScaleOptions {
+        tickets: 300,
+        slug: "seeded".to_owned(),
+        messages: true,
+        ..ScaleOptions::default()
+    };
+    let report = seed(db, &options, chrono::Utc::now(), &mut |_, _| {}).await.unwrap();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        // Recomputed as `ticket_search_refresh` does; counted where both columns are equal.
+        DbBackend::Postgres => {
+            "SELECT count(*) AS n FROM ticket_search s JOIN (\
+               SELECT t.id, setweight(ticket_search_vector(t.subject), 'A') \
+                 || ticket_search_vector(coalesce(string_agg(m.body, ' ') FILTER (WHERE NOT m.internal), '')) AS public, \
+               setweight(ticket_search_vector(t.subject), 'A') \
+                 || ticket_search_vector(coalesce(string_agg(m.body, ' '), '')) AS staff \
+               FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id WHERE t.workspace_id = $1 \
+               GROUP BY t.id, t.subject) r ON r.id = s.ticket_id \
+             WHERE s.public = r.public AND s.staff = r.staff"
+        }
+        _ => {
+            "SELECT count(*) AS n FROM ticket_search_docs d JOIN tickets t ON t.id = d.ticket_id \
+             WHERE t.workspace_id = ?"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [report.workspace_id.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 300);
+
+    // Tickets made afterwards are found: the triggers are on again.
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let id = open_for_customer(&app, acme.agent(), "Zebra printer jammed", "It clicks twice").await;
+    assert_eq!(ids(&search(&app, acme.agent(), "zebra clicks").await), vec![id]);
+}
+
+/// Where the workspace has more tickets than the first window (20 times the ranked matches), the
+/// newest matches are looked for among its newest tickets first (PostgreSQL); the answer is the
+/// same as over every ticket, and a word found only before the windows is still found.
+#[tokio::test]
+async fn the_newest_matches_are_the_same_found_through_a_window() {
+    // Two ranked: windows of 40 and 400 tickets.
+    let app = spawn_app_with(|settings| settings.search_ranked_matches = 2).await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let agent = acme.agent();
+    let oldest = open_for_customer(&app, agent, "Parcel parcel", "My stapler parcel never came.").await;
+    let early = open_for_customer(&app, agent, "Question", "A parcel question").await;
+    for index in 0..40 {
+        open_for_customer(&app, agent, &format!("Printer {index}"), "The printer jams.").await;
+    }
+    let middle = open_for_customer(&app, agent, "Question", "Another parcel question").await;
+    let newest = open_for_customer(&app, agent, "Question", "Where is the parcel?").await;
+
+    let mut ranked = ids(&search(&app, agent, "parcel").await);
+    ranked.sort();
+    let mut expected = vec![middle, newest];
+    expected.sort();
+    assert_eq!(ranked, expected, "the two newest matches, not the best older ones");
+    let by_date = app.tickets_as(agent, "?q=parcel&sort=created&limit=100").await;
+    assert_eq!(ids(&by_date), vec![newest, middle, early, oldest]);
+
+    // Only the oldest ticket has it: no window holds it.
+    assert_eq!(ids(&search(&app, agent, "stapler").await), vec![oldest]);
+    // Three matches, two of them inside the first window.
+    let mut question = ids(&search(&app, agent, "question").await);
+    question.sort();
+    let mut expected = vec![middle, newest];
+    expected.sort();
+    assert_eq!(question, expected);
+    assert!(search(&app, agent, "nothing").await.items.is_empty());
+}
