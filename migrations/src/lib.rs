@@ -32,6 +32,7 @@ mod m20261211_000001_backlog_age;
 mod m20261212_000001_report_rollups;
 mod m20261213_000001_ticket_search;
 mod m20261214_000001_report_months;
+mod m20261214_000002_ticket_search_newest;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000001_report_rollups::Migration),
             Box::new(m20261213_000001_ticket_search::Migration),
             Box::new(m20261214_000001_report_months::Migration),
+            Box::new(m20261214_000002_ticket_search_newest::Migration),
         ]
     }
 }
