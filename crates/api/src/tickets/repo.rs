@@ -439,12 +439,22 @@ pub async fn ranked(
     let backend = conn.get_database_backend();
     let text = TextSearch::new(backend, search, filter.visibility == TicketVisibility::All);
     // Only the newest matches are ranked: the smallest key among them bounds the ranked query.
+    let mut window = None;
     let bound = match backend {
         // A value, not a sub-select: the planner then knows how much of the documents' primary key
         // the bound leaves (for a sub-select it guessed a third, and for a rare word read 930,000
         // keys of a million into a bitmap: 44 ms).
         DbBackend::Postgres => match oldest_ranked(conn, scope, filter, &text).await? {
-            Some(id) => Expr::val(id),
+            Some((id, in_window)) => {
+                // Found among the newest documents: rank those from the bound on, read by key
+                // (the GIN index would list every match of a common word first: 25 ms for
+                // "charges twice" at a million tickets).
+                window = in_window.then(|| Window {
+                    documents: search_window(filter),
+                    from: Some(id),
+                });
+                Expr::val(id)
+            }
             None => return Ok(Vec::new()),
         },
         _ => {
@@ -463,7 +473,7 @@ pub async fn ranked(
             Expr::SubQuery(None, Box::new(oldest_ranked.into()))
         }
     };
-    let mut query = filtered(backend, scope, filter)
+    let mut query = filtered_with(backend, scope, filter, window)
         .select_only()
         .column(tickets::Column::Id)
         .expr_as(text.rank(), "relevance")
@@ -508,30 +518,43 @@ pub async fn ranked(
 }
 
 /// How many of a workspace's newest search documents a PostgreSQL search reads before it asks the
-/// GIN index (`oldest_ranked`, `count_capped`): 50 per ranked match, 21 ms for 50,000 at a million
+/// GIN index (`oldest_ranked`, `count_capped`): 30 per ranked match, 13 ms for 30,000 at a million
 /// tickets.
 fn search_window(filter: &ListFilter) -> u64 {
-    Ord::max(filter.ranked_matches, 1).saturating_mul(50)
+    Ord::max(filter.ranked_matches, 1).saturating_mul(30)
+}
+
+/// A PostgreSQL search among a workspace's newest `documents`, read newest first by key; with
+/// `from`, none older than that ticket's.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    documents: u64,
+    from: Option<Uuid>,
 }
 
 /// PostgreSQL: the key of the oldest of the newest `filter.ranked_matches` matches (`None`: no
-/// match). Looked for first among the workspace's newest documents (50 times as many as are
-/// ranked), read newest first and stopping at the last one wanted: a word in one ticket of fifty or
-/// more is settled there (at a million tickets "invoice" reads 10,000 documents, "charges twice"
+/// match), and whether it was found within `search_window`. Looked for first among the workspace's
+/// newest documents (`search_window`), read newest first and stopping at the last one wanted: a word
+/// in one ticket of thirty or more is settled there (at a million tickets "invoice" reads 10,000 documents, "charges twice"
 /// 20,000: 4-9 ms). Asked of every match at once, the planner multiplied two common words'
 /// frequencies, expected 5,000 matches where there were 50,000 and read them all from the GIN
 /// index and the table (0.2-0.8 s). A rarer word is then looked up in the GIN index, which is quick
-/// for few matches. The answer is the same either way: documents read newest first that hold
+/// for few matches (a word in one ticket of 30 to 200 is the slow middle: too rare for the window,
+/// thousands of matches for the index). The answer is the same either way: documents read newest first that hold
 /// enough matches hold the newest ones.
 async fn oldest_ranked(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     filter: &ListFilter,
     text: &TextSearch,
-) -> ApiResult<Option<Uuid>> {
+) -> ApiResult<Option<(Uuid, bool)>> {
     let backend = conn.get_database_backend();
     let wanted = Ord::max(filter.ranked_matches, 1);
-    let in_window: Option<Uuid> = filtered_with(backend, scope, filter, Some(search_window(filter)))
+    let window = Window {
+        documents: search_window(filter),
+        from: None,
+    };
+    let in_window: Option<Uuid> = filtered_with(backend, scope, filter, Some(window))
         .select_only()
         .expr_as(text.newest_key(), "newest")
         .order_by(text.newest_key(), Order::Desc)
@@ -540,8 +563,8 @@ async fn oldest_ranked(
         .into_tuple()
         .one(conn)
         .await?;
-    if in_window.is_some() {
-        return Ok(in_window);
+    if let Some(id) = in_window {
+        return Ok(Some((id, true)));
     }
     let newest = filtered(backend, scope, filter)
         .select_only()
@@ -557,7 +580,7 @@ async fn oldest_ranked(
         .to_owned();
     let row = conn.query_one_raw(backend.build(&oldest)).await?;
     Ok(match row {
-        Some(row) => Some(row.try_get("", "newest")?),
+        Some(row) => Some((row.try_get("", "newest")?, false)),
         None => None,
     })
 }
@@ -573,8 +596,12 @@ pub async fn count_capped(
     let backend = conn.get_database_backend();
     // PostgreSQL: a common word reaches the cap among the newest documents, which is quicker than
     // the GIN index's whole list of its matches (`oldest_ranked`).
-    let windows: &[Option<u64>] = match (backend, &filter.search) {
-        (DbBackend::Postgres, Some(_)) => &[Some(search_window(filter)), None],
+    let window = Window {
+        documents: search_window(filter),
+        from: None,
+    };
+    let windows: &[Option<Window>] = match (backend, &filter.search) {
+        (DbBackend::Postgres, Some(_)) => &[Some(window), None],
         _ => &[None],
     };
     let mut matches = 0;
@@ -669,12 +696,12 @@ fn filtered(backend: DbBackend, scope: &WorkspaceScope, filter: &ListFilter) -> 
     filtered_with(backend, scope, filter, None)
 }
 
-/// `filtered`, a search among the workspace's `window` newest documents only (PostgreSQL).
+/// `filtered`, a search within a `Window` of the workspace's documents only (PostgreSQL).
 fn filtered_with(
     backend: DbBackend,
     scope: &WorkspaceScope,
     filter: &ListFilter,
-    window: Option<u64>,
+    window: Option<Window>,
 ) -> Select<tickets::Entity> {
     let mut query = tickets::Entity::find().filter(tickets::Column::WorkspaceId.eq(scope.uuid()));
     match filter.visibility {
@@ -709,7 +736,7 @@ fn filtered_with(
             query = query.filter(Expr::cust("1 = 0"));
         } else {
             TextSearch::new(backend, search, filter.visibility == TicketVisibility::All)
-                .apply(&mut query, window.map(|documents| (scope.uuid(), documents)));
+                .apply(&mut query, window.map(|window| (scope.uuid(), window)));
         }
     }
     query
@@ -741,7 +768,7 @@ impl TextSearch {
     /// Joins each ticket's search document (one per ticket: no row twice) and keeps the matches;
     /// with a window (PostgreSQL), only the workspace's that many newest documents, read newest
     /// first by their primary key.
-    fn apply(&self, query: &mut Select<tickets::Entity>, window: Option<(Uuid, u64)>) {
+    fn apply(&self, query: &mut Select<tickets::Entity>, window: Option<(Uuid, Window)>) {
         let statement = QueryTrait::query(query);
         let ticket_id = Expr::col((tickets::Entity, tickets::Column::Id));
         match self.backend {
@@ -749,14 +776,17 @@ impl TextSearch {
                 let on = Expr::col((Alias::new("ticket_search"), Alias::new("ticket_id"))).eq(ticket_id);
                 match window {
                     None => statement.join(JoinType::InnerJoin, Alias::new("ticket_search"), on),
-                    Some((workspace, documents)) => {
-                        let newest = Query::select()
+                    Some((workspace, window)) => {
+                        let mut newest = Query::select()
                             .columns(["ticket_id", "workspace_id", "public", "staff"].map(Alias::new))
                             .from(Alias::new("ticket_search"))
                             .and_where(Expr::col(Alias::new("workspace_id")).eq(workspace))
                             .order_by(Alias::new("ticket_id"), Order::Desc)
-                            .limit(documents)
+                            .limit(window.documents)
                             .to_owned();
+                        if let Some(from) = window.from {
+                            newest.and_where(Expr::col(Alias::new("ticket_id")).gte(from));
+                        }
                         statement.join_subquery(JoinType::InnerJoin, newest, Alias::new("ticket_search"), on)
                     }
                 }

@@ -511,12 +511,12 @@ async fn seeded_tickets_have_the_documents_the_triggers_make() {
     assert_eq!(ids(&search(&app, acme.agent(), "zebra clicks").await), vec![id]);
 }
 
-/// Where the workspace has more tickets than the window (50 documents per ranked match), the
+/// Where the workspace has more tickets than the window (30 documents per ranked match), the
 /// newest matches are looked for among its newest documents first (PostgreSQL); the answer is the
 /// same as over every ticket, and a word found only before the window is still found and counted.
 #[tokio::test]
 async fn the_newest_matches_are_the_same_found_through_a_window() {
-    // Two ranked: a window of 100 documents.
+    // Two ranked: a window of 60 documents.
     let app = spawn_app_with(|settings| settings.search_ranked_matches = 2).await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;
     let agent = acme.agent();
@@ -533,6 +533,16 @@ async fn the_newest_matches_are_the_same_found_through_a_window() {
     let mut expected = vec![middle, newest];
     expected.sort();
     assert_eq!(ranked, expected, "the two newest matches, not the best older ones");
+    // Paged one by one through the window: each of them once, then no cursor.
+    let first = app.tickets_as(agent, "?q=parcel&limit=1").await;
+    let cursor = first.next_cursor.clone().expect("a second page");
+    let second = app
+        .tickets_as(agent, &format!("?q=parcel&limit=1&cursor={cursor}"))
+        .await;
+    let mut paged = [ids(&first), ids(&second)].concat();
+    paged.sort();
+    assert_eq!(paged, expected);
+    assert!(second.next_cursor.is_none());
     let by_date = app.tickets_as(agent, "?q=parcel&sort=created&limit=100").await;
     assert_eq!(ids(&by_date), vec![newest, middle, early, oldest]);
 
