@@ -8,7 +8,13 @@
 //! its receipt on every socket, whether every socket got every event, the HTTP round trip of each
 //! creation and the server's memory per connection. It measures; it asserts nothing about speed.
 //! Other knobs: `--agents K` / `BENCH_AGENTS` (default 10: the sockets are spread over K agents).
-//! `--per-ticket` (or `BENCH_PER_TICKET=1`) adds one line per ticket.
+//! `--per-ticket` (or `BENCH_PER_TICKET=1`) adds one line per ticket. `--instances 2` (or
+//! `BENCH_INSTANCES`, PostgreSQL only) starts two servers on the one database, opens the sockets
+//! on each in turn and creates the tickets through the first: the second hears of them through the
+//! database, as a second instance behind a load balancer would.
+//!
+//! Issue 17's targets are printed beside the figures: at 10,000 sockets, commit-to-receipt p99
+//! under 100 ms and each server's RSS under 500 MB (`--sockets 10000`).
 //!
 //! The memory per connection is the RSS growth from an idle server to one holding the idle sockets.
 //! The RSS before the sockets is large (about 230 MiB) because glibc keeps the 19 MiB argon2 buffers
@@ -74,6 +80,8 @@ struct Options {
     spacing: Duration,
     /// `--per-ticket` or `BENCH_PER_TICKET=1`: also print one line per ticket.
     per_ticket: bool,
+    /// Servers on the one PostgreSQL database.
+    instances: usize,
 }
 
 impl Options {
@@ -105,9 +113,13 @@ impl Options {
             spacing: Duration::from_millis(number("--spacing-ms", "BENCH_SPACING_MS", 100)? as u64),
             per_ticket: args.iter().any(|arg| arg == "--per-ticket")
                 || std::env::var("BENCH_PER_TICKET").is_ok_and(|value| value == "1"),
+            instances: number("--instances", "BENCH_INSTANCES", 1)?,
         };
-        if options.sockets == 0 || options.tickets == 0 || options.agents == 0 {
-            bail!("--sockets, --tickets and --agents must be at least 1");
+        if options.sockets == 0 || options.tickets == 0 || options.agents == 0 || options.instances == 0 {
+            bail!("--sockets, --tickets, --agents and --instances must be at least 1");
+        }
+        if options.instances > 1 && !std::env::var("BENCH_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+            bail!("--instances above 1 share one PostgreSQL database: set BENCH_DATABASE_URL=postgres://...");
         }
         Ok(options)
     }
@@ -169,11 +181,16 @@ async fn run(options: Options) -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let database = bench_database().await?;
     let outcome = async {
-        let mut server = Server::start(&database).await?;
-        let result = measure(&server, &database, &options).await;
-        server.stop().await;
+        let mut servers = Vec::new();
+        for instance in 0..options.instances {
+            servers.push(Server::start(&database, instance).await?);
+        }
+        let result = measure(&servers, &database, &options).await;
+        for server in &mut servers {
+            server.stop().await;
+        }
         let report = result?;
-        report.print(&options, &database, &server);
+        report.print(&options, &database, &servers);
         Ok(())
     }
     .await;
@@ -205,15 +222,13 @@ struct Server {
 }
 
 impl Server {
-    async fn start(database: &ThrowawayDatabase) -> Result<Server> {
-        let spawned = support::spawn_server(
-            &database.dir,
-            Some(&database.url),
-            &[],
-            Duration::from_secs(30),
-            STARTUP_TIMEOUT,
-        )
-        .await?;
+    /// Instance 0 logs to `server.log`, the others to `server-<n>.log`.
+    async fn start(database: &ThrowawayDatabase, instance: usize) -> Result<Server> {
+        let (dir, url, timeout) = (&database.dir, Some(database.url.as_str()), Duration::from_secs(30));
+        let spawned = match instance {
+            0 => support::spawn_server(dir, url, &[], timeout, STARTUP_TIMEOUT).await?,
+            n => support::spawn_server_logging_to(&log_name(n), dir, url, &[], timeout, STARTUP_TIMEOUT).await?,
+        };
         let pid = spawned.child.id().ok_or_else(|| anyhow!("the server exited at once"))?;
         Ok(Server {
             child: spawned.child,
@@ -262,6 +277,13 @@ impl Server {
             bail!("POST {path} answered {status}: {text}");
         }
         serde_json::from_str(&text).with_context(|| format!("POST {path}: cannot parse {text}"))
+    }
+}
+
+fn log_name(instance: usize) -> String {
+    match instance {
+        0 => "server.log".to_owned(),
+        n => format!("server-{n}.log"),
     }
 }
 
@@ -516,9 +538,12 @@ struct Report {
     ended: Vec<(usize, String)>,
     other_events: Vec<(usize, String)>,
     server_warnings: Vec<String>,
+    /// The other instances' memory with the idle sockets and after the tickets.
+    others: Vec<(Memory, Memory)>,
 }
 
-async fn measure(server: &Server, database: &ThrowawayDatabase, options: &Options) -> Result<Report> {
+async fn measure(servers: &[Server], database: &ThrowawayDatabase, options: &Options) -> Result<Report> {
+    let server = &servers[0];
     let fresh = server.memory()?;
     let workspace = set_up_workspace(server, options.agents).await?;
     // One ticket before measuring, so the pools, caches and workers the ticket path uses are warm.
@@ -526,13 +551,14 @@ async fn measure(server: &Server, database: &ThrowawayDatabase, options: &Option
     tokio::time::sleep(SETTLE).await;
     let before = server.memory()?;
 
-    let url = server.ws_url();
+    let urls: Vec<String> = servers.iter().map(Server::ws_url).collect();
     let (stop, stopped) = watch::channel(false);
     let delivered = Arc::new(AtomicUsize::new(0));
     let opening = Instant::now();
     let opened: Vec<(usize, Result<(Stream, Duration)>)> = futures_util::stream::iter(0..options.sockets)
         .map(|index| {
-            let (url, token) = (url.clone(), workspace.agents[index % workspace.agents.len()].clone());
+            let url = urls[index % urls.len()].clone();
+            let token = workspace.agents[index % workspace.agents.len()].clone();
             async move {
                 let started = Instant::now();
                 let result = tokio::time::timeout(HANDSHAKE_TIMEOUT, open_socket(&url, &token))
@@ -571,6 +597,7 @@ async fn measure(server: &Server, database: &ThrowawayDatabase, options: &Option
     listeners.sort_by_key(|(index, _)| *index);
     tokio::time::sleep(SETTLE).await;
     let idle = server.memory()?;
+    let others_idle = servers[1..].iter().map(Server::memory).collect::<Result<Vec<_>>>()?;
     let meter = CpuMeter::start(server)?;
 
     let mut tickets = Vec::new();
@@ -594,6 +621,7 @@ async fn measure(server: &Server, database: &ThrowawayDatabase, options: &Option
     // Late notifications (they follow their ticket.created) get a moment too.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = server.memory()?;
+    let others_after = servers[1..].iter().map(Server::memory).collect::<Result<Vec<_>>>()?;
     let _ = stop.send(true);
 
     let mut logs = Vec::new();
@@ -614,6 +642,7 @@ async fn measure(server: &Server, database: &ThrowawayDatabase, options: &Option
             drain,
             cpu,
             logs,
+            others: others_idle.into_iter().zip(others_after).collect(),
         },
     ))
 }
@@ -629,6 +658,7 @@ struct AnalysisInput {
     drain: Option<Duration>,
     cpu: CpuUse,
     logs: Vec<(usize, SocketLog)>,
+    others: Vec<(Memory, Memory)>,
 }
 
 fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput) -> Report {
@@ -687,11 +717,15 @@ fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput
         other_events.extend(log.other.iter().map(|event| (*index, event.clone())));
     }
     let received: Vec<usize> = (0..input.tickets.len()).filter(|&i| first[i].is_finite()).collect();
-    let server_warnings = std::fs::read_to_string(database.dir.join("server.log"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|line| line.contains("WARN") || line.contains("ERROR") || line.contains("panicked"))
-        .map(str::to_owned)
+    let server_warnings = (0..options.instances)
+        .flat_map(|instance| {
+            std::fs::read_to_string(database.dir.join(log_name(instance)))
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| line.contains("WARN") || line.contains("ERROR") || line.contains("panicked"))
+                .map(|line| format!("[{instance}] {line}"))
+                .collect::<Vec<_>>()
+        })
         .collect();
     Report {
         sockets: options.sockets,
@@ -718,6 +752,7 @@ fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput
         other_events,
         server_warnings,
         tickets: input.tickets,
+        others: input.others,
     }
 }
 
@@ -758,7 +793,7 @@ fn mib(kib: u64) -> String {
 }
 
 impl Report {
-    fn print(&self, options: &Options, database: &ThrowawayDatabase, server: &Server) {
+    fn print(&self, options: &Options, database: &ThrowawayDatabase, servers: &[Server]) {
         let per_connection = (self.idle.rss_kib as f64 - self.before.rss_kib as f64) / self.sockets as f64;
         let round_trips: Vec<f64> = self.tickets.iter().map(|created| millis(created.round_trip)).collect();
         let inconsistent = self.tickets.iter().filter(|created| !created.clock_consistent).count();
@@ -766,10 +801,12 @@ impl Report {
         println!();
         println!("Ferrodesk real-time benchmark");
         println!("{rule}");
+        let pids: Vec<String> = servers.iter().map(|server| server.pid.to_string()).collect();
         println!(
-            "server          {} (pid {})",
+            "server          {} ({} instance(s), pid {}; tickets created through the first, sockets on each in turn)",
             env!("CARGO_BIN_EXE_ferrodesk"),
-            server.pid
+            servers.len(),
+            pids.join(", ")
         );
         println!("database        {}", database.describe());
         println!(
@@ -855,6 +892,36 @@ impl Report {
         println!(
             "                {:.1} KiB per connection ((idle - before) / sockets); threads {} -> {} -> {} -> {}",
             per_connection, self.fresh.threads, self.before.threads, self.idle.threads, self.after.threads
+        );
+        for (number, (idle, after)) in self.others.iter().enumerate() {
+            println!(
+                "instance {}      with its idle sockets {}; after the tickets {}; peak {}",
+                number + 2,
+                mib(idle.rss_kib),
+                mib(after.rss_kib),
+                mib(after.peak_kib)
+            );
+        }
+        // Issue 17's targets, for 10,000 sockets.
+        let p99 = percentiles(&self.latencies, &[99.0]).map_or(f64::NAN, |points| points[0]);
+        let largest = std::iter::once(self.after.peak_kib)
+            .chain(self.others.iter().map(|(_, after)| after.peak_kib))
+            .max()
+            .unwrap_or(0);
+        let met = |ok: bool| if ok { "met" } else { "NOT met" };
+        println!(
+            "targets         at {} sockets: receipt p99 {:.1} ms (target < 100 ms: {}); largest server peak RSS {} \
+             (target < 500 MB: {}){}",
+            self.sockets,
+            p99,
+            met(p99 < 100.0 && self.missing.is_empty()),
+            mib(largest),
+            met(largest * 1024 < 500 * 1_000_000),
+            if self.sockets < 10_000 {
+                "; the targets are for 10,000 sockets"
+            } else {
+                ""
+            }
         );
         if options.per_ticket {
             println!("per ticket      #number  HTTP ms  first ms  p50 ms  last ms  sockets");

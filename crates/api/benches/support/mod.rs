@@ -24,8 +24,20 @@ pub async fn spawn_server(
     request_timeout: Duration,
     startup_timeout: Duration,
 ) -> Result<Spawned> {
+    spawn_server_logging_to("server.log", dir, database_url, env, request_timeout, startup_timeout).await
+}
+
+/// `spawn_server`, its output in `dir/log` (a second instance on the same folder keeps its own).
+pub async fn spawn_server_logging_to(
+    log: &str,
+    dir: &Path,
+    database_url: Option<&str>,
+    env: &[(&str, String)],
+    request_timeout: Duration,
+    startup_timeout: Duration,
+) -> Result<Spawned> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let log = std::fs::File::create(dir.join("server.log"))?;
+    let log = std::fs::File::create(dir.join(log))?;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferrodesk"));
     // Nothing from the caller's environment may point the server elsewhere.
     for (name, _) in std::env::vars() {
