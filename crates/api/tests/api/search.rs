@@ -554,3 +554,32 @@ async fn the_newest_matches_are_the_same_found_through_a_window() {
     assert_eq!(first.total, Some(3));
     assert!(search(&app, agent, "nothing").await.items.is_empty());
 }
+
+/// A search listed by the nearest target walks the tickets with a due time in that order and keeps
+/// the matches (on SQLite; the same answer on PostgreSQL): the matches only, nearest first, a solved
+/// one (no target) left out, paged without repeats.
+#[tokio::test]
+async fn a_search_by_the_nearest_target_lists_the_matches_in_that_order() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let agent = acme.agent();
+    let low = open_for_customer(&app, agent, "Parcel late", "Low priority parcel").await;
+    let other = open_for_customer(&app, agent, "Printer", "Nothing about shipping").await;
+    let urgent = open_for_customer(&app, agent, "Parcel lost", "Urgent parcel").await;
+    let solved = open_for_customer(&app, agent, "Parcel found", "Solved parcel").await;
+    let normal = open_for_customer(&app, agent, "Parcel question", "Normal parcel").await;
+    app.update_ticket(agent, low, &json!({"priority": "low"})).await;
+    app.update_ticket(agent, urgent, &json!({"priority": "urgent"})).await;
+    app.update_ticket(agent, other, &json!({"priority": "urgent"})).await;
+    app.update_ticket(agent, solved, &json!({"status": "solved"})).await;
+
+    let first = app.tickets_as(agent, "?q=parcel&sort=due&limit=2").await;
+    assert_eq!(ids(&first), vec![urgent, normal]);
+    let cursor = first.next_cursor.clone().expect("a second page");
+    let rest = app
+        .tickets_as(agent, &format!("?q=parcel&sort=due&limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(ids(&rest), vec![low]);
+    assert!(rest.next_cursor.is_none());
+    assert_eq!(first.total, Some(3));
+}
