@@ -1,6 +1,7 @@
 //! The event log: events are written in the transaction of the change that causes them, numbered
 //! per workspace, so a client that reconnects can ask for everything after the last id it saw.
 
+use bytestring::ByteString;
 use chrono::{DateTime, Utc};
 use ferrodesk_shared::events::ServerEvent;
 use sea_orm::{
@@ -101,27 +102,28 @@ impl EventDraft {
 pub struct StoredEvent {
     pub seq: i64,
     pub audience: Audience,
-    /// The `ServerEvent` JSON for staff (or the one person of `Audience::User`), sent as is.
-    pub json: String,
+    /// The `ServerEvent` JSON for staff (or the one person of `Audience::User`), sent as is. Shared,
+    /// not copied, by every socket it goes to (10,000 copies of each event at 10,000 sockets).
+    pub json: ByteString,
     /// The requester's projection of a ticket event. Events logged before projections were stored
     /// have none, and are then not sent to the requester at all.
-    pub requester_json: Option<String>,
+    pub requester_json: Option<ByteString>,
 }
 
 impl StoredEvent {
     /// The payload this user receives, if any: authorisation and projection in one place,
     /// decided for each event and each connection at send time.
-    pub fn payload_for(&self, user: Uuid, staff: bool) -> Option<&str> {
+    pub fn payload_for(&self, user: Uuid, staff: bool) -> Option<&ByteString> {
         if !self.audience.admits(user, staff) {
             return None;
         }
         match self.audience {
-            Audience::Ticket { .. } if !staff => self.requester_json.as_deref(),
+            Audience::Ticket { .. } if !staff => self.requester_json.as_ref(),
             Audience::Ticket { .. } | Audience::Staff | Audience::User(_) => Some(&self.json),
         }
     }
 
-    pub fn payload_for_principal(&self, principal: &Principal) -> Option<&str> {
+    pub fn payload_for_principal(&self, principal: &Principal) -> Option<&ByteString> {
         // The one ticket-visibility rule. The log does not know who wrote a ticket (`None`), so a
         // customer who has not proven the address, and may see only what they wrote, hears no
         // ticket events at all: REST still shows them their own requests.
@@ -269,8 +271,8 @@ pub async fn after(
             Some(StoredEvent {
                 seq: row.seq,
                 audience: Audience::from_columns(&row.audience, row.user_id)?,
-                json: row.payload,
-                requester_json: row.requester_payload,
+                json: row.payload.into(),
+                requester_json: row.requester_payload.map(ByteString::from),
             })
         })
         .collect())
@@ -316,15 +318,21 @@ mod tests {
         let event = |requester_json: Option<&str>| StoredEvent {
             seq: 1,
             audience: Audience::Ticket { requester: customer },
-            json: "staff".to_owned(),
-            requester_json: requester_json.map(str::to_owned),
+            json: "staff".into(),
+            requester_json: requester_json.map(ByteString::from),
         };
         let projected = event(Some("requester"));
-        assert_eq!(projected.payload_for(other, true), Some("staff"));
-        assert_eq!(projected.payload_for(customer, false), Some("requester"));
-        assert_eq!(projected.payload_for(other, false), None);
         assert_eq!(
-            event(None).payload_for(customer, false),
+            projected.payload_for(other, true).map(|payload| &**payload),
+            Some("staff")
+        );
+        assert_eq!(
+            projected.payload_for(customer, false).map(|payload| &**payload),
+            Some("requester")
+        );
+        assert_eq!(projected.payload_for(other, false).map(|payload| &**payload), None);
+        assert_eq!(
+            event(None).payload_for(customer, false).map(|payload| &**payload),
             None,
             "an old event without a projection is not sent to the requester"
         );
@@ -332,6 +340,6 @@ mod tests {
             audience: Audience::Staff,
             ..event(None)
         };
-        assert_eq!(note.payload_for(customer, false), None);
+        assert_eq!(note.payload_for(customer, false).map(|payload| &**payload), None);
     }
 }

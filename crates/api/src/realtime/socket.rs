@@ -304,7 +304,7 @@ async fn live(
                 Some(Delivery::Event(event)) => {
                     if event.seq > sent_up_to && let Some(payload) = event.payload_for_principal(principal) {
                         sent_up_to = event.seq;
-                        session.text(payload.to_owned()).await.map_err(|_| close(CloseCode::Normal, "gone"))?;
+                        session.text(payload.clone()).await.map_err(|_| close(CloseCode::Normal, "gone"))?;
                     }
                 }
             },
