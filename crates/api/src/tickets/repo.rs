@@ -633,14 +633,18 @@ pub async fn count_capped(
         documents: search_window(filter),
         from: None,
     };
+    let by_due = filter.sort == TicketSort::Due && !filter.by_relevance;
     let windows: &[Reach] = match (backend, &filter.search) {
         (DbBackend::Postgres, Some(_)) => &[Reach::Newest(window), Reach::All],
+        // The few tickets with a due time walked, as `list` does (the index first read 100,000
+        // matches of "invoice" to find the 340 with a due time: 172 ms).
+        (DbBackend::Sqlite, Some(search)) if by_due && !search.words().is_empty() => &[Reach::Set],
         _ => &[Reach::All],
     };
     let mut matches = 0;
     for window in windows {
         let mut matching = filtered_with(backend, scope, filter, *window);
-        if filter.sort == TicketSort::Due && !filter.by_relevance {
+        if by_due {
             // What `list` lists by the nearest target: the tickets that still have one.
             matching = matching.filter(tickets::Column::NextDueAt.is_not_null());
         }
