@@ -474,21 +474,10 @@ pub async fn ranked(
             }
             None => return Ok(Vec::new()),
         },
-        _ => {
-            let newest = filtered(backend, scope, filter)
-                .select_only()
-                .expr_as(text.newest_key(), "newest")
-                .order_by(text.newest_key(), Order::Desc)
-                .limit(filter.ranked_matches)
-                .into_query();
-            let oldest_ranked = Query::select()
-                .column(Alias::new("newest"))
-                .from_subquery(newest, Alias::new("newest_matches"))
-                .order_by(Alias::new("newest"), Order::Asc)
-                .limit(1)
-                .to_owned();
-            Expr::SubQuery(None, Box::new(oldest_ranked.into()))
-        }
+        _ => Expr::SubQuery(
+            None,
+            Box::new(oldest_of_newest(backend, scope, filter, &text, filter.ranked_matches).into()),
+        ),
     };
     let mut query = filtered_with(backend, scope, filter, window.map_or(Reach::All, Reach::Newest))
         .select_only()
@@ -599,23 +588,34 @@ async fn oldest_ranked(
     if let Some(id) = in_window {
         return Ok(Some((id, true)));
     }
+    let oldest = oldest_of_newest(backend, scope, filter, text, wanted);
+    let row = conn.query_one_raw(backend.build(&oldest)).await?;
+    Ok(match row {
+        Some(row) => Some((row.try_get("", "newest")?, false)),
+        None => None,
+    })
+}
+
+/// The key of the oldest of the newest `wanted` matches, as a query (`newest`), over every match.
+fn oldest_of_newest(
+    backend: DbBackend,
+    scope: &WorkspaceScope,
+    filter: &ListFilter,
+    text: &TextSearch,
+    wanted: u64,
+) -> sea_orm::sea_query::SelectStatement {
     let newest = filtered(backend, scope, filter)
         .select_only()
         .expr_as(text.newest_key(), "newest")
         .order_by(text.newest_key(), Order::Desc)
         .limit(wanted)
         .into_query();
-    let oldest = Query::select()
+    Query::select()
         .column(Alias::new("newest"))
         .from_subquery(newest, Alias::new("newest_matches"))
         .order_by(Alias::new("newest"), Order::Asc)
         .limit(1)
-        .to_owned();
-    let row = conn.query_one_raw(backend.build(&oldest)).await?;
-    Ok(match row {
-        Some(row) => Some((row.try_get("", "newest")?, false)),
-        None => None,
-    })
+        .to_owned()
 }
 
 /// How many tickets the filter finds, counting no further than `cap`: a count over a sub-select
