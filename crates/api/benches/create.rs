@@ -19,7 +19,8 @@
 //! asserts nothing. Every loop is bounded in time and stops by itself; all traffic is on loopback.
 //! Knobs: `CREATE_SECONDS` (measured window, default 10), `CREATE_WARMUP_SECONDS` (default 2),
 //! `CREATE_CLIENTS` (64), `CREATE_WORKSPACES` (8), `CREATE_UPDATE_CLIENTS` (16),
-//! `CREATE_UPDATE_SECONDS` (5), `CREATE_ONLY=postgres|sqlite`.
+//! `CREATE_UPDATE_SECONDS` (5), `CREATE_ONLY=postgres|sqlite`, `CREATE_PRINT_STATEMENTS=1` (print
+//! the text of each statement the counted create sends, in order).
 //!
 //! The clients share the machine's cores with the server and the database: the figures include
 //! their scheduling and any other load (the report prints the load average).
@@ -936,6 +937,8 @@ struct Counters {
     transaction_control: AtomicU64,
     round_trips: AtomicU64,
     pings: AtomicU64,
+    /// While set, each statement's text is printed as it is executed.
+    printing: std::sync::atomic::AtomicBool,
 }
 
 impl Counters {
@@ -984,6 +987,8 @@ async fn count_statements(
         for n in 0..8 {
             tokio::time::sleep(Duration::from_millis(300)).await;
             let before = counters.read();
+            let printing = n == 7 && std::env::var("CREATE_PRINT_STATEMENTS").is_ok_and(|value| value == "1");
+            counters.printing.store(printing, Ordering::SeqCst);
             create(
                 &server.client,
                 &server.address,
@@ -992,6 +997,7 @@ async fn count_statements(
             )
             .await?;
             let answered = counters.read();
+            counters.printing.store(false, Ordering::SeqCst);
             tokio::time::sleep(AFTER_ANSWER).await;
             let after = counters.read();
             last = Some(StatementCount {
@@ -1059,6 +1065,23 @@ async fn proxy(listener: tokio::net::TcpListener, upstream: String, counters: Ar
 struct Frontend {
     started: bool,
     pending: Vec<u8>,
+    /// Prepared statements by name (from Parse), and the one the last Bind named: for printing.
+    prepared: std::collections::HashMap<String, String>,
+    bound: String,
+}
+
+/// The NUL-terminated strings at the start of a message's payload.
+fn c_strings(payload: &[u8], count: usize) -> Vec<String> {
+    payload
+        .split(|byte| *byte == 0)
+        .take(count)
+        .map(|part| String::from_utf8_lossy(part).into_owned())
+        .collect()
+}
+
+fn print_statement(text: &str) {
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    println!("    | {}", text.chars().take(240).collect::<String>());
 }
 
 impl Frontend {
@@ -1088,8 +1111,24 @@ impl Frontend {
                 continue;
             }
             match message[0] {
+                b'P' => {
+                    if let [name, query] = c_strings(&message[5..], 2).as_slice() {
+                        self.prepared.insert(name.clone(), query.clone());
+                        self.bound.clone_from(query);
+                    }
+                }
+                b'B' => {
+                    if let [_portal, name] = c_strings(&message[5..], 2).as_slice() {
+                        if let Some(query) = self.prepared.get(name).filter(|_| !name.is_empty()) {
+                            self.bound.clone_from(query);
+                        }
+                    }
+                }
                 b'Q' => {
                     let text = String::from_utf8_lossy(&message[5..]).trim().to_ascii_uppercase();
+                    if counters.printing.load(Ordering::SeqCst) {
+                        print_statement(&text);
+                    }
                     counters.round_trips.fetch_add(1, Ordering::SeqCst);
                     if text.starts_with("/* SQLX PING */") {
                         counters.pings.fetch_add(1, Ordering::SeqCst);
@@ -1105,6 +1144,9 @@ impl Frontend {
                 }
                 b'E' => {
                     counters.statements.fetch_add(1, Ordering::SeqCst);
+                    if counters.printing.load(Ordering::SeqCst) {
+                        print_statement(&self.bound);
+                    }
                 }
                 b'S' => {
                     counters.round_trips.fetch_add(1, Ordering::SeqCst);
