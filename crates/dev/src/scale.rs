@@ -27,7 +27,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, Statement, Value,
+    QueryFilter, Statement, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -219,8 +219,14 @@ fn describe(url: &str) -> String {
 
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
+    // PostgreSQL: a connection for each writer (`Writing`); SQLite has one writer.
+    let connections = if url.starts_with("postgres") {
+        MAX_WRITERS as u32
+    } else {
+        1
+    };
     options
-        .max_connections(1)
+        .max_connections(connections)
         .min_connections(1)
         .connect_timeout(StdDuration::from_secs(10))
         .acquire_timeout(StdDuration::from_secs(60))
@@ -291,101 +297,51 @@ pub async fn seed(
     }
 
     let inserting = Instant::now();
-    let mut generator = Generator::new(options, now, &people);
-    let mut seeded = Seeded {
-        deleted,
-        ..Seeded::default()
-    };
     let backend = db.get_database_backend();
-    let ticket_sql = insert_sql(backend, "tickets", TICKET_COLUMNS, BATCH_ROWS);
-    let message_sql = insert_sql(backend, "messages", MESSAGE_COLUMNS, BATCH_ROWS);
-    let mut next = 0_u64;
-    while next < options.tickets {
-        let txn = db::begin_write(db).await?;
-        if backend == DbBackend::Postgres {
-            txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
-            // The search triggers build each document twice (the subject's words as the ticket
-            // is inserted, then the message's added to both columns), and write its GIN entries
-            // twice: off for this transaction only (DDL is transactional: no one else ever sees
-            // them off), the documents written once per batch below.
-            for (table, trigger) in SEARCH_TRIGGERS {
-                txn.execute_unprepared(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
-                    .await?;
-            }
-        }
-        let end = (next + TRANSACTION_ROWS as u64).min(options.tickets);
-        while next < end {
-            let rows = ((end - next) as usize).min(BATCH_ROWS);
-            let mut values = Vec::with_capacity(rows * TICKET_COLUMNS.len());
-            let mut message_values = Vec::new();
-            let mut ids = Vec::with_capacity(rows);
-            for index in next..next + rows as u64 {
-                let ticket = generator.ticket(index, workspace.id);
-                seeded.tally(&ticket);
-                ids.push(Value::from(ticket.id));
-                if options.messages {
-                    ticket.push_message(&mut message_values);
-                }
-                ticket.push_values(&mut values);
-            }
-            let sql = if rows == BATCH_ROWS {
-                ticket_sql.clone()
-            } else {
-                insert_sql(backend, "tickets", TICKET_COLUMNS, rows)
-            };
-            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-                .await
-                .context("inserting tickets")?;
-            if options.messages {
-                let sql = if rows == BATCH_ROWS {
-                    message_sql.clone()
-                } else {
-                    insert_sql(backend, "messages", MESSAGE_COLUMNS, rows)
-                };
-                txn.execute_raw(Statement::from_sql_and_values(backend, sql, message_values))
-                    .await
-                    .context("inserting messages")?;
-                seeded.messages += rows as u64;
-            }
-            if backend == DbBackend::Postgres {
-                let marks: Vec<String> = (1..=ids.len()).map(|n| placeholder(backend, n)).collect();
-                txn.execute_raw(Statement::from_sql_and_values(
-                    backend,
-                    SEARCH_DOCUMENTS.replace("{}", &marks.join(", ")),
-                    ids,
-                ))
-                .await
-                .context("writing the search documents")?;
-            }
-            next += rows as u64;
-        }
-        if next == options.tickets {
-            // The last ticket number handed out, as if the service had numbered them.
-            txn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "UPDATE workspaces SET ticket_seq = {}, updated_at = {} WHERE id = {}",
-                    placeholder(backend, 1),
-                    placeholder(backend, 2),
-                    placeholder(backend, 3)
-                ),
-                [
-                    Value::from(options.tickets as i64),
-                    Value::from(now),
-                    Value::from(workspace.id),
-                ],
-            ))
-            .await?;
-        }
-        if backend == DbBackend::Postgres {
-            for (table, trigger) in SEARCH_TRIGGERS {
-                txn.execute_unprepared(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
-                    .await?;
-            }
-        }
-        txn.commit().await?;
-        progress(next, options.tickets);
+    // The rows are made on a thread of their own while the database writes earlier ones.
+    let (batches, producer) = produce(Generator::new(options, now, &people), options, workspace.id);
+    let triggers = Triggers::for_seeding(db).await;
+    // One PostgreSQL backend is one core: with the triggers off by session, writers do not wait
+    // for each other's table locks, and the machine's cores all write. SQLite has one writer.
+    let writers = match triggers {
+        Triggers::OffBySession => std::thread::available_parallelism().map_or(1, |cores| cores.get().min(MAX_WRITERS)),
+        Triggers::OffByTable | Triggers::On => 1,
+    };
+    let writing = Writing {
+        db,
+        options,
+        triggers,
+        batches: tokio::sync::Mutex::new(batches),
+        written: std::sync::atomic::AtomicU64::new(0),
+        progress: std::sync::Mutex::new(progress),
+    };
+    let results = futures_util::future::join_all((0..writers).map(|_| writing.write())).await;
+    results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+    let written = writing.written.load(std::sync::atomic::Ordering::SeqCst);
+    if written != options.tickets {
+        bail!(
+            "the ticket generator stopped after {written} of {} tickets",
+            options.tickets
+        );
     }
+    // The last ticket number handed out, as if the service had numbered them.
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE workspaces SET ticket_seq = {}, updated_at = {} WHERE id = {}",
+            placeholder(backend, 1),
+            placeholder(backend, 2),
+            placeholder(backend, 3)
+        ),
+        [
+            Value::from(options.tickets as i64),
+            Value::from(now),
+            Value::from(workspace.id),
+        ],
+    ))
+    .await?;
+    let mut seeded = producer.await.context("the ticket generator panicked")?;
+    seeded.deleted = deleted;
     seeded.tickets = options.tickets;
     seeded.insert_time = inserting.elapsed();
     // The inbox counts and the dashboard read kept counters; the rows above went around them.
@@ -435,6 +391,207 @@ impl Seeded {
             self.unassigned_open += 1;
         }
     }
+}
+
+/// How the seeder keeps PostgreSQL's search triggers from building each document twice (the
+/// subject's words as the ticket is inserted, then the message's added to both columns, each
+/// time writing the GIN entries): it writes each batch's documents once itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Triggers {
+    /// SQLite: its triggers stay.
+    On,
+    /// `session_replication_role = replica` for each transaction: ordinary triggers do not fire
+    /// for this session, and no one else is affected. Needs a superuser (the tests' and
+    /// benchmarks' servers) and takes no table lock, so several writers can run.
+    OffBySession,
+    /// Without a superuser: `ALTER TABLE ... DISABLE TRIGGER` inside each transaction (DDL is
+    /// transactional: no one else sees them off), which locks the tables: one writer.
+    OffByTable,
+}
+
+impl Triggers {
+    async fn for_seeding(db: &DatabaseConnection) -> Triggers {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Triggers::On;
+        }
+        let allowed = async {
+            let txn = db.begin().await?;
+            txn.execute_unprepared("SET LOCAL session_replication_role = replica")
+                .await?;
+            txn.rollback().await
+        };
+        if allowed.await.is_ok() {
+            Triggers::OffBySession
+        } else {
+            Triggers::OffByTable
+        }
+    }
+
+    async fn turn_off(self, txn: &impl ConnectionTrait) -> anyhow::Result<()> {
+        match self {
+            Triggers::On => {}
+            Triggers::OffBySession => {
+                txn.execute_unprepared("SET LOCAL session_replication_role = replica")
+                    .await?;
+            }
+            Triggers::OffByTable => {
+                for (table, trigger) in SEARCH_TRIGGERS {
+                    txn.execute_unprepared(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn turn_on(self, txn: &impl ConnectionTrait) -> anyhow::Result<()> {
+        if self == Triggers::OffByTable {
+            for (table, trigger) in SEARCH_TRIGGERS {
+                txn.execute_unprepared(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// PostgreSQL writers at most (one per core up to this).
+const MAX_WRITERS: usize = 4;
+
+/// What the writers of one seeding share: the batches to write, in turn, and the count written.
+struct Writing<'a> {
+    db: &'a DatabaseConnection,
+    options: &'a ScaleOptions,
+    triggers: Triggers,
+    batches: tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Batch>>,
+    written: std::sync::atomic::AtomicU64,
+    progress: std::sync::Mutex<&'a mut (dyn FnMut(u64, u64) + Send)>,
+}
+
+impl Writing<'_> {
+    /// Takes batches until there are none, `TRANSACTION_ROWS` tickets per transaction.
+    async fn write(&self) -> anyhow::Result<()> {
+        let backend = self.db.get_database_backend();
+        let ticket_sql = insert_sql(backend, "tickets", TICKET_COLUMNS, BATCH_ROWS);
+        let message_sql = insert_sql(backend, "messages", MESSAGE_COLUMNS, BATCH_ROWS);
+        let mut more = true;
+        while more {
+            let txn = db::begin_write(self.db).await?;
+            if backend == DbBackend::Postgres {
+                txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+            }
+            self.triggers.turn_off(&txn).await?;
+            let mut rows_written = 0;
+            while rows_written < TRANSACTION_ROWS {
+                let batch = self.batches.lock().await.recv().await;
+                let Some(Batch {
+                    rows,
+                    tickets,
+                    messages,
+                    ids,
+                }) = batch
+                else {
+                    more = false;
+                    break;
+                };
+                let sql = if rows == BATCH_ROWS {
+                    ticket_sql.clone()
+                } else {
+                    insert_sql(backend, "tickets", TICKET_COLUMNS, rows)
+                };
+                txn.execute_raw(Statement::from_sql_and_values(backend, sql, tickets))
+                    .await
+                    .context("inserting tickets")?;
+                if self.options.messages {
+                    let sql = if rows == BATCH_ROWS {
+                        message_sql.clone()
+                    } else {
+                        insert_sql(backend, "messages", MESSAGE_COLUMNS, rows)
+                    };
+                    txn.execute_raw(Statement::from_sql_and_values(backend, sql, messages))
+                        .await
+                        .context("inserting messages")?;
+                }
+                if self.triggers != Triggers::On {
+                    let marks: Vec<String> = (1..=ids.len()).map(|n| placeholder(backend, n)).collect();
+                    txn.execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        SEARCH_DOCUMENTS.replace("{}", &marks.join(", ")),
+                        ids,
+                    ))
+                    .await
+                    .context("writing the search documents")?;
+                }
+                rows_written += rows;
+            }
+            self.triggers.turn_on(&txn).await?;
+            txn.commit().await?;
+            let written = self
+                .written
+                .fetch_add(rows_written as u64, std::sync::atomic::Ordering::SeqCst)
+                + rows_written as u64;
+            if let Ok(mut progress) = self.progress.lock() {
+                (*progress)(written, self.options.tickets);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One INSERT's worth of generated rows: the tickets' values, their first messages' values (empty
+/// without messages) and their ids (for the search documents).
+struct Batch {
+    rows: usize,
+    tickets: Vec<Value>,
+    messages: Vec<Value>,
+    ids: Vec<Value>,
+}
+
+/// Batches made ahead of the one being written; each is about a megabyte.
+const BATCHES_AHEAD: usize = 4;
+
+// A batch never straddles a transaction.
+const _: () = assert!(TRANSACTION_ROWS.is_multiple_of(BATCH_ROWS));
+
+/// Makes the tickets, in order, `BATCH_ROWS` at a time on a blocking thread; the handle answers
+/// their tally (counts by status and so on; `Seeded`'s times are the caller's).
+fn produce(
+    mut generator: Generator,
+    options: &ScaleOptions,
+    workspace_id: Uuid,
+) -> (tokio::sync::mpsc::Receiver<Batch>, tokio::task::JoinHandle<Seeded>) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(BATCHES_AHEAD);
+    let (total, messages) = (options.tickets, options.messages);
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut seeded = Seeded::default();
+        let mut next = 0_u64;
+        while next < total {
+            let rows = ((total - next) as usize).min(BATCH_ROWS);
+            let mut batch = Batch {
+                rows,
+                tickets: Vec::with_capacity(rows * TICKET_COLUMNS.len()),
+                messages: Vec::with_capacity(if messages { rows * MESSAGE_COLUMNS.len() } else { 0 }),
+                ids: Vec::with_capacity(rows),
+            };
+            for index in next..next + rows as u64 {
+                let ticket = generator.ticket(index, workspace_id);
+                seeded.tally(&ticket);
+                batch.ids.push(Value::from(ticket.id));
+                if messages {
+                    ticket.push_message(&mut batch.messages);
+                    seeded.messages += 1;
+                }
+                ticket.push_values(&mut batch.tickets);
+            }
+            next += rows as u64;
+            // The writer stopped (it failed): nothing more to make.
+            if sender.blocking_send(batch).is_err() {
+                break;
+            }
+        }
+        seeded
+    });
+    (receiver, producer)
 }
 
 /// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, with placeholders.
