@@ -3,7 +3,6 @@
 //! so model inference never blocks an async worker. With a backlog (the categorisation queue keeps
 //! one batch in flight per thread) every thread runs a forward pass of its own.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ferrodesk_ai::{Classifier, Embedder, EmbedderKind, LoadedEmbedder, Prior};
@@ -11,6 +10,7 @@ use ferrodesk_shared::ai::{self as wire, EngineStatus};
 use tokio::sync::{Notify, mpsc, oneshot};
 use uuid::Uuid;
 
+use super::bounded::Bounded;
 use super::clip;
 use super::crypto::KeyBox;
 use crate::error::{ApiError, ApiResult};
@@ -20,6 +20,12 @@ use crate::error::{ApiError, ApiResult};
 const MAX_TEXT_CHARS: usize = 2_000;
 /// At most this many texts go through the model in one pass.
 pub const MAX_BATCH: usize = 32;
+/// Classifiers kept parsed: one per workspace categorising lately, each a few tens of kilobytes
+/// (a weight vector of the model's dimension per category). Past it, a workspace's classifier is
+/// read from its row again.
+const CACHED_CLASSIFIERS: usize = 1_000;
+/// Description embeddings kept: 1.5 KB each with MiniLM. Past it, a description is embedded again.
+const CACHED_DESCRIPTIONS: usize = 4_096;
 
 type Reply = oneshot::Sender<Result<Vec<Vec<f32>>, ferrodesk_ai::AiError>>;
 
@@ -49,9 +55,9 @@ pub struct AiEngine {
     /// Wakes the categorisation worker (`categorise::spawn_worker`).
     wake: Arc<Notify>,
     /// Embeddings of category descriptions, by text: they change only when an owner edits them.
-    descriptions: Arc<Mutex<HashMap<String, Vec<f32>>>>,
+    descriptions: Arc<Mutex<Bounded<String, Vec<f32>>>>,
     /// Per workspace: the classifier in use, so a new ticket does not parse it from JSON again.
-    classifiers: Arc<Mutex<HashMap<Uuid, CachedClassifier>>>,
+    classifiers: Arc<Mutex<Bounded<Uuid, CachedClassifier>>>,
     /// Workspaces with a retraining scheduled and not yet started.
     pub(crate) retraining: Arc<Mutex<std::collections::HashSet<Uuid>>>,
     keys: KeyBox,
@@ -82,8 +88,8 @@ impl AiEngine {
             prior,
             threads,
             wake: Arc::new(Notify::new()),
-            descriptions: Arc::default(),
-            classifiers: Arc::default(),
+            descriptions: Arc::new(Mutex::new(Bounded::new(CACHED_DESCRIPTIONS))),
+            classifiers: Arc::new(Mutex::new(Bounded::new(CACHED_CLASSIFIERS))),
             retraining: Arc::default(),
             keys,
             http,
@@ -190,32 +196,34 @@ impl AiEngine {
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the embedder returned nothing")))
     }
 
-    /// Embeddings of category descriptions, computed once per text.
+    /// Embeddings of category descriptions, computed once per text (while it stays cached).
     pub async fn describe(&self, descriptions: &[String]) -> ApiResult<Vec<Vec<f32>>> {
-        let missing: Vec<String> = {
-            let known = lock(&self.descriptions);
-            descriptions
-                .iter()
-                .filter(|text| !known.contains_key(*text))
-                .cloned()
-                .collect()
-        };
-        if !missing.is_empty() {
-            let vectors = self.embed_many(missing.clone()).await?;
+        let mut found: Vec<Option<Vec<f32>>> = {
             let mut known = lock(&self.descriptions);
-            for (text, vector) in missing.into_iter().zip(vectors) {
-                known.insert(text, vector);
+            descriptions.iter().map(|text| known.get(text).cloned()).collect()
+        };
+        let missing: Vec<String> = descriptions
+            .iter()
+            .zip(&found)
+            .filter(|(_, vector)| vector.is_none())
+            .map(|(text, _)| text.clone())
+            .collect();
+        if !missing.is_empty() {
+            let mut vectors = self.embed_many(missing.clone()).await?.into_iter();
+            let mut known = lock(&self.descriptions);
+            for (text, slot) in descriptions.iter().zip(&mut found) {
+                if slot.is_none() {
+                    let vector = vectors
+                        .next()
+                        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a description was not embedded")))?;
+                    known.insert(text.clone(), vector.clone());
+                    *slot = Some(vector);
+                }
             }
         }
-        let known = lock(&self.descriptions);
-        descriptions
-            .iter()
-            .map(|text| {
-                known
-                    .get(text)
-                    .cloned()
-                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a description was not embedded")))
-            })
+        found
+            .into_iter()
+            .map(|vector| vector.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a description was not embedded"))))
             .collect()
     }
 

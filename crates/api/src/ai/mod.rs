@@ -3,6 +3,7 @@
 //! owner's settings. The models themselves live in `ferrodesk_ai`; this module owns storage,
 //! isolation between workspaces, plan gating and scheduling.
 
+mod bounded;
 pub mod categorise;
 pub mod crypto;
 pub mod duplicates;
