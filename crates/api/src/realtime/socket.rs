@@ -324,7 +324,13 @@ async fn live(
                         session.pong(&bytes).await.map_err(|_| close(CloseCode::Normal, "gone"))?;
                     }
                     Some(Err(error)) => return Err(broken(&error)),
-                    Some(Ok(Message::Close(_))) | None => return Ok(()),
+                    // The closing handshake: the client's close is answered with its own code,
+                    // so it can hang up cleanly (without the answer, a client that waits for it
+                    // times out and drops the connection, which reads here as a protocol error).
+                    Some(Ok(Message::Close(reason))) => {
+                        return Err(reason.unwrap_or_else(|| close(CloseCode::Normal, "bye")));
+                    }
+                    None => return Ok(()),
                     Some(Ok(_)) => {}
                 }
             }

@@ -202,7 +202,11 @@ async fn serve(
                     Some(Ok(Message::Ping(bytes))) => {
                         session.pong(&bytes).await.map_err(|_| close(CloseCode::Normal, "gone"))?;
                     }
-                    Some(Ok(Message::Close(_))) | None => return Ok(()),
+                    // The closing handshake, answered with the visitor's own code (as the agents' socket does).
+                    Some(Ok(Message::Close(reason))) => {
+                        return Err(reason.unwrap_or_else(|| close(CloseCode::Normal, "bye")));
+                    }
+                    None => return Ok(()),
                     Some(Err(_)) => return Err(close(CloseCode::Protocol, "protocol error")),
                     Some(Ok(_)) => {}
                 }

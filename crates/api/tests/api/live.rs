@@ -117,6 +117,39 @@ async fn an_agent_sees_a_new_ticket_arrive_with_its_notification() {
 }
 
 #[tokio::test]
+async fn a_client_that_closes_gets_the_close_answered() {
+    let app = spawn_app().await;
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let mut agent = Socket::connect(&app, acme.agent()).await;
+    agent
+        .stream
+        .send(Frame::Close(Some(
+            tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal,
+                reason: "done".into(),
+            },
+        )))
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match agent.stream.next().await {
+                Some(Ok(Frame::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected the server's close, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the server answers a close");
+    assert_eq!(
+        answer.map(|frame| frame.code),
+        Some(tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal),
+        "the client's own code, echoed"
+    );
+}
+
+#[tokio::test]
 async fn customers_only_hear_their_own_tickets_public_events() {
     let app = spawn_app().await;
     let acme = TestWorkspace::create(&app, "acme", 1).await;

@@ -892,6 +892,41 @@ impl VisitorSocket {
 }
 
 #[tokio::test]
+async fn a_visitor_that_closes_gets_the_close_answered() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Frame;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let app = spawn_app().await;
+    workspace_with_widget(&app, "acme").await;
+    let mine = Widget::of(&app, "acme")
+        .write_in("Vera", "vera@example.com", "Where is my parcel?")
+        .await;
+    let mut socket = VisitorSocket::open(&app, "acme", &mine.session.unwrap().token).await;
+    let bye = CloseFrame {
+        code: CloseCode::Away,
+        reason: "tab closed".into(),
+    };
+    socket.stream.send(Frame::Close(Some(bye))).await.unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        loop {
+            match socket.stream.next().await {
+                Some(Ok(Frame::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected the server's close, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the server answers a close");
+    assert_eq!(
+        answer.map(|frame| frame.code),
+        Some(CloseCode::Away),
+        "the visitor's own code, echoed"
+    );
+}
+
+#[tokio::test]
 async fn a_visitor_hears_the_teams_replies_live_and_nothing_else() {
     let app = spawn_app().await;
     let owner = workspace_with_widget(&app, "acme").await;
