@@ -20,7 +20,8 @@
 //! Knobs: `CREATE_SECONDS` (measured window, default 10), `CREATE_WARMUP_SECONDS` (default 2),
 //! `CREATE_CLIENTS` (64), `CREATE_WORKSPACES` (8), `CREATE_UPDATE_CLIENTS` (16),
 //! `CREATE_UPDATE_SECONDS` (5), `CREATE_ONLY=postgres|sqlite`, `CREATE_PRINT_STATEMENTS=1` (print
-//! the text of each statement the counted create sends, in order).
+//! the text of each statement the counted create sends, in order), `CREATE_TIMELINE=1` (each
+//! phase's slow requests by the quarter second they started in).
 //!
 //! The clients share the machine's cores with the server and the database: the figures include
 //! their scheduling and any other load (the report prints the load average).
@@ -470,6 +471,53 @@ fn print_load(label: &str, load: &Load, target: Option<&str>) {
     if let Some(error) = &load.first_error {
         println!("      first error: {error}");
     }
+    if std::env::var("CREATE_TIMELINE").is_ok_and(|value| value == "1") {
+        print_timeline(load);
+    }
+}
+
+/// A slot of the measured window, for the timeline.
+const SLOT: Duration = Duration::from_millis(250);
+/// What the timeline counts as slow: the p99 target.
+const SLOW: Duration = Duration::from_millis(50);
+
+/// Slow requests by the slot they started in: a tail made of stalls (everything in flight slow at
+/// once, a few slots) looks different from one made of queueing (a few in every slot).
+fn print_timeline(load: &Load) {
+    let slots = (load.window.as_millis() / SLOT.as_millis()).max(1) as usize;
+    let mut slow = vec![0_u32; slots];
+    let mut worst = vec![Duration::ZERO; slots];
+    for (start, latency) in load.samples.iter().filter(|(start, _)| *start >= load.warmup) {
+        let slot = ((start.saturating_sub(load.warmup)).as_millis() / SLOT.as_millis()) as usize;
+        if slot < slots {
+            worst[slot] = worst[slot].max(*latency);
+            if *latency > SLOW {
+                slow[slot] += 1;
+            }
+        }
+    }
+    let total: u32 = slow.iter().sum();
+    let mut sorted = slow.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let in_worst: u32 = sorted.iter().take(slots.div_ceil(10)).sum();
+    println!(
+        "      slow (> {} ms) by {} ms slot: {total} in all, {:.0}% of them in the worst tenth of the slots",
+        SLOW.as_millis(),
+        SLOT.as_millis(),
+        100.0 * f64::from(in_worst) / f64::from(total.max(1))
+    );
+    println!(
+        "      count: {}",
+        slow.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+    );
+    println!(
+        "      max ms: {}",
+        worst
+            .iter()
+            .map(|max| max.as_millis().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
 }
 
 /// One request of a load phase: client `client`'s `n`th. `Ok` is a success; an `Err` is counted.
@@ -1118,10 +1166,10 @@ impl Frontend {
                     }
                 }
                 b'B' => {
-                    if let [_portal, name] = c_strings(&message[5..], 2).as_slice() {
-                        if let Some(query) = self.prepared.get(name).filter(|_| !name.is_empty()) {
-                            self.bound.clone_from(query);
-                        }
+                    if let [_portal, name] = c_strings(&message[5..], 2).as_slice()
+                        && let Some(query) = self.prepared.get(name).filter(|_| !name.is_empty())
+                    {
+                        self.bound.clone_from(query);
                     }
                 }
                 b'Q' => {
