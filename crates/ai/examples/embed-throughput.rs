@@ -3,7 +3,9 @@
 //! Each configuration embeds the same synthetic tickets (subject and body, 15 to 90 words) in batches
 //! taken from a shared queue by `threads` threads, as the app's engine does with a backlog. candle's
 //! matrix products also use rayon's pool (`RAYON_NUM_THREADS`, default: the physical cores).
-//! A report, not a test.
+//! `EMBED_LONG=1` makes every body 30 to 40 sentences, past the model's 256 tokens (long emails):
+//! the case where a pass's attention matrices are largest. Each line ends with the process's peak
+//! RSS so far. A report, not a test.
 
 // A report for a person: printing to stdout is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -49,6 +51,7 @@ const SENTENCES: [&str; 14] = [
 
 /// Deterministic pseudo-random tickets: the same texts for every configuration.
 fn tickets(count: usize) -> Vec<String> {
+    let long = std::env::var("EMBED_LONG").is_ok_and(|value| value == "1");
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
         seed ^= seed << 13;
@@ -59,7 +62,11 @@ fn tickets(count: usize) -> Vec<String> {
     (0..count)
         .map(|_| {
             let subject = SUBJECTS[(next() % SUBJECTS.len() as u64) as usize];
-            let sentences = 1 + (next() % 7) as usize;
+            let sentences = if long {
+                30 + (next() % 11) as usize
+            } else {
+                1 + (next() % 7) as usize
+            };
             let body: Vec<&str> = (0..sentences)
                 .map(|_| SENTENCES[(next() % SENTENCES.len() as u64) as usize])
                 .collect();
@@ -85,6 +92,18 @@ fn cpu_seconds() -> f64 {
             .unwrap_or(0.0)
     };
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The process's peak resident set (`VmHWM`), as printed by the kernel ("123456 kB").
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:").map(|value| value.trim().to_owned()))
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Texts per wall-clock second, and CPU seconds per text.
@@ -137,6 +156,7 @@ fn main() {
         std::process::exit(1);
     }
     let embedder = loaded.embedder;
+    println!("model loaded: peak RSS {}", peak_rss());
     let texts = Arc::new(tickets(count));
     // Warm up: the first passes allocate and page the weights in.
     let _ = run(&embedder, &Arc::new(tickets(64)), 1, 32);
@@ -147,10 +167,11 @@ fn main() {
             let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
             println!(
                 "texts={count} threads={threads} batch={batch} rayon={rayon}: {rate:.0} texts/s wall, {:.2} CPU ms a text \
-                 ({:.0} texts/s per free core); load {}",
+                 ({:.0} texts/s per free core); load {}; peak RSS {}",
                 cpu * 1000.0,
                 1.0 / cpu.max(1e-9),
-                load.split_whitespace().next().unwrap_or("?")
+                load.split_whitespace().next().unwrap_or("?"),
+                peak_rss()
             );
         }
     }
