@@ -826,14 +826,22 @@ async fn socket_visit(url: &str, token: &str, hold: Duration) -> Result<(u64, bo
             Ok(None) => bail!("the stream ended"),
         }
     }
-    // The closing handshake: our close, then read until the server's close ends the stream.
-    // Dropping the connection at once is a broken stream to the server (it logs an error for each).
+    // The closing handshake: our close, then the server's. The TCP connection is then the
+    // server's to end, which actix does after its client-disconnect timeout (a second) unless the
+    // client hangs up first: dropped here once the close is answered. Dropping before would be a
+    // broken stream to the server (it logs an error for each).
     let answered = tokio::time::timeout(CLOSE_WAIT, async {
-        stream.close(None).await.ok();
-        while let Some(Ok(_)) = stream.next().await {}
+        stream.send(Frame::Close(None)).await.ok();
+        loop {
+            match stream.next().await {
+                Some(Ok(Frame::Close(_))) => return true,
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return false,
+            }
+        }
     })
     .await
-    .is_ok();
+    .unwrap_or(false);
     Ok((frames, answered))
 }
 

@@ -147,6 +147,11 @@ async fn a_client_that_closes_gets_the_close_answered() {
         Some(tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal),
         "the client's own code, echoed"
     );
+    let ended = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(_)) = agent.stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the server ends the connection after the handshake");
 }
 
 #[tokio::test]
