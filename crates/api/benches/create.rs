@@ -88,33 +88,17 @@ struct Options {
     sqlite: bool,
 }
 
-fn number(name: &str, default: u64) -> Result<u64> {
-    match std::env::var(name).ok().filter(|value| !value.is_empty()) {
-        None => Ok(default),
-        Some(value) => value
-            .trim()
-            .parse()
-            .map_err(|_| anyhow!("{name} must be a whole number, not `{value}`")),
-    }
-}
-
 impl Options {
     fn from_env() -> Result<Options> {
         let only = std::env::var("CREATE_ONLY").unwrap_or_default();
-        let model_dir = std::env::var("FERRODESK_MODEL_DIR")
-            .ok()
-            .filter(|dir| !dir.is_empty())
-            .map_or_else(
-                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2"),
-                PathBuf::from,
-            );
+        let model_dir = support::model_dir();
         let options = Options {
-            window: Duration::from_secs(number("CREATE_SECONDS", 10)?.clamp(1, 300)),
-            warmup: Duration::from_secs(number("CREATE_WARMUP_SECONDS", 2)?.min(60)),
-            clients: number("CREATE_CLIENTS", 64)?.clamp(1, 1024) as usize,
-            workspaces: number("CREATE_WORKSPACES", 8)?.clamp(1, 64) as usize,
-            update_clients: number("CREATE_UPDATE_CLIENTS", 16)?.clamp(1, 1024) as usize,
-            update_window: Duration::from_secs(number("CREATE_UPDATE_SECONDS", 5)?.clamp(1, 300)),
+            window: Duration::from_secs(support::number("CREATE_SECONDS", 10)?.clamp(1, 300)),
+            warmup: Duration::from_secs(support::number("CREATE_WARMUP_SECONDS", 2)?.min(60)),
+            clients: support::number("CREATE_CLIENTS", 64)?.clamp(1, 1024) as usize,
+            workspaces: support::number("CREATE_WORKSPACES", 8)?.clamp(1, 64) as usize,
+            update_clients: support::number("CREATE_UPDATE_CLIENTS", 16)?.clamp(1, 1024) as usize,
+            update_window: Duration::from_secs(support::number("CREATE_UPDATE_SECONDS", 5)?.clamp(1, 300)),
             model_dir,
             postgres: std::env::var("BENCH_DATABASE_URL")
                 .ok()
@@ -125,7 +109,7 @@ impl Options {
     }
 
     fn model_present(&self) -> bool {
-        self.model_dir.join("model.safetensors").is_file()
+        support::model_present(&self.model_dir)
     }
 }
 
@@ -163,19 +147,9 @@ fn print_header(options: &Options) {
     println!(
         "machine     {} CPU(s), load average {} (clients, server and database share them)",
         std::thread::available_parallelism().map_or(0, usize::from),
-        load_average()
+        support::load_average()
     );
-    println!(
-        "model       {}",
-        if options.model_present() {
-            format!("embedded MiniLM present ({})", options.model_dir.display())
-        } else {
-            format!(
-                "ABSENT at {}: the server categorises with the TF-IDF fallback",
-                options.model_dir.display()
-            )
-        }
-    );
+    println!("{}", support::model_line(&options.model_dir, ""));
     println!(
         "method      {} s warm-up, then {} s measured; creates: {} clients, 1 then {} workspaces; \
          replies and status changes: {} clients, {} s each; server pool {POOL} connections; \
@@ -360,17 +334,7 @@ impl Server {
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &B) -> Result<T> {
-        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.with_context(|| format!("POST {path}"))?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("POST {path} answered {status}: {text}");
-        }
-        serde_json::from_str(&text).with_context(|| format!("POST {path}: cannot parse {text}"))
+        support::post_json(&self.client, &self.address, path, token, body).await
     }
 }
 
@@ -1205,20 +1169,8 @@ impl Frontend {
     }
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 fn print_server_warnings(log: &Path) {
-    let warnings: Vec<String> = std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter(|line| line.contains("WARN") || line.contains("ERROR") || line.contains("panicked"))
-        .map(str::to_owned)
-        .collect();
+    let warnings = support::server_warnings(log);
     println!("  server log: {} warning/error lines", warnings.len());
     for line in warnings.iter().take(5) {
         println!("      {}", &line[..line.len().min(300)]);

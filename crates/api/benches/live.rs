@@ -35,10 +35,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use ferrodesk_dev::ThrowawayDatabase;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, SignupRequest};
-use ferrodesk_shared::events::{ClientEvent, ServerEvent};
 use ferrodesk_shared::tickets::{NewTicket, TicketDetail};
 use ferrodesk_shared::{Role, TicketId};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -46,6 +45,8 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 mod support;
+
+use support::Memory;
 
 const PASSWORD: &str = "correct horse battery staple";
 const SLUG: &str = "bench";
@@ -61,8 +62,6 @@ const DELIVERY_GRACE: Duration = Duration::from_secs(10);
 const SETTLE: Duration = Duration::from_secs(2);
 /// File descriptors the benchmark needs beside one per socket (HTTP client, runtime, stdio...).
 const SPARE_FILES: u64 = 256;
-
-type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn main() -> Result<()> {
     let options = Options::parse()?;
@@ -247,36 +246,13 @@ impl Server {
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
     }
 
-    /// `VmRSS` and `VmHWM` (peak) of the server, in KiB.
+    /// The server's memory now, and its peak.
     fn memory(&self) -> Result<Memory> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .context("reading the server's /proc/<pid>/status")?;
-        let field = |name: &str| -> Result<u64> {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-                .ok_or_else(|| anyhow!("no {name} in the server's status"))
-        };
-        Ok(Memory {
-            rss_kib: field("VmRSS:")?,
-            peak_kib: field("VmHWM:")?,
-            threads: field("Threads:")?,
-        })
+        Memory::of(self.pid)
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &B) -> Result<T> {
-        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.with_context(|| format!("POST {path}"))?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("POST {path} answered {status}: {text}");
-        }
-        serde_json::from_str(&text).with_context(|| format!("POST {path}: cannot parse {text}"))
+        support::post_json(&self.client, &self.address, path, token, body).await
     }
 }
 
@@ -356,13 +332,6 @@ impl CpuMeter {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Memory {
-    rss_kib: u64,
-    peak_kib: u64,
-    threads: u64,
-}
-
 /// The people of the benchmark workspace.
 struct Workspace {
     agents: Vec<String>,
@@ -420,28 +389,6 @@ struct SocketLog {
     ended: Option<String>,
 }
 
-/// Connects, authenticates and waits for `ready`.
-async fn open_socket(url: &str, token: &str) -> Result<Stream> {
-    let (mut stream, _) = tokio_tungstenite::connect_async(url).await.context("connecting")?;
-    let auth = ClientEvent::Auth {
-        access_token: token.to_owned(),
-        last_event_id: None,
-    };
-    stream.send(Frame::text(serde_json::to_string(&auth)?)).await?;
-    loop {
-        match stream.next().await {
-            Some(Ok(Frame::Text(text))) => match serde_json::from_str::<ServerEvent>(&text)? {
-                ServerEvent::Ready { .. } => return Ok(stream),
-                other => bail!("expected ready, got {other:?}"),
-            },
-            Some(Ok(Frame::Close(frame))) => bail!("closed before ready: {frame:?}"),
-            Some(Ok(_)) => {}
-            Some(Err(error)) => return Err(error.into()),
-            None => bail!("closed before ready"),
-        }
-    }
-}
-
 /// What a socket needs of an event: its type, and a ticket's id and creation time. The rest of the
 /// frame is skipped unread: 30,000 frames a second at 10,000 sockets, parsed whole into
 /// `ServerEvent`s, took a core of this machine from the server being measured.
@@ -459,7 +406,11 @@ struct PeekTicket {
 }
 
 /// Reads every frame (which also answers the server's pings) until told to stop.
-async fn listen(mut stream: Stream, mut stop: watch::Receiver<bool>, delivered: Arc<AtomicUsize>) -> SocketLog {
+async fn listen(
+    mut stream: support::Stream,
+    mut stop: watch::Receiver<bool>,
+    delivered: Arc<AtomicUsize>,
+) -> SocketLog {
     let mut log = SocketLog::default();
     loop {
         tokio::select! {
@@ -581,13 +532,13 @@ async fn measure(servers: &[Server], database: &ThrowawayDatabase, options: &Opt
     let (stop, stopped) = watch::channel(false);
     let delivered = Arc::new(AtomicUsize::new(0));
     let opening = Instant::now();
-    let opened: Vec<(usize, Result<(Stream, Duration)>)> = futures_util::stream::iter(0..options.sockets)
+    let opened: Vec<(usize, Result<(support::Stream, Duration)>)> = futures_util::stream::iter(0..options.sockets)
         .map(|index| {
             let url = urls[index % urls.len()].clone();
             let token = workspace.agents[index % workspace.agents.len()].clone();
             async move {
                 let started = Instant::now();
-                let result = tokio::time::timeout(HANDSHAKE_TIMEOUT, open_socket(&url, &token))
+                let result = tokio::time::timeout(HANDSHAKE_TIMEOUT, support::open_socket(&url, &token))
                     .await
                     .map_err(|_| anyhow!("no ready within {HANDSHAKE_TIMEOUT:?}"))
                     .and_then(|opened| opened)
@@ -822,7 +773,7 @@ fn mib(kib: u64) -> String {
 
 impl Report {
     fn print(&self, options: &Options, database: &ThrowawayDatabase, servers: &[Server]) {
-        let per_connection = (self.idle.rss_kib as f64 - self.before.rss_kib as f64) / self.sockets as f64;
+        let per_connection = (self.idle.rss as f64 - self.before.rss as f64) / self.sockets as f64;
         let round_trips: Vec<f64> = self.tickets.iter().map(|created| millis(created.round_trip)).collect();
         let inconsistent = self.tickets.iter().filter(|created| !created.clock_consistent).count();
         let rule = "-".repeat(100);
@@ -908,15 +859,15 @@ impl Report {
         }
         println!(
             "server memory   RSS at start {}; before sockets (after sign-ups and one ticket) {}",
-            mib(self.fresh.rss_kib),
-            mib(self.before.rss_kib)
+            mib(self.fresh.rss),
+            mib(self.before.rss)
         );
         println!(
             "                with {} idle sockets {}; after the tickets {}; peak {}",
             self.sockets,
-            mib(self.idle.rss_kib),
-            mib(self.after.rss_kib),
-            mib(self.after.peak_kib)
+            mib(self.idle.rss),
+            mib(self.after.rss),
+            mib(self.after.peak)
         );
         println!(
             "                {:.1} KiB per connection ((idle - before) / sockets); threads {} -> {} -> {} -> {}",
@@ -926,15 +877,15 @@ impl Report {
             println!(
                 "instance {}      with its idle sockets {}; after the tickets {}; peak {}",
                 number + 2,
-                mib(idle.rss_kib),
-                mib(after.rss_kib),
-                mib(after.peak_kib)
+                mib(idle.rss),
+                mib(after.rss),
+                mib(after.peak)
             );
         }
         // Issue 17's targets, for 10,000 sockets.
         let p99 = percentiles(&self.latencies, &[99.0]).map_or(f64::NAN, |points| points[0]);
-        let largest = std::iter::once(self.after.peak_kib)
-            .chain(self.others.iter().map(|(_, after)| after.peak_kib))
+        let largest = std::iter::once(self.after.peak)
+            .chain(self.others.iter().map(|(_, after)| after.peak))
             .max()
             .unwrap_or(0);
         let met = |ok: bool| if ok { "met" } else { "NOT met" };

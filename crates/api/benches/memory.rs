@@ -46,7 +46,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use ferrodesk_dev::ThrowawayDatabase;
 use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest, LoginRequest, SignupRequest};
-use ferrodesk_shared::events::{ClientEvent, ServerEvent};
 use ferrodesk_shared::tickets::{NewMessage, NewTicket, Priority, TicketDetail, TicketPatch, TicketStatus};
 use ferrodesk_shared::workspaces::Plan;
 use ferrodesk_shared::{Role, TicketId};
@@ -57,6 +56,8 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use uuid::Uuid;
+
+use support::Memory;
 
 mod support;
 
@@ -124,41 +125,21 @@ struct Options {
     postgres: Option<String>,
 }
 
-fn number(name: &str, default: u64) -> Result<u64> {
-    match std::env::var(name).ok().filter(|value| !value.is_empty()) {
-        None => Ok(default),
-        Some(value) => value
-            .trim()
-            .parse()
-            .map_err(|_| anyhow!("{name} must be a whole number, not `{value}`")),
-    }
-}
-
 impl Options {
     fn from_env() -> Result<Options> {
-        let model_dir = std::env::var("FERRODESK_MODEL_DIR")
-            .ok()
-            .filter(|dir| !dir.is_empty())
-            .map_or_else(
-                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2"),
-                PathBuf::from,
-            );
+        let model_dir = support::model_dir();
         Ok(Options {
-            rounds: number("MEMORY_ROUNDS", 3)?.clamp(1, 100) as usize,
-            window: Duration::from_secs(number("MEMORY_SECONDS", 20)?.clamp(1, 3600)),
-            clients: number("MEMORY_CLIENTS", 16)?.clamp(1, 512) as usize,
-            agents: number("MEMORY_AGENTS", 4)?.clamp(1, 20) as usize,
-            sockets: number("MEMORY_SOCKETS", 300)?.min(100_000) as usize,
-            workspaces: number("MEMORY_WORKSPACES", 3)?.min(100) as usize,
-            quiet: Duration::from_secs(number("MEMORY_QUIET_SECONDS", 5)?.min(600)),
-            final_quiet: Duration::from_secs(number("MEMORY_FINAL_QUIET_SECONDS", 20)?.min(3600)),
+            rounds: support::number("MEMORY_ROUNDS", 3)?.clamp(1, 100) as usize,
+            window: Duration::from_secs(support::number("MEMORY_SECONDS", 20)?.clamp(1, 3600)),
+            clients: support::number("MEMORY_CLIENTS", 16)?.clamp(1, 512) as usize,
+            agents: support::number("MEMORY_AGENTS", 4)?.clamp(1, 20) as usize,
+            sockets: support::number("MEMORY_SOCKETS", 300)?.min(100_000) as usize,
+            workspaces: support::number("MEMORY_WORKSPACES", 3)?.min(100) as usize,
+            quiet: Duration::from_secs(support::number("MEMORY_QUIET_SECONDS", 5)?.min(600)),
+            final_quiet: Duration::from_secs(support::number("MEMORY_FINAL_QUIET_SECONDS", 20)?.min(3600)),
             model_dir,
             postgres: std::env::var("BENCH_DATABASE_URL").ok().filter(|url| !url.is_empty()),
         })
-    }
-
-    fn model_present(&self) -> bool {
-        self.model_dir.join("model.safetensors").is_file()
     }
 }
 
@@ -192,18 +173,11 @@ fn print_header(options: &Options, database: &ThrowawayDatabase) {
     println!(
         "machine     {} CPU(s), load average {} (clients and server share them)",
         std::thread::available_parallelism().map_or(0, usize::from),
-        load_average()
+        support::load_average()
     );
     println!(
-        "model       {}",
-        if options.model_present() {
-            format!("embedded MiniLM present ({})", options.model_dir.display())
-        } else {
-            format!(
-                "ABSENT at {}: the server categorises with the TF-IDF fallback (idle RSS without the model)",
-                options.model_dir.display()
-            )
-        }
+        "{}",
+        support::model_line(&options.model_dir, " (idle RSS without the model)")
     );
     println!(
         "method      {} round(s) of {} s: {} clients (mixed requests, {} agents + the owner), {} sockets opened and \
@@ -276,54 +250,11 @@ impl Server {
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &B) -> Result<T> {
-        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.with_context(|| format!("POST {path}"))?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("POST {path} answered {status}: {}", clip(&text));
-        }
-        serde_json::from_str(&text).with_context(|| format!("POST {path}: cannot parse {}", clip(&text)))
+        support::post_json(&self.client, &self.address, path, token, body).await
     }
-}
-
-/// The server's memory from `/proc/<pid>/status`, in KiB.
-#[derive(Debug, Clone, Copy)]
-struct Memory {
-    /// `VmRSS`: resident now.
-    rss: u64,
-    /// `VmHWM`: the highest `VmRSS` so far.
-    peak: u64,
-    /// `RssAnon`: the heap and stacks (what the allocator holds).
-    anon: u64,
-    /// `RssFile`: mapped files (the binary, a memory-mapped model).
-    file: u64,
-    threads: u64,
 }
 
 impl Memory {
-    fn of(pid: u32) -> Result<Memory> {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .context("reading the server's /proc/<pid>/status")?;
-        let field = |name: &str| -> Result<u64> {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-                .ok_or_else(|| anyhow!("no {name} in the server's status"))
-        };
-        Ok(Memory {
-            rss: field("VmRSS:")?,
-            peak: field("VmHWM:")?,
-            anon: field("RssAnon:")?,
-            file: field("RssFile:")?,
-            threads: field("Threads:")?,
-        })
-    }
-
     fn describe(&self) -> String {
         format!(
             "RSS {:>9} (anon {:>9}, file {:>8}), peak {:>9}, {} threads",
@@ -784,35 +715,11 @@ async fn mixed_load(desk: &Desk, clients: usize, window: Duration, seed: u64) ->
     Ok(tallies)
 }
 
-type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Connects, authenticates and waits for `ready`.
-async fn open_socket(url: &str, token: &str) -> Result<Stream> {
-    let (mut stream, _) = tokio_tungstenite::connect_async(url).await.context("connecting")?;
-    let auth = ClientEvent::Auth {
-        access_token: token.to_owned(),
-        last_event_id: None,
-    };
-    stream.send(Frame::text(serde_json::to_string(&auth)?)).await?;
-    loop {
-        match stream.next().await {
-            Some(Ok(Frame::Text(text))) => match serde_json::from_str::<ServerEvent>(&text)? {
-                ServerEvent::Ready { .. } => return Ok(stream),
-                other => bail!("expected ready, got {other:?}"),
-            },
-            Some(Ok(Frame::Close(frame))) => bail!("closed before ready: {frame:?}"),
-            Some(Ok(_)) => {}
-            Some(Err(error)) => return Err(error.into()),
-            None => bail!("closed before ready"),
-        }
-    }
-}
-
 /// Opens a socket, reads what arrives for `hold`, and closes it. Returns the frames read.
 /// Opens a socket, reads what arrives for `hold`, and closes it: `(frames read, whether the server
 /// answered our close within `CLOSE_WAIT`)`.
 async fn socket_visit(url: &str, token: &str, hold: Duration) -> Result<(u64, bool)> {
-    let mut stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, open_socket(url, token))
+    let mut stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, support::open_socket(url, token))
         .await
         .map_err(|_| anyhow!("no ready within {HANDSHAKE_TIMEOUT:?}"))??;
     let mut frames = 0;
@@ -1181,7 +1088,7 @@ fn print_summary(options: &Options, idle: Memory, after_setup: Memory, rounds: &
     println!();
     println!(
         "summary (RSS of the server, MiB = 1,048,576 bytes; machine load average {})",
-        load_average()
+        support::load_average()
     );
     println!("    idle, model loaded       {:>10}", mib(idle.rss));
     println!(
@@ -1281,20 +1188,8 @@ fn print_summary(options: &Options, idle: Memory, after_setup: Memory, rounds: &
     );
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 fn print_server_warnings(log: &Path) {
-    let warnings: Vec<String> = std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter(|line| line.contains("WARN") || line.contains("ERROR") || line.contains("panicked"))
-        .map(str::to_owned)
-        .collect();
+    let warnings = support::server_warnings(log);
     println!("server log  {} warning/error lines", warnings.len());
     for line in warnings.iter().take(5) {
         println!("    {}", clip(line));

@@ -50,22 +50,11 @@ fn main() -> Result<()> {
     runtime.block_on(run())
 }
 
-fn number(name: &str, default: u64) -> Result<u64> {
-    match std::env::var(name).ok().filter(|value| !value.is_empty()) {
-        None => Ok(default),
-        Some(value) => value
-            .replace('_', "")
-            .trim()
-            .parse()
-            .map_err(|_| anyhow!("{name} must be a whole number, not `{value}`")),
-    }
-}
-
 async fn run() -> Result<()> {
     // reqwest is built without a TLS provider of its own; the server installs ring the same way.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let tickets = number("SCALE_TICKETS", scale::DEFAULT_TICKETS)?;
-    let runs = number("SCALE_RUNS", 5)?.clamp(1, 100) as usize;
+    let tickets = support::number("SCALE_TICKETS", scale::DEFAULT_TICKETS)?;
+    let runs = support::number("SCALE_RUNS", 5)?.clamp(1, 100) as usize;
     if tickets == 0 {
         bail!("SCALE_TICKETS must be at least 1");
     }
@@ -617,13 +606,6 @@ fn print_row(row: &Row) {
     println!("  measured: {}", format_row(row));
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 fn print_report(database: &BenchDatabase, seeded: &ScaleReport, size: &str, runs: usize, rows: &[Row]) {
     let rule = "-".repeat(HEADER.len() + 20);
     println!();
@@ -667,7 +649,7 @@ fn print_report(database: &BenchDatabase, seeded: &ScaleReport, size: &str, runs
     println!(
         "machine     {} CPU(s), load average {} (client and server share it)",
         std::thread::available_parallelism().map_or(0, usize::from),
-        load_average()
+        support::load_average()
     );
     println!(
         "method      per query: one first run (warms caches), then {runs} timed runs, one request at a time; \

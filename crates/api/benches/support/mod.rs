@@ -1,12 +1,21 @@
-//! What the benchmarks share: the server binary as a child process on a free loopback port. Their
+//! What the benchmarks share: the server binary as a child process on a free loopback port, an
+//! authenticated socket, the knobs read from the environment and the machine's load. Their
 //! throwaway databases come from `ferrodesk_dev::throwaway`, as the integration tests' do.
 
-use std::path::Path;
+// Each benchmark compiles this module and uses a part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use ferrodesk_shared::events::{ClientEvent, ServerEvent};
+use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_tungstenite::tungstenite::Message as Frame;
 
 /// A started server: its process (killed when dropped), its address and a client for it.
 pub struct Spawned {
@@ -107,5 +116,147 @@ pub fn print_log_tail(path: &Path) {
     println!("last lines of the server log:");
     for line in &lines[lines.len().saturating_sub(20)..] {
         println!("  {line}");
+    }
+}
+
+/// A whole number from the environment variable `name` (`_` between digits allowed), or `default`
+/// when it is unset or empty.
+pub fn number(name: &str, default: u64) -> Result<u64> {
+    match std::env::var(name).ok().filter(|value| !value.is_empty()) {
+        None => Ok(default),
+        Some(value) => value
+            .replace('_', "")
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("{name} must be a whole number, not `{value}`")),
+    }
+}
+
+/// The machine's load average over 1, 5 and 15 minutes, as `/proc/loadavg` says.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The server log's warnings, errors and panics.
+pub fn server_warnings(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR") || line.contains("panicked"))
+        .map(str::to_owned)
+        .collect()
+}
+
+pub type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects a staff socket, authenticates and waits for `ready`.
+pub async fn open_socket(url: &str, token: &str) -> Result<Stream> {
+    let (mut stream, _) = tokio_tungstenite::connect_async(url).await.context("connecting")?;
+    let auth = ClientEvent::Auth {
+        access_token: token.to_owned(),
+        last_event_id: None,
+    };
+    stream.send(Frame::text(serde_json::to_string(&auth)?)).await?;
+    loop {
+        match stream.next().await {
+            Some(Ok(Frame::Text(text))) => match serde_json::from_str::<ServerEvent>(&text)? {
+                ServerEvent::Ready { .. } => return Ok(stream),
+                other => bail!("expected ready, got {other:?}"),
+            },
+            Some(Ok(Frame::Close(frame))) => bail!("closed before ready: {frame:?}"),
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error.into()),
+            None => bail!("closed before ready"),
+        }
+    }
+}
+
+/// A process's memory from `/proc/<pid>/status`, in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// `VmRSS`: resident now.
+    pub rss: u64,
+    /// `VmHWM`: the highest `VmRSS` so far.
+    pub peak: u64,
+    /// `RssAnon`: the heap and stacks (what the allocator holds).
+    pub anon: u64,
+    /// `RssFile`: mapped files (the binary, a memory-mapped model).
+    pub file: u64,
+    pub threads: u64,
+}
+
+impl Memory {
+    pub fn of(pid: u32) -> Result<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .context("reading the server's /proc/<pid>/status")?;
+        let field = |name: &str| -> Result<u64> {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .ok_or_else(|| anyhow!("no {name} in the server's status"))
+        };
+        Ok(Memory {
+            rss: field("VmRSS:")?,
+            peak: field("VmHWM:")?,
+            anon: field("RssAnon:")?,
+            file: field("RssFile:")?,
+            threads: field("Threads:")?,
+        })
+    }
+}
+
+/// `POST address+path` with a JSON body (and a bearer token), its 2xx answer parsed; any other
+/// status is an error carrying the start of the answer.
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+    client: &reqwest::Client,
+    address: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<T> {
+    let mut request = client.post(format!("{address}{path}")).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.with_context(|| format!("POST {path}"))?;
+    let status = response.status();
+    let text = response.text().await?;
+    let start = &text[..text.floor_char_boundary(300)];
+    if !status.is_success() {
+        bail!("POST {path} answered {status}: {start}");
+    }
+    serde_json::from_str(&text).with_context(|| format!("POST {path}: cannot parse {start}"))
+}
+
+/// The embedded model's folder: `FERRODESK_MODEL_DIR`, else `models/all-MiniLM-L6-v2` at the
+/// workspace root (where `scripts/fetch-model` puts it).
+pub fn model_dir() -> PathBuf {
+    std::env::var("FERRODESK_MODEL_DIR")
+        .ok()
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2"),
+            PathBuf::from,
+        )
+}
+
+/// Whether the model's weights are in `dir` (without them the server falls back to TF-IDF).
+pub fn model_present(dir: &Path) -> bool {
+    dir.join("model.safetensors").is_file()
+}
+
+/// The report's `model` line: present, or absent with what that means for `measured`.
+pub fn model_line(dir: &Path, when_absent: &str) -> String {
+    if model_present(dir) {
+        format!("model       embedded MiniLM present ({})", dir.display())
+    } else {
+        format!(
+            "model       ABSENT at {}: the server categorises with the TF-IDF fallback{when_absent}",
+            dir.display()
+        )
     }
 }
