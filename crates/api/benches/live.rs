@@ -16,6 +16,11 @@
 //! Issue 17's targets are printed beside the figures: at 10,000 sockets, commit-to-receipt p99
 //! under 100 ms and each server's RSS under 500 MB (`--sockets 10000`).
 //!
+//! The server runs with the embedded model (`FERRODESK_MODEL_DIR`, default `models/all-MiniLM-L6-v2`
+//! at the workspace root; `FERRODESK_MODEL_DIR=/nonexistent` for the TF-IDF fallback), as a real one
+//! does: each ticket's category, and its `ticket.updated`, take their share of the cores and memory.
+//! At the end each socket closes with the closing handshake.
+//!
 //! The memory per connection is the RSS growth from an idle server to one holding the idle sockets.
 //! The RSS before the sockets is large (about 230 MiB) because glibc keeps the 19 MiB argon2 buffers
 //! of the sign-ups; `MALLOC_MMAP_THRESHOLD_=131072 cargo bench ...` (inherited by the server) shows
@@ -224,9 +229,12 @@ impl Server {
     /// Instance 0 logs to `server.log`, the others to `server-<n>.log`.
     async fn start(database: &ThrowawayDatabase, instance: usize) -> Result<Server> {
         let (dir, url, timeout) = (&database.dir, Some(database.url.as_str()), Duration::from_secs(30));
+        // The embedded model, as a real server has it: each ticket's category (and its
+        // `ticket.updated`) takes its share of the cores.
+        let env = [("FERRODESK_MODEL_DIR", support::model_dir().display().to_string())];
         let spawned = match instance {
-            0 => support::spawn_server(dir, url, &[], timeout, STARTUP_TIMEOUT).await?,
-            n => support::spawn_server_logging_to(&log_name(n), dir, url, &[], timeout, STARTUP_TIMEOUT).await?,
+            0 => support::spawn_server(dir, url, &env, timeout, STARTUP_TIMEOUT).await?,
+            n => support::spawn_server_logging_to(&log_name(n), dir, url, &env, timeout, STARTUP_TIMEOUT).await?,
         };
         let pid = spawned.child.id().ok_or_else(|| anyhow!("the server exited at once"))?;
         Ok(Server {
@@ -446,7 +454,7 @@ async fn listen(
         }
     }
     if log.ended.is_none() {
-        let _ = tokio::time::timeout(Duration::from_secs(2), stream.close(None)).await;
+        support::close_socket(&mut stream, Duration::from_secs(5)).await;
     }
     log
 }
@@ -791,6 +799,10 @@ impl Report {
         println!(
             "machine         {} CPU(s); the clients run on the same machine as the server",
             std::thread::available_parallelism().map_or(0, usize::from)
+        );
+        println!(
+            "{}",
+            support::model_line(&support::model_dir(), "").replacen("model      ", "model          ", 1)
         );
         println!(
             "sockets         {} staff WebSockets over {} agents, opened in {:.2} s ({} at a time); connect->ready {}",

@@ -49,7 +49,7 @@ use ferrodesk_shared::auth::{AuthResponse, InvitationCreated, InvitationRequest,
 use ferrodesk_shared::tickets::{NewMessage, NewTicket, Priority, TicketDetail, TicketPatch, TicketStatus};
 use ferrodesk_shared::workspaces::Plan;
 use ferrodesk_shared::{Role, TicketId};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -733,22 +733,7 @@ async fn socket_visit(url: &str, token: &str, hold: Duration) -> Result<(u64, bo
             Ok(None) => bail!("the stream ended"),
         }
     }
-    // The closing handshake: our close, then the server's. The TCP connection is then the
-    // server's to end, which actix does after its client-disconnect timeout (a second) unless the
-    // client hangs up first: dropped here once the close is answered. Dropping before would be a
-    // broken stream to the server (it logs an error for each).
-    let answered = tokio::time::timeout(CLOSE_WAIT, async {
-        stream.send(Frame::Close(None)).await.ok();
-        loop {
-            match stream.next().await {
-                Some(Ok(Frame::Close(_))) => return true,
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return false,
-            }
-        }
-    })
-    .await
-    .unwrap_or(false);
+    let answered = support::close_socket(&mut stream, CLOSE_WAIT).await;
     Ok((frames, answered))
 }
 

@@ -152,6 +152,25 @@ pub fn server_warnings(log: &Path) -> Vec<String> {
 
 pub type Stream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The closing handshake: our close, then the server's, within `wait`. The TCP connection is
+/// then the server's to end, which actix does after its client-disconnect timeout (a second)
+/// unless the client hangs up first: the caller drops the stream. Dropping it before the answer
+/// is a broken stream to the server, which logs an error for each.
+pub async fn close_socket(stream: &mut Stream, wait: Duration) -> bool {
+    tokio::time::timeout(wait, async {
+        stream.send(Frame::Close(None)).await.ok();
+        loop {
+            match stream.next().await {
+                Some(Ok(Frame::Close(_))) => return true,
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
 /// Connects a staff socket, authenticates and waits for `ready`.
 pub async fn open_socket(url: &str, token: &str) -> Result<Stream> {
     let (mut stream, _) = tokio_tungstenite::connect_async(url).await.context("connecting")?;
