@@ -472,8 +472,16 @@ impl Writing<'_> {
     /// Takes batches until there are none, `TRANSACTION_ROWS` tickets per transaction.
     async fn write(&self) -> anyhow::Result<()> {
         let backend = self.db.get_database_backend();
+        // The full batch's statements are built once; only the last, shorter batch builds its own.
         let ticket_sql = insert_sql(backend, "tickets", TICKET_COLUMNS, BATCH_ROWS);
         let message_sql = insert_sql(backend, "messages", MESSAGE_COLUMNS, BATCH_ROWS);
+        let sized = |full: &String, table: &str, columns: &[&str], rows: usize| {
+            if rows == BATCH_ROWS {
+                full.clone()
+            } else {
+                insert_sql(backend, table, columns, rows)
+            }
+        };
         let mut more = true;
         while more {
             let txn = db::begin_write(self.db).await?;
@@ -494,20 +502,12 @@ impl Writing<'_> {
                     more = false;
                     break;
                 };
-                let sql = if rows == BATCH_ROWS {
-                    ticket_sql.clone()
-                } else {
-                    insert_sql(backend, "tickets", TICKET_COLUMNS, rows)
-                };
+                let sql = sized(&ticket_sql, "tickets", TICKET_COLUMNS, rows);
                 txn.execute_raw(Statement::from_sql_and_values(backend, sql, tickets))
                     .await
                     .context("inserting tickets")?;
                 if self.options.messages {
-                    let sql = if rows == BATCH_ROWS {
-                        message_sql.clone()
-                    } else {
-                        insert_sql(backend, "messages", MESSAGE_COLUMNS, rows)
-                    };
+                    let sql = sized(&message_sql, "messages", MESSAGE_COLUMNS, rows);
                     txn.execute_raw(Statement::from_sql_and_values(backend, sql, messages))
                         .await
                         .context("inserting messages")?;
