@@ -666,9 +666,9 @@ const EMBED_TEXTS: usize = 2048;
 /// The drain's batch (`ai::categorise`'s claim, the engine's `MAX_BATCH`).
 const EMBED_BATCH: usize = 32;
 
-/// The server's embedder threads (`FERRODESK_EMBEDDER_THREADS`' default: the cores, at most two).
+/// The server's embedder threads (`FERRODESK_EMBEDDER_THREADS`' default).
 fn embedder_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(2))
+    1
 }
 
 /// Tickets per second the model embeds on its own: the tickets' texts (as the drain builds them) in

@@ -243,11 +243,13 @@ pub struct AiConfig {
     pub allow_local_providers: bool,
     /// How long a provider may take before the draft falls back to retrieval.
     pub provider_timeout: std::time::Duration,
-    /// `FERRODESK_EMBEDDER_THREADS`, default 2 (1 on a one-core machine): forward passes that run at
-    /// once when the categorisation queue has a backlog (see `ai::engine`). candle also spreads each
-    /// matrix product over rayon's threads (`RAYON_NUM_THREADS`, default the physical cores); with two
-    /// embedder threads, `RAYON_NUM_THREADS=1` drained a 5,000-ticket burst 34% faster on 2 cores
-    /// (182 against 136 tickets/s), at some cost to a single request's latency.
+    /// `FERRODESK_EMBEDDER_THREADS`, default 1: forward passes that run at once when the
+    /// categorisation queue has a backlog (see `ai::engine`). candle spreads each matrix product
+    /// over rayon's threads (`RAYON_NUM_THREADS`, default the cores), so one pass already uses every
+    /// core: on 2 cores 256 tickets went through at 43 texts/s with one thread and 41/s with two,
+    /// whose working memory added 94 MB to the peak (244 against 338 MB). Two threads pay when
+    /// rayon is held to one (`RAYON_NUM_THREADS=1`: 56 texts/s, 310 MB), at some cost to a single
+    /// request's latency.
     pub embedder_threads: usize,
     /// Whether this process runs the categorisation worker (tests drain the queue by hand).
     pub categorise_worker: bool,
@@ -455,10 +457,7 @@ impl Settings {
                     "FERRODESK_AI_PROVIDER_TIMEOUT_SECONDS",
                     20,
                 )?),
-                embedder_threads: match parse_or(&lookup, "FERRODESK_EMBEDDER_THREADS", 0usize)? {
-                    0 => std::thread::available_parallelism().map_or(1, |cores| cores.get().min(2)),
-                    threads => threads,
-                },
+                embedder_threads: parse_or(&lookup, "FERRODESK_EMBEDDER_THREADS", 1usize)?.max(1),
                 categorise_worker: true,
             },
             limits: limits_from(&lookup)?,
