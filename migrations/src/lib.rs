@@ -33,6 +33,7 @@ mod m20261212_000001_report_rollups;
 mod m20261213_000001_ticket_search;
 mod m20261214_000001_report_months;
 mod m20261214_000002_ticket_search_newest;
+mod m20261215_000001_search_pending_list;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000001_ticket_search::Migration),
             Box::new(m20261214_000001_report_months::Migration),
             Box::new(m20261214_000002_ticket_search_newest::Migration),
+            Box::new(m20261215_000001_search_pending_list::Migration),
         ]
     }
 }

@@ -281,8 +281,10 @@ async fn requests_are_counted_by_route_pattern_method_and_status_with_latency() 
     assert_eq!(max, f64::from(app.settings.database_max_connections));
     let in_use = must(&samples, "ferrodesk_db_pool_connections", &[("state", "in_use")]);
     let idle = must(&samples, "ferrodesk_db_pool_connections", &[("state", "idle")]);
+    // The background workers (categorisation, mail, SLA, the hub's listener) may hold every open
+    // connection at the moment of the scrape: none idle is a fair reading, none open is not.
     assert!(
-        in_use >= 0.0 && idle >= 1.0 && in_use + idle <= max,
+        in_use >= 0.0 && idle >= 0.0 && in_use + idle >= 1.0 && in_use + idle <= max,
         "{in_use} in use, {idle} idle"
     );
 }
