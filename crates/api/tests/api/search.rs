@@ -461,7 +461,8 @@ async fn relevance_ranks_the_newest_matches_and_a_sort_by_date_lists_them_all() 
 
 /// The scale seeder writes its tickets' search documents itself, with the search triggers off for
 /// its own transactions (on PostgreSQL): the documents are the ones the triggers would have made,
-/// one per ticket, and the triggers are on again for the tickets made after it.
+/// one per ticket, the triggers are on again for the tickets made after it, and the search
+/// indexes' pending lists (widened for the load) are as short as before.
 #[tokio::test]
 async fn seeded_tickets_have_the_documents_the_triggers_make() {
     use ferrodesk_dev::scale::{ScaleOptions, seed};
@@ -504,6 +505,41 @@ async fn seeded_tickets_have_the_documents_the_triggers_make() {
         .unwrap()
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 300);
+
+    if backend == DbBackend::Postgres {
+        // The seeder widened the indexes' pending lists for its load: they are short again, as the
+        // migration set them, and nothing is left pending for the first search to read.
+        let lists = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT c.relname AS name, array_to_string(c.reloptions, ',') AS options \
+                 FROM pg_class c WHERE c.relname IN ('ix_ticket_search_public', 'ix_ticket_search_staff') \
+                 ORDER BY c.relname",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| {
+                (
+                    row.try_get::<String>("", "name").unwrap(),
+                    row.try_get::<String>("", "options").unwrap(),
+                )
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(
+            lists,
+            [
+                (
+                    "ix_ticket_search_public".to_owned(),
+                    "gin_pending_list_limit=256".to_owned()
+                ),
+                (
+                    "ix_ticket_search_staff".to_owned(),
+                    "gin_pending_list_limit=256".to_owned()
+                ),
+            ]
+        );
+    }
 
     // Tickets made afterwards are found: the triggers are on again.
     let acme = TestWorkspace::create(&app, "acme", 1).await;
