@@ -34,6 +34,7 @@ mod m20261213_000001_ticket_search;
 mod m20261214_000001_report_months;
 mod m20261214_000002_ticket_search_newest;
 mod m20261215_000001_search_pending_list;
+mod m20261216_000001_search_staff_notes;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000001_report_months::Migration),
             Box::new(m20261214_000002_ticket_search_newest::Migration),
             Box::new(m20261215_000001_search_pending_list::Migration),
+            Box::new(m20261216_000001_search_staff_notes::Migration),
         ]
     }
 }

@@ -24,20 +24,9 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const POSTGRES_UP: &[&str] = &[
-    // Punctuation becomes a space, so only words reach the parser.
-    "CREATE FUNCTION ticket_search_vector(body text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS \
-     $$ SELECT to_tsvector('simple', regexp_replace(body, '[[:punct:]]+', ' ', 'g')) $$",
-    "CREATE TABLE ticket_search (
-        ticket_id uuid PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
-        workspace_id uuid NOT NULL,
-        public tsvector NOT NULL,
-        staff tsvector NOT NULL
-    )",
-    "CREATE INDEX ix_ticket_search_public ON ticket_search USING gin (public)",
-    "CREATE INDEX ix_ticket_search_staff ON ticket_search USING gin (staff)",
-    // The whole document of some tickets, from their subject and every message.
-    "CREATE FUNCTION ticket_search_refresh(ids uuid[]) RETURNS void LANGUAGE sql AS $$
+/// The whole document of some tickets, from their subject and every message (as first made here;
+/// `m20261216_000001_search_staff_notes` replaces it).
+pub(crate) const REFRESH: &str = "CREATE FUNCTION ticket_search_refresh(ids uuid[]) RETURNS void LANGUAGE sql AS $$
         INSERT INTO ticket_search (ticket_id, workspace_id, public, staff)
         SELECT t.id, t.workspace_id,
                setweight(ticket_search_vector(t.subject), 'A')
@@ -48,7 +37,11 @@ const POSTGRES_UP: &[&str] = &[
         WHERE t.id IN (SELECT unnest(ids))
         GROUP BY t.id, t.workspace_id, t.subject
         ON CONFLICT (ticket_id) DO UPDATE SET public = excluded.public, staff = excluded.staff
-    $$",
+    $$";
+
+/// A new ticket's documents: its subject (as first made here; replaced by
+/// `m20261216_000001_search_staff_notes`).
+pub(crate) const TICKETS_INSERTED: &str =
     "CREATE FUNCTION ticket_search_tickets_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO ticket_search (ticket_id, workspace_id, public, staff)
@@ -56,16 +49,11 @@ const POSTGRES_UP: &[&str] = &[
                setweight(ticket_search_vector(subject), 'A')
         FROM inserted;
         RETURN NULL;
-    END $$",
-    "CREATE TRIGGER ticket_search_tickets_insert AFTER INSERT ON tickets
-        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ticket_search_tickets_inserted()",
-    "CREATE FUNCTION ticket_search_subject_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM ticket_search_refresh(ARRAY[NEW.id]);
-        RETURN NULL;
-    END $$",
-    "CREATE TRIGGER ticket_search_subject_update AFTER UPDATE OF subject ON tickets
-        FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject) EXECUTE FUNCTION ticket_search_subject_changed()",
+    END $$";
+
+/// New messages appended to their tickets' documents (as first made here; replaced by
+/// `m20261216_000001_search_staff_notes`).
+pub(crate) const MESSAGES_INSERTED: &str =
     "CREATE FUNCTION ticket_search_messages_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         UPDATE ticket_search s
@@ -78,7 +66,32 @@ const POSTGRES_UP: &[&str] = &[
         ) added
         WHERE s.ticket_id = added.ticket_id;
         RETURN NULL;
+    END $$";
+
+const POSTGRES_UP: &[&str] = &[
+    // Punctuation becomes a space, so only words reach the parser.
+    "CREATE FUNCTION ticket_search_vector(body text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS \
+     $$ SELECT to_tsvector('simple', regexp_replace(body, '[[:punct:]]+', ' ', 'g')) $$",
+    "CREATE TABLE ticket_search (
+        ticket_id uuid PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
+        workspace_id uuid NOT NULL,
+        public tsvector NOT NULL,
+        staff tsvector NOT NULL
+    )",
+    "CREATE INDEX ix_ticket_search_public ON ticket_search USING gin (public)",
+    "CREATE INDEX ix_ticket_search_staff ON ticket_search USING gin (staff)",
+    REFRESH,
+    TICKETS_INSERTED,
+    "CREATE TRIGGER ticket_search_tickets_insert AFTER INSERT ON tickets
+        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ticket_search_tickets_inserted()",
+    "CREATE FUNCTION ticket_search_subject_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM ticket_search_refresh(ARRAY[NEW.id]);
+        RETURN NULL;
     END $$",
+    "CREATE TRIGGER ticket_search_subject_update AFTER UPDATE OF subject ON tickets
+        FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject) EXECUTE FUNCTION ticket_search_subject_changed()",
+    MESSAGES_INSERTED,
     "CREATE TRIGGER ticket_search_messages_insert AFTER INSERT ON messages
         REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ticket_search_messages_inserted()",
     "CREATE FUNCTION ticket_search_messages_updated() RETURNS trigger LANGUAGE plpgsql AS $$

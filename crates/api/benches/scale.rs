@@ -490,6 +490,25 @@ async fn measure(server: &Server, seeded: &ScaleReport, runs: usize) -> Result<V
             Shape::Page,
         ),
         (
+            // The middle: too rare to be settled among the newest documents, thousands of matches.
+            "search q=webhook (1 ticket in 30)".into(),
+            Who::Supervisor,
+            format!("{list}?q=webhook&limit={PAGE}"),
+            Shape::Page,
+        ),
+        (
+            "search q=okta (1 in 100)".into(),
+            Who::Supervisor,
+            format!("{list}?q=okta&limit={PAGE}"),
+            Shape::Page,
+        ),
+        (
+            "search q=enterprise (1 in 200)".into(),
+            Who::Supervisor,
+            format!("{list}?q=enterprise&limit={PAGE}"),
+            Shape::Page,
+        ),
+        (
             // A reference number: a handful of tickets among the million.
             "search q=48213 (rare hit)".into(),
             Who::Supervisor,

@@ -5,8 +5,8 @@ use ferrodesk_shared::ai::CategoryGuess;
 use ferrodesk_shared::tickets::{Priority, TicketSort, TicketStatus};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -445,13 +445,13 @@ pub async fn list(
 /// documents, so the cursor's rank compares equal to the row it came from. (On SQLite, bm25 also
 /// weighs a word by how rare it is in the whole index: a ticket written between two pages can move
 /// ranks a little, as an update moves rows in the default sort.)
-pub async fn ranked(
-    conn: &impl ConnectionTrait,
-    scope: &WorkspaceScope,
-    filter: &ListFilter,
-) -> ApiResult<Vec<(TicketRecord, f64)>> {
+pub async fn ranked(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter: &ListFilter) -> ApiResult<Ranked> {
+    let mut ranked = Ranked {
+        hits: Vec::new(),
+        matches: None,
+    };
     let Some(search) = filter.search.as_ref().filter(|search| !search.words().is_empty()) else {
-        return Ok(Vec::new());
+        return Ok(ranked);
     };
     let backend = conn.get_database_backend();
     let text = TextSearch::new(backend, search, filter.visibility == TicketVisibility::All);
@@ -462,7 +462,8 @@ pub async fn ranked(
         // the bound leaves (for a sub-select it guessed a third, and for a rare word read 930,000
         // keys of a million into a bitmap: 44 ms).
         DbBackend::Postgres => match oldest_ranked(conn, scope, filter, &text).await? {
-            Some((id, in_window)) => {
+            Some(Oldest { id, in_window, matches }) => {
+                ranked.matches = Some(matches);
                 // Found among the newest documents: rank those from the bound on, read by key
                 // (the GIN index would list every match of a common word first: 25 ms for
                 // "charges twice" at a million tickets).
@@ -472,7 +473,10 @@ pub async fn ranked(
                 });
                 Expr::val(id)
             }
-            None => return Ok(Vec::new()),
+            None => {
+                ranked.matches = Some(0);
+                return Ok(ranked);
+            }
         },
         _ => Expr::SubQuery(
             None,
@@ -504,7 +508,7 @@ pub async fn ranked(
         .all(conn)
         .await?;
     if hits.is_empty() {
-        return Ok(Vec::new());
+        return Ok(ranked);
     }
     // By id alone, the workspace checked on the rows: with `workspace_id = ?` beside `id IN (...)`,
     // SQLite walked one of the workspace's indexes instead of the primary key (300 ms at a million
@@ -518,9 +522,43 @@ pub async fn ranked(
         .filter(|row| row.workspace_id == scope.uuid())
         .map(|row| (row.id, row))
         .collect();
-    hits.into_iter()
+    ranked.hits = hits
+        .into_iter()
         .filter_map(|(id, rank)| rows.remove(&id).map(|row| record_of(row).map(|record| (record, rank))))
-        .collect()
+        .collect::<ApiResult<_>>()?;
+    Ok(ranked)
+}
+
+/// PostgreSQL: a transaction for a search's reads, each statement planned for its own values. A
+/// prepared statement run often gets a generic plan, and in one `to_tsquery('simple', $1)` is
+/// parsed again for every document read instead of once: reading a window of 30,000 documents
+/// took 39 ms instead of 9. The words also decide the plan (how many documents match).
+pub async fn searching(db: &DatabaseConnection) -> ApiResult<DatabaseTransaction> {
+    let reads = db.begin().await?;
+    reads
+        .execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+        .await?;
+    Ok(reads)
+}
+
+/// A search's page by relevance (`ranked`).
+pub struct Ranked {
+    /// The page's tickets with their rank.
+    pub hits: Vec<(TicketRecord, f64)>,
+    /// How many tickets match, counted no further than `ListFilter::ranked_matches`, when finding
+    /// the newest matches counted them on the way (PostgreSQL): a count of its own read them again
+    /// (13 ms among the newest documents, more from the GIN index, at a million tickets).
+    pub matches: Option<u64>,
+}
+
+/// The oldest of a search's newest matches (`oldest_ranked`).
+struct Oldest {
+    /// Its search document's key.
+    id: Uuid,
+    /// Found among the workspace's newest documents (`search_window`).
+    in_window: bool,
+    /// How many match, no further than `ListFilter::ranked_matches`.
+    matches: u64,
 }
 
 /// SQLite: from how many matches a search listed by a date walks the tickets in that order rather
@@ -555,45 +593,128 @@ struct Window {
 }
 
 /// PostgreSQL: the key of the oldest of the newest `filter.ranked_matches` matches (`None`: no
-/// match), and whether it was found within `search_window`. Looked for first among the workspace's
-/// newest documents (`search_window`), read newest first and stopping at the last one wanted: a word
-/// in one ticket of thirty or more is settled there (at a million tickets "invoice" reads 10,000 documents, "charges twice"
-/// 20,000: 4-9 ms). Asked of every match at once, the planner multiplied two common words'
-/// frequencies, expected 5,000 matches where there were 50,000 and read them all from the GIN
-/// index and the table (0.2-0.8 s). A rarer word is then looked up in the GIN index, which is quick
-/// for few matches (a word in one ticket of 30 to 200 is the slow middle: too rare for the window,
-/// thousands of matches for the index). The answer is the same either way: documents read newest first that hold
-/// enough matches hold the newest ones.
+/// match), whether it was found within `search_window`, and how many match (up to that many).
+/// Looked for first among the workspace's newest documents (`search_window`), read newest first
+/// and stopping at the last one wanted: a word in one ticket of thirty or more is settled there (at
+/// a million tickets "invoice" reads 10,000 documents, "charges twice" 20,000: 4-9 ms). Asked of
+/// every match at once, the planner multiplied two common words' frequencies, expected 5,000
+/// matches where there were 50,000 and read them all from the GIN index and the table (0.2-0.8 s).
+/// A rarer word is then looked for in every document, in one of two ways by how many matches the
+/// window held (`by_index`). The answer is the same either way: documents read newest first that
+/// hold enough matches hold the newest ones.
 async fn oldest_ranked(
     conn: &impl ConnectionTrait,
     scope: &WorkspaceScope,
     filter: &ListFilter,
     text: &TextSearch,
-) -> ApiResult<Option<(Uuid, bool)>> {
+) -> ApiResult<Option<Oldest>> {
     let backend = conn.get_database_backend();
     let wanted = Ord::max(filter.ranked_matches, 1);
     let window = Window {
         documents: search_window(filter),
         from: None,
     };
-    let in_window: Option<Uuid> = filtered_with(backend, scope, filter, Reach::Newest(window))
+    let in_window = newest_matches(backend, scope, filter, text, wanted, Reach::Newest(window));
+    let seen = match oldest_counted(conn, in_window).await? {
+        Some((id, matches)) if matches >= wanted => {
+            return Ok(Some(Oldest {
+                id,
+                in_window: true,
+                matches,
+            }));
+        }
+        Some((_, matches)) => matches,
+        None => 0,
+    };
+    let newest = if by_index(filter, seen, wanted) {
+        newest_by_index(scope, text, wanted)
+    } else {
+        newest_matches(backend, scope, filter, text, wanted, Reach::All)
+    };
+    Ok(oldest_counted(conn, newest).await?.map(|(id, matches)| Oldest {
+        id,
+        in_window: false,
+        matches,
+    }))
+}
+
+/// PostgreSQL, a word the window could not settle: whether to ask the GIN index for all its
+/// matches (`newest_by_index`) rather than let the planner walk the documents newest first until
+/// it has `wanted`. The planner walks whenever a LIMIT follows the key's order, costing a match
+/// test as nearly free: for a word in one ticket of 200 it read 350,000 documents (62-100 ms at a
+/// million tickets) where the index lists its 5,000 matches in 6-15 ms. Either way the cost is the
+/// table pages read: a walk reads `wanted / frequency` documents, about 24 to a page, in order;
+/// the index one page per match. They cross near one ticket in 150, a fifth of `wanted` among the
+/// window's documents. Only when nothing but the workspace narrows the tickets: the index knows
+/// documents, not tickets.
+fn by_index(filter: &ListFilter, seen_in_window: u64, wanted: u64) -> bool {
+    let only_workspace = filter.visibility == TicketVisibility::All
+        && filter.statuses.is_empty()
+        && filter.status.is_none()
+        && filter.assignee.is_none()
+        && filter.priority.is_none()
+        && filter.category.is_none();
+    only_workspace && seen_in_window.saturating_mul(5) <= wanted
+}
+
+/// PostgreSQL: the newest `wanted` of every document of the workspace that matches, from the GIN
+/// index (`by_index`), as a query (`newest`). The `OFFSET 0` keeps the planner from folding the
+/// inner query into the outer one, whose order and limit would make it walk the documents again.
+fn newest_by_index(scope: &WorkspaceScope, text: &TextSearch, wanted: u64) -> sea_orm::sea_query::SelectStatement {
+    let matches = Query::select()
+        .column((Alias::new("ticket_search"), Alias::new("ticket_id")))
+        .from(Alias::new("ticket_search"))
+        .and_where(Expr::col((Alias::new("ticket_search"), Alias::new("workspace_id"))).eq(scope.uuid()))
+        .and_where(Expr::cust_with_values(text.matches(), [text.query.clone()]))
+        .offset(0)
+        .to_owned();
+    Query::select()
+        .expr_as(Expr::col(Alias::new("ticket_id")), Alias::new("newest"))
+        .from_subquery(matches, Alias::new("matches"))
+        .order_by(Alias::new("ticket_id"), Order::Desc)
+        .limit(wanted)
+        .to_owned()
+}
+
+/// Of a query of matches' keys (`newest`, at most the number wanted), the oldest key and how many
+/// there are, in one row (`None`: no match).
+async fn oldest_counted(
+    conn: &impl ConnectionTrait,
+    newest: sea_orm::sea_query::SelectStatement,
+) -> ApiResult<Option<(Uuid, u64)>> {
+    let backend = conn.get_database_backend();
+    let oldest = Query::select()
+        .column(Alias::new("newest"))
+        // Counted over every row before the one is kept.
+        .expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("matches"))
+        .from_subquery(newest, Alias::new("newest_matches"))
+        .order_by(Alias::new("newest"), Order::Asc)
+        .limit(1)
+        .to_owned();
+    let Some(row) = conn.query_one_raw(backend.build(&oldest)).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.try_get("", "newest")?,
+        u64::try_from(row.try_get::<i64>("", "matches")?).unwrap_or(0),
+    )))
+}
+
+/// The newest `wanted` matches' keys (`newest`) among the documents `reach` reads, as a query.
+fn newest_matches(
+    backend: DbBackend,
+    scope: &WorkspaceScope,
+    filter: &ListFilter,
+    text: &TextSearch,
+    wanted: u64,
+    reach: Reach,
+) -> sea_orm::sea_query::SelectStatement {
+    filtered_with(backend, scope, filter, reach)
         .select_only()
         .expr_as(text.newest_key(), "newest")
         .order_by(text.newest_key(), Order::Desc)
-        .offset(wanted - 1)
-        .limit(1)
-        .into_tuple()
-        .one(conn)
-        .await?;
-    if let Some(id) = in_window {
-        return Ok(Some((id, true)));
-    }
-    let oldest = oldest_of_newest(backend, scope, filter, text, wanted);
-    let row = conn.query_one_raw(backend.build(&oldest)).await?;
-    Ok(match row {
-        Some(row) => Some((row.try_get("", "newest")?, false)),
-        None => None,
-    })
+        .limit(wanted)
+        .into_query()
 }
 
 /// The key of the oldest of the newest `wanted` matches, as a query (`newest`), over every match.
@@ -604,15 +725,12 @@ fn oldest_of_newest(
     text: &TextSearch,
     wanted: u64,
 ) -> sea_orm::sea_query::SelectStatement {
-    let newest = filtered(backend, scope, filter)
-        .select_only()
-        .expr_as(text.newest_key(), "newest")
-        .order_by(text.newest_key(), Order::Desc)
-        .limit(wanted)
-        .into_query();
     Query::select()
         .column(Alias::new("newest"))
-        .from_subquery(newest, Alias::new("newest_matches"))
+        .from_subquery(
+            newest_matches(backend, scope, filter, text, wanted, Reach::All),
+            Alias::new("newest_matches"),
+        )
         .order_by(Alias::new("newest"), Order::Asc)
         .limit(1)
         .to_owned()
@@ -806,8 +924,27 @@ impl TextSearch {
         TextSearch { backend, staff, query }
     }
 
+    /// The document searched, as an expression of `ticket_search` (PostgreSQL): a ticket's staff
+    /// document is stored only when it has an internal note, and is the customers' one otherwise
+    /// (`m20261216_000001_search_staff_notes`).
     fn document(&self) -> &'static str {
-        if self.staff { "staff" } else { "public" }
+        if self.staff {
+            "coalesce(ticket_search.staff, ticket_search.public)"
+        } else {
+            "ticket_search.public"
+        }
+    }
+
+    /// PostgreSQL: the matches of `$1`. For staff, as two arms each a GIN index can answer: the
+    /// tickets with notes through the staff index (partial: only they are in it), the others
+    /// through the customers' one.
+    fn matches(&self) -> &'static str {
+        if self.staff {
+            "(ticket_search.staff @@ to_tsquery('simple', $1) \
+             OR (ticket_search.staff IS NULL AND ticket_search.public @@ to_tsquery('simple', $1)))"
+        } else {
+            "ticket_search.public @@ to_tsquery('simple', $1)"
+        }
     }
 
     /// Joins each ticket's search document (one per ticket: no row twice) and keeps the matches,
@@ -834,10 +971,7 @@ impl TextSearch {
                         statement.join_subquery(JoinType::InnerJoin, newest, Alias::new("ticket_search"), on)
                     }
                 }
-                .and_where(Expr::cust_with_values(
-                    format!("ticket_search.{} @@ to_tsquery('simple', $1)", self.document()),
-                    [self.query.clone()],
-                ));
+                .and_where(Expr::cust_with_values(self.matches(), [self.query.clone()]));
             }
             _ if reach == Reach::Set => {
                 // The tickets in the caller's order, each kept when its document is in the set of
@@ -909,10 +1043,7 @@ impl TextSearch {
     fn rank(&self) -> Expr {
         match (self.backend, self.staff) {
             (DbBackend::Postgres, _) => Expr::cust_with_values(
-                format!(
-                    "ts_rank(ticket_search.{}, to_tsquery('simple', $1))::float8",
-                    self.document()
-                ),
+                format!("ts_rank({}, to_tsquery('simple', $1))::float8", self.document()),
                 [self.query.clone()],
             ),
             (_, true) => Expr::cust("-bm25(ticket_search, 10.0, 1.0, 1.0)"),

@@ -15,7 +15,7 @@ use ferrodesk_shared::tickets::{
 };
 use ferrodesk_shared::users::{RequesterCounts, UserSummary};
 use ferrodesk_shared::{MacroId, MessageId, Permission, Role, TicketId};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -315,21 +315,14 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
             "belongs to another order; start from the first page",
         ));
     }
-    let (mut rows, ranks): (Vec<TicketRecord>, Vec<f64>) = if filter.by_relevance {
-        repo::ranked(&state.db, principal.scope(), &filter)
-            .await?
-            .into_iter()
-            .unzip()
-    } else {
-        (repo::list(&state.db, principal.scope(), &filter).await?, Vec::new())
-    };
-    // A search's first page says how many match; when it is the only page, its rows are the count.
-    let total = match (&filter.search, filter.after) {
-        (Some(_), None) if rows.len() as u64 > limit => {
-            Some(repo::count_capped(&state.db, principal.scope(), &filter, SEARCH_COUNT_CAP).await?)
+    let (mut rows, ranks, total) = match (&filter.search, state.db.get_database_backend()) {
+        (Some(_), DbBackend::Postgres) => {
+            let reads = repo::searching(&state.db).await?;
+            let page = page_of(&reads, principal, &filter, limit).await?;
+            reads.commit().await?;
+            page
         }
-        (Some(_), None) => Some(rows.len() as u64),
-        _ => None,
+        _ => page_of(&state.db, principal, &filter, limit).await?,
     };
     let next_cursor = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
@@ -360,6 +353,36 @@ pub async fn list(state: &AppState, principal: &Principal, query: TicketListQuer
         next_cursor,
         total,
     })
+}
+
+/// A list's rows (one more than `limit` when another page exists), their ranks when by relevance,
+/// and a search's count on its first page.
+async fn page_of(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    filter: &ListFilter,
+    limit: u64,
+) -> ApiResult<(Vec<TicketRecord>, Vec<f64>, Option<u64>)> {
+    let (rows, ranks, counted): (Vec<TicketRecord>, Vec<f64>, Option<u64>) = if filter.by_relevance {
+        let ranked = repo::ranked(conn, principal.scope(), filter).await?;
+        let (rows, ranks) = ranked.hits.into_iter().unzip();
+        (rows, ranks, ranked.matches)
+    } else {
+        (repo::list(conn, principal.scope(), filter).await?, Vec::new(), None)
+    };
+    // A search's first page says how many match; when it is the only page, its rows are the count.
+    let total = match (&filter.search, filter.after) {
+        (Some(_), None) if rows.len() as u64 > limit => match counted {
+            // Counted while finding the newest matches: fewer than were looked for is all of them.
+            Some(matches) if matches < filter.ranked_matches || matches >= SEARCH_COUNT_CAP => {
+                Some(matches.min(SEARCH_COUNT_CAP))
+            }
+            _ => Some(repo::count_capped(conn, principal.scope(), filter, SEARCH_COUNT_CAP).await?),
+        },
+        (Some(_), None) => Some(rows.len() as u64),
+        _ => None,
+    };
+    Ok((rows, ranks, total))
 }
 
 fn view_assignee(view: InboxView) -> Option<AssigneeFilter> {

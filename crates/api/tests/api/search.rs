@@ -153,6 +153,44 @@ async fn internal_notes_are_searched_by_staff_only() {
         ids(&search(&app, acme.customer(), "warehouse").await),
         [ticket.ticket.id]
     );
+    // Staff find every message's words together: before the note, the note, after it.
+    assert_eq!(
+        ids(&search(&app, acme.agent(), "4711 courier today").await),
+        [ticket.ticket.id]
+    );
+
+    // A ticket without a note: staff find its answers' words too.
+    let plain = app
+        .create_ticket(acme.customer(), "Invoice copy", "Please send invoice 815 again.")
+        .await;
+    app.reply(acme.agent(), plain.ticket.id, "Sent to your billing address.", false)
+        .await;
+    assert_eq!(ids(&search(&app, acme.agent(), "815 billing").await), [plain.ticket.id]);
+    assert_eq!(
+        ids(&search(&app, acme.customer(), "815 billing").await),
+        [plain.ticket.id]
+    );
+
+    // PostgreSQL keeps a staff document only for the ticket with a note (the other's is the
+    // customers' one, not stored twice).
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = &app.state.db;
+    if db.get_database_backend() == DbBackend::Postgres {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT ticket_id, staff IS NOT NULL AS kept FROM ticket_search WHERE ticket_id IN ($1, $2)",
+                [ticket.ticket.id.0.into(), plain.ticket.id.0.into()],
+            ))
+            .await
+            .unwrap();
+        let mut kept: Vec<(uuid::Uuid, bool)> = rows
+            .iter()
+            .map(|row| (row.try_get("", "ticket_id").unwrap(), row.try_get("", "kept").unwrap()))
+            .collect();
+        kept.sort_by_key(|(_, kept)| !kept);
+        assert_eq!(kept, [(ticket.ticket.id.0, true), (plain.ticket.id.0, false)]);
+    }
 }
 
 #[tokio::test]
@@ -479,16 +517,17 @@ async fn seeded_tickets_have_the_documents_the_triggers_make() {
     let report = seed(db, &options, chrono::Utc::now(), &mut |_, _| {}).await.unwrap();
     let backend = db.get_database_backend();
     let sql = match backend {
-        // Recomputed as `ticket_search_refresh` does; counted where both columns are equal.
+        // Recomputed as `ticket_search_refresh` does; counted where both columns are equal (no
+        // staff document without an internal note).
         DbBackend::Postgres => {
             "SELECT count(*) AS n FROM ticket_search s JOIN (\
                SELECT t.id, setweight(ticket_search_vector(t.subject), 'A') \
                  || ticket_search_vector(coalesce(string_agg(m.body, ' ') FILTER (WHERE NOT m.internal), '')) AS public, \
-               setweight(ticket_search_vector(t.subject), 'A') \
-                 || ticket_search_vector(coalesce(string_agg(m.body, ' '), '')) AS staff \
+               CASE WHEN bool_or(m.internal) THEN setweight(ticket_search_vector(t.subject), 'A') \
+                 || ticket_search_vector(coalesce(string_agg(m.body, ' '), '')) END AS staff \
                FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id WHERE t.workspace_id = $1 \
                GROUP BY t.id, t.subject) r ON r.id = s.ticket_id \
-             WHERE s.public = r.public AND s.staff = r.staff"
+             WHERE s.public = r.public AND s.staff IS NOT DISTINCT FROM r.staff"
         }
         _ => {
             "SELECT count(*) AS n FROM ticket_search_docs d JOIN tickets t ON t.id = d.ticket_id \
@@ -558,6 +597,10 @@ async fn the_newest_matches_are_the_same_found_through_a_window() {
     let agent = acme.agent();
     let oldest = open_for_customer(&app, agent, "Parcel parcel", "My stapler parcel never came.").await;
     let early = open_for_customer(&app, agent, "Question", "A parcel question").await;
+    let mut toner = Vec::new();
+    for _ in 0..3 {
+        toner.push(open_for_customer(&app, agent, "Toner", "The toner is empty.").await);
+    }
     for index in 0..100 {
         open_for_customer(&app, agent, &format!("Printer {index}"), "The printer jams.").await;
     }
@@ -584,6 +627,13 @@ async fn the_newest_matches_are_the_same_found_through_a_window() {
 
     // Only the oldest ticket has it, outside the window.
     assert_eq!(ids(&search(&app, agent, "stapler").await), vec![oldest]);
+    // Three matches, all outside the window (found through the index on PostgreSQL): the two
+    // newest ranked, all three counted.
+    let mut ranked = ids(&search(&app, agent, "toner").await);
+    ranked.sort();
+    assert_eq!(ranked, toner[1..].to_vec());
+    let first = app.tickets_as(agent, "?q=toner&limit=1").await;
+    assert_eq!(first.total, Some(3));
     // Three matches, two of them inside the window; all three counted.
     let first = app.tickets_as(agent, "?q=question&limit=1").await;
     assert!([middle, newest].contains(&ids(&first)[0]));
@@ -618,4 +668,60 @@ async fn a_search_by_the_nearest_target_lists_the_matches_in_that_order() {
     assert_eq!(ids(&rest), vec![low]);
     assert!(rest.next_cursor.is_none());
     assert_eq!(first.total, Some(3));
+}
+
+/// PostgreSQL: the migration that keeps a staff document only for tickets with an internal note
+/// turns the copies already stored into NULLs, and its `down()` writes them back; staff find the
+/// same tickets before and after.
+#[tokio::test]
+async fn stored_staff_documents_are_kept_only_for_tickets_with_notes() {
+    use ferrodesk_migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let acme = TestWorkspace::create(&app, "acme", 1).await;
+    let noted = app
+        .create_ticket(acme.customer(), "Broken hinge", "The lid hinge snapped.")
+        .await;
+    app.reply(acme.agent(), noted.ticket.id, "Supplier batch 77 again.", true)
+        .await;
+    let plain = app
+        .create_ticket(acme.customer(), "Broken handle", "The handle came off.")
+        .await;
+    let kept = || async {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT ticket_id, staff IS NOT NULL AS kept FROM ticket_search WHERE ticket_id IN ($1, $2) \
+                 ORDER BY ticket_id",
+                [noted.ticket.id.0.into(), plain.ticket.id.0.into()],
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<bool>("", "kept").unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kept().await, [true, false]);
+
+    // Undo this migration and every later one: both documents stored again.
+    let migrations = Migrator::migrations();
+    let from_the_end = migrations
+        .iter()
+        .rev()
+        .position(|migration| migration.name() == "m20261216_000001_search_staff_notes")
+        .expect("the migration is listed")
+        + 1;
+    Migrator::down(db, Some(from_the_end as u32)).await.unwrap();
+    assert_eq!(kept().await, [true, true]);
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(kept().await, [true, false]);
+
+    assert_eq!(ids(&search(&app, acme.agent(), "broken 77").await), [noted.ticket.id]);
+    assert_eq!(ids(&search(&app, acme.agent(), "handle").await), [plain.ticket.id]);
+    assert!(search(&app, acme.customer(), "77").await.items.is_empty());
 }
