@@ -734,6 +734,7 @@ pub async fn range(
     scope: &WorkspaceScope,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> ApiResult<Range> {
     let backend = conn.get_database_backend();
     let p = |n| placeholder(backend, n);
@@ -763,7 +764,15 @@ pub async fn range(
         } else {
             Duration::zero()
         };
-    let last_day = day(end);
+    // A range that ends after now ends, as far as anything counted goes, at the end of today's
+    // UTC day: nothing happened after now, so today's kept row holds exactly the day so far.
+    // Without this, the hours of today before `end` were read from the tickets: on a busy
+    // evening at a million tickets, 4,500 created and 2,300 solved (10-15 ms on SQLite).
+    let last_day = if end >= now && day(end) < end {
+        day(end) + Duration::days(1)
+    } else {
+        day(end)
+    };
     let mut direct = vec![(start, end)];
     if first_day < last_day {
         direct = vec![(start, first_day), (last_day, end)];

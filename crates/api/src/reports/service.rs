@@ -85,7 +85,7 @@ pub async fn overview(state: &AppState, principal: &Principal, query: ReportQuer
     let scope = principal.scope();
     let db = &state.db;
 
-    let range = rollup::range(db, scope, start, end).await?;
+    let range = rollup::range(db, scope, start, end, crate::clock::now()).await?;
     let quarters = |pick: fn(&(i64, i64)) -> i64| -> Vec<repo::HourCount> {
         range
             .quarters

@@ -164,6 +164,16 @@ async fn changes_through_the_api_keep_the_counters_a_rebuild_computes() {
     assert!(counted.open > 0 && counted.solved > 0, "{counted:?}");
 }
 
+/// Whole hours ahead of UTC and behind, half and quarter hours, and UTC itself.
+const ZONES: [&str; 6] = [
+    "UTC",
+    "Europe/Paris",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Pacific/Chatham",
+];
+
 /// One ticket's history, as the test chose it.
 #[derive(Debug, Clone)]
 struct History {
@@ -268,6 +278,43 @@ async fn the_dashboard_equals_the_tickets_it_counts_in_any_time_zone() {
         write_history(&app, ticket.id.0, &history).await;
         histories.push(history);
     }
+    // In each zone, a ticket opened and another solved just after the end of the ranges that end
+    // three days ago: the UTC day of that moment holds the ranges' last hours too, so only the
+    // tickets can say what is in the range and what is not.
+    for tz_name in ZONES {
+        let tz: Tz = tz_name.parse().unwrap();
+        let day_after = now.with_timezone(&tz).date_naive() - chrono::Days::new(2);
+        let edge = day_after
+            .and_hms_opt(0, 10, 0)
+            .and_then(|at| at.and_local_timezone(tz).earliest())
+            .unwrap()
+            .with_timezone(&Utc);
+        for history in [
+            History {
+                created: edge,
+                first_response: None,
+                solved: None,
+                status: TicketStatus::New,
+                assignee: None,
+                breached: false,
+            },
+            History {
+                created: edge - Duration::days(1),
+                first_response: Some(edge - Duration::hours(20)),
+                solved: Some(edge),
+                status: TicketStatus::Solved,
+                assignee: Some(agents[0]),
+                breached: false,
+            },
+        ] {
+            let ticket = app
+                .create_ticket(acme.customer(), &format!("Edge {tz_name}"), "help")
+                .await
+                .ticket;
+            write_history(&app, ticket.id.0, &history).await;
+            histories.push(history);
+        }
+    }
     // Another workspace's tickets at the very same moments must count there only.
     let theirs = [other.agents[0].id().0];
     for (index, history) in histories.iter().take(20).enumerate() {
@@ -286,14 +333,7 @@ async fn the_dashboard_equals_the_tickets_it_counts_in_any_time_zone() {
 
     let supervisor = &acme.supervisor;
     let today = now.date_naive();
-    for tz_name in [
-        "UTC",
-        "Europe/Paris",
-        "Asia/Kolkata",
-        "Asia/Kathmandu",
-        "America/St_Johns",
-        "Pacific/Chatham",
-    ] {
+    for tz_name in ZONES {
         let tz: Tz = tz_name.parse().unwrap();
         let local_today = now.with_timezone(&tz).date_naive();
         for days_back in [0_u64, 1, 6, 29, 45, 95] {
