@@ -456,21 +456,27 @@ pub async fn ranked(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter:
     let backend = conn.get_database_backend();
     let text = TextSearch::new(backend, search, filter.visibility == TicketVisibility::All);
     // Only the newest matches are ranked: the smallest key among them bounds the ranked query.
-    let mut window = None;
+    let mut reach = Reach::All;
     let bound = match backend {
         // A value, not a sub-select: the planner then knows how much of the documents' primary key
         // the bound leaves (for a sub-select it guessed a third, and for a rare word read 930,000
         // keys of a million into a bitmap: 44 ms).
         DbBackend::Postgres => match oldest_ranked(conn, scope, filter, &text).await? {
-            Some(Oldest { id, in_window, matches }) => {
+            Some(Oldest { id, found, matches }) => {
                 ranked.matches = Some(matches);
-                // Found among the newest documents: rank those from the bound on, read by key
-                // (the GIN index would list every match of a common word first: 25 ms for
-                // "charges twice" at a million tickets).
-                window = in_window.then(|| Window {
-                    documents: search_window(filter),
-                    from: Some(id),
-                });
+                reach = match found {
+                    // Found among the newest documents: rank those from the bound on, read by key
+                    // (the GIN index would list every match of a common word first: 25 ms for
+                    // "charges twice" at a million tickets).
+                    Found::InWindow => Reach::Newest(Window {
+                        documents: search_window(filter),
+                        from: Some(id),
+                    }),
+                    // The same way they were found: a walk from the bound read 200,000
+                    // documents for a word in one of 200 (33 ms at a million tickets).
+                    Found::ByIndex => Reach::Index(id),
+                    Found::Walking => Reach::All,
+                };
                 Expr::val(id)
             }
             None => {
@@ -483,7 +489,7 @@ pub async fn ranked(conn: &impl ConnectionTrait, scope: &WorkspaceScope, filter:
             Box::new(oldest_of_newest(backend, scope, filter, &text, filter.ranked_matches).into()),
         ),
     };
-    let mut query = filtered_with(backend, scope, filter, window.map_or(Reach::All, Reach::Newest))
+    let mut query = filtered_with(backend, scope, filter, reach)
         .select_only()
         .column(tickets::Column::Id)
         .expr_as(text.rank(), "relevance")
@@ -555,8 +561,8 @@ pub struct Ranked {
 struct Oldest {
     /// Its search document's key.
     id: Uuid,
-    /// Found among the workspace's newest documents (`search_window`).
-    in_window: bool,
+    /// How.
+    found: Found,
     /// How many match, no further than `ListFilter::ranked_matches`.
     matches: u64,
 }
@@ -572,6 +578,17 @@ fn search_window(filter: &ListFilter) -> u64 {
     Ord::max(filter.ranked_matches, 1).saturating_mul(30)
 }
 
+/// Where `oldest_ranked` found a search's newest matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Among the workspace's newest documents (`search_window`).
+    InWindow,
+    /// In the GIN index (`by_index`).
+    ByIndex,
+    /// By a walk over every document newest first, or as the planner chose.
+    Walking,
+}
+
 /// How a search reaches its documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reach {
@@ -579,6 +596,8 @@ enum Reach {
     All,
     /// PostgreSQL: the matches among a `Window` of the workspace's newest documents.
     Newest(Window),
+    /// PostgreSQL: the matches the GIN index lists, none older than that ticket's (`by_index`).
+    Index(Uuid),
     /// SQLite: the tickets walked in the list's order, each kept when it is in the set of matches
     /// (`list`: a common word, or the few tickets with a due time).
     Set,
@@ -619,34 +638,36 @@ async fn oldest_ranked(
         Some((id, matches)) if matches >= wanted => {
             return Ok(Some(Oldest {
                 id,
-                in_window: true,
+                found: Found::InWindow,
                 matches,
             }));
         }
         Some((_, matches)) => matches,
         None => 0,
     };
-    let newest = if by_index(filter, seen, wanted) {
-        newest_by_index(scope, text, wanted)
+    let (newest, found) = if by_index(filter, seen, wanted) {
+        (newest_by_index(scope, text, wanted), Found::ByIndex)
     } else {
-        newest_matches(backend, scope, filter, text, wanted, Reach::All)
+        (
+            newest_matches(backend, scope, filter, text, wanted, Reach::All),
+            Found::Walking,
+        )
     };
-    Ok(oldest_counted(conn, newest).await?.map(|(id, matches)| Oldest {
-        id,
-        in_window: false,
-        matches,
-    }))
+    Ok(oldest_counted(conn, newest)
+        .await?
+        .map(|(id, matches)| Oldest { id, found, matches }))
 }
 
 /// PostgreSQL, a word the window could not settle: whether to ask the GIN index for all its
 /// matches (`newest_by_index`) rather than let the planner walk the documents newest first until
 /// it has `wanted`. The planner walks whenever a LIMIT follows the key's order, costing a match
 /// test as nearly free: for a word in one ticket of 200 it read 350,000 documents (62-100 ms at a
-/// million tickets) where the index lists its 5,000 matches in 6-15 ms. Either way the cost is the
-/// table pages read: a walk reads `wanted / frequency` documents, about 24 to a page, in order;
-/// the index one page per match. They cross near one ticket in 150, a fifth of `wanted` among the
-/// window's documents. Only when nothing but the workspace narrows the tickets: the index knows
-/// documents, not tickets.
+/// million tickets) where the index lists its 5,000 matches in 6-15 ms. The cost is mostly table
+/// pages: a walk reads `wanted / frequency` documents, about 24 to a page, in order; the index one
+/// page per match. Measured at a million tickets, a word in one ticket of 100 took 45 ms walking
+/// and 33 from the index, one in 30 is settled in the window: a third of `wanted` or fewer among
+/// the window's documents (one ticket in 90) goes to the index. Only when nothing but the
+/// workspace narrows the tickets: the index knows documents, not tickets.
 fn by_index(filter: &ListFilter, seen_in_window: u64, wanted: u64) -> bool {
     let only_workspace = filter.visibility == TicketVisibility::All
         && filter.statuses.is_empty()
@@ -654,23 +675,15 @@ fn by_index(filter: &ListFilter, seen_in_window: u64, wanted: u64) -> bool {
         && filter.assignee.is_none()
         && filter.priority.is_none()
         && filter.category.is_none();
-    only_workspace && seen_in_window.saturating_mul(5) <= wanted
+    only_workspace && seen_in_window.saturating_mul(3) <= wanted
 }
 
 /// PostgreSQL: the newest `wanted` of every document of the workspace that matches, from the GIN
-/// index (`by_index`), as a query (`newest`). The `OFFSET 0` keeps the planner from folding the
-/// inner query into the outer one, whose order and limit would make it walk the documents again.
+/// index (`by_index`), as a query (`newest`).
 fn newest_by_index(scope: &WorkspaceScope, text: &TextSearch, wanted: u64) -> sea_orm::sea_query::SelectStatement {
-    let matches = Query::select()
-        .column((Alias::new("ticket_search"), Alias::new("ticket_id")))
-        .from(Alias::new("ticket_search"))
-        .and_where(Expr::col((Alias::new("ticket_search"), Alias::new("workspace_id"))).eq(scope.uuid()))
-        .and_where(Expr::cust_with_values(text.matches(), [text.query.clone()]))
-        .offset(0)
-        .to_owned();
     Query::select()
         .expr_as(Expr::col(Alias::new("ticket_id")), Alias::new("newest"))
-        .from_subquery(matches, Alias::new("matches"))
+        .from_subquery(text.indexed_matches(scope.uuid(), None), Alias::new("matches"))
         .order_by(Alias::new("ticket_id"), Order::Desc)
         .limit(wanted)
         .to_owned()
@@ -957,6 +970,12 @@ impl TextSearch {
                 let on = Expr::col((Alias::new("ticket_search"), Alias::new("ticket_id"))).eq(ticket_id);
                 match reach {
                     Reach::All | Reach::Set => statement.join(JoinType::InnerJoin, Alias::new("ticket_search"), on),
+                    Reach::Index(from) => statement.join_subquery(
+                        JoinType::InnerJoin,
+                        self.indexed_matches(workspace, Some(from)),
+                        Alias::new("ticket_search"),
+                        on,
+                    ),
                     Reach::Newest(window) => {
                         let mut newest = Query::select()
                             .columns(["ticket_id", "workspace_id", "public", "staff"].map(Alias::new))
@@ -1002,6 +1021,26 @@ impl TextSearch {
                     .and_where(Expr::cust_with_values("ticket_search MATCH ?", [self.query.clone()]));
             }
         }
+    }
+
+    /// PostgreSQL: the workspace's matching documents (none older than `from`'s) as the GIN index
+    /// lists them. The `OFFSET 0` keeps the planner from folding this query into one that orders
+    /// by the key with a LIMIT, which it would answer by walking the documents newest first.
+    fn indexed_matches(&self, workspace: Uuid, from: Option<Uuid>) -> sea_orm::sea_query::SelectStatement {
+        let mut matches = Query::select()
+            .columns(
+                ["ticket_id", "workspace_id", "public", "staff"]
+                    .map(|column| (Alias::new("ticket_search"), Alias::new(column))),
+            )
+            .from(Alias::new("ticket_search"))
+            .and_where(Expr::col((Alias::new("ticket_search"), Alias::new("workspace_id"))).eq(workspace))
+            .and_where(Expr::cust_with_values(self.matches(), [self.query.clone()]))
+            .offset(0)
+            .to_owned();
+        if let Some(from) = from {
+            matches.and_where(Expr::col((Alias::new("ticket_search"), Alias::new("ticket_id"))).gte(from));
+        }
+        matches
     }
 
     /// SQLite: whether the FTS5 index holds at least `n` matches, in every workspace (the index
