@@ -561,7 +561,7 @@ pub struct Ranked {
 struct Oldest {
     /// Its search document's key.
     id: Uuid,
-    /// How.
+    /// Where it was found: the ranked page reads the documents the same way.
     found: Found,
     /// How many match, no further than `ListFilter::ranked_matches`.
     matches: u64,
@@ -612,7 +612,7 @@ struct Window {
 }
 
 /// PostgreSQL: the key of the oldest of the newest `filter.ranked_matches` matches (`None`: no
-/// match), whether it was found within `search_window`, and how many match (up to that many).
+/// match), where it was found, and how many match (up to that many).
 /// Looked for first among the workspace's newest documents (`search_window`), read newest first
 /// and stopping at the last one wanted: a word in one ticket of thirty or more is settled there (at
 /// a million tickets "invoice" reads 10,000 documents, "charges twice" 20,000: 4-9 ms). Asked of
