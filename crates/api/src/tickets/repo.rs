@@ -918,6 +918,9 @@ fn filtered_with(
     query
 }
 
+/// A PostgreSQL search document's columns, as a sub-select standing for `ticket_search` gives them.
+const DOCUMENT_COLUMNS: [&str; 4] = ["ticket_id", "workspace_id", "public", "staff"];
+
 /// The full-text part of a search on one database: the documents and triggers are in the migration
 /// `m20261213_000001_ticket_search`. Staff search everything; customers only the subject and
 /// public messages (their rank too never counts an internal note).
@@ -978,7 +981,7 @@ impl TextSearch {
                     ),
                     Reach::Newest(window) => {
                         let mut newest = Query::select()
-                            .columns(["ticket_id", "workspace_id", "public", "staff"].map(Alias::new))
+                            .columns(DOCUMENT_COLUMNS.map(Alias::new))
                             .from(Alias::new("ticket_search"))
                             .and_where(Expr::col(Alias::new("workspace_id")).eq(workspace))
                             .order_by(Alias::new("ticket_id"), Order::Desc)
@@ -1028,10 +1031,7 @@ impl TextSearch {
     /// by the key with a LIMIT, which it would answer by walking the documents newest first.
     fn indexed_matches(&self, workspace: Uuid, from: Option<Uuid>) -> sea_orm::sea_query::SelectStatement {
         let mut matches = Query::select()
-            .columns(
-                ["ticket_id", "workspace_id", "public", "staff"]
-                    .map(|column| (Alias::new("ticket_search"), Alias::new(column))),
-            )
+            .columns(DOCUMENT_COLUMNS.map(|column| (Alias::new("ticket_search"), Alias::new(column))))
             .from(Alias::new("ticket_search"))
             .and_where(Expr::col((Alias::new("ticket_search"), Alias::new("workspace_id"))).eq(workspace))
             .and_where(Expr::cust_with_values(self.matches(), [self.query.clone()]))

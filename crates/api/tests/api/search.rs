@@ -173,24 +173,33 @@ async fn internal_notes_are_searched_by_staff_only() {
 
     // PostgreSQL keeps a staff document only for the ticket with a note (the other's is the
     // customers' one, not stored twice).
+    if let Some(kept) = staff_documents_kept(&app, [ticket.ticket.id, plain.ticket.id]).await {
+        assert_eq!(kept, [true, false]);
+    }
+}
+
+/// PostgreSQL: whether each ticket has a staff search document of its own (`None` on SQLite).
+async fn staff_documents_kept(app: &TestApp, tickets: [TicketId; 2]) -> Option<[bool; 2]> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let db = &app.state.db;
-    if db.get_database_backend() == DbBackend::Postgres {
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT ticket_id, staff IS NOT NULL AS kept FROM ticket_search WHERE ticket_id IN ($1, $2)",
-                [ticket.ticket.id.0.into(), plain.ticket.id.0.into()],
-            ))
-            .await
-            .unwrap();
-        let mut kept: Vec<(uuid::Uuid, bool)> = rows
-            .iter()
-            .map(|row| (row.try_get("", "ticket_id").unwrap(), row.try_get("", "kept").unwrap()))
-            .collect();
-        kept.sort_by_key(|(_, kept)| !kept);
-        assert_eq!(kept, [(ticket.ticket.id.0, true), (plain.ticket.id.0, false)]);
+    if db.get_database_backend() != DbBackend::Postgres {
+        return None;
     }
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT ticket_id, staff IS NOT NULL AS kept FROM ticket_search WHERE ticket_id IN ($1, $2)",
+            [tickets[0].0.into(), tickets[1].0.into()],
+        ))
+        .await
+        .unwrap();
+    let kept = |ticket: TicketId| {
+        rows.iter()
+            .find(|row| row.try_get::<uuid::Uuid>("", "ticket_id").unwrap() == ticket.0)
+            .map(|row| row.try_get::<bool>("", "kept").unwrap())
+            .expect("every ticket has its search documents")
+    };
+    Some(tickets.map(kept))
 }
 
 #[tokio::test]
@@ -676,7 +685,7 @@ async fn a_search_by_the_nearest_target_lists_the_matches_in_that_order() {
 #[tokio::test]
 async fn stored_staff_documents_are_kept_only_for_tickets_with_notes() {
     use ferrodesk_migrations::{Migrator, MigratorTrait};
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use sea_orm::DbBackend;
 
     let app = spawn_app().await;
     let db = &app.state.db;
@@ -692,21 +701,12 @@ async fn stored_staff_documents_are_kept_only_for_tickets_with_notes() {
     let plain = app
         .create_ticket(acme.customer(), "Broken handle", "The handle came off.")
         .await;
-    let kept = || async {
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT ticket_id, staff IS NOT NULL AS kept FROM ticket_search WHERE ticket_id IN ($1, $2) \
-                 ORDER BY ticket_id",
-                [noted.ticket.id.0.into(), plain.ticket.id.0.into()],
-            ))
+    assert_eq!(
+        staff_documents_kept(&app, [noted.ticket.id, plain.ticket.id])
             .await
-            .unwrap();
-        rows.iter()
-            .map(|row| row.try_get::<bool>("", "kept").unwrap())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(kept().await, [true, false]);
+            .unwrap(),
+        [true, false]
+    );
 
     // Undo this migration and every later one: both documents stored again.
     let migrations = Migrator::migrations();
@@ -717,9 +717,19 @@ async fn stored_staff_documents_are_kept_only_for_tickets_with_notes() {
         .expect("the migration is listed")
         + 1;
     Migrator::down(db, Some(from_the_end as u32)).await.unwrap();
-    assert_eq!(kept().await, [true, true]);
+    assert_eq!(
+        staff_documents_kept(&app, [noted.ticket.id, plain.ticket.id])
+            .await
+            .unwrap(),
+        [true, true]
+    );
     Migrator::up(db, None).await.unwrap();
-    assert_eq!(kept().await, [true, false]);
+    assert_eq!(
+        staff_documents_kept(&app, [noted.ticket.id, plain.ticket.id])
+            .await
+            .unwrap(),
+        [true, false]
+    );
 
     assert_eq!(ids(&search(&app, acme.agent(), "broken 77").await), [noted.ticket.id]);
     assert_eq!(ids(&search(&app, acme.agent(), "handle").await), [plain.ticket.id]);
