@@ -8,6 +8,9 @@
 //! its receipt on every socket, whether every socket got every event, the HTTP round trip of each
 //! creation and the server's memory per connection. It measures; it asserts nothing about speed.
 //! Other knobs: `--agents K` / `BENCH_AGENTS` (default 10: the sockets are spread over K agents).
+//! `--workspaces W` / `BENCH_WORKSPACES` (default 1) spreads the sockets evenly over W workspaces
+//! of K agents each, and the tickets over them in turn: one workspace is the worst case (every
+//! ticket goes to every socket), many workspaces the shape of an instance hosting many teams.
 //! `--per-ticket` (or `BENCH_PER_TICKET=1`) adds one line per ticket. `--instances 2` (or
 //! `BENCH_INSTANCES`, PostgreSQL only) starts two servers on the one database, opens the sockets
 //! on each in turn and creates the tickets through the first: the second hears of them through the
@@ -22,10 +25,9 @@
 //! At the end each socket closes with the closing handshake.
 //!
 //! The memory per connection is the RSS growth from an idle server to one holding the idle sockets.
-//! The RSS before the sockets is large (about 230 MiB) because glibc keeps the 19 MiB argon2 buffers
-//! of the sign-ups; `MALLOC_MMAP_THRESHOLD_=131072 cargo bench ...` (inherited by the server) shows
-//! the server without them. The clients share the machine's cores with the server: the latencies
-//! include their scheduling, and other load on the machine (the report prints the load average).
+//! The RSS before the sockets (about 240 MiB) is mostly the model: its weights and the embedder's
+//! working memory. The clients share the machine's cores with the server: the latencies include
+//! their scheduling, and other load on the machine (the report prints the load average).
 
 // A benchmark prints its report, and stops with an error when its setup fails.
 #![allow(clippy::print_stdout)]
@@ -81,6 +83,8 @@ struct Options {
     sockets: usize,
     tickets: usize,
     agents: usize,
+    /// Workspaces the sockets and tickets are spread over, `agents` agents each.
+    workspaces: usize,
     spacing: Duration,
     /// `--per-ticket` or `BENCH_PER_TICKET=1`: also print one line per ticket.
     per_ticket: bool,
@@ -114,13 +118,25 @@ impl Options {
             sockets: number("--sockets", "BENCH_SOCKETS", 1000)?,
             tickets: number("--tickets", "BENCH_TICKETS", 50)?,
             agents: number("--agents", "BENCH_AGENTS", 10)?,
+            workspaces: number("--workspaces", "BENCH_WORKSPACES", 1)?,
             spacing: Duration::from_millis(number("--spacing-ms", "BENCH_SPACING_MS", 100)? as u64),
             per_ticket: args.iter().any(|arg| arg == "--per-ticket")
                 || std::env::var("BENCH_PER_TICKET").is_ok_and(|value| value == "1"),
             instances: number("--instances", "BENCH_INSTANCES", 1)?,
         };
-        if options.sockets == 0 || options.tickets == 0 || options.agents == 0 || options.instances == 0 {
-            bail!("--sockets, --tickets, --agents and --instances must be at least 1");
+        if [
+            options.sockets,
+            options.tickets,
+            options.agents,
+            options.instances,
+            options.workspaces,
+        ]
+        .contains(&0)
+        {
+            bail!("--sockets, --tickets, --agents, --workspaces and --instances must be at least 1");
+        }
+        if options.sockets < options.workspaces {
+            bail!("--sockets must be at least --workspaces (every workspace gets its sockets)");
         }
         if options.instances > 1 && !std::env::var("BENCH_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
             bail!("--instances above 1 share one PostgreSQL database: set BENCH_DATABASE_URL=postgres://...");
@@ -340,7 +356,7 @@ impl CpuMeter {
     }
 }
 
-/// The people of the benchmark workspace.
+/// The people of one benchmark workspace.
 struct Workspace {
     agents: Vec<String>,
     /// Who opens the tickets: the owner, for the customer.
@@ -349,24 +365,28 @@ struct Workspace {
 
 /// The workspace is put on Pro as its operator would (`ferrodesk plan set`): Free has two staff
 /// seats, fewer than the benchmark's agents.
-async fn set_up_workspace(server: &Server, database_url: &str, agents: usize) -> Result<Workspace> {
+async fn set_up_workspace(server: &Server, database_url: &str, agents: usize, number: usize) -> Result<Workspace> {
+    let slug = match number {
+        0 => SLUG.to_owned(),
+        n => format!("{SLUG}{n}"),
+    };
     let signup = SignupRequest {
-        workspace_name: "Bench Inc.".to_owned(),
-        workspace_slug: SLUG.to_owned(),
+        workspace_name: format!("Bench {number} Inc."),
+        workspace_slug: slug.clone(),
         name: "Bench Owner".to_owned(),
-        email: format!("owner@{SLUG}.example"),
+        email: format!("owner@{slug}.example"),
         password: PASSWORD.to_owned(),
     };
     let owner: AuthResponse = server.post("/api/v1/signup", None, &signup).await?;
     let db = ferrodesk::db::connect(database_url, 1).await?;
-    ferrodesk::workspaces::plans::set_by_slug(&db, SLUG, ferrodesk_shared::workspaces::Plan::Pro)
+    ferrodesk::workspaces::plans::set_by_slug(&db, &slug, ferrodesk_shared::workspaces::Plan::Pro)
         .await?
         .context("the benchmark workspace was just made")?;
     db.close().await?;
     let mut tokens = Vec::new();
     for index in 0..agents {
         let invitation = InvitationRequest {
-            email: format!("agent{index}@{SLUG}.example"),
+            email: format!("agent{index}@{slug}.example"),
             role: Role::Agent,
         };
         let created: InvitationCreated = server
@@ -462,6 +482,8 @@ async fn listen(
 /// One ticket as the customer's HTTP call saw it.
 struct Created {
     id: TicketId,
+    /// The benchmark workspace it was created in; only that workspace's sockets should hear of it.
+    workspace: usize,
     number: i64,
     created_at: DateTime<Utc>,
     round_trip: Duration,
@@ -469,7 +491,9 @@ struct Created {
     clock_consistent: bool,
 }
 
-async fn create_ticket(server: &Server, token: &str, index: usize) -> Result<Created> {
+async fn create_ticket(server: &Server, workspace: (usize, &Workspace), index: usize) -> Result<Created> {
+    let (number, workspace) = workspace;
+    let token = workspace.customer.as_str();
     let request = NewTicket {
         subject: format!("Bench ticket {index}"),
         body: format!("Ticket {index} of the real-time benchmark: does every agent see it at once?"),
@@ -486,6 +510,7 @@ async fn create_ticket(server: &Server, token: &str, index: usize) -> Result<Cre
     let created_at = detail.ticket.created_at;
     Ok(Created {
         id: detail.ticket.id,
+        workspace: number,
         number: detail.ticket.number,
         created_at,
         round_trip,
@@ -530,9 +555,12 @@ struct Report {
 async fn measure(servers: &[Server], database: &ThrowawayDatabase, options: &Options) -> Result<Report> {
     let server = &servers[0];
     let fresh = server.memory()?;
-    let workspace = set_up_workspace(server, &database.url, options.agents).await?;
+    let mut workspaces = Vec::new();
+    for number in 0..options.workspaces {
+        workspaces.push(set_up_workspace(server, &database.url, options.agents, number).await?);
+    }
     // One ticket before measuring, so the pools, caches and workers the ticket path uses are warm.
-    create_ticket(server, &workspace.customer, 0).await?;
+    create_ticket(server, (0, &workspaces[0]), 0).await?;
     tokio::time::sleep(SETTLE).await;
     let before = server.memory()?;
 
@@ -543,7 +571,8 @@ async fn measure(servers: &[Server], database: &ThrowawayDatabase, options: &Opt
     let opened: Vec<(usize, Result<(support::Stream, Duration)>)> = futures_util::stream::iter(0..options.sockets)
         .map(|index| {
             let url = urls[index % urls.len()].clone();
-            let token = workspace.agents[index % workspace.agents.len()].clone();
+            let workspace = &workspaces[index % workspaces.len()];
+            let token = workspace.agents[(index / workspaces.len()) % workspace.agents.len()].clone();
             async move {
                 let started = Instant::now();
                 let result = tokio::time::timeout(HANDSHAKE_TIMEOUT, support::open_socket(&url, &token))
@@ -590,10 +619,14 @@ async fn measure(servers: &[Server], database: &ThrowawayDatabase, options: &Opt
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for index in 1..=options.tickets {
         ticks.tick().await;
-        tickets.push(create_ticket(server, &workspace.customer, index).await?);
+        let number = (index - 1) % workspaces.len();
+        tickets.push(create_ticket(server, (number, &workspaces[number]), index).await?);
     }
     let last_answer = Instant::now();
-    let expected = options.sockets * options.tickets;
+    let expected: usize = tickets
+        .iter()
+        .map(|created| sockets_of(options, created.workspace))
+        .sum();
     let mut drain = None;
     while last_answer.elapsed() < DELIVERY_GRACE {
         if delivered.load(Ordering::Relaxed) >= expected {
@@ -646,6 +679,11 @@ struct AnalysisInput {
     others: Vec<(Memory, Memory)>,
 }
 
+/// How many of the sockets belong to benchmark workspace `number` (socket i is in workspace i mod W).
+fn sockets_of(options: &Options, number: usize) -> usize {
+    (options.sockets + options.workspaces - 1 - number) / options.workspaces
+}
+
 fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput) -> Report {
     let wanted: HashMap<TicketId, (usize, &Created)> = input
         .tickets
@@ -691,7 +729,7 @@ fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput
             per_ticket[*position].push(latency);
         }
         for created in &input.tickets {
-            if !seen.contains(&created.id) {
+            if created.workspace == index % options.workspaces && !seen.contains(&created.id) {
                 missing.push((*index, created.number));
             }
         }
@@ -722,7 +760,11 @@ fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput
         before: input.before,
         idle: input.idle,
         after: input.after,
-        expected: options.sockets * input.tickets.len(),
+        expected: input
+            .tickets
+            .iter()
+            .map(|created| sockets_of(options, created.workspace))
+            .sum(),
         delivered,
         duplicates,
         missing,
@@ -805,17 +847,25 @@ impl Report {
             support::model_line(&support::model_dir(), "").replacen("model      ", "model          ", 1)
         );
         println!(
-            "sockets         {} staff WebSockets over {} agents, opened in {:.2} s ({} at a time); connect->ready {}",
+            "sockets         {} staff WebSockets in {} workspace(s) of {} agents, opened in {:.2} s ({} at a time); \
+             connect->ready {}",
             self.sockets,
+            options.workspaces,
             self.agents,
             self.open_time.as_secs_f64(),
             CONNECT_CONCURRENCY,
             summary(&self.handshakes)
         );
         println!(
-            "tickets         {} created over HTTP for one customer (by the owner), one every {} ms",
+            "tickets         {} created over HTTP for a customer (by the owner), one every {} ms, \
+             in the workspaces in turn: each goes to {} sockets",
             self.tickets.len(),
-            options.spacing.as_millis()
+            options.spacing.as_millis(),
+            if options.workspaces == 1 {
+                self.sockets.to_string()
+            } else {
+                format!("about {}", self.sockets / options.workspaces)
+            }
         );
         println!(
             "ticket.created  delivered {} / {} expected; missing {}; duplicates {}",

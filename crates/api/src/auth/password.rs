@@ -88,14 +88,17 @@ type Job = Box<dyn FnOnce() + Send>;
 const RETRY_AFTER_SECONDS: u64 = 1;
 
 impl Passwords {
-    /// `concurrency` threads hash, each in its own argon2 memory kept between hashes; a caller waits
+    /// `concurrency` threads hash, each in its own argon2 memory kept while it has work; a caller waits
     /// up to `wait` for one. Dedicated threads, not tokio's blocking pool: that one starts a new
     /// thread whenever none is idle at the instant of the call, and each new thread's malloc arena
     /// kept its hash's memory, so even two hashes at a time grew the server by 650 MiB over a burst.
     pub fn new(cost: PasswordHashing, concurrency: usize, wait: Duration) -> anyhow::Result<Passwords> {
         let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
             .map_err(|error| anyhow::anyhow!("invalid argon2 parameters: {error}"))?;
-        let dummy_hash = hash_with(&params, "not a real password, only for timing")?;
+        let dummy_hash = hash_with(&params, "not a real password, only for timing");
+        // Hashed on the caller's thread, which hashes nothing else.
+        release_memory();
+        let dummy_hash = dummy_hash?;
         let concurrency = concurrency.max(1);
         Ok(Passwords {
             params,
@@ -162,7 +165,11 @@ fn start_threads(count: usize) -> anyhow::Result<mpsc::Sender<Job>> {
                 loop {
                     // The lock is released before the job runs, so the other threads take the next ones.
                     let job = match receiver.lock() {
-                        Ok(receiver) => receiver.recv(),
+                        Ok(receiver) => receiver.try_recv().or_else(|_| {
+                            // Nothing queued: an idle server does not keep 19 MiB per thread.
+                            release_memory();
+                            receiver.recv()
+                        }),
                         Err(_) => return,
                     };
                     match job {
@@ -176,10 +183,16 @@ fn start_threads(count: usize) -> anyhow::Result<mpsc::Sender<Job>> {
 }
 
 thread_local! {
-    /// This thread's argon2 working memory, kept between hashes. Allocating it per hash (as
-    /// `Argon2::hash_password` does) made glibc keep several copies per thread: one thread grew the
-    /// process by about 95 MiB over a burst instead of the 19 MiB a hash needs.
+    /// This thread's argon2 working memory, kept between the hashes of a burst and given back when
+    /// the queue is empty. Allocating it per hash (as `Argon2::hash_password` does) made glibc keep
+    /// several copies per thread: one thread grew the process by about 95 MiB over a burst instead
+    /// of the 19 MiB a hash needs.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives this thread's argon2 working memory back to the allocator.
+fn release_memory() {
+    MEMORY.with(|memory| *memory.borrow_mut() = Vec::new());
 }
 
 /// Runs one argon2 computation in this thread's working memory, grown to `params` if needed.
@@ -245,6 +258,45 @@ fn verify_with(hash: &str, password: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The working memory a thread holds now, in argon2 blocks.
+    fn memory_held() -> usize {
+        MEMORY.with(|memory| memory.borrow().capacity())
+    }
+
+    #[tokio::test]
+    async fn idle_threads_give_their_working_memory_back() {
+        let cost = PasswordHashing {
+            memory_kib: 1024,
+            iterations: 1,
+        };
+        // One thread, so the probe below runs where the hash ran.
+        let passwords = Passwords::new(cost, 1, Duration::from_secs(5)).unwrap();
+        assert_eq!(memory_held(), 0, "the dummy hash's memory stays on the caller's thread");
+        let during = passwords
+            .run(|| {
+                hash_with(&Params::new(1024, 1, 1, None).unwrap(), "correct horse battery").unwrap();
+                memory_held()
+            })
+            .await
+            .unwrap();
+        assert_eq!(during, 1024, "a hash works in 1,024 blocks of 1 KiB");
+        // Once the thread finds its queue empty it gives the memory back. A probe queued at once
+        // may still find it held (the thread had not yet looked): ask again after a pause.
+        let mut held = Vec::new();
+        for _ in 0..50 {
+            held.push(passwords.run(memory_held).await.unwrap());
+            if held.last() == Some(&0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            held.last(),
+            Some(&0),
+            "the idle thread still holds its memory: {held:?}"
+        );
+    }
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {
