@@ -657,6 +657,7 @@ async fn measure(servers: &[Server], database: &ThrowawayDatabase, options: &Opt
             idle,
             after,
             tickets,
+            expected,
             drain,
             cpu,
             logs,
@@ -673,6 +674,8 @@ struct AnalysisInput {
     idle: Memory,
     after: Memory,
     tickets: Vec<Created>,
+    /// Receipts expected: each ticket on every socket of its workspace.
+    expected: usize,
     drain: Option<Duration>,
     cpu: CpuUse,
     logs: Vec<(usize, SocketLog)>,
@@ -760,11 +763,7 @@ fn analyse(options: &Options, database: &ThrowawayDatabase, input: AnalysisInput
         before: input.before,
         idle: input.idle,
         after: input.after,
-        expected: input
-            .tickets
-            .iter()
-            .map(|created| sockets_of(options, created.workspace))
-            .sum(),
+        expected: input.expected,
         delivered,
         duplicates,
         missing,

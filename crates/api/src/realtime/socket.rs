@@ -229,10 +229,7 @@ async fn serve(state: &AppState, mut session: Session, mut stream: MessageStream
     // Every socket's task keeps its future for its whole life, sized by its largest await: the
     // database reads below are boxed (made and freed once each), so only `live` stays resident.
     let (authenticated, last_event_id) = Box::pin(authenticate_first(state, &mut session, &mut stream)).await?;
-    let Authenticated {
-        mut principal,
-        mut expires,
-    } = authenticated;
+    let Authenticated { mut principal, expires } = authenticated;
     let Some(_user_slot) = state.realtime.limits().admit_user(principal.id().0) else {
         return Err(ended(Reason::TooManyConnections));
     };
@@ -284,7 +281,7 @@ async fn serve(state: &AppState, mut session: Session, mut stream: MessageStream
         &mut stream,
         &mut events,
         &mut principal,
-        &mut expires,
+        expires,
         sent_up_to,
     )
     .await
@@ -296,7 +293,7 @@ async fn live(
     stream: &mut MessageStream,
     events: &mut EventReceiver,
     principal: &mut Principal,
-    expires: &mut tokio::time::Instant,
+    expires: tokio::time::Instant,
     mut sent_up_to: i64,
 ) -> Result<(), CloseReason> {
     let mut pings = tokio::time::interval(PING_EVERY);
@@ -304,7 +301,7 @@ async fn live(
     let offset = Duration::from_millis(u64::from(rand::random::<u16>()) % RECHECK_EVERY.as_millis() as u64);
     let mut rechecks = tokio::time::interval_at(tokio::time::Instant::now() + offset, RECHECK_EVERY);
     let mut heard = Instant::now();
-    let deadline = tokio::time::sleep_until(*expires);
+    let deadline = tokio::time::sleep_until(expires);
     tokio::pin!(deadline);
     // Bytes handed to the connection since this task last yielded (an overestimate after it waited).
     let mut queued = 0;
@@ -334,7 +331,6 @@ async fn live(
                         Ok(ClientEvent::Auth { access_token, .. }) => {
                             let fresh = Box::pin(reauthenticate(state, session, principal, &access_token)).await?;
                             *principal = fresh.principal;
-                            *expires = fresh.expires;
                             deadline.as_mut().reset(fresh.expires);
                         }
                         Err(_) => {}
